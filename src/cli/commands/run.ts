@@ -1,0 +1,99 @@
+import type { Argv } from 'yargs';
+import type { RunOptions } from '../../plan/build-plan.js';
+import { renderProgress } from '../../report/progress.js';
+import { renderRunSummary } from '../../report/terminal.js';
+import { writeResultFile } from '../../result/write-result.js';
+import { run } from '../../run.js';
+import { EXIT, printError, type CliIo } from '../output.js';
+import { stopOnSignals } from '../signals.js';
+
+/** Options of `portchurn run`, declared for yargs; values reach `buildPlan` as typed, unparsed. */
+export function runOptions<T>(y: Argv<T>) {
+  return y
+    .option('target', { type: 'string', describe: 'http://, https:// or tcp://host:port; default: the built-in target', group: 'Target:' })
+    .option('listen', { type: 'string', describe: 'built-in target: ADDRESS:PORT list (port 0 = any) [default: 127.0.0.1:0]', group: 'Target:' })
+    .option('delay', { type: 'string', describe: 'built-in target: fixed response delay, e.g. 5ms [default: 0ms]', group: 'Target:' })
+    .option('body-size', { type: 'string', describe: 'built-in target: response body size [default: 2]', group: 'Target:' })
+    .option('allow-remote', { type: 'boolean', describe: 'allow a target outside loopback (this tool exhausts ports)', group: 'Target:' })
+    .option('insecure', { type: 'boolean', describe: 'https: accept any certificate', group: 'Target:' })
+    .option('sources', { type: 'string', describe: 'source addresses: N, list, range A-B or CIDR', group: 'Sources:' })
+    .option('source-base', { type: 'string', describe: 'first address when --sources is a count [default: 127.0.0.1]', group: 'Sources:' })
+    .option('port-mode', { type: 'string', choices: ['kernel', 'bind', 'explicit'], describe: 'who picks the source port [default: kernel without --sources, bind with]', group: 'Sources:' })
+    .option('explicit-ports', { type: 'string', describe: 'explicit mode: LO-HI cycled per address [default: above ip_local_port_range]', group: 'Sources:' })
+    .option('allow-ephemeral-overlap', { type: 'boolean', describe: 'explicit mode: allow ports inside ip_local_port_range', group: 'Sources:' })
+    .option('close', { type: 'string', choices: ['client', 'server', 'reset', 'keepalive'], describe: 'who closes first [default: client]', group: 'Load:' })
+    .option('connections', { type: 'string', alias: 'c', describe: 'closed loop: connections in flight [default: 64]', group: 'Load:' })
+    .option('rate', { type: 'string', alias: 'r', describe: 'open loop: requests per second', group: 'Load:' })
+    .option('max-in-flight', { type: 'string', describe: 'open loop: most connections in flight [default: 10000]', group: 'Load:' })
+    .option('duration', { type: 'string', alias: 'd', describe: 'run length, e.g. 10s, 2m [default: 10s unless --requests]', group: 'Load:' })
+    .option('requests', { type: 'string', alias: 'n', describe: 'number of attempts', group: 'Load:' })
+    .option('timeout', { type: 'string', describe: 'per-connection timeout [default: 10s]', group: 'Load:' })
+    .option('method', { type: 'string', describe: 'HTTP method [default: GET]', group: 'Request:' })
+    .option('header', { type: 'string', array: true, alias: 'H', describe: "'Name: value' (repeatable)", group: 'Request:' })
+    .option('body', { type: 'string', describe: 'request body', group: 'Request:' })
+    .option('payload', { type: 'string', describe: 'tcp://: bytes to send after connect', group: 'Request:' })
+    .option('expect-bytes', { type: 'string', describe: 'tcp://: bytes to read before closing [default: 0]', group: 'Request:' })
+    .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result', group: 'Output:' })
+    .option('json', { type: 'boolean', describe: 'print the result JSON to stdout instead of the summary', group: 'Output:' })
+    .option('quiet', { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' });
+}
+
+/** Parsed arguments of `portchurn run`. */
+export type RunArgs = Awaited<ReturnType<typeof runOptions>['argv']>;
+
+/** Maps parsed arguments to the library's options; only options the user gave are set. */
+export function toRunOptions(argv: RunArgs): RunOptions {
+  const options: RunOptions = {
+    target: argv.target,
+    listen: argv.listen,
+    delay: argv.delay,
+    bodySize: argv['body-size'],
+    sources: argv.sources,
+    sourceBase: argv['source-base'],
+    portMode: argv['port-mode'] as RunOptions['portMode'],
+    explicitPorts: argv['explicit-ports'],
+    allowEphemeralOverlap: argv['allow-ephemeral-overlap'],
+    close: argv.close as RunOptions['close'],
+    connections: argv.connections,
+    rate: argv.rate,
+    maxInFlight: argv['max-in-flight'],
+    duration: argv.duration,
+    requests: argv.requests,
+    timeout: argv.timeout,
+    method: argv.method,
+    header: argv.header?.map(String),
+    body: argv.body,
+    payload: argv.payload,
+    expectBytes: argv['expect-bytes'],
+    allowRemote: argv['allow-remote'],
+    insecure: argv.insecure,
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RunOptions;
+}
+
+/** `portchurn run`: runs the load, writes the JSON result, prints the summary. Returns the exit status. */
+export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
+  const stop = stopOnSignals();
+  const showProgress = !argv.quiet && !argv.json && io.stderr.isTTY === true;
+  try {
+    const result = await run(toRunOptions(argv), {
+      signal: stop.signal,
+      ...(showProgress ? { onProgress: (p) => io.stderr.write(`\r\x1b[2K${renderProgress(p)}`) } : {}),
+    });
+    if (showProgress) io.stderr.write('\r\x1b[2K');
+    let path: string | null = null;
+    try {
+      path = await writeResultFile(argv.out, 'run', result.startedAt, result);
+    } catch (error) {
+      // Nothing measured is lost: the result goes to stdout whole.
+      printError(io, `${(error as Error).message}; the result JSON follows on stdout`);
+      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return EXIT.failure;
+    }
+    if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (!argv.quiet) io.stdout.write(`${renderRunSummary(result)}  result      ${path}\n`);
+    return stop.exitStatus() ?? EXIT.ok;
+  } finally {
+    stop.dispose();
+  }
+}

@@ -1,0 +1,51 @@
+import type { Argv } from 'yargs';
+import { parseListen } from '../../plan/listen.js';
+import { PLAN_DEFAULTS } from '../../plan/plan.js';
+import { parseBytes, parseDurationMs } from '../../plan/units.js';
+import { authorityOf } from '../../engine/http-request.js';
+import { startBuiltinTarget } from '../../target/builtin-target.js';
+import { STATS_PATH, type TargetClosePolicy } from '../../target/stats.js';
+import { EXIT, type CliIo } from '../output.js';
+import { stopOnSignals } from '../signals.js';
+
+/** Options of `portchurn serve`. */
+export function serveOptions<T>(y: Argv<T>) {
+  return y
+    .option('listen', { type: 'string', default: PLAN_DEFAULTS.listen, describe: 'ADDRESS:PORT list, loopback only (port 0 = any free port)' })
+    .option('close', { type: 'string', choices: ['server', 'client'], default: 'server', describe: 'server: answer Connection: close and close first; client: keep open until the client closes' })
+    .option('delay', { type: 'string', default: PLAN_DEFAULTS.delay, describe: 'fixed delay before each response' })
+    .option('body-size', { type: 'string', default: PLAN_DEFAULTS.bodySize, describe: 'response body size' })
+    .option('duration', { type: 'string', describe: 'stop after this long (default: until Ctrl-C)' })
+    .option('json', { type: 'boolean', describe: 'print the final counters as JSON on exit' });
+}
+
+/** Parsed arguments of `portchurn serve`. */
+export type ServeArgs = Awaited<ReturnType<typeof serveOptions>['argv']>;
+
+/** `portchurn serve`: the built-in target alone, until a signal (or --duration). */
+export async function serveCommand(argv: ServeArgs, io: CliIo): Promise<number> {
+  const listen = parseListen(argv.listen);
+  const delayMs = parseDurationMs('--delay', argv.delay);
+  const bodyBytes = parseBytes('--body-size', argv['body-size']);
+  const durationMs = argv.duration === undefined ? null : parseDurationMs('--duration', argv.duration);
+  const stop = stopOnSignals();
+  try {
+    const target = await startBuiltinTarget({ listen, close: argv.close as TargetClosePolicy, delayMs, bodyBytes });
+    for (const a of target.addresses) {
+      io.stdout.write(`listening on http://${authorityOf(a.host, a.port)}/ (close: ${argv.close}; stats at ${STATS_PATH})\n`);
+    }
+    await new Promise<void>((resolve) => {
+      const timer = durationMs === null ? null : setTimeout(resolve, durationMs);
+      stop.signal.addEventListener('abort', () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      });
+    });
+    const stats = await target.close();
+    io.stdout.write(argv.json ? `${JSON.stringify(stats)}\n` : `served ${stats.connections} connections, ${stats.requests} requests\n`);
+    // Ctrl-C is how a server is meant to stop: a clean exit.
+    return EXIT.ok;
+  } finally {
+    stop.dispose();
+  }
+}

@@ -1,0 +1,63 @@
+import yargs from 'yargs';
+import { PortchurnError, PlanError, PreflightError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { runCommand, runOptions, type RunArgs } from './commands/run.js';
+import { serveCommand, serveOptions, type ServeArgs } from './commands/serve.js';
+import { EXIT, printError, type CliIo } from './output.js';
+
+/** A parse error from yargs (unknown option, bad choice). */
+class UsageError extends PortchurnError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * The CLI: parses `args`, runs one command, returns its exit status. Everything the user sees
+ * is written to `io`; nothing below this layer prints.
+ */
+export async function main(args: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let status: number = EXIT.ok;
+  const cli = yargs([...args])
+    .scriptName('portchurn')
+    .version(VERSION)
+    .strict()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    })
+    .command(
+      'run',
+      'non-keepalive load over a pool of source addresses; writes a JSON result',
+      (y) => runOptions(y)
+        .example('$0 run', 'the built-in target, 64 connections, 10 s, kernel-chosen source ports')
+        .example('$0 run --sources 16 --close client -d 30s', 'spread over 127.0.0.1-127.0.0.16 with bind()')
+        .example('$0 run --sources 127.0.1.0/28 --port-mode explicit', 'the tool picks each source port')
+        .example('$0 run --target http://127.0.0.1:8080/ --rate 5000 -d 1m', 'open loop, coordinated-omission corrected'),
+      async (argv) => {
+        status = await runCommand(argv as unknown as RunArgs, io);
+      },
+    )
+    .command('serve', 'the built-in HTTP/1.1 target alone', (y) => serveOptions(y), async (argv) => {
+      status = await serveCommand(argv as unknown as ServeArgs, io);
+    })
+    .demandCommand(1, 'name a command: run or serve')
+    .help()
+    .alias('help', 'h');
+  let output = '';
+  try {
+    await cli.parseAsync([...args], {}, (_err, _argv, text) => {
+      output = text;
+    });
+    if (output) io.stdout.write(`${output}\n`);
+    return status;
+  } catch (error) {
+    if (error instanceof PlanError || error instanceof PreflightError || error instanceof UsageError) {
+      printError(io, error.message);
+      return EXIT.usage;
+    }
+    printError(io, error instanceof Error ? error.message : String(error));
+    return EXIT.failure;
+  }
+}

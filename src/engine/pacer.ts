@@ -1,0 +1,38 @@
+/**
+ * The open-loop schedule: request i is due at `startMs + i * 1000 / ratePerSec`, whatever
+ * happened to earlier requests. Computing each slot from its index (not by adding intervals)
+ * keeps the schedule from drifting. Pure: the caller passes the clock reading.
+ */
+export class Pacer {
+  private sent = 0;
+  constructor(
+    private readonly startMs: number,
+    private readonly ratePerSec: number,
+  ) {}
+
+  /** Intended start of request `index`. */
+  slotMs(index: number): number {
+    return this.startMs + (index * 1000) / this.ratePerSec;
+  }
+
+  /** How many requests are due by `nowMs` and not yet taken. */
+  due(nowMs: number): number {
+    const total = Math.floor(((nowMs - this.startMs) * this.ratePerSec) / 1000) + 1;
+    return Math.max(0, total - this.sent);
+  }
+
+  /** Takes the next request off the schedule; returns its intended start. */
+  take(): number {
+    return this.slotMs(this.sent++);
+  }
+
+  /** Requests taken so far. */
+  get taken(): number {
+    return this.sent;
+  }
+
+  /** When the next request is due. */
+  nextDueMs(): number {
+    return this.slotMs(this.sent);
+  }
+}

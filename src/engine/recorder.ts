@@ -1,0 +1,107 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { ErrorCode } from './error-codes.js';
+import { createLatencyHistogram } from './histogram.js';
+
+/** Error counts by code. */
+export type ErrorCounts = Partial<Record<ErrorCode, number>>;
+
+/** Counts of one second of the run (second 0 starts when the load starts). */
+export interface SecondCounts {
+  second: number;
+  attempts: number;
+  ok: number;
+  errors: ErrorCounts;
+}
+
+/** Counts for one source address. */
+export interface SourceCounts {
+  address: string;
+  attempts: number;
+  ok: number;
+  errors: ErrorCounts;
+}
+
+/** Timings of one connection, in milliseconds on the engine clock; null where the phase was not reached. */
+export interface ConnectionTimings {
+  /** When the request should have started (open loop: its slot in the schedule; closed loop: = startMs). */
+  intendedMs: number;
+  startMs: number;
+  connectedMs: number | null;
+  firstByteMs: number | null;
+  doneMs: number | null;
+}
+
+function bump(counts: ErrorCounts, code: ErrorCode): void {
+  counts[code] = (counts[code] ?? 0) + 1;
+}
+
+function toUs(ms: number): number {
+  // A loopback connect can take less than a microsecond to report; 1 µs keeps it visible as a minimum.
+  return Math.max(1, Math.round(ms * 1000));
+}
+
+/**
+ * Collects what the engine measures: a cheap `add` per outcome, nothing rendered. Histograms in µs:
+ * connect (start to connected), ttfb (start to first response byte), total (start to full
+ * response) and, for an open loop, totalCorrected (intended start to full response).
+ */
+export class Recorder {
+  readonly connectUs: Histogram = createLatencyHistogram();
+  readonly ttfbUs: Histogram = createLatencyHistogram();
+  readonly totalUs: Histogram = createLatencyHistogram();
+  readonly totalCorrectedUs: Histogram = createLatencyHistogram();
+  attempts = 0;
+  ok = 0;
+  readonly errors: ErrorCounts = {};
+  readonly seconds: SecondCounts[] = [];
+  readonly sources: SourceCounts[];
+  private readonly startMs: number;
+
+  constructor(startMs: number, sourceLabels: readonly string[]) {
+    this.startMs = startMs;
+    this.sources = sourceLabels.map((address) => ({ address, attempts: 0, ok: 0, errors: {} }));
+  }
+
+  private secondAt(ms: number): SecondCounts {
+    const index = Math.max(0, Math.floor((ms - this.startMs) / 1000));
+    while (this.seconds.length <= index) this.seconds.push({ second: this.seconds.length, attempts: 0, ok: 0, errors: {} });
+    return this.seconds[index]!;
+  }
+
+  /** Counts an attempt from source `sourceIndex` that started at `atMs`. */
+  attempt(sourceIndex: number, atMs: number): void {
+    this.attempts++;
+    this.secondAt(atMs).attempts++;
+    this.sources[sourceIndex]!.attempts++;
+  }
+
+  private recordTimings(t: ConnectionTimings): void {
+    if (t.connectedMs !== null) this.connectUs.recordValue(toUs(t.connectedMs - t.startMs));
+    if (t.firstByteMs !== null) this.ttfbUs.recordValue(toUs(t.firstByteMs - t.startMs));
+  }
+
+  /** Counts a success, in the second it completed. */
+  success(sourceIndex: number, t: ConnectionTimings & { doneMs: number }): void {
+    this.ok++;
+    this.secondAt(t.doneMs).ok++;
+    this.sources[sourceIndex]!.ok++;
+    this.recordTimings(t);
+    this.totalUs.recordValue(toUs(t.doneMs - t.startMs));
+    this.totalCorrectedUs.recordValue(toUs(t.doneMs - t.intendedMs));
+  }
+
+  /** Counts a failure by code, in the second it was seen. */
+  failure(sourceIndex: number, code: ErrorCode, atMs: number, t: ConnectionTimings | null): void {
+    bump(this.errors, code);
+    bump(this.secondAt(atMs).errors, code);
+    bump(this.sources[sourceIndex]!.errors, code);
+    if (t) this.recordTimings(t);
+  }
+
+  /** Total errors over all codes. */
+  errorCount(): number {
+    let n = 0;
+    for (const v of Object.values(this.errors)) n += v ?? 0;
+    return n;
+  }
+}

@@ -1,0 +1,17 @@
+import type { ErrorCode } from './error-codes.js';
+import type { ConnectionTimings } from './recorder.js';
+import type { SourceChoice } from './source-picker.js';
+
+/** How one attempt ended: ok with its timings, or an error code (timings as far as it got). */
+export type Outcome =
+  | { readonly ok: true; readonly timings: ConnectionTimings & { doneMs: number } }
+  | { readonly ok: false; readonly code: ErrorCode; readonly atMs: number; readonly timings: ConnectionTimings };
+
+/**
+ * The engine's view of a transport: start one attempt from a source; `done` is called exactly
+ * once with its outcome. `close` releases pooled resources when the run ends.
+ */
+export interface Transport {
+  send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,21 @@
+/**
+ * portchurn as a library: `import { run } from 'portchurn'`. Nothing here prints; reporters
+ * return text.
+ */
+export { run, runPlan, type RunHooks } from './run.js';
+export { buildPlan, type RunOptions, type HostFacts } from './plan/build-plan.js';
+export { PLAN_DEFAULTS, type Plan, type PortMode, type ClosePolicy, type LoadModel } from './plan/plan.js';
+export { parseSources, isLoopback } from './plan/addresses.js';
+export { parseTarget, checkTargetAllowed } from './plan/target-url.js';
+export { RESULT_SCHEMA, type RunResult, type RunLatency } from './result/result.js';
+export { writeResultFile } from './result/write-result.js';
+export { renderRunSummary } from './report/terminal.js';
+export { renderProgress } from './report/progress.js';
+export { decodeHistogram, summarize, type LatencySummary, type EncodedHistogram } from './engine/histogram.js';
+export { KNOWN_ERROR_CODES, type ErrorCode } from './engine/error-codes.js';
+export type { Progress } from './engine/engine.js';
+export { startBuiltinTarget, type BuiltinTarget } from './target/builtin-target.js';
+export type { TargetStats, TargetOptions } from './target/stats.js';
+export { readEnvironment, readHostFacts, type Environment } from './env/environment.js';
+export { readTcpSockets, parseProcNetTcp, type TcpSocketEntry } from './env/proc-net-tcp.js';
+export { PortchurnError, PlanError, PreflightError, TargetError, ResultFileError } from './errors.js';

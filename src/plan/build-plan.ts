@@ -1,0 +1,182 @@
+import { PlanError } from '../errors.js';
+import { familyOf } from './addresses.js';
+import { parseSources } from './addresses.js';
+import { parseHeaders, parseMethod } from './headers.js';
+import { parseListen } from './listen.js';
+import { PLAN_DEFAULTS, type ClosePolicy, type LoadModel, type Plan, type PortMode } from './plan.js';
+import { defaultExplicitPorts, parsePortRange, rangesOverlap, type PortRange } from './ports.js';
+import { checkTargetAllowed, parseTarget } from './target-url.js';
+import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
+
+/** Options as a user gives them, on the command line or to `run()`. Every field is optional. */
+export interface RunOptions {
+  /** `http://`, `https://` or `tcp://host:port`; absent: the built-in target. */
+  target?: string;
+  /** Built-in target: where it listens. Default `127.0.0.1:0`. */
+  listen?: string;
+  /** Built-in target: fixed delay before each response. Default `0ms`. */
+  delay?: string;
+  /** Built-in target: response body size. Default `2` bytes. */
+  bodySize?: string | number;
+  /** Source addresses: a count, a list, a range or a CIDR block. */
+  sources?: string | number;
+  /** First address when `sources` is a count. Default `127.0.0.1`. */
+  sourceBase?: string;
+  /** Default: `kernel` without `sources`, `bind` with. */
+  portMode?: PortMode;
+  /** `LO-HI`, explicit mode only. Default: outside the kernel's ephemeral range. */
+  explicitPorts?: string;
+  /** Allow `explicitPorts` inside ip_local_port_range (safe only inside a network namespace). */
+  allowEphemeralOverlap?: boolean;
+  close?: ClosePolicy;
+  /** Closed loop: connections in flight. Default 64 when `rate` is absent. */
+  connections?: number | string;
+  /** Open loop: requests per second. */
+  rate?: number | string;
+  /** Open loop: most connections in flight at once. Default 10,000. */
+  maxInFlight?: number | string;
+  /** Default `10s` when `requests` is absent. */
+  duration?: string;
+  requests?: number | string;
+  /** Per-connection timeout. Default `10s`. */
+  timeout?: string;
+  method?: string;
+  header?: readonly string[];
+  body?: string;
+  /** Raw TCP target: bytes to send after connect. */
+  payload?: string;
+  /** Raw TCP target: bytes to wait for before closing. */
+  expectBytes?: number | string;
+  allowRemote?: boolean;
+  insecure?: boolean;
+}
+
+/** What `buildPlan` needs to know of the host; read by `readHostFacts`, given by hand in tests. */
+export interface HostFacts {
+  /** net.ipv4.ip_local_port_range. */
+  readonly ephemeralPorts: PortRange;
+}
+
+const PORT_MODES: readonly PortMode[] = ['kernel', 'bind', 'explicit'];
+const CLOSE_POLICIES: readonly ClosePolicy[] = ['client', 'server', 'reset', 'keepalive'];
+
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new PlanError(option, `${option} '${value}' must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function buildLoad(options: RunOptions): LoadModel {
+  if (options.rate !== undefined && options.connections !== undefined) {
+    throw new PlanError('--rate', '--rate (open loop) and --connections (closed loop) exclude each other; cap an open loop with --max-in-flight');
+  }
+  if (options.rate !== undefined) {
+    return {
+      kind: 'open',
+      ratePerSec: parsePositiveNumber('--rate', options.rate),
+      maxInFlight: parsePositiveInt('--max-in-flight', options.maxInFlight ?? PLAN_DEFAULTS.maxInFlight),
+    };
+  }
+  if (options.maxInFlight !== undefined) throw new PlanError('--max-in-flight', '--max-in-flight applies to an open loop only (with --rate)');
+  return { kind: 'closed', connections: parsePositiveInt('--connections', options.connections ?? PLAN_DEFAULTS.connections) };
+}
+
+/**
+ * Turns user options into a validated plan, or throws PlanError naming the option at fault.
+ * Pure: it reads nothing from the host but `facts`, and sends nothing.
+ */
+export function buildPlan(options: RunOptions, facts: HostFacts): Plan {
+  const endpoint = options.target === undefined ? null : parseTarget(options.target);
+  const allowRemote = options.allowRemote === true;
+  if (endpoint) checkTargetAllowed(endpoint.host, allowRemote);
+  if (endpoint && (options.listen !== undefined || options.delay !== undefined || options.bodySize !== undefined)) {
+    throw new PlanError('--listen', '--listen, --delay and --body-size configure the built-in target; they do not apply with --target');
+  }
+  const protocol = endpoint?.protocol ?? 'http';
+
+  const sources = options.sources === undefined ? [] : parseSources(String(options.sources), options.sourceBase ?? PLAN_DEFAULTS.sourceBase);
+  const portMode = oneOf('--port-mode', options.portMode ?? (sources.length === 0 ? 'kernel' : 'bind'), PORT_MODES);
+  if (portMode === 'kernel' && sources.length > 1) {
+    throw new PlanError('--port-mode', '--port-mode kernel does not bind, so it cannot spread over several sources; use bind or explicit');
+  }
+  if (portMode !== 'kernel' && sources.length === 0) {
+    throw new PlanError('--port-mode', `--port-mode ${portMode} needs --sources (e.g. --sources 4)`);
+  }
+
+  const close = oneOf('--close', options.close ?? PLAN_DEFAULTS.close, CLOSE_POLICIES);
+  if (close === 'keepalive' && portMode === 'explicit') {
+    throw new PlanError('--close', '--close keepalive reuses connections, so --port-mode explicit has nothing to choose; use bind');
+  }
+  if (close === 'keepalive' && protocol === 'tcp') {
+    throw new PlanError('--close', '--close keepalive needs an HTTP target; a tcp:// target has no request framing to reuse a connection with');
+  }
+
+  let explicitPorts: PortRange | null = null;
+  if (portMode === 'explicit') {
+    if (options.explicitPorts === undefined) {
+      explicitPorts = defaultExplicitPorts(facts.ephemeralPorts);
+      if (!explicitPorts) throw new PlanError('--explicit-ports', '--explicit-ports: ip_local_port_range leaves no room outside it; give a range');
+    } else {
+      explicitPorts = parsePortRange('--explicit-ports', options.explicitPorts);
+      if (rangesOverlap(explicitPorts, facts.ephemeralPorts) && options.allowEphemeralOverlap !== true) {
+        const eph = facts.ephemeralPorts;
+        throw new PlanError('--explicit-ports', `--explicit-ports ${explicitPorts.low}-${explicitPorts.high} overlaps ip_local_port_range ${eph.low}-${eph.high}, which would starve other programs of ports; pass --allow-ephemeral-overlap to insist`);
+      }
+    }
+  } else if (options.explicitPorts !== undefined) {
+    throw new PlanError('--explicit-ports', '--explicit-ports applies to --port-mode explicit only');
+  }
+
+  const sourceFamily = sources[0] === undefined ? null : familyOf(sources[0]);
+  const listen = endpoint ? [] : parseListen(options.listen ?? PLAN_DEFAULTS.listen);
+  const targetFamily = endpoint ? endpoint.family : familyOf(listen[0]!.host);
+  if (sourceFamily !== null && targetFamily !== null && sourceFamily !== targetFamily) {
+    throw new PlanError('--sources', `--sources are IPv${sourceFamily} but the target is IPv${targetFamily}`);
+  }
+  if (!endpoint && listen.some((l) => familyOf(l.host) !== targetFamily)) {
+    throw new PlanError('--listen', '--listen mixes IPv4 and IPv6 addresses; use one family');
+  }
+
+  const load = buildLoad(options);
+  const requests = options.requests === undefined ? null : parsePositiveInt('--requests', options.requests);
+  const durationMs =
+    options.duration !== undefined ? parseDurationMs('--duration', options.duration) : requests === null ? parseDurationMs('--duration', PLAN_DEFAULTS.duration) : null;
+  if (durationMs !== null && durationMs < 1) throw new PlanError('--duration', '--duration must be longer than 0');
+  const timeoutMs = parseDurationMs('--timeout', options.timeout ?? PLAN_DEFAULTS.timeout);
+  if (timeoutMs < 1) throw new PlanError('--timeout', '--timeout must be longer than 0');
+
+  const httpOptionsGiven = options.method !== undefined || (options.header?.length ?? 0) > 0 || options.body !== undefined;
+  const tcpOptionsGiven = options.payload !== undefined || options.expectBytes !== undefined;
+  if (protocol === 'tcp' && httpOptionsGiven) throw new PlanError('--method', '--method, --header and --body apply to HTTP targets; a tcp:// target takes --payload');
+  if (protocol !== 'tcp' && tcpOptionsGiven) throw new PlanError('--payload', '--payload and --expect-bytes apply to tcp:// targets only');
+  const expectBytes = options.expectBytes === undefined ? PLAN_DEFAULTS.expectBytes : Number(options.expectBytes);
+  if (!Number.isSafeInteger(expectBytes) || expectBytes < 0) throw new PlanError('--expect-bytes', `--expect-bytes must be a whole number >= 0, got '${String(options.expectBytes)}'`);
+
+  return {
+    target: endpoint
+      ? { kind: 'external', endpoint }
+      : {
+          kind: 'builtin',
+          listen,
+          delayMs: parseDurationMs('--delay', options.delay ?? PLAN_DEFAULTS.delay),
+          bodyBytes: parseBytes('--body-size', String(options.bodySize ?? PLAN_DEFAULTS.bodySize)),
+        },
+    sources,
+    portMode,
+    explicitPorts,
+    close,
+    load,
+    durationMs,
+    requests,
+    timeoutMs,
+    http: {
+      method: parseMethod(options.method ?? PLAN_DEFAULTS.method),
+      headers: parseHeaders(options.header ?? []),
+      body: options.body ?? null,
+    },
+    tcp: { payload: options.payload ?? null, expectBytes },
+    insecure: options.insecure === true,
+    allowRemote,
+  };
+}

@@ -1,0 +1,18 @@
+import { PlanError } from '../errors.js';
+import { canonicalAddress, familyOf, isLoopback } from './addresses.js';
+import type { ListenAddress } from './plan.js';
+
+/** Parses `127.0.0.1:0,[::1]:8080` into loopback listen addresses (port 0 = any free port). */
+export function parseListen(spec: string, option = '--listen'): ListenAddress[] {
+  return spec.split(',').map((raw) => {
+    const item = raw.trim();
+    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(item);
+    const host = match ? (match[1] ?? match[2] ?? '') : '';
+    const port = match ? Number(match[3]) : NaN;
+    if (!match || familyOf(host) === null || port > 65535) {
+      throw new PlanError(option, `${option} '${item}' must be ADDRESS:PORT (127.0.0.1:0, [::1]:8080)`);
+    }
+    if (!isLoopback(host)) throw new PlanError(option, `${option} ${host} is not a loopback address`);
+    return { host: canonicalAddress(host), port };
+  });
+}

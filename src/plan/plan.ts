@@ -1,0 +1,97 @@
+import type { TargetEndpoint } from './target-url.js';
+import type { PortRange } from './ports.js';
+
+/**
+ * How a connection gets its source address and port.
+ * - `kernel`: no bind(); connect() picks address and port, and needs only the 4-tuple to be free.
+ *   Exhaustion shows as EADDRNOTAVAIL. The single-address baseline.
+ * - `bind`: bind(address, 0) then connect(), which is what Node's `localAddress` does. The port is
+ *   reserved for that address whatever the destination; exhaustion shows as EADDRINUSE at bind().
+ * - `explicit`: the tool picks each source port itself (bind(address, port) then connect()),
+ *   cycling through `explicitPorts` per address.
+ */
+export type PortMode = 'kernel' | 'bind' | 'explicit';
+
+/**
+ * Who ends each connection, and so where TIME_WAIT lands.
+ * - `client`: the client closes first after the full response: TIME_WAIT on the client, ports consumed.
+ * - `server`: the request says `Connection: close`; the server closes first: TIME_WAIT on the server.
+ * - `reset`: the client aborts with RST (SO_LINGER 0): no TIME_WAIT anywhere.
+ * - `keepalive`: a reference run that reuses connections (undici pool).
+ */
+export type ClosePolicy = 'client' | 'server' | 'reset' | 'keepalive';
+
+/** Closed loop: `connections` in flight, each starting the next when it ends. Open loop: `ratePerSec` on schedule. */
+export type LoadModel =
+  | { readonly kind: 'closed'; readonly connections: number }
+  | { readonly kind: 'open'; readonly ratePerSec: number; readonly maxInFlight: number };
+
+/** One address:port the built-in target listens on (port 0: any free port). */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The built-in HTTP/1.1 target, started by the runner. */
+export interface BuiltinTargetPlan {
+  readonly kind: 'builtin';
+  readonly listen: readonly ListenAddress[];
+  /** Fixed delay before each response. */
+  readonly delayMs: number;
+  /** Response body size. */
+  readonly bodyBytes: number;
+}
+
+/** A target the user runs. */
+export interface ExternalTargetPlan {
+  readonly kind: 'external';
+  readonly endpoint: TargetEndpoint;
+}
+
+/** The one typed description of a run. Build it with `buildPlan`, which fills the defaults in `PLAN_DEFAULTS`. */
+export interface Plan {
+  readonly target: BuiltinTargetPlan | ExternalTargetPlan;
+  /** Source addresses, spread round-robin. Empty in kernel mode without `--sources`. */
+  readonly sources: readonly string[];
+  readonly portMode: PortMode;
+  /** Port range cycled per address in explicit mode; null otherwise. */
+  readonly explicitPorts: PortRange | null;
+  readonly close: ClosePolicy;
+  readonly load: LoadModel;
+  /** Run length; null when bounded by `requests` alone. */
+  readonly durationMs: number | null;
+  /** Attempt count; null when bounded by `durationMs` alone. */
+  readonly requests: number | null;
+  /** Per-connection limit from start to completion; past it the attempt counts as TIMEOUT. */
+  readonly timeoutMs: number;
+  readonly http: {
+    readonly method: string;
+    readonly headers: readonly (readonly [string, string])[];
+    readonly body: string | null;
+  };
+  readonly tcp: {
+    /** Bytes written after connect (raw TCP target). */
+    readonly payload: string | null;
+    /** Bytes to read before closing (raw TCP target); 0 closes right after connect (and payload). */
+    readonly expectBytes: number;
+  };
+  /** Accept a self-signed certificate on https targets. */
+  readonly insecure: boolean;
+  /** Set when the user allowed a non-loopback target. */
+  readonly allowRemote: boolean;
+}
+
+/** Documented defaults, applied by `buildPlan`. */
+export const PLAN_DEFAULTS = {
+  listen: '127.0.0.1:0',
+  sourceBase: '127.0.0.1',
+  close: 'client' as ClosePolicy,
+  connections: 64,
+  maxInFlight: 10_000,
+  duration: '10s',
+  timeout: '10s',
+  method: 'GET',
+  delay: '0ms',
+  bodySize: '2',
+  expectBytes: 0,
+} as const;

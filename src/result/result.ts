@@ -1,0 +1,61 @@
+import type { ErrorCounts, SecondCounts, SourceCounts } from '../engine/recorder.js';
+import type { EncodedHistogram } from '../engine/histogram.js';
+import type { Environment } from '../env/environment.js';
+import type { Plan } from '../plan/plan.js';
+import type { TargetClosePolicy, TargetStats } from '../target/stats.js';
+
+/** Schema tag of a result file; bumped when a field changes meaning. */
+export const RESULT_SCHEMA = 'portchurn/result@1';
+
+/** The latency histograms of a run, each encoded with its summary. */
+export interface RunLatency {
+  /** Start of the attempt to TCP (or TLS) connected. */
+  readonly connectUs: EncodedHistogram;
+  /** Start to the first response byte. */
+  readonly ttfbUs: EncodedHistogram;
+  /** Start to the full response, measured from when the attempt actually started (uncorrected). */
+  readonly totalUs: EncodedHistogram;
+  /** Open loop only: from when the attempt should have started by the schedule (corrected for coordinated omission). */
+  readonly totalCorrectedUs: EncodedHistogram | null;
+}
+
+/** The result of `portchurn run`: the source of truth every report renders from. */
+export interface RunResult {
+  readonly schema: typeof RESULT_SCHEMA;
+  readonly kind: 'run';
+  readonly tool: { readonly name: 'portchurn'; readonly version: string };
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** True when a signal stopped the run early; the counts cover what ran. */
+  readonly interrupted: boolean;
+  readonly plan: Plan;
+  readonly environment: Environment;
+  readonly target: {
+    readonly kind: 'builtin' | 'external';
+    /** What the load was sent to, with real ports. */
+    readonly endpoints: readonly { readonly host: string; readonly port: number }[];
+    readonly url: string;
+    /** Built-in target: how it closed connections. */
+    readonly closePolicy: TargetClosePolicy | null;
+    /** Built-in target: what it counted. */
+    readonly stats: TargetStats | null;
+  };
+  readonly totals: {
+    /** Time the load ran, from the first attempt until the last ended. */
+    readonly durationMs: number;
+    readonly attempts: number;
+    readonly ok: number;
+    readonly errorCount: number;
+    readonly errors: ErrorCounts;
+    readonly attemptsPerSec: number;
+    readonly okPerSec: number;
+    /** Open loop: requests the schedule called for that were never sent (the window was full when the run ended). */
+    readonly unsent: number;
+  };
+  readonly latency: RunLatency;
+  /** One entry per second of the run. */
+  readonly timeSeries: readonly SecondCounts[];
+  /** One entry per source address (`kernel` when the kernel chose it). */
+  readonly sources: readonly SourceCounts[];
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,171 @@
+import { createChurnTransport } from './engine/churn-transport.js';
+import { runLoad, type Progress } from './engine/engine.js';
+import { encodeHistogram } from './engine/histogram.js';
+import { authorityOf, serializeRequest } from './engine/http-request.js';
+import { createKeepaliveTransport } from './engine/keepalive-transport.js';
+import { createSourcePicker } from './engine/source-picker.js';
+import type { Transport } from './engine/transport.js';
+import { readEnvironment, readHostFacts, readListeningPorts } from './env/environment.js';
+import { buildPlan, type RunOptions } from './plan/build-plan.js';
+import type { Plan } from './plan/plan.js';
+import { rangesOverlap } from './plan/ports.js';
+import { checkSourcesBindable, resolveTargetHost } from './preflight.js';
+import { RESULT_SCHEMA, type RunResult } from './result/result.js';
+import { startBuiltinTarget, type BuiltinTarget } from './target/builtin-target.js';
+import type { TargetClosePolicy } from './target/stats.js';
+import { VERSION } from './version.js';
+
+/** Ways to follow and stop a run; the library itself never prints. */
+export interface RunHooks {
+  /** Aborting stops sending; what was measured is returned with `interrupted: true`. */
+  readonly signal?: AbortSignal;
+  /** Called once a second during the load. */
+  readonly onProgress?: (progress: Progress) => void;
+  /** Called after the pre-flight checks pass, just before the first connection. */
+  readonly onStart?: (plan: Plan) => void;
+}
+
+/** Builds the plan from user options (reading this host's port range) and runs it. */
+export async function run(options: RunOptions = {}, hooks: RunHooks = {}): Promise<RunResult> {
+  return runPlan(buildPlan(options, await readHostFacts()), hooks);
+}
+
+function rate(count: number, ms: number): number {
+  return ms > 0 ? Math.round((count * 1000 * 100) / ms) / 100 : 0;
+}
+
+/**
+ * Runs a validated plan: pre-flight checks (no traffic until they pass), the built-in target
+ * when the plan has no external one, the load, then the result. The target and every pooled
+ * connection are closed whatever happens.
+ */
+export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResult> {
+  const environment = await readEnvironment();
+  const warnings: string[] = [];
+  if (plan.sources.length > 0) await checkSourcesBindable(plan.sources);
+  const skipPorts = plan.portMode === 'explicit' ? await readListeningPorts() : new Set<number>();
+  if (plan.explicitPorts) {
+    const [low, high] = (environment.sysctls['net.ipv4.ip_local_port_range'] ?? '').split(' ').map(Number);
+    if (low && high && rangesOverlap(plan.explicitPorts, { low, high })) {
+      warnings.push(`explicit ports ${plan.explicitPorts.low}-${plan.explicitPorts.high} overlap ip_local_port_range ${low}-${high}: other programs on this host may fail to connect during the run`);
+    }
+  }
+  const endpoint = plan.target.kind === 'external' ? plan.target.endpoint : null;
+  const connectHost = endpoint ? await resolveTargetHost(endpoint.host, endpoint.family, plan.allowRemote) : null;
+
+  const closePolicy: TargetClosePolicy = plan.close === 'server' ? 'server' : 'client';
+  let target: BuiltinTarget | null = null;
+  let transport: Transport | null = null;
+  const startedAt = new Date().toISOString();
+  try {
+    if (plan.target.kind === 'builtin') {
+      target = await startBuiltinTarget({ listen: plan.target.listen, close: closePolicy, delayMs: plan.target.delayMs, bodyBytes: plan.target.bodyBytes });
+    }
+    const destinations = target ? target.addresses : [{ host: connectHost!, port: endpoint!.port }];
+    const protocol = endpoint?.protocol ?? 'http';
+    const path = endpoint?.path ?? '/';
+    const displayHost = endpoint?.host ?? destinations[0]!.host;
+    const url = endpoint?.url ?? `http://${authorityOf(displayHost, destinations[0]!.port)}/`;
+    if (plan.portMode === 'kernel' && plan.sources[0] !== undefined && plan.sources[0] !== destinations[0]!.host) {
+      warnings.push(`kernel port mode does not bind, so the kernel chose the source address (for a loopback target, the target's own address), not ${plan.sources[0]}`);
+    }
+
+    const now = (): number => performance.now();
+    if (plan.close === 'keepalive') {
+      const connections = plan.load.kind === 'closed' ? plan.load.connections : Math.min(plan.load.maxInFlight, 256);
+      const pools = Math.max(1, plan.sources.length) * destinations.length;
+      transport = createKeepaliveTransport(
+        {
+          origins: destinations.map((d) => `${protocol}://${authorityOf(d.host, d.port)}`),
+          path,
+          method: plan.http.method,
+          headers: plan.http.headers,
+          body: plan.http.body,
+          timeoutMs: plan.timeoutMs,
+          insecure: plan.insecure,
+          connectionsPerSource: Math.max(1, Math.ceil(connections / pools)),
+        },
+        plan.sources.length === 0 ? [null] : plan.sources,
+        now,
+      );
+    } else {
+      const request =
+        protocol === 'tcp'
+          ? plan.tcp.payload === null
+            ? null
+            : Buffer.from(plan.tcp.payload)
+          : serializeRequest({
+              method: plan.http.method,
+              path,
+              authority: authorityOf(displayHost, destinations[0]!.port),
+              headers: plan.http.headers,
+              body: plan.http.body,
+              close: plan.close,
+            });
+      transport = createChurnTransport(
+        {
+          protocol,
+          destinations,
+          servername: endpoint && endpoint.family === null ? endpoint.host : null,
+          request,
+          expectBytes: plan.tcp.expectBytes,
+          headRequest: plan.http.method === 'HEAD',
+          close: plan.close,
+          timeoutMs: plan.timeoutMs,
+          insecure: plan.insecure,
+        },
+        now,
+      );
+    }
+
+    hooks.onStart?.(plan);
+    const load = await runLoad({
+      transport,
+      picker: createSourcePicker(plan.sources, plan.explicitPorts, skipPorts),
+      sourceLabels: plan.sources.length === 0 ? ['kernel'] : plan.sources,
+      load: plan.load,
+      durationMs: plan.durationMs,
+      requests: plan.requests,
+      now,
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    });
+    const stats = target ? await target.close() : null;
+    const r = load.recorder;
+    const durationMs = Math.round(load.endMs - load.startMs);
+    if (load.unsent > 0) warnings.push(`${load.unsent} scheduled requests were never sent: --max-in-flight was reached when the run ended`);
+    return {
+      schema: RESULT_SCHEMA,
+      kind: 'run',
+      tool: { name: 'portchurn', version: VERSION },
+      startedAt,
+      endedAt: new Date().toISOString(),
+      interrupted: load.interrupted,
+      plan,
+      environment,
+      target: { kind: plan.target.kind, endpoints: destinations, url, closePolicy: target ? closePolicy : null, stats },
+      totals: {
+        durationMs,
+        attempts: r.attempts,
+        ok: r.ok,
+        errorCount: r.errorCount(),
+        errors: r.errors,
+        attemptsPerSec: rate(r.attempts, durationMs),
+        okPerSec: rate(r.ok, durationMs),
+        unsent: load.unsent,
+      },
+      latency: {
+        connectUs: encodeHistogram(r.connectUs),
+        ttfbUs: encodeHistogram(r.ttfbUs),
+        totalUs: encodeHistogram(r.totalUs),
+        totalCorrectedUs: plan.load.kind === 'open' ? encodeHistogram(r.totalCorrectedUs) : null,
+      },
+      timeSeries: r.seconds,
+      sources: r.sources,
+      warnings,
+    };
+  } finally {
+    await transport?.close();
+    await target?.close();
+  }
+}
