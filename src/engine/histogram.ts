@@ -31,21 +31,30 @@ export interface EncodedHistogram {
 export function summarize(histogram: Histogram): LatencySummary {
   const count = histogram.totalCount;
   if (count === 0) return { count: 0, minUs: 0, p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, maxUs: 0, meanUs: 0 };
+  const maxUs = histogram.maxValue;
+  // A percentile is reported as the highest value of its bucket, which can lie past the largest
+  // value recorded; capping it at the max keeps p99 <= max in every report.
+  const at = (percentile: number): number => Math.min(histogram.getValueAtPercentile(percentile), maxUs);
   return {
     count,
     minUs: histogram.minNonZeroValue,
-    p50Us: histogram.getValueAtPercentile(50),
-    p90Us: histogram.getValueAtPercentile(90),
-    p99Us: histogram.getValueAtPercentile(99),
-    p999Us: histogram.getValueAtPercentile(99.9),
-    maxUs: histogram.maxValue,
+    p50Us: at(50),
+    p90Us: at(90),
+    p99Us: at(99),
+    p999Us: at(99.9),
+    maxUs,
     meanUs: Math.round(histogram.mean),
   };
 }
 
-/** Encodes a histogram with its summary. */
+/**
+ * Encodes a histogram with its summary. The summary is taken from the decoded encoding, so that
+ * anyone who decodes `hdr` gets exactly the figures the result states (decoding rebuilds the
+ * max and min from bucket counts).
+ */
 export function encodeHistogram(histogram: Histogram): EncodedHistogram {
-  return { summary: summarize(histogram), hdr: encodeIntoCompressedBase64(histogram) };
+  const hdr = encodeIntoCompressedBase64(histogram);
+  return { summary: summarize(decodeHistogram(hdr)), hdr };
 }
 
 /** Decodes the `hdr` field of an encoded histogram. */

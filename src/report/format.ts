@@ -11,7 +11,7 @@ export function formatRate(n: number): string {
 /** A latency in microseconds, shown in the unit that keeps it short: 850µs, 12.35ms, 1.20s. */
 export function formatLatencyUs(us: number): string {
   if (us < 10_000) return `${Math.round(us)}µs`;
-  if (us < 10_000_000) return `${(us / 1000).toFixed(2)}ms`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(2)}ms`;
   return `${(us / 1_000_000).toFixed(2)}s`;
 }
 
