@@ -35,11 +35,13 @@ export function createKeepaliveTransport(spec: KeepaliveSpec, sources: readonly 
     spec.origins.map(
       (origin) =>
         new Pool(origin, {
-        connections: spec.connectionsPerSource,
-        pipelining: 1,
-        headersTimeout: spec.timeoutMs,
-        bodyTimeout: spec.timeoutMs,
-        connect: { timeout: spec.timeoutMs, rejectUnauthorized: !spec.insecure, ...(localAddress === null ? {} : { localAddress }) },
+          connections: spec.connectionsPerSource,
+          pipelining: 1,
+          headersTimeout: spec.timeoutMs,
+          bodyTimeout: spec.timeoutMs,
+          // undici hands each connect() the Client's own localAddress, overriding one set in `connect`.
+          ...(localAddress === null ? {} : { localAddress }),
+          connect: { timeout: spec.timeoutMs, rejectUnauthorized: !spec.insecure },
         }),
     ),
   );

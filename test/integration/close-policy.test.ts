@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseSources } from '../../src/plan/addresses.js';
+import type { ClosePolicy } from '../../src/plan/plan.js';
+import { run } from '../../src/run.js';
+import { socketsWhere, testAddresses } from '../helpers/sockets.js';
+
+/** Runs N connections from a fresh address and counts TIME_WAIT on each side of that 4-tuple set. */
+async function timeWaitAfter(close: ClosePolicy, block: number): Promise<{ client: number; server: number; ok: number }> {
+  const spec = testAddresses(block, 1);
+  const [source] = parseSources(spec);
+  const result = await run({ sources: spec, requests: '50', connections: '5', close });
+  const port = result.target.endpoints[0]!.port;
+  const tw = await socketsWhere((s) => s.state === 'TIME_WAIT');
+  return {
+    ok: result.totals.ok,
+    client: tw.filter((s) => s.localAddress === source && s.remotePort === port).length,
+    server: tw.filter((s) => s.localPort === port && s.remoteAddress === source).length,
+  };
+}
+
+test('--close client leaves the TIME_WAIT on the client side', async () => {
+  assert.deepEqual(await timeWaitAfter('client', 44), { ok: 50, client: 50, server: 0 });
+});
+
+test('--close server leaves the TIME_WAIT on the server side', async () => {
+  assert.deepEqual(await timeWaitAfter('server', 45), { ok: 50, client: 0, server: 50 });
+});
+
+test('--close reset leaves no TIME_WAIT on either side', async () => {
+  assert.deepEqual(await timeWaitAfter('reset', 46), { ok: 50, client: 0, server: 0 });
+});
+
+test('--close keepalive reuses a few connections for every request', async () => {
+  const result = await run({ sources: testAddresses(47, 2), requests: '200', connections: '4', close: 'keepalive' });
+  assert.equal(result.totals.ok, 200);
+  assert.equal(result.target.stats!.requests, 200);
+  assert.ok(result.target.stats!.connections <= 4, `${result.target.stats!.connections} connections`);
+  assert.equal(Object.keys(result.target.stats!.byRemoteAddress).length, 2);
+});

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { run } from '../../src/run.js';
+import { closedPort, startRecordingServer, stall } from '../helpers/servers.js';
+
+test('a closed port is counted as ECONNREFUSED', async () => {
+  const port = await closedPort();
+  const result = await run({ target: `http://127.0.0.1:${port}/`, requests: '20', connections: '2' });
+  assert.equal(result.totals.attempts, 20);
+  assert.equal(result.totals.ok, 0);
+  assert.deepEqual(result.totals.errors, { ECONNREFUSED: 20 });
+  assert.deepEqual(result.sources[0]!.errors, { ECONNREFUSED: 20 });
+});
+
+test('a stalling target hits the TIMEOUT code', async () => {
+  const server = await startRecordingServer(stall);
+  try {
+    const result = await run({ target: `http://127.0.0.1:${server.port}/`, requests: '4', connections: '4', timeout: '300ms' });
+    assert.deepEqual(result.totals.errors, { TIMEOUT: 4 });
+    assert.equal(result.latency.connectUs.summary.count, 4, 'the connections were made before the stall');
+    assert.equal(server.accepted.length, 4);
+  } finally {
+    await server.close();
+  }
+});
+
+test('non-2xx statuses are counted by class; a cut-short response by CLOSED_EARLY', async () => {
+  let n = 0;
+  const server = await startRecordingServer((socket) => {
+    socket.once('data', () => {
+      n++;
+      if (n % 2 === 0) socket.end('HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      else socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+    });
+  });
+  try {
+    const result = await run({ target: `http://127.0.0.1:${server.port}/`, requests: '10', connections: '1', close: 'server' });
+    assert.deepEqual(result.totals.errors, { HTTP_5XX: 5, CLOSED_EARLY: 5 });
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { createServer } from 'node:https';
+import { run } from '../../src/run.js';
+import { echo, startRecordingServer } from '../helpers/servers.js';
+
+const fixture = (name: string): Buffer => readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url));
+
+test('tcp:// target: connect, send the payload, wait for the expected bytes, close', async () => {
+  const server = await startRecordingServer(echo);
+  try {
+    const result = await run({ target: `tcp://127.0.0.1:${server.port}`, payload: 'PING\n', expectBytes: '5', requests: '30', connections: '3' });
+    assert.equal(result.totals.ok, 30);
+    assert.equal(server.accepted.length, 30);
+    assert.equal(result.latency.ttfbUs.summary.count, 30);
+  } finally {
+    await server.close();
+  }
+});
+
+test('tcp:// target that closes before the expected bytes: CLOSED_EARLY', async () => {
+  const server = await startRecordingServer((s) => s.end('x'));
+  try {
+    const result = await run({ target: `tcp://127.0.0.1:${server.port}`, expectBytes: '4', requests: '5', connections: '1' });
+    assert.deepEqual(result.totals.errors, { CLOSED_EARLY: 5 });
+  } finally {
+    await server.close();
+  }
+});
+
+test('https:// target over TLS, one connection per request; an untrusted certificate counts as TLS', async () => {
+  let requests = 0;
+  const server = createServer({ key: fixture('localhost-key.pem'), cert: fixture('localhost-cert.pem') }, (_req, res) => {
+    requests++;
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const ok = await run({ target: `https://localhost:${port}/`, insecure: true, requests: '12', connections: '2', close: 'server' });
+    assert.equal(ok.totals.ok, 12);
+    assert.equal(requests, 12);
+    const refused = await run({ target: `https://localhost:${port}/`, requests: '3', connections: '1' });
+    assert.deepEqual(refused.totals.errors, { TLS: 3 });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
