@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { prerequisite, IS_ROOT } from '../helpers/prereq.js';
+import { startRecordingServer, answerHttp } from '../helpers/servers.js';
+import { spawnSync } from 'node:child_process';
+
+/** Each bad input: the extra arguments and what the one-line message must say. */
+const BAD_INPUTS: [string[], RegExp][] = [
+  [['--sources', '127.0.0.300'], /--sources: '127.0.0.300' is not an address/],
+  [['--sources', '127.0.0.9-127.0.0.2'], /ends before it starts/],
+  [['--sources', '127.0.1.0/33'], /not a CIDR block/],
+  [['--sources', '192.0.2.1'], /source address 192.0.2.1 cannot be bound on this host \(EADDRNOTAVAIL\)/],
+  [['--sources', '4', '--port-mode', 'kernel'], /kernel does not bind/],
+  [['--connections', '0'], /--connections must be a positive whole number/],
+  [['--connections', 'lots'], /--connections must be a positive whole number/],
+  [['--rate', '-1'], /--rate must be a positive number/],
+  [['--duration', '10parsecs'], /unknown unit 'parsecs'/],
+  [['--duration', '10'], /needs a unit/],
+  [['--rate', '100', '--connections', '10'], /exclude each other/],
+  [['--header', 'X-Evil: 1\r\nHost: other'], /CR, LF/],
+  [['--close', 'sometimes'], /Invalid values/],
+  [['--no-such-option'], /Unknown argument/],
+];
+
+test('every bad input exits 2 with a one-line message and sends nothing', async () => {
+  const server = await startRecordingServer(answerHttp);
+  try {
+    for (const [args, message] of BAD_INPUTS) {
+      const out = await runCli(['run', '--target', `http://127.0.0.1:${server.port}/`, '-n', '10', ...args]);
+      assert.equal(out.status, 2, `${args.join(' ')}: ${out.stderr}`);
+      assert.match(out.stderr, message, args.join(' '));
+      assert.match(out.stderr, /^portchurn: /);
+      assert.equal(out.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${out.stderr}`);
+      assert.equal(out.stdout, '');
+    }
+    assert.equal(server.accepted.length, 0, 'no connection reached the target');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a target outside loopback is refused without --allow-remote (inside unshare -n, where only loopback exists)', async (t) => {
+  const unshareWorks = IS_ROOT && spawnSync('unshare', ['-n', 'true']).status === 0;
+  if (!prerequisite(t, unshareWorks, 'needs root and unshare -n to run the CLI in an empty network namespace')) return;
+  for (const target of ['http://192.0.2.10/', 'tcp://10.9.9.9:80', 'http://[2001:db8::1]/']) {
+    const out = await runCli(['run', '--target', target, '-n', '1'], { wrapper: ['unshare', '-n'] });
+    assert.equal(out.status, 2, out.stderr);
+    assert.match(out.stderr, /is not a loopback address.*--allow-remote/);
+  }
+});

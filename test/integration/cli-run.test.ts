@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { decodeHistogram, summarize } from '../../src/engine/histogram.js';
+import { RESULT_SCHEMA, type RunResult } from '../../src/result/result.js';
+import { formatCount } from '../../src/report/format.js';
+import { runCli } from '../helpers/cli.js';
+import { testAddresses } from '../helpers/sockets.js';
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'portchurn-cli-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('run --json prints the result it wrote; its histograms decode to the summaries it states', () =>
+  withDir(async (dir) => {
+    const out = await runCli(['run', '--sources', testAddresses(48, 3), '-n', '300', '-c', '6', '--close', 'server', '--out', dir, '--json']);
+    assert.equal(out.status, 0, out.stderr);
+    const printed = JSON.parse(out.stdout) as RunResult;
+    const files = await readdir(dir);
+    assert.equal(files.length, 1);
+    assert.match(files[0]!, /^run-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.json$/);
+    const saved = JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as RunResult;
+    assert.deepEqual(saved, printed);
+    assert.equal(saved.schema, RESULT_SCHEMA);
+    assert.equal(saved.totals.attempts, 300);
+    assert.equal(saved.totals.ok + saved.totals.errorCount, 300);
+    assert.equal(saved.sources.length, 3);
+    assert.equal(saved.timeSeries.reduce((a, s) => a + s.attempts, 0), 300);
+    for (const name of ['connectUs', 'ttfbUs', 'totalUs'] as const) {
+      const h = saved.latency[name];
+      assert.deepEqual(summarize(decodeHistogram(h.hdr)), h.summary, name);
+    }
+    assert.equal(saved.latency.totalUs.summary.count, saved.totals.ok);
+    assert.ok(saved.environment.kernelRelease.length > 0);
+    assert.match(saved.environment.sysctls['net.ipv4.ip_local_port_range'] ?? '', /^\d+ \d+$/);
+    assert.ok(saved.environment.openFileLimit! > 0);
+  }));
+
+test('the terminal summary shows the numbers of the JSON result', () =>
+  withDir(async (dir) => {
+    const out = await runCli(['run', '-n', '200', '-c', '4', '--out', dir]);
+    assert.equal(out.status, 0, out.stderr);
+    const file = /result\s+(\S+\.json)/.exec(out.stdout)?.[1];
+    assert.ok(file, out.stdout);
+    const result = JSON.parse(await readFile(file, 'utf8')) as RunResult;
+    const totalRow = out.stdout.split('\n').find((l) => l.trim().startsWith('total ') && !l.includes('µs') && !l.includes('ms'));
+    assert.ok(totalRow, out.stdout);
+    const cells = totalRow.trim().split(/\s+/);
+    assert.deepEqual(cells.slice(1, 4), [formatCount(result.totals.attempts), formatCount(result.totals.ok), formatCount(result.totals.errorCount)]);
+    assert.match(out.stdout, new RegExp(`target saw\\s+${formatCount(result.target.stats!.connections)} connections`));
+  }));
+
+test('--quiet prints nothing and still writes the result', () =>
+  withDir(async (dir) => {
+    const out = await runCli(['run', '-n', '20', '-c', '2', '--out', dir, '--quiet']);
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(out.stdout, '');
+    assert.equal((await readdir(dir)).length, 1);
+  }));
+
+test('SIGINT mid-run writes the partial result marked interrupted and exits 130', () =>
+  withDir(async (dir) => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    const child = spawn(process.execPath, [BIN, 'run', '-d', '30s', '-c', '4', '--out', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(status, 130);
+    const result = JSON.parse(stdout) as RunResult;
+    assert.equal(result.interrupted, true);
+    assert.ok(result.totals.attempts > 0);
+    assert.ok(result.totals.durationMs < 20_000);
+    assert.equal((await readdir(dir)).length, 1);
+  }));
