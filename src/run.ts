@@ -5,6 +5,7 @@ import { authorityOf, serializeRequest } from './engine/http-request.js';
 import { createKeepaliveTransport } from './engine/keepalive-transport.js';
 import { createSourcePicker } from './engine/source-picker.js';
 import type { Transport } from './engine/transport.js';
+import { countCarryOver } from './env/carry-over.js';
 import { readEnvironment, readHostFacts, readListeningPorts } from './env/environment.js';
 import { buildPlan, type RunOptions } from './plan/build-plan.js';
 import type { Plan } from './plan/plan.js';
@@ -68,6 +69,13 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     const url = endpoint?.url ?? `http://${authorityOf(displayHost, destinations[0]!.port)}/`;
     if (plan.portMode === 'kernel' && plan.sources[0] !== undefined && plan.sources[0] !== destinations[0]!.host) {
       warnings.push(`kernel port mode does not bind, so the kernel chose the source address (for a loopback target, the target's own address), not ${plan.sources[0]}`);
+    }
+
+    const carryOver = await countCarryOver(plan.sources.length > 0 ? plan.sources : [destinations[0]!.host]);
+    if (carryOver.timeWait > 0) {
+      warnings.push(
+        `the source address${carryOver.addresses.length === 1 ? '' : 'es'} already held ${carryOver.timeWait.toLocaleString('en-US')} TIME_WAIT sockets from earlier runs: fewer ports are free and bind() is slower; wait 60 s or use fresh --sources`,
+      );
     }
 
     const now = (): number => performance.now();
@@ -144,6 +152,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       plan,
       environment,
       target: { kind: plan.target.kind, endpoints: destinations, url, closePolicy: target ? closePolicy : null, stats },
+      carryOver,
       totals: {
         durationMs,
         attempts: r.attempts,

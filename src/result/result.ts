@@ -1,5 +1,6 @@
 import type { ErrorCounts, SecondCounts, SourceCounts } from '../engine/recorder.js';
 import type { EncodedHistogram } from '../engine/histogram.js';
+import type { CarryOver } from '../env/carry-over.js';
 import type { Environment } from '../env/environment.js';
 import type { Plan } from '../plan/plan.js';
 import type { TargetClosePolicy, TargetStats } from '../target/stats.js';
@@ -40,6 +41,8 @@ export interface RunResult {
     /** Built-in target: what it counted. */
     readonly stats: TargetStats | null;
   };
+  /** TIME_WAIT sockets the sources held before the run (left by earlier runs). */
+  readonly carryOver: CarryOver;
   readonly totals: {
     /** Time the load ran, from the first attempt until the last ended. */
     readonly durationMs: number;

@@ -38,3 +38,13 @@ test('--close keepalive reuses a few connections for every request', async () =>
   assert.ok(result.target.stats!.connections <= 4, `${result.target.stats!.connections} connections`);
   assert.equal(Object.keys(result.target.stats!.byRemoteAddress).length, 2);
 });
+
+test('TIME_WAIT left by an earlier run on the same sources is counted and warned about', async () => {
+  const spec = testAddresses(49, 1);
+  const first = await run({ sources: spec, requests: '30', connections: '3', close: 'client' });
+  assert.equal(first.carryOver.timeWait, 0);
+  assert.deepEqual(first.warnings, []);
+  const second = await run({ sources: spec, requests: '5', connections: '1', close: 'client' });
+  assert.equal(second.carryOver.timeWait, 30);
+  assert.match(second.warnings.join('\n'), /already held 30 TIME_WAIT sockets/);
+});
