@@ -5,11 +5,16 @@ import type { ClosePolicy } from '../../src/plan/plan.js';
 import { run } from '../../src/run.js';
 import { socketsWhere, testAddresses } from '../helpers/sockets.js';
 
-/** Runs N connections from a fresh address and counts TIME_WAIT on each side of that 4-tuple set. */
+/**
+ * Runs 50 connections from a fresh address and counts TIME_WAIT on each side. Explicit ports
+ * make every 4-tuple distinct: with bind(addr, 0) the kernel may hand out a port twice when the
+ * client holds no TIME_WAIT on it, and the second connection then takes over the server's
+ * TIME_WAIT for that 4-tuple, so a count would be one short now and then.
+ */
 async function timeWaitAfter(close: ClosePolicy, block: number): Promise<{ client: number; server: number; ok: number }> {
   const spec = testAddresses(block, 1);
   const [source] = parseSources(spec);
-  const result = await run({ sources: spec, requests: '50', connections: '5', close });
+  const result = await run({ sources: spec, portMode: 'explicit', explicitPorts: '61200-61249', requests: '50', connections: '5', close });
   const port = result.target.endpoints[0]!.port;
   const tw = await socketsWhere((s) => s.state === 'TIME_WAIT');
   return {
