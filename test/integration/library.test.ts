@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+test("import { run } from 'portchurn' returns the result object and prints nothing", async () => {
+  const lib = await import('portchurn');
+  const writes: string[] = [];
+  const original = process.stdout.write.bind(process.stdout);
+  const originalErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string) => (writes.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => (writes.push(String(chunk)), true)) as typeof process.stderr.write;
+  let result;
+  try {
+    result = await lib.run({ requests: 20, connections: 2, sources: '127.0.0.1' });
+  } finally {
+    process.stdout.write = original;
+    process.stderr.write = originalErr;
+  }
+  assert.deepEqual(writes, []);
+  assert.equal(result.schema, lib.RESULT_SCHEMA);
+  assert.equal(result.totals.attempts, 20);
+  assert.match(lib.renderRunSummary(result), /attempts/);
+  assert.throws(() => lib.buildPlan({ connections: 0 }, { ephemeralPorts: { low: 32768, high: 60999 } }), lib.PlanError);
+});
