@@ -1,17 +1,19 @@
-import { createChurnTransport } from './engine/churn-transport.js';
 import { runLoad, type Progress } from './engine/engine.js';
 import { encodeHistogram } from './engine/histogram.js';
-import { authorityOf, serializeRequest } from './engine/http-request.js';
-import { createKeepaliveTransport } from './engine/keepalive-transport.js';
-import { createSourcePicker } from './engine/source-picker.js';
+import { authorityOf } from './engine/http-request.js';
 import type { Transport } from './engine/transport.js';
 import { countCarryOver } from './env/carry-over.js';
 import { readEnvironment, readHostFacts, readListeningPorts } from './env/environment.js';
+import { createSourcePicker } from './engine/source-picker.js';
+import { isLoopback } from './plan/addresses.js';
 import { buildPlan, type RunOptions } from './plan/build-plan.js';
 import type { Plan } from './plan/plan.js';
 import { rangesOverlap } from './plan/ports.js';
 import { checkSourcesBindable, resolveTargetHost } from './preflight.js';
 import { RESULT_SCHEMA, type RunResult } from './result/result.js';
+import { modelForRun } from './runner/model-for-run.js';
+import { transportForPlan, type ResolvedTarget } from './runner/transport-for-plan.js';
+import { startSampler, type Sampler, type SocketReport } from './sampler/sampler.js';
 import { startBuiltinTarget, type BuiltinTarget } from './target/builtin-target.js';
 import type { TargetClosePolicy } from './target/stats.js';
 import { VERSION } from './version.js';
@@ -22,8 +24,6 @@ export interface RunHooks {
   readonly signal?: AbortSignal;
   /** Called once a second during the load. */
   readonly onProgress?: (progress: Progress) => void;
-  /** Called after the pre-flight checks pass, just before the first connection. */
-  readonly onStart?: (plan: Plan) => void;
 }
 
 /** Builds the plan from user options (reading this host's port range) and runs it. */
@@ -31,14 +31,21 @@ export async function run(options: RunOptions = {}, hooks: RunHooks = {}): Promi
   return runPlan(buildPlan(options, await readHostFacts()), hooks);
 }
 
-function rate(count: number, ms: number): number {
+function perSec(count: number, ms: number): number {
   return ms > 0 ? Math.round((count * 1000 * 100) / ms) / 100 : 0;
+}
+
+/** The address the kernel gives a connection it binds itself: the loopback route's source. */
+function kernelSource(destinationHost: string): string | null {
+  if (!isLoopback(destinationHost)) return null;
+  return destinationHost.includes(':') ? '::1' : '127.0.0.1';
 }
 
 /**
  * Runs a validated plan: pre-flight checks (no traffic until they pass), the built-in target
- * when the plan has no external one, the load, then the result. The target and every pooled
- * connection are closed whatever happens.
+ * when the plan has no external one, the socket sampler, the load, then the result with the
+ * capacity model beside the measurement. The target, the sampler and every pooled connection
+ * are closed whatever happens.
  */
 export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResult> {
   const environment = await readEnvironment();
@@ -57,21 +64,27 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const closePolicy: TargetClosePolicy = plan.close === 'server' ? 'server' : 'client';
   let target: BuiltinTarget | null = null;
   let transport: Transport | null = null;
+  let sampler: Sampler | null = null;
   const startedAt = new Date().toISOString();
   try {
     if (plan.target.kind === 'builtin') {
       target = await startBuiltinTarget({ listen: plan.target.listen, close: closePolicy, delayMs: plan.target.delayMs, bodyBytes: plan.target.bodyBytes });
     }
     const destinations = target ? target.addresses : [{ host: connectHost!, port: endpoint!.port }];
-    const protocol = endpoint?.protocol ?? 'http';
-    const path = endpoint?.path ?? '/';
-    const displayHost = endpoint?.host ?? destinations[0]!.host;
-    const url = endpoint?.url ?? `http://${authorityOf(displayHost, destinations[0]!.port)}/`;
-    if (plan.portMode === 'kernel' && plan.sources[0] !== undefined && plan.sources[0] !== destinations[0]!.host) {
-      warnings.push(`kernel port mode does not bind, so the kernel chose the source address (for a loopback target, the target's own address), not ${plan.sources[0]}`);
+    const resolved: ResolvedTarget = {
+      protocol: endpoint?.protocol ?? 'http',
+      destinations,
+      path: endpoint?.path ?? '/',
+      displayHost: endpoint?.host ?? destinations[0]!.host,
+      named: endpoint !== null && endpoint.family === null,
+    };
+    const url = endpoint?.url ?? `http://${authorityOf(resolved.displayHost, destinations[0]!.port)}/`;
+    const kernelAddress = kernelSource(destinations[0]!.host);
+    if (plan.portMode === 'kernel' && plan.sources[0] !== undefined && plan.sources[0] !== kernelAddress) {
+      warnings.push(`kernel port mode does not bind: the kernel picks the source address itself (${kernelAddress ?? 'by route'}), not ${plan.sources[0]}`);
     }
-
-    const carryOver = await countCarryOver(plan.sources.length > 0 ? plan.sources : [destinations[0]!.host]);
+    const watched = plan.sources.length > 0 ? plan.sources : kernelAddress ? [kernelAddress] : [];
+    const carryOver = await countCarryOver(watched);
     if (carryOver.timeWait > 0) {
       warnings.push(
         `the source address${carryOver.addresses.length === 1 ? '' : 'es'} already held ${carryOver.timeWait.toLocaleString('en-US')} TIME_WAIT sockets from earlier runs: fewer ports are free and bind() is slower; wait 60 s or use fresh --sources`,
@@ -79,54 +92,8 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     }
 
     const now = (): number => performance.now();
-    if (plan.close === 'keepalive') {
-      const connections = plan.load.kind === 'closed' ? plan.load.connections : Math.min(plan.load.maxInFlight, 256);
-      const pools = Math.max(1, plan.sources.length) * destinations.length;
-      transport = createKeepaliveTransport(
-        {
-          origins: destinations.map((d) => `${protocol}://${authorityOf(d.host, d.port)}`),
-          path,
-          method: plan.http.method,
-          headers: plan.http.headers,
-          body: plan.http.body,
-          timeoutMs: plan.timeoutMs,
-          insecure: plan.insecure,
-          connectionsPerSource: Math.max(1, Math.ceil(connections / pools)),
-        },
-        plan.sources.length === 0 ? [null] : plan.sources,
-        now,
-      );
-    } else {
-      const request =
-        protocol === 'tcp'
-          ? plan.tcp.payload === null
-            ? null
-            : Buffer.from(plan.tcp.payload)
-          : serializeRequest({
-              method: plan.http.method,
-              path,
-              authority: authorityOf(displayHost, destinations[0]!.port),
-              headers: plan.http.headers,
-              body: plan.http.body,
-              close: plan.close,
-            });
-      transport = createChurnTransport(
-        {
-          protocol,
-          destinations,
-          servername: endpoint && endpoint.family === null ? endpoint.host : null,
-          request,
-          expectBytes: plan.tcp.expectBytes,
-          headRequest: plan.http.method === 'HEAD',
-          close: plan.close,
-          timeoutMs: plan.timeoutMs,
-          insecure: plan.insecure,
-        },
-        now,
-      );
-    }
-
-    hooks.onStart?.(plan);
+    transport = transportForPlan(plan, resolved, now);
+    if (plan.sampleIntervalMs > 0) sampler = await startSampler({ sources: plan.sources, destinations }, plan.sampleIntervalMs);
     const load = await runLoad({
       transport,
       picker: createSourcePicker(plan.sources, plan.explicitPorts, skipPorts),
@@ -138,9 +105,12 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     });
+    const durationMs = Math.round(load.endMs - load.startMs);
+    const model = modelForRun(plan, environment, destinations, durationMs);
+    const sockets: SocketReport | null = sampler ? await sampler.stop(model.usablePorts) : null;
+    sampler = null;
     const stats = target ? await target.close() : null;
     const r = load.recorder;
-    const durationMs = Math.round(load.endMs - load.startMs);
     if (load.unsent > 0) warnings.push(`${load.unsent} scheduled requests were never sent: --max-in-flight was reached when the run ended`);
     return {
       schema: RESULT_SCHEMA,
@@ -159,10 +129,12 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
         ok: r.ok,
         errorCount: r.errorCount(),
         errors: r.errors,
-        attemptsPerSec: rate(r.attempts, durationMs),
-        okPerSec: rate(r.ok, durationMs),
+        attemptsPerSec: perSec(r.attempts, durationMs),
+        okPerSec: perSec(r.ok, durationMs),
         unsent: load.unsent,
       },
+      firstExhaustion: r.firstExhaustion,
+      model,
       latency: {
         connectUs: encodeHistogram(r.connectUs),
         ttfbUs: encodeHistogram(r.ttfbUs),
@@ -171,9 +143,11 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       },
       timeSeries: r.seconds,
       sources: r.sources,
+      sockets,
       warnings,
     };
   } finally {
+    await sampler?.stop(null);
     await transport?.close();
     await target?.close();
   }

@@ -31,6 +31,15 @@ export interface ConnectionTimings {
   doneMs: number | null;
 }
 
+/** The first sign that ports ran out: how far the stage got before it. */
+export interface FirstExhaustion {
+  readonly code: 'EADDRNOTAVAIL' | 'EADDRINUSE';
+  /** Milliseconds since the load started. */
+  readonly atMs: number;
+  /** Successes counted before it. */
+  readonly okBefore: number;
+}
+
 function bump(counts: ErrorCounts, code: ErrorCode): void {
   counts[code] = (counts[code] ?? 0) + 1;
 }
@@ -55,6 +64,7 @@ export class Recorder {
   readonly errors: ErrorCounts = {};
   readonly seconds: SecondCounts[] = [];
   readonly sources: SourceCounts[];
+  firstExhaustion: FirstExhaustion | null = null;
   private readonly startMs: number;
 
   constructor(startMs: number, sourceLabels: readonly string[]) {
@@ -92,6 +102,9 @@ export class Recorder {
 
   /** Counts a failure by code, in the second it was seen. */
   failure(sourceIndex: number, code: ErrorCode, atMs: number, t: ConnectionTimings | null): void {
+    if (this.firstExhaustion === null && (code === 'EADDRNOTAVAIL' || code === 'EADDRINUSE')) {
+      this.firstExhaustion = { code, atMs: Math.round(atMs - this.startMs), okBefore: this.ok };
+    }
     bump(this.errors, code);
     bump(this.secondAt(atMs).errors, code);
     bump(this.sources[sourceIndex]!.errors, code);

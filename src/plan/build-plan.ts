@@ -49,6 +49,8 @@ export interface RunOptions {
   expectBytes?: number | string;
   allowRemote?: boolean;
   insecure?: boolean;
+  /** Socket-state sampling period, e.g. `1s`; `0s` turns it off. Default `1s`. */
+  sampleInterval?: string;
 }
 
 /** What `buildPlan` needs to know of the host; read by `readHostFacts`, given by hand in tests. */
@@ -176,6 +178,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts): Plan {
       body: options.body ?? null,
     },
     tcp: { payload: options.payload ?? null, expectBytes },
+    sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
     insecure: options.insecure === true,
     allowRemote,
   };

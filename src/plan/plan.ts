@@ -75,6 +75,8 @@ export interface Plan {
     /** Bytes to read before closing (raw TCP target); 0 closes right after connect (and payload). */
     readonly expectBytes: number;
   };
+  /** How often the socket-state sampler reads /proc/net/tcp during the load; 0: no sampling. */
+  readonly sampleIntervalMs: number;
   /** Accept a self-signed certificate on https targets. */
   readonly insecure: boolean;
   /** Set when the user allowed a non-loopback target. */
@@ -94,4 +96,5 @@ export const PLAN_DEFAULTS = {
   delay: '0ms',
   bodySize: '2',
   expectBytes: 0,
+  sampleInterval: '1s',
 } as const;

@@ -1,4 +1,6 @@
-import type { ErrorCounts, SecondCounts, SourceCounts } from '../engine/recorder.js';
+import type { ErrorCounts, FirstExhaustion, SecondCounts, SourceCounts } from '../engine/recorder.js';
+import type { Prediction } from '../model/capacity.js';
+import type { SocketReport } from '../sampler/sampler.js';
 import type { EncodedHistogram } from '../engine/histogram.js';
 import type { CarryOver } from '../env/carry-over.js';
 import type { Environment } from '../env/environment.js';
@@ -55,10 +57,16 @@ export interface RunResult {
     /** Open loop: requests the schedule called for that were never sent (the window was full when the run ended). */
     readonly unsent: number;
   };
+  /** The first EADDRNOTAVAIL / EADDRINUSE, and how many succeeded before it; null when ports never ran out. */
+  readonly firstExhaustion: FirstExhaustion | null;
+  /** The capacity model's prediction for this run's settings and duration. */
+  readonly model: Prediction;
   readonly latency: RunLatency;
   /** One entry per second of the run. */
   readonly timeSeries: readonly SecondCounts[];
   /** One entry per source address (`kernel` when the kernel chose it). */
   readonly sources: readonly SourceCounts[];
+  /** What the socket-state sampler saw; null when sampling was off. */
+  readonly sockets: SocketReport | null;
   readonly warnings: readonly string[];
 }

@@ -10,7 +10,7 @@ const BAD_INPUTS: [string[], RegExp][] = [
   [['--sources', '127.0.0.300'], /--sources: '127.0.0.300' is not an address/],
   [['--sources', '127.0.0.9-127.0.0.2'], /ends before it starts/],
   [['--sources', '127.0.1.0/33'], /not a CIDR block/],
-  [['--sources', '192.0.2.1'], /source address 192.0.2.1 cannot be bound on this host \(EADDRNOTAVAIL\)/],
+  [['--sources', '198.51.100.77'], /source address 198.51.100.77 cannot be bound on this host \(EADDRNOTAVAIL\)/],
   [['--sources', '4', '--port-mode', 'kernel'], /kernel does not bind/],
   [['--connections', '0'], /--connections must be a positive whole number/],
   [['--connections', 'lots'], /--connections must be a positive whole number/],

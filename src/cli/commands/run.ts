@@ -33,6 +33,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('body', { type: 'string', describe: 'request body', group: 'Request:' })
     .option('payload', { type: 'string', describe: 'tcp://: bytes to send after connect', group: 'Request:' })
     .option('expect-bytes', { type: 'string', describe: 'tcp://: bytes to read before closing [default: 0]', group: 'Request:' })
+    .option('sample-interval', { type: 'string', describe: 'read socket states from /proc/net/tcp this often; 0s: off [default: 1s]', group: 'Output:' })
     .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result', group: 'Output:' })
     .option('json', { type: 'boolean', describe: 'print the result JSON to stdout instead of the summary', group: 'Output:' })
     .option('quiet', { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' });
@@ -67,6 +68,7 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     expectBytes: argv['expect-bytes'],
     allowRemote: argv['allow-remote'],
     insecure: argv.insecure,
+    sampleInterval: argv['sample-interval'],
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RunOptions;
 }

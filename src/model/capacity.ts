@@ -1,0 +1,115 @@
+import type { ClosePolicy, PortMode } from '../plan/plan.js';
+import { portCount, type PortRange } from '../plan/ports.js';
+
+/** Linux keeps TIME_WAIT for a fixed 60 s (TCP_TIMEWAIT_LEN); no sysctl changes it. */
+export const TIME_WAIT_SEC = 60;
+
+/** What the model needs: the stage's shape and the kernel settings read at run time. */
+export interface ModelInput {
+  readonly close: ClosePolicy;
+  readonly portMode: PortMode;
+  /** Source addresses (kernel mode: 1, the route's own). */
+  readonly sources: number;
+  /** Destination address:port pairs. */
+  readonly destinations: number;
+  /** The target is on loopback (tcp_tw_reuse=2 applies there only). */
+  readonly loopback: boolean;
+  readonly ephemeralPorts: PortRange;
+  /** net.ipv4.ip_local_reserved_ports as printed (`8080,9000-9010`), or empty. */
+  readonly reservedPorts: string;
+  readonly explicitPorts: PortRange | null;
+  readonly twReuse: number | null;
+  readonly twReuseDelayMs: number | null;
+  readonly timestamps: number | null;
+  readonly maxTwBuckets: number | null;
+  /** How long the stage ran, for the ceiling; null for the sustained rate alone. */
+  readonly durationSec: number | null;
+  /** Open loop: what was offered; the ceiling never exceeds it. */
+  readonly offeredRatePerSec: number | null;
+}
+
+/** What the model predicts for one stage. */
+export interface Prediction {
+  /** False when ports are not what limits this stage (server closes, RST, reuse at once, bucket cap). */
+  readonly portBound: boolean;
+  /** Ports one source address can use at once. */
+  readonly usablePorts: number | null;
+  /** 4-tuples usable at once (sources x ports, x destinations where the kernel counts them). */
+  readonly tuples: number | null;
+  /** How long a used 4-tuple stays unusable: 60 s, or tcp_tw_reuse_delay where reuse applies. */
+  readonly holdSec: number | null;
+  /** Sustainable new connections per second: tuples / holdSec. */
+  readonly sustainedPerSec: number | null;
+  /** Most successes possible in the stage's duration: tuples x (floor(duration / hold) + 1). */
+  readonly ceilingOk: number | null;
+  /** ceilingOk / duration: the figure measured ok/s is compared with. */
+  readonly ceilingPerSec: number | null;
+  /** The formula with its numbers, for reports. */
+  readonly formula: string;
+  readonly notes: readonly string[];
+}
+
+/** Counts the ports of a reserved-ports list (`8080,9000-9010`) that fall inside `range`. */
+export function countReserved(list: string, range: PortRange): number {
+  let n = 0;
+  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [lo, hi = lo] = item.split('-').map(Number);
+    if (lo === undefined || hi === undefined || Number.isNaN(lo) || Number.isNaN(hi)) continue;
+    n += Math.max(0, Math.min(hi, range.high) - Math.max(lo, range.low) + 1);
+  }
+  return n;
+}
+
+function notPortBound(formula: string, notes: string[] = []): Prediction {
+  return { portBound: false, usablePorts: null, tuples: null, holdSec: null, sustainedPerSec: null, ceilingOk: null, ceilingPerSec: null, formula, notes };
+}
+
+/**
+ * Predicts how many new connections per second the 4-tuple space sustains, and the most a stage
+ * of this length can complete. Pure: every kernel setting comes in through `input`.
+ */
+export function predictCapacity(input: ModelInput): Prediction {
+  if (input.close === 'server') return notPortBound('not port-bound: the server closes first and keeps the TIME_WAIT; client ports come free at once');
+  if (input.close === 'reset') return notPortBound('not port-bound: RST leaves no TIME_WAIT on either side');
+  if (input.close === 'keepalive') return notPortBound('not port-bound: connections are reused');
+  const timestamps = input.timestamps !== 0;
+  if (input.portMode === 'explicit' && timestamps) {
+    // tcp_twsk_unique() lets a socket whose port was bound by hand take over a TIME_WAIT
+    // 4-tuple at once when timestamps are on, whatever tcp_tw_reuse says.
+    return notPortBound('not port-bound: with TCP timestamps on, an explicitly bound port takes over a TIME_WAIT 4-tuple at once', [
+      'set net.ipv4.tcp_timestamps=0 (in a namespace) to see explicit ports exhaust',
+    ]);
+  }
+  const notes: string[] = [];
+  let usablePorts: number;
+  if (input.portMode === 'explicit' && input.explicitPorts) {
+    usablePorts = portCount(input.explicitPorts);
+  } else {
+    const reserved = countReserved(input.reservedPorts, input.ephemeralPorts);
+    usablePorts = portCount(input.ephemeralPorts) - reserved;
+    if (reserved > 0) notes.push(`${reserved} ports of ip_local_port_range are reserved (ip_local_reserved_ports)`);
+  }
+  const sources = input.portMode === 'kernel' ? 1 : input.sources;
+  // bind(addr, 0) reserves the port for that address whatever the destination, so extra
+  // destinations add nothing; connect() and explicit ports count the full 4-tuple.
+  const destinations = input.portMode === 'bind' ? 1 : input.destinations;
+  const tuples = sources * usablePorts * destinations;
+  const reuse = input.portMode === 'kernel' && timestamps && (input.twReuse === 1 || (input.twReuse === 2 && input.loopback));
+  const holdSec = reuse ? (input.twReuseDelayMs ?? 1000) / 1000 : TIME_WAIT_SEC;
+  if (input.portMode === 'kernel') notes.push('connect() tries even ports first and leaves odd ones to bind(); all count here');
+  if (reuse) notes.push(`tcp_tw_reuse=${input.twReuse}${input.twReuse === 2 ? ' (loopback)' : ''}: connect() takes over a TIME_WAIT port after ${holdSec} s`);
+  else if (input.portMode === 'bind' && (input.twReuse ?? 0) > 0) notes.push('bind() does not use tcp_tw_reuse');
+  if (input.maxTwBuckets !== null && tuples > input.maxTwBuckets) {
+    return notPortBound(`not port-bound: tcp_max_tw_buckets=${input.maxTwBuckets} < ${tuples} usable 4-tuples; past the cap sockets skip TIME_WAIT and free their port at once`, notes);
+  }
+  const sustainedPerSec = tuples / holdSec;
+  const formula = `${sources} source${sources === 1 ? '' : 's'} x ${usablePorts} ports${destinations > 1 ? ` x ${destinations} destinations` : ''} / ${holdSec} s = ${Math.round(sustainedPerSec * 10) / 10}/s sustained`;
+  let ceilingOk: number | null = null;
+  let ceilingPerSec: number | null = null;
+  if (input.durationSec !== null && input.durationSec > 0) {
+    ceilingOk = tuples * (Math.floor(input.durationSec / holdSec) + 1);
+    if (input.offeredRatePerSec !== null) ceilingOk = Math.min(ceilingOk, Math.ceil(input.offeredRatePerSec * input.durationSec));
+    ceilingPerSec = ceilingOk / input.durationSec;
+  }
+  return { portBound: true, usablePorts, tuples, holdSec, sustainedPerSec, ceilingOk, ceilingPerSec, formula, notes };
+}

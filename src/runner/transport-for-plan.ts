@@ -1,0 +1,67 @@
+import { createChurnTransport } from '../engine/churn-transport.js';
+import { authorityOf, serializeRequest } from '../engine/http-request.js';
+import { createKeepaliveTransport } from '../engine/keepalive-transport.js';
+import type { Transport } from '../engine/transport.js';
+import type { Plan } from '../plan/plan.js';
+
+/** Where the load goes, resolved: IP literal hosts with real ports. */
+export interface ResolvedTarget {
+  readonly protocol: 'http' | 'https' | 'tcp';
+  readonly destinations: readonly { readonly host: string; readonly port: number }[];
+  /** Request path with query. */
+  readonly path: string;
+  /** Host for the Host header and TLS server name: the name the user gave, or the first destination. */
+  readonly displayHost: string;
+  /** True when the user named the host (so TLS checks that name). */
+  readonly named: boolean;
+}
+
+/** The transport a plan calls for: undici pools for keepalive, the raw churn path otherwise. */
+export function transportForPlan(plan: Plan, target: ResolvedTarget, now: () => number): Transport {
+  const { destinations, protocol } = target;
+  if (plan.close === 'keepalive') {
+    const connections = plan.load.kind === 'closed' ? plan.load.connections : Math.min(plan.load.maxInFlight, 256);
+    const pools = Math.max(1, plan.sources.length) * destinations.length;
+    return createKeepaliveTransport(
+      {
+        origins: destinations.map((d) => `${protocol}://${authorityOf(d.host, d.port)}`),
+        path: target.path,
+        method: plan.http.method,
+        headers: plan.http.headers,
+        body: plan.http.body,
+        timeoutMs: plan.timeoutMs,
+        insecure: plan.insecure,
+        connectionsPerSource: Math.max(1, Math.ceil(connections / pools)),
+      },
+      plan.sources.length === 0 ? [null] : plan.sources,
+      now,
+    );
+  }
+  let request: Buffer | null;
+  if (protocol === 'tcp') {
+    request = plan.tcp.payload === null ? null : Buffer.from(plan.tcp.payload);
+  } else {
+    request = serializeRequest({
+      method: plan.http.method,
+      path: target.path,
+      authority: authorityOf(target.displayHost, destinations[0]!.port),
+      headers: plan.http.headers,
+      body: plan.http.body,
+      close: plan.close,
+    });
+  }
+  return createChurnTransport(
+    {
+      protocol,
+      destinations,
+      servername: target.named ? target.displayHost : null,
+      request,
+      expectBytes: plan.tcp.expectBytes,
+      headRequest: plan.http.method === 'HEAD',
+      close: plan.close,
+      timeoutMs: plan.timeoutMs,
+      insecure: plan.insecure,
+    },
+    now,
+  );
+}
