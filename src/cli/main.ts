@@ -1,8 +1,11 @@
 import yargs from 'yargs';
 import { PortchurnError, PlanError, PreflightError } from '../errors.js';
+import { ResultInputError } from '../result/read-result.js';
 import { VERSION } from '../version.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
+import { compareCommand, compareOptions, reportCommand, reportOptions } from './commands/report.js';
 import { serveCommand, serveOptions, type ServeArgs } from './commands/serve.js';
+import { sweepCommand, sweepOptions, type SweepArgs } from './commands/sweep.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
 /** A parse error from yargs (unknown option, bad choice). */
@@ -39,10 +42,27 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
         status = await runCommand(argv as unknown as RunArgs, io);
       },
     )
+    .command(
+      'sweep',
+      'grow the 4-tuple space stage by stage beside a single-address baseline; writes JSON, Markdown, HTML, .hgrm',
+      (y) => sweepOptions(y)
+        .example('$0 sweep', 'sources 1,2,4,8,16: a kernel-mode baseline, then bind() over fresh addresses')
+        .example('$0 sweep --axis dst-addresses --values 1,2,4', 'the built-in target on more addresses')
+        .example('$0 sweep --axis close -d 5s', 'client, server, reset and keepalive side by side'),
+      async (argv) => {
+        status = await sweepCommand(argv as unknown as SweepArgs, io);
+      },
+    )
+    .command('report <file>', 're-render the reports of a stored result', (y) => reportOptions(y), async (argv) => {
+      status = await reportCommand(argv as unknown as { file: string; format: string }, io);
+    })
+    .command('compare <files..>', 'stages of several results side by side, with ratios', (y) => compareOptions(y), async (argv) => {
+      status = await compareCommand(argv as unknown as { files: string[]; format: string }, io);
+    })
     .command('serve', 'the built-in HTTP/1.1 target alone', (y) => serveOptions(y), async (argv) => {
       status = await serveCommand(argv as unknown as ServeArgs, io);
     })
-    .demandCommand(1, 'name a command: run or serve')
+    .demandCommand(1, 'name a command: run, sweep, report, compare or serve')
     .help()
     .alias('help', 'h');
   let output = '';
@@ -53,7 +73,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
     if (output) io.stdout.write(`${output}\n`);
     return status;
   } catch (error) {
-    if (error instanceof PlanError || error instanceof PreflightError || error instanceof UsageError) {
+    if (error instanceof PlanError || error instanceof PreflightError || error instanceof UsageError || error instanceof ResultInputError) {
       printError(io, error.message);
       return EXIT.usage;
     }

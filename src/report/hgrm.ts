@@ -1,0 +1,36 @@
+import { decodeHistogram } from '../engine/histogram.js';
+import type { RunLatency, RunResult } from '../result/result.js';
+import type { SweepResult } from '../sweep/sweep-result.js';
+import { stagesOf } from './stages-view.js';
+
+/** One .hgrm file to write: a name suffix and its text. */
+export interface HgrmFile {
+  /** `stage1-totalUs` */
+  readonly name: string;
+  readonly text: string;
+}
+
+/**
+ * HdrHistogram's percentile-distribution text (what the HdrHistogram plotter reads), values in
+ * milliseconds, 5 ticks per half distance: one per stage and histogram.
+ */
+export function renderHgrm(result: RunResult | SweepResult): HgrmFile[] {
+  const files: HgrmFile[] = [];
+  for (const stage of stagesOf(result).stages) {
+    for (const [name, encoded] of Object.entries(stage.run.latency) as [keyof RunLatency, RunLatency[keyof RunLatency]][]) {
+      if (!encoded || encoded.summary.count === 0) continue;
+      files.push({ name: `stage${stage.index + 1}-${name}`, text: decodeHistogram(encoded.hdr).outputPercentileDistribution(5, 1000) });
+    }
+  }
+  return files;
+}
+
+/** Reads back the Value / Percentile columns of an .hgrm text (for checks and tooling). */
+export function parseHgrm(text: string): { valueMs: number; percentile: number; totalCount: number }[] {
+  const rows: { valueMs: number; percentile: number; totalCount: number }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d.]+)\s+([\d.]+)\s+(\d+)/.exec(line);
+    if (m) rows.push({ valueMs: Number(m[1]), percentile: Number(m[2]), totalCount: Number(m[3]) });
+  }
+  return rows;
+}

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { decodeHistogram } from '../engine/histogram.js';
+import type { RunResult } from '../result/result.js';
+import type { SweepResult } from '../sweep/sweep-result.js';
+import { formatDurationMs } from './format.js';
+import { stageCells, stageHeader, stageRows } from './stage-rows.js';
+import { stagesOf } from './stages-view.js';
+import { describeLoad } from './terminal.js';
+
+/** Percentiles of the latency curves, as HdrHistogram plots them (x = 1 / (1 - p)). */
+const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999];
+
+const require = createRequire(import.meta.url);
+
+function asset(path: string): string {
+  return readFileSync(require.resolve(path), 'utf8');
+}
+
+function esc(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** Everything the page's charts draw, computed here so the page needs no decoding. */
+function chartData(result: RunResult | SweepResult) {
+  const view = stagesOf(result);
+  const rows = stageRows(view.stages);
+  return {
+    axis: view.axis ?? 'run',
+    labels: rows.map((r) => r.axisValue),
+    okPerSec: rows.map((r) => r.okPerSec),
+    errorsPerSec: rows.map((r) => r.errorsPerSec),
+    modelPerSec: rows.map((r) => r.modelPerSec),
+    baselinePerSec: rows[0]?.okPerSec ?? 0,
+    stages: view.stages.map((s) => {
+      const samples = s.run.sockets?.samples ?? [];
+      const seconds = s.run.timeSeries;
+      const latency = s.run.latency.totalCorrectedUs ?? s.run.latency.totalUs;
+      const h = latency.summary.count > 0 ? decodeHistogram(latency.hdr) : null;
+      return {
+        label: `stage ${s.index + 1}: ${view.axis ?? 'run'} ${s.axisValue}`,
+        second: seconds.map((x) => x.second),
+        ok: seconds.map((x) => x.ok),
+        errors: seconds.map((x) => Object.values(x.errors).reduce((a: number, b) => a + (b ?? 0), 0)),
+        // The sample taken at or before the end of each second.
+        timeWait: seconds.map((x) => {
+          let v: number | null = null;
+          for (const sample of samples) if (sample.tMs <= (x.second + 1) * 1000) v = sample.client.TIME_WAIT ?? 0;
+          return v;
+        }),
+        corrected: s.run.latency.totalCorrectedUs !== null,
+        percentileX: PERCENTILES.map((p) => Math.log10(100 / (100 - p))),
+        latencyMs: PERCENTILES.map((p) => (h ? Math.max(0.001, h.getValueAtPercentile(p) / 1000) : null)),
+      };
+    }),
+  };
+}
+
+const PAGE_SCRIPT = `
+const data = JSON.parse(document.getElementById('data').textContent);
+const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+const width = () => Math.min(960, document.body.clientWidth - 32);
+function fmtPct(x) { const p = 100 - 100 / Math.pow(10, x); return (Math.round(p * 1000) / 1000) + '%'; }
+
+// 1. ok/s and errors/s against the axis, with the model and the baseline.
+{
+  const x = data.labels.map((_, i) => i + 1);
+  const base = x.map(() => data.baselinePerSec);
+  new uPlot({
+    title: 'ok/s and errors/s by ' + data.axis, width: width(), height: 320,
+    scales: { x: { time: false, range: [0.5, x.length + 0.5] } },
+    axes: [{ label: data.axis, splits: () => x, values: (u, splits) => splits.map((i) => data.labels[i - 1] ?? '') }, { label: 'per second', size: 70 }],
+    series: [{},
+      { label: 'ok/s', stroke: palette[0], width: 2, points: { size: 8 } },
+      { label: 'errors/s', stroke: palette[1], width: 2, points: { size: 8 } },
+      { label: 'model ok/s', stroke: palette[2], dash: [8, 6], width: 2, points: { size: 6 } },
+      { label: 'baseline ok/s', stroke: '#555', dash: [2, 4], width: 1, points: { show: false } }],
+  }, [x, data.okPerSec, data.errorsPerSec, data.modelPerSec, base], document.getElementById('chart-axis'));
+}
+
+// 2. Per stage: ok/s, errors/s and client TIME_WAIT over time.
+data.stages.forEach((s, i) => {
+  const el = document.createElement('div');
+  el.className = 'chart';
+  document.getElementById('chart-series').appendChild(el);
+  new uPlot({
+    title: s.label, width: width(), height: 220,
+    scales: { x: { time: false }, tw: {} },
+    axes: [{ label: 'second' }, { label: 'per second', size: 70 }, { scale: 'tw', side: 1, label: 'TIME_WAIT', size: 70, grid: { show: false } }],
+    series: [{}, { label: 'ok/s', stroke: palette[0], width: 2 }, { label: 'errors/s', stroke: palette[1], width: 2 },
+      { label: 'TIME_WAIT (client)', stroke: palette[3], scale: 'tw', dash: [4, 3], width: 1.5 }],
+  }, [s.second.map((v) => v + 1), s.ok, s.errors, s.timeWait], el);
+});
+
+// 3. Latency percentile curves per stage.
+{
+  const x = data.stages[0] ? data.stages[0].percentileX : [];
+  new uPlot({
+    title: 'total latency by percentile (ms)', width: width(), height: 340,
+    scales: { x: { time: false }, y: { distr: 3 } },
+    axes: [{ label: 'percentile', splits: () => x, values: (u, splits) => splits.map(fmtPct) }, { label: 'ms', size: 70 }],
+    series: [{}, ...data.stages.map((s, i) => ({ label: s.label + (s.corrected ? ' (corrected)' : ''), stroke: palette[i % palette.length], width: 2, points: { size: 5 } }))],
+  }, [x, ...data.stages.map((s) => s.latencyMs)], document.getElementById('chart-latency'));
+}
+`;
+
+/**
+ * A self-contained HTML page for a run or sweep: no network needed to open it; uPlot and its
+ * stylesheet are inlined from node_modules, the data is embedded as JSON.
+ */
+export function renderHtml(result: RunResult | SweepResult): string {
+  const view = stagesOf(result);
+  const first = view.stages[0]?.run;
+  const data = JSON.stringify(chartData(result)).replace(/</g, '\\u003c');
+  const env = first?.environment;
+  const rows = stageRows(view.stages);
+  const body = first
+    ? `
+<p class="meta">Started ${esc(view.startedAt)} · Linux ${esc(env!.kernelRelease)} · Node ${esc(env!.nodeVersion)} · target ${esc(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
+close <b>${esc(first.plan.close)}</b> · ${esc(describeLoad(first.plan))} · stage policy: ${esc(view.settle)}</p>
+<h2>Throughput against the 4-tuple space</h2>
+<div id="chart-axis" class="chart"></div>
+<p class="note">Stage 1 is the baseline (dotted line). The model line is the most the 4-tuple space allows in the time each stage ran; where a stage is not port-bound it has no model point.</p>
+${table(stageHeader(view.axis), rows.map(stageCells))}
+<h2>Per stage over time</h2>
+<div id="chart-series"></div>
+<h2>Latency percentiles</h2>
+<div id="chart-latency" class="chart"></div>
+<h2>Model</h2>
+${table(['stage', 'port mode', 'formula', 'notes'], view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']))}
+<h2>Environment</h2>
+${table(['setting', 'value'], [...Object.entries(env!.sysctls).map(([k, v]) => [k, v ?? 'absent']), ['open-file limit', String(env!.openFileLimit ?? 'unknown')], ['stage durations', view.stages.map((s) => formatDurationMs(s.run.totals.durationMs)).join(', ')]])}
+${view.warnings.length ? `<h2>Warnings</h2><ul>${view.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
+<script>${asset('uplot/dist/uPlot.iife.min.js')}</script>
+<script id="data" type="application/json">${data}</script>
+<script>${PAGE_SCRIPT}</script>`
+    : '<p>No stage ran.</p>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(view.title)}</title>
+<style>${asset('uplot/dist/uPlot.min.css')}
+body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th{text-align:left}
+.meta,.note{color:#555}.chart{margin:8px 0}</style></head>
+<body><h1>${esc(view.title)}${view.interrupted ? ' (interrupted: partial result)' : ''}</h1>${body}</body></html>
+`;
+}

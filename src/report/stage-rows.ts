@@ -1,0 +1,88 @@
+import type { StageResult } from '../sweep/sweep-result.js';
+import { formatCount, formatDurationMs, formatLatencyUs, formatRate } from './format.js';
+import { formatErrors } from './terminal.js';
+
+/** The figures of one stage row, as numbers (for charts) and as text (for tables). */
+export interface StageRow {
+  readonly stage: number;
+  readonly axisValue: string;
+  readonly space: string;
+  readonly tuples: number;
+  readonly offeredPerSec: number | null;
+  readonly okPerSec: number;
+  readonly xBaseline: number | null;
+  readonly modelPerSec: number | null;
+  readonly measuredOverModel: number | null;
+  readonly errorPct: number;
+  readonly errorsPerSec: number;
+  readonly topErrors: string;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly p999Us: number;
+  readonly peakTimeWaitClient: number | null;
+  readonly peakTimeWaitServer: number | null;
+  readonly firstExhaustion: string;
+}
+
+/** One row per stage; ratios are to stage 0, the baseline. */
+export function stageRows(stages: readonly StageResult[]): StageRow[] {
+  const baseline = stages[0]?.run.totals.okPerSec ?? 0;
+  return stages.map((s) => {
+    const r = s.run;
+    const t = r.totals;
+    const total = r.latency.totalCorrectedUs ?? r.latency.totalUs;
+    const tuples = s.space.sources * s.space.destinations * s.space.ports;
+    const fe = r.firstExhaustion;
+    const model = r.model.ceilingPerSec;
+    return {
+      stage: s.index + 1,
+      axisValue: s.axisValue,
+      space: `${s.space.sources} x ${s.space.destinations} x ${formatCount(s.space.ports)}`,
+      tuples,
+      offeredPerSec: r.plan.load.kind === 'open' ? r.plan.load.ratePerSec : null,
+      okPerSec: t.okPerSec,
+      xBaseline: baseline > 0 ? t.okPerSec / baseline : null,
+      modelPerSec: model,
+      measuredOverModel: model ? t.okPerSec / model : null,
+      errorPct: t.attempts > 0 ? (100 * t.errorCount) / t.attempts : 0,
+      errorsPerSec: t.durationMs > 0 ? (t.errorCount * 1000) / t.durationMs : 0,
+      topErrors: formatErrors(t.errors).split(', ').slice(0, 2).join(', '),
+      p50Us: total.summary.p50Us,
+      p99Us: total.summary.p99Us,
+      p999Us: total.summary.p999Us,
+      peakTimeWaitClient: r.sockets?.peakTimeWait.client ?? null,
+      peakTimeWaitServer: r.sockets?.peakTimeWait.server ?? null,
+      firstExhaustion: fe ? `${fe.code} after ${formatCount(fe.okBefore)} ok, at ${formatDurationMs(fe.atMs)}` : 'none',
+    };
+  });
+}
+
+/** Column headings of the stage table. */
+export function stageHeader(axis: string | null): string[] {
+  return ['stage', axis ?? 'sources', '4-tuple space (src x dst x ports)', 'offered/s', 'ok/s', 'x baseline', 'model ok/s', 'measured / model', 'errors', 'total p50', 'p99', 'p99.9', 'peak TIME_WAIT client / server', 'first exhaustion'];
+}
+
+function ratio(n: number | null): string {
+  return n === null ? '–' : `${n.toFixed(2)}x`;
+}
+
+/** A row as table cells. */
+export function stageCells(row: StageRow): string[] {
+  const tw = row.peakTimeWaitClient === null ? '–' : `${formatCount(row.peakTimeWaitClient)} / ${formatCount(row.peakTimeWaitServer ?? 0)}`;
+  return [
+    String(row.stage),
+    row.axisValue,
+    `${row.space} = ${formatCount(row.tuples)}`,
+    row.offeredPerSec === null ? 'closed loop' : formatRate(row.offeredPerSec),
+    formatRate(row.okPerSec),
+    ratio(row.xBaseline),
+    row.modelPerSec === null ? 'not port-bound' : formatRate(row.modelPerSec),
+    ratio(row.measuredOverModel),
+    row.errorPct === 0 ? '0 %' : `${row.errorPct.toFixed(1)} % (${row.topErrors})`,
+    formatLatencyUs(row.p50Us),
+    formatLatencyUs(row.p99Us),
+    formatLatencyUs(row.p999Us),
+    tw,
+    row.firstExhaustion,
+  ];
+}

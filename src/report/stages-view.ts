@@ -1,0 +1,49 @@
+import type { RunResult } from '../result/result.js';
+import type { StageResult, SweepResult } from '../sweep/sweep-result.js';
+
+/** A result as reports see it: one or more stages, the first being the baseline. */
+export interface StagesView {
+  readonly title: string;
+  /** Axis name, or null for a single run. */
+  readonly axis: string | null;
+  readonly settle: string;
+  readonly stages: readonly StageResult[];
+  readonly interrupted: boolean;
+  readonly startedAt: string;
+  readonly warnings: readonly string[];
+}
+
+const SETTLE_TEXT: Record<string, string> = {
+  fresh: 'fresh: each stage used source addresses and a target port no earlier stage had used',
+  wait: 'wait: each stage waited until the TIME_WAIT of the stage before was gone',
+  none: 'none: stages inherited the TIME_WAIT of the stages before them',
+  single: 'single run',
+};
+
+/** Views a run result as a one-stage sweep, so every report handles both kinds. */
+export function stagesOf(result: RunResult | SweepResult): StagesView {
+  if (result.kind === 'sweep') {
+    return {
+      title: `portchurn sweep: ${result.axis} ${result.values.join(', ')}`,
+      axis: result.axis,
+      settle: SETTLE_TEXT[result.settle.policy] ?? result.settle.policy,
+      stages: result.stages,
+      interrupted: result.interrupted,
+      startedAt: result.startedAt,
+      warnings: [...result.warnings, ...result.stages.flatMap((s) => s.run.warnings.map((w) => `stage ${s.index + 1}: ${w}`))],
+    };
+  }
+  const range = result.environment.sysctls['net.ipv4.ip_local_port_range']?.split(' ').map(Number) ?? [];
+  const stage: StageResult = {
+    index: 0,
+    axisValue: result.plan.sources.length === 0 ? 'kernel' : `${result.plan.sources.length}`,
+    settle: { policy: 'none', block: null, waitedMs: null, timeWaitLeft: null },
+    space: {
+      sources: Math.max(1, result.plan.sources.length),
+      destinations: result.target.endpoints.length,
+      ports: result.model.usablePorts ?? (range[0] && range[1] ? range[1] - range[0] + 1 : 0),
+    },
+    run: result,
+  };
+  return { title: 'portchurn run', axis: null, settle: SETTLE_TEXT.single!, stages: [stage], interrupted: result.interrupted, startedAt: result.startedAt, warnings: result.warnings };
+}

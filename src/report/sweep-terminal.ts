@@ -1,0 +1,23 @@
+import type { AnyResult } from '../result/read-result.js';
+import { table } from './format.js';
+import { stageCells, stageRows } from './stage-rows.js';
+import { stagesOf } from './stages-view.js';
+import { describeLoad } from './terminal.js';
+
+/** Columns of the terminal table (the Markdown one has them all). */
+const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12];
+
+/** The end-of-sweep summary for a terminal: one row per stage, ratios to the baseline. */
+export function renderSweepSummary(result: AnyResult): string {
+  const view = stagesOf(result);
+  const first = view.stages[0]?.run;
+  const header = ['stage', view.axis ?? 'sources', 'src x dst x ports', 'ok/s', 'x base', 'model ok/s', 'meas/model', 'errors', 'p99', 'TIME_WAIT cli/srv'];
+  const lines = [
+    `${view.title}${view.interrupted ? ' (INTERRUPTED: partial result)' : ''}`,
+    first ? `  close ${first.plan.close}; ${describeLoad(first.plan)}; stages: ${view.settle}` : '  no stage ran',
+    '',
+    table([header, ...stageRows(view.stages).map((r) => TERMINAL_COLUMNS.map((i) => stageCells(r)[i]!))]),
+  ];
+  for (const w of view.warnings) lines.push(`  warning: ${w}`);
+  return `${lines.join('\n')}\n`;
+}

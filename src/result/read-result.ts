@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { PortchurnError } from '../errors.js';
+import type { SweepResult } from '../sweep/sweep-result.js';
+import { RESULT_SCHEMA, type RunResult } from './result.js';
+
+/** A result file that cannot be used as input (missing, truncated, corrupt, newer schema). Exit 2. */
+export class ResultInputError extends PortchurnError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ResultInputError';
+    this.path = path;
+  }
+}
+
+/** Any result portchurn writes. */
+export type AnyResult = RunResult | SweepResult;
+
+/** Checks parsed JSON is a result this version understands. */
+export function validateResult(path: string, data: unknown): AnyResult {
+  const d = data as { schema?: unknown; kind?: unknown } | null;
+  if (typeof d !== 'object' || d === null || typeof d.schema !== 'string') throw new ResultInputError(path, `${path} is not a portchurn result (no schema field)`);
+  const m = /^portchurn\/result@(\d+)$/.exec(d.schema);
+  if (!m) throw new ResultInputError(path, `${path} has schema '${d.schema}', not a portchurn result`);
+  const current = Number(RESULT_SCHEMA.split('@')[1]);
+  if (Number(m[1]) > current) throw new ResultInputError(path, `${path} was written with the newer schema ${d.schema}; this portchurn reads ${RESULT_SCHEMA}: upgrade portchurn`);
+  if (d.kind === 'run') {
+    const r = d as Partial<RunResult>;
+    if (!r.plan || !r.totals || !r.latency || !r.environment || !r.model) throw new ResultInputError(path, `${path} is a run result with fields missing (truncated or edited?)`);
+  } else if (d.kind === 'sweep') {
+    const s = d as Partial<SweepResult>;
+    if (!Array.isArray(s.stages) || !s.stages.every((st) => st?.run?.totals && st.run.latency && st.run.model)) {
+      throw new ResultInputError(path, `${path} is a sweep result with stages missing or incomplete (truncated or edited?)`);
+    }
+  } else {
+    throw new ResultInputError(path, `${path} has an unknown kind '${String(d.kind)}'`);
+  }
+  return d as AnyResult;
+}
+
+/** Reads and validates a result file. */
+export async function readResult(path: string): Promise<AnyResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ResultInputError(path, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ResultInputError(path, `${path} is not valid JSON (truncated or corrupt?): ${(error as Error).message}`, { cause: error });
+  }
+  return validateResult(path, data);
+}

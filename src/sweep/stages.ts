@@ -1,0 +1,101 @@
+import { PlanError } from '../errors.js';
+import type { RunOptions } from '../plan/build-plan.js';
+import type { PortMode } from '../plan/plan.js';
+import { parsePositiveInt, parsePositiveNumber } from '../plan/units.js';
+
+/** What a sweep grows from stage to stage. */
+export type Axis = 'sources' | 'dst-addresses' | 'dst-ports' | 'rate' | 'port-mode' | 'close';
+
+/**
+ * How stages avoid inheriting TIME_WAIT from the stage before:
+ * - `fresh`: each stage takes source (and built-in target) addresses no earlier stage used;
+ * - `wait`: the next stage waits until the previous stage's TIME_WAIT is gone (bounded);
+ * - `none`: no precaution; the carry-over is part of what is measured.
+ */
+export type SettlePolicy = 'fresh' | 'wait' | 'none';
+
+export const AXES: readonly Axis[] = ['sources', 'dst-addresses', 'dst-ports', 'rate', 'port-mode', 'close'];
+export const SETTLE_POLICIES: readonly SettlePolicy[] = ['fresh', 'wait', 'none'];
+
+/** Default values per axis. */
+export const DEFAULT_VALUES: Record<Axis, string> = {
+  sources: '1,2,4,8,16',
+  'dst-addresses': '1,2,4,8',
+  'dst-ports': '1,2,4,8',
+  rate: '500,1000,2000,4000',
+  'port-mode': 'kernel,bind,explicit',
+  close: 'client,server,reset,keepalive',
+};
+
+/** One stage before it runs: its axis value and the run options it adds to the sweep's. */
+export interface StageSpec {
+  readonly index: number;
+  readonly axisValue: string;
+  /** Options this stage sets on top of the sweep's own. */
+  readonly options: RunOptions;
+  /** The stage counts addresses from a block the sweep moves per stage (settle fresh). */
+  readonly freshSources: number | null;
+  /** Built-in target addresses this stage listens on, from a fresh block (dst-addresses axis). */
+  readonly freshListen: number | null;
+}
+
+function listOf(text: string): string[] {
+  return text.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+/**
+ * Turns `--axis` and `--values` into stage specs. Pure: addresses are assigned later, when the
+ * sweep knows which blocks are free.
+ */
+export function planStages(axis: Axis, valuesText: string | undefined, options: RunOptions & { baselineMode?: PortMode }, settle: SettlePolicy): StageSpec[] {
+  const values = listOf(valuesText ?? DEFAULT_VALUES[axis]);
+  if (values.length === 0) throw new PlanError('--values', '--values names no stage');
+  const sourceCount = options.sources === undefined ? null : /^\d+$/.test(String(options.sources).trim()) ? Number(options.sources) : null;
+  const fresh = settle === 'fresh';
+  if (options.target !== undefined && (axis === 'dst-addresses' || axis === 'dst-ports')) {
+    throw new PlanError('--axis', `--axis ${axis} grows the built-in target's listeners; it does not apply with --target`);
+  }
+  return values.map((value, index): StageSpec => {
+    const base = { index, axisValue: value, freshListen: null as number | null };
+    switch (axis) {
+      case 'sources': {
+        const count = parsePositiveInt('--values', value);
+        const mode: PortMode = index === 0 ? (options.baselineMode ?? 'kernel') : (options.portMode ?? 'bind');
+        if (mode === 'kernel') {
+          if (count !== 1) throw new PlanError('--values', `stage ${index + 1}: kernel mode (the baseline) uses one source address; start --values with 1 or set --baseline-mode bind`);
+          return { ...base, options: { portMode: 'kernel', sources: undefined }, freshSources: null };
+        }
+        return { ...base, options: { portMode: mode, sources: String(count) }, freshSources: fresh ? count : null };
+      }
+      case 'dst-addresses': {
+        const count = parsePositiveInt('--values', value);
+        return { ...base, freshListen: count, options: {}, freshSources: fresh ? sourceCount : null };
+      }
+      case 'dst-ports': {
+        const count = parsePositiveInt('--values', value);
+        return { ...base, options: { listen: Array.from({ length: count }, () => '127.0.0.1:0').join(',') }, freshSources: fresh ? sourceCount : null };
+      }
+      case 'rate':
+        parsePositiveNumber('--values', value);
+        return { ...base, options: { rate: value }, freshSources: fresh ? sourceCount : null };
+      case 'port-mode': {
+        if (!['kernel', 'bind', 'explicit'].includes(value)) throw new PlanError('--values', `--values '${value}' is not a port mode (kernel, bind, explicit)`);
+        if (value === 'kernel') return { ...base, options: { portMode: 'kernel', sources: undefined }, freshSources: null };
+        const count = sourceCount ?? 1;
+        return { ...base, options: { portMode: value as PortMode, sources: String(count) }, freshSources: fresh ? count : null };
+      }
+      case 'close':
+        if (!['client', 'server', 'reset', 'keepalive'].includes(value)) throw new PlanError('--values', `--values '${value}' is not a close policy (client, server, reset, keepalive)`);
+        return { ...base, options: { close: value as RunOptions['close'] }, freshSources: fresh ? sourceCount : null };
+    }
+  });
+}
+
+/**
+ * The loopback block (second octet) a stage's fresh addresses come from: 127.<block>.0.1 upward.
+ * Blocks start at 16 (127.0.x.x is what everything else on the host uses) and move with a
+ * per-sweep seed, so two sweeps a minute apart do not meet each other's TIME_WAIT either.
+ */
+export function blockFor(seed: number, attempt: number): number {
+  return 16 + ((seed + attempt) % 224);
+}

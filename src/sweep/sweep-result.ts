@@ -1,0 +1,47 @@
+import type { Environment } from '../env/environment.js';
+import type { RESULT_SCHEMA, RunResult } from '../result/result.js';
+import type { Axis, SettlePolicy } from './stages.js';
+
+/** How a stage was kept clear of the TIME_WAIT of the stages before it. */
+export interface StageSettle {
+  readonly policy: SettlePolicy;
+  /** settle fresh: the loopback block (127.<block>.x.x) its fresh addresses came from. */
+  readonly block: number | null;
+  /** settle wait: how long it waited, and what TIME_WAIT was left when it started. */
+  readonly waitedMs: number | null;
+  readonly timeWaitLeft: number | null;
+}
+
+/** The size of a stage's 4-tuple space: sources x destinations x ports per source. */
+export interface TupleSpace {
+  readonly sources: number;
+  readonly destinations: number;
+  readonly ports: number;
+}
+
+/** One stage of a sweep: its axis value, how it settled, and its full run result. */
+export interface StageResult {
+  readonly index: number;
+  readonly axisValue: string;
+  readonly settle: StageSettle;
+  readonly space: TupleSpace;
+  readonly run: RunResult;
+}
+
+/** The result of `portchurn sweep` (and `npm start`). Stage 0 is the baseline. */
+export interface SweepResult {
+  readonly schema: typeof RESULT_SCHEMA;
+  readonly kind: 'sweep';
+  readonly tool: { readonly name: 'portchurn'; readonly version: string };
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** True when a signal stopped the sweep; completed stages are intact, the last may be partial. */
+  readonly interrupted: boolean;
+  readonly axis: Axis;
+  /** Every value asked for, including stages that did not run. */
+  readonly values: readonly string[];
+  readonly settle: { readonly policy: SettlePolicy; readonly timeoutMs: number };
+  readonly environment: Environment | null;
+  readonly stages: readonly StageResult[];
+  readonly warnings: readonly string[];
+}

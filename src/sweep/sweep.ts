@@ -1,0 +1,141 @@
+import { randomInt } from 'node:crypto';
+import type { Progress } from '../engine/engine.js';
+import { countCarryOver } from '../env/carry-over.js';
+import { readHostFacts } from '../env/environment.js';
+import { PlanError } from '../errors.js';
+import { buildPlan, type HostFacts, type RunOptions } from '../plan/build-plan.js';
+import type { Plan, PortMode } from '../plan/plan.js';
+import { portCount } from '../plan/ports.js';
+import { parseDurationMs } from '../plan/units.js';
+import { RESULT_SCHEMA } from '../result/result.js';
+import { runPlan } from '../run.js';
+import { VERSION } from '../version.js';
+import { waitForTimeWait } from './settle.js';
+import { AXES, blockFor, planStages, SETTLE_POLICIES, type Axis, type SettlePolicy, type StageSpec } from './stages.js';
+import type { StageResult, StageSettle, SweepResult, TupleSpace } from './sweep-result.js';
+
+/** Options of a sweep: those of `run`, plus the axis and how stages settle. */
+export interface SweepOptions extends RunOptions {
+  /** Default `sources`. */
+  axis?: Axis;
+  /** Comma list; default per axis (`1,2,4,8,16` for sources). */
+  values?: string;
+  /** Port mode of the first stage of a sources sweep. Default `kernel`. */
+  baselineMode?: PortMode;
+  /** Default `fresh`. */
+  settle?: SettlePolicy;
+  /** Longest `--settle wait` before a stage. Default `75s`. */
+  settleTimeout?: string;
+}
+
+/** Stage-aware progress. */
+export interface SweepHooks {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (stage: { index: number; count: number; axisValue: string }, progress: Progress) => void;
+}
+
+/** A stage ready to run: its plan and how it settled so far. */
+interface PreparedStage {
+  readonly spec: StageSpec;
+  readonly plan: Plan;
+  readonly block: number | null;
+}
+
+function addressesOf(spec: StageSpec, block: number): { sources?: string; sourceBase?: string; listen?: string } {
+  const out: { sources?: string; sourceBase?: string; listen?: string } = {};
+  if (spec.freshSources !== null) {
+    out.sources = String(spec.freshSources);
+    out.sourceBase = `127.${block}.0.1`;
+  }
+  if (spec.freshListen !== null) {
+    out.listen = Array.from({ length: spec.freshListen }, (_, i) => `127.${block}.255.${i + 1}:0`).join(',');
+  }
+  return out;
+}
+
+/** Builds a stage's plan; in settle fresh, moves to the next block until its addresses hold no TIME_WAIT. */
+async function prepareStage(options: SweepOptions, spec: StageSpec, facts: HostFacts, settle: SettlePolicy, seed: number, check: boolean): Promise<PreparedStage> {
+  const merged: RunOptions = { ...options, ...spec.options };
+  const needsBlock = settle === 'fresh' && (spec.freshSources !== null || spec.freshListen !== null);
+  if (!needsBlock) {
+    const listen = spec.freshListen === null ? {} : { listen: Array.from({ length: spec.freshListen }, (_, i) => `127.0.0.${i + 1}:0`).join(',') };
+    return { spec, plan: buildPlan({ ...merged, ...listen }, facts), block: null };
+  }
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const block = blockFor(seed, spec.index * 32 + attempt);
+    const plan = buildPlan({ ...merged, ...addressesOf(spec, block) }, facts);
+    if (!check) return { spec, plan, block };
+    const listenHosts = spec.freshListen !== null && plan.target.kind === 'builtin' ? plan.target.listen.map((l) => l.host) : [];
+    if ((await countCarryOver([...plan.sources, ...listenHosts])).timeWait === 0) return { spec, plan, block };
+  }
+  throw new PlanError('--settle', 'settle fresh found no loopback block free of TIME_WAIT; try --settle wait');
+}
+
+function spaceOf(stage: StageResult['run']): TupleSpace {
+  const range = stage.environment.sysctls['net.ipv4.ip_local_port_range']?.split(' ').map(Number) ?? [];
+  const ports = stage.model.usablePorts ?? (stage.plan.explicitPorts ? portCount(stage.plan.explicitPorts) : range[0] && range[1] ? range[1] - range[0] + 1 : 0);
+  return { sources: Math.max(1, stage.plan.sources.length), destinations: stage.target.endpoints.length, ports };
+}
+
+/**
+ * Runs one stage per axis value, the first being the baseline, each with every other option of
+ * `run`. Every stage's options are validated before the first connection is made.
+ */
+export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}): Promise<SweepResult> {
+  const axis = options.axis ?? 'sources';
+  if (!AXES.includes(axis)) throw new PlanError('--axis', `--axis '${axis}' must be one of ${AXES.join(', ')}`);
+  const settle = options.settle ?? 'fresh';
+  if (!SETTLE_POLICIES.includes(settle)) throw new PlanError('--settle', `--settle '${settle}' must be one of ${SETTLE_POLICIES.join(', ')}`);
+  const settleTimeoutMs = parseDurationMs('--settle-timeout', options.settleTimeout ?? '75s');
+  const { axis: _a, values: _v, baselineMode: _b, settle: _s, settleTimeout: _t, ...runOptions } = options;
+  const specs = planStages(axis, options.values, { ...runOptions, ...(options.baselineMode ? { baselineMode: options.baselineMode } : {}) }, settle);
+  const facts = await readHostFacts();
+  const seed = randomInt(224);
+  // Validate every stage before any traffic: a bad value in stage 5 must not cost four stages.
+  for (const spec of specs) await prepareStage(runOptions, spec, facts, settle, seed, false);
+
+  const startedAt = new Date().toISOString();
+  const stages: StageResult[] = [];
+  const warnings: string[] = [];
+  if (settle === 'fresh' && runOptions.sources !== undefined && !/^\d+$/.test(String(runOptions.sources).trim())) {
+    warnings.push('--sources is a list, so settle fresh cannot move it to new addresses: only the built-in target port is fresh per stage');
+  }
+  let interrupted = false;
+  for (const spec of specs) {
+    if (hooks.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    let waited: { waitedMs: number; timeWaitLeft: number } | null = null;
+    const previous = stages.at(-1);
+    if (settle === 'wait' && previous) {
+      waited = await waitForTimeWait({ sources: previous.run.plan.sources, destinations: previous.run.target.endpoints }, settleTimeoutMs, hooks.signal);
+      if (waited.timeWaitLeft > 0) warnings.push(`stage ${spec.index + 1} started with ${waited.timeWaitLeft} TIME_WAIT sockets of stage ${spec.index} left after waiting ${Math.round(waited.waitedMs / 1000)} s`);
+    }
+    const prepared = await prepareStage(runOptions, spec, facts, settle, seed, true);
+    const run = await runPlan(prepared.plan, {
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(hooks.onProgress ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: specs.length, axisValue: spec.axisValue }, p) } : {}),
+    });
+    const stageSettle: StageSettle = { policy: settle, block: prepared.block, waitedMs: waited?.waitedMs ?? null, timeWaitLeft: waited?.timeWaitLeft ?? null };
+    stages.push({ index: spec.index, axisValue: spec.axisValue, settle: stageSettle, space: spaceOf(run), run });
+    if (run.interrupted) {
+      interrupted = true;
+      break;
+    }
+  }
+  return {
+    schema: RESULT_SCHEMA,
+    kind: 'sweep',
+    tool: { name: 'portchurn', version: VERSION },
+    startedAt,
+    endedAt: new Date().toISOString(),
+    interrupted,
+    axis,
+    values: specs.map((s) => s.axisValue),
+    settle: { policy: settle, timeoutMs: settleTimeoutMs },
+    environment: stages[0]?.run.environment ?? null,
+    stages,
+    warnings,
+  };
+}
