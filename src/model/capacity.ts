@@ -44,6 +44,8 @@ export interface Prediction {
   readonly ceilingOk: number | null;
   /** ceilingOk / duration: the figure measured ok/s is compared with. */
   readonly ceilingPerSec: number | null;
+  /** What sets the ceiling: the 4-tuple space, or (open loop) the offered rate; null when not port-bound. */
+  readonly limitedBy: 'ports' | 'offered' | null;
   /** The formula with its numbers, for reports. */
   readonly formula: string;
   readonly notes: readonly string[];
@@ -61,7 +63,7 @@ export function countReserved(list: string, range: PortRange): number {
 }
 
 function notPortBound(formula: string, notes: string[] = []): Prediction {
-  return { portBound: false, usablePorts: null, tuples: null, holdSec: null, sustainedPerSec: null, ceilingOk: null, ceilingPerSec: null, formula, notes };
+  return { portBound: false, usablePorts: null, tuples: null, holdSec: null, sustainedPerSec: null, ceilingOk: null, ceilingPerSec: null, limitedBy: null, formula, notes };
 }
 
 /**
@@ -106,10 +108,15 @@ export function predictCapacity(input: ModelInput): Prediction {
   const formula = `${sources} source${sources === 1 ? '' : 's'} x ${usablePorts} ports${destinations > 1 ? ` x ${destinations} destinations` : ''} / ${holdSec} s = ${Math.round(sustainedPerSec * 10) / 10}/s sustained`;
   let ceilingOk: number | null = null;
   let ceilingPerSec: number | null = null;
+  let limitedBy: 'ports' | 'offered' = 'ports';
   if (input.durationSec !== null && input.durationSec > 0) {
     ceilingOk = tuples * (Math.floor(input.durationSec / holdSec) + 1);
-    if (input.offeredRatePerSec !== null) ceilingOk = Math.min(ceilingOk, Math.ceil(input.offeredRatePerSec * input.durationSec));
+    const offered = input.offeredRatePerSec === null ? Infinity : Math.ceil(input.offeredRatePerSec * input.durationSec);
+    if (offered < ceilingOk) {
+      ceilingOk = offered;
+      limitedBy = 'offered';
+    }
     ceilingPerSec = ceilingOk / input.durationSec;
   }
-  return { portBound: true, usablePorts, tuples, holdSec, sustainedPerSec, ceilingOk, ceilingPerSec, formula, notes };
+  return { portBound: true, usablePorts, tuples, holdSec, sustainedPerSec, ceilingOk, ceilingPerSec, limitedBy, formula, notes };
 }

@@ -12,6 +12,8 @@ export interface StageRow {
   readonly okPerSec: number;
   readonly xBaseline: number | null;
   readonly modelPerSec: number | null;
+  /** The model's ceiling comes from the offered rate, not the ports. */
+  readonly modelIsOffered: boolean;
   readonly measuredOverModel: number | null;
   readonly errorPct: number;
   readonly errorsPerSec: number;
@@ -43,6 +45,7 @@ export function stageRows(stages: readonly StageResult[]): StageRow[] {
       okPerSec: t.okPerSec,
       xBaseline: baseline > 0 ? t.okPerSec / baseline : null,
       modelPerSec: model,
+      modelIsOffered: r.model.limitedBy === 'offered',
       measuredOverModel: model ? t.okPerSec / model : null,
       errorPct: t.attempts > 0 ? (100 * t.errorCount) / t.attempts : 0,
       errorsPerSec: t.durationMs > 0 ? (t.errorCount * 1000) / t.durationMs : 0,
@@ -76,7 +79,7 @@ export function stageCells(row: StageRow): string[] {
     row.offeredPerSec === null ? 'closed loop' : formatRate(row.offeredPerSec),
     formatRate(row.okPerSec),
     ratio(row.xBaseline),
-    row.modelPerSec === null ? 'not port-bound' : formatRate(row.modelPerSec),
+    row.modelPerSec === null ? 'not port-bound' : `${formatRate(row.modelPerSec)}${row.modelIsOffered ? ' (offered)' : ''}`,
     ratio(row.measuredOverModel),
     row.errorPct === 0 ? '0 %' : `${row.errorPct.toFixed(1)} % (${row.topErrors})`,
     formatLatencyUs(row.p50Us),

@@ -74,6 +74,8 @@ test('the ceiling of a stage: the tuples once per hold period begun, capped by t
   assert.equal(predictCapacity({ ...narrow, durationSec: 61 }).ceilingOk, 2000);
   assert.equal(predictCapacity({ ...narrow, portMode: 'kernel', twReuse: 1, durationSec: 2.5 }).ceilingOk, 3000);
   assert.equal(predictCapacity({ ...narrow, durationSec: 10, offeredRatePerSec: 50 }).ceilingOk, 500);
+  assert.equal(predictCapacity({ ...narrow, durationSec: 10, offeredRatePerSec: 50 }).limitedBy, 'offered');
+  assert.equal(predictCapacity({ ...narrow, durationSec: 10, offeredRatePerSec: 5000 }).limitedBy, 'ports');
 });
 
 test('reserved ports are counted inside the range only', () => {

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { renderHtml } from '../../src/report/html.js';
+import type { SweepResult } from '../../src/sweep/sweep-result.js';
+import { fixture } from '../helpers/fixtures.js';
+import { prerequisite } from '../helpers/prereq.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+test('the HTML report opens in headless Chromium with no errors and every chart draws', async (t) => {
+  if (!prerequisite(t, existsSync(CHROMIUM), `needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`)) return;
+  const result = JSON.parse(fixture('sweep-result.json')) as SweepResult;
+  const dir = await mkdtemp(join(tmpdir(), 'portchurn-html-'));
+  const page = join(dir, 'report.html');
+  await writeFile(page, renderHtml(result));
+  // The flags keep Chromium off the network (this machine has none) and out of a sandbox it cannot make as root.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const tab = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    tab.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    tab.on('request', (r) => !r.url().startsWith('file:') && requests.push(r.url()));
+    await tab.goto(`file://${page}`);
+    // Runs in the page: counts the painted pixels of each chart's canvas.
+    const inked = (await tab.evaluate(`[...document.querySelectorAll('.chart canvas')].map((canvas) => {
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) n++;
+      return n;
+    })`)) as number[];
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests, [], 'the page fetches nothing');
+    assert.equal(inked.length, 2 + result.stages.length, 'one chart for the axis, one per stage, one for latency');
+    for (const [i, n] of inked.entries()) assert.ok(n > 500, `chart ${i + 1} drew ${n} pixels`);
+    await mkdir('results/screenshots', { recursive: true });
+    await tab.screenshot({ path: 'results/screenshots/report-fixture.png', fullPage: true });
+    t.diagnostic('screenshot: results/screenshots/report-fixture.png');
+  } finally {
+    await browser.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { decodeHistogram } from '../../src/engine/histogram.js';
+import { renderCompare } from '../../src/report/compare.js';
+import { parseHgrm, renderHgrm } from '../../src/report/hgrm.js';
+import { renderHtml } from '../../src/report/html.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderSweepSummary } from '../../src/report/sweep-terminal.js';
+import { ResultInputError, validateResult } from '../../src/result/read-result.js';
+import type { SweepResult } from '../../src/sweep/sweep-result.js';
+import { fixture, fixturePath } from '../helpers/fixtures.js';
+
+const stored = JSON.parse(fixture('sweep-result.json')) as SweepResult;
+
+test('Markdown from the stored result matches the golden file', () => {
+  const md = renderMarkdown(stored, { html: 'sweep.html', hgrm: ['sweep.stage1-totalUs.hgrm'] });
+  // UPDATE_GOLDEN=1 npm test rewrites it after a deliberate change of the report.
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(fixturePath('sweep-result.md'), md);
+  assert.equal(md, fixture('sweep-result.md'));
+});
+
+test('the Markdown states the figures of the result', () => {
+  const md = renderMarkdown(stored);
+  const [one, two] = stored.stages;
+  assert.ok(md.includes(`| 1 | ${one!.axisValue} |`));
+  assert.ok(md.includes(one!.run.model.formula));
+  assert.ok(md.includes(two!.run.model.formula));
+  assert.ok(md.includes(`| 2 | ${two!.run.totals.attempts} | ${two!.run.totals.ok} |`));
+  assert.ok(md.includes('fresh: each stage used source addresses'));
+});
+
+test('.hgrm files parse back to the percentiles of their histograms', () => {
+  const files = renderHgrm(stored);
+  const names = files.map((f) => f.name);
+  assert.ok(names.includes('stage1-totalUs'));
+  assert.ok(names.includes('stage2-totalCorrectedUs'));
+  for (const file of files) {
+    const [stage, name] = file.name.split('-') as [string, keyof SweepResult['stages'][number]['run']['latency']];
+    const encoded = stored.stages[Number(stage.slice(5)) - 1]!.run.latency[name]!;
+    const h = decodeHistogram(encoded.hdr);
+    const rows = parseHgrm(file.text);
+    assert.ok(rows.length > 10, file.name);
+    assert.equal(rows.at(-1)!.totalCount, encoded.summary.count, file.name);
+    for (const row of rows.filter((r) => r.percentile < 1)) {
+      const expectedMs = h.getValueAtPercentile(row.percentile * 100) / 1000;
+      assert.ok(Math.abs(row.valueMs - expectedMs) <= 0.0011, `${file.name} p${row.percentile}: ${row.valueMs} vs ${expectedMs}`);
+    }
+  }
+});
+
+test('the HTML page is self-contained: uPlot inlined, data embedded, no external references', () => {
+  const html = renderHtml(stored);
+  assert.match(html, /<script>[^<]*uPlot/);
+  assert.ok(!/(src|href)=["']?https?:/i.test(html), 'no network references');
+  assert.ok(html.includes('id="data"'));
+  assert.equal((html.match(/<\/script>/g) ?? []).length, 3);
+});
+
+test('terminal summary and compare name every stage', () => {
+  const text = renderSweepSummary(stored);
+  assert.match(text, /portchurn sweep: sources 1, 2/);
+  assert.equal(text.split('\n').filter((l) => /^\s+[12]\s+[12]\s/.test(l)).length, 2);
+  const cmp = renderCompare([{ label: 'a', result: stored }, { label: 'b', result: stored }]);
+  assert.equal((cmp.match(/1\.00x/g) ?? []).length, 4);
+});
+
+test('corrupt, truncated and newer-schema results are refused with a clear error', () => {
+  const cases: [unknown, RegExp][] = [
+    [null, /not a portchurn result/],
+    [{ schema: 'other/thing@1' }, /not a portchurn result/],
+    [{ ...stored, schema: 'portchurn/result@2' }, /newer schema portchurn\/result@2.*upgrade portchurn/],
+    [{ ...stored, stages: [{ index: 0 }] }, /stages missing or incomplete/],
+    [{ ...stored, kind: 'lab' }, /unknown kind/],
+    [{ schema: 'portchurn/result@1', kind: 'run', plan: {} }, /fields missing/],
+  ];
+  for (const [data, message] of cases) assert.throws(() => validateResult('x.json', data), (e: unknown) => e instanceof ResultInputError && message.test(e.message), String(message));
+  assert.equal(validateResult('x.json', stored).kind, 'sweep');
+});
