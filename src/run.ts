@@ -83,12 +83,12 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     if (plan.portMode === 'kernel' && plan.sources[0] !== undefined && plan.sources[0] !== kernelAddress) {
       warnings.push(`kernel port mode does not bind: the kernel picks the source address itself (${kernelAddress ?? 'by route'}), not ${plan.sources[0]}`);
     }
-    const watched = plan.sources.length > 0 ? plan.sources : kernelAddress ? [kernelAddress] : [];
-    const carryOver = await countCarryOver(watched);
+    const carryOver = await countCarryOver(
+      plan.portMode === 'kernel' ? { destinations: destinations.map((d) => authorityOf(d.host, d.port)) } : { sources: plan.sources },
+    );
     if (carryOver.timeWait > 0) {
-      warnings.push(
-        `the source address${carryOver.addresses.length === 1 ? '' : 'es'} already held ${carryOver.timeWait.toLocaleString('en-US')} TIME_WAIT sockets from earlier runs: fewer ports are free and bind() is slower; wait 60 s or use fresh --sources`,
-      );
+      const where = plan.portMode === 'kernel' ? 'towards the target' : `on the source address${plan.sources.length === 1 ? '' : 'es'}`;
+      warnings.push(`${carryOver.timeWait.toLocaleString('en-US')} TIME_WAIT sockets from earlier runs were already ${where}: fewer ports are free${plan.portMode === 'kernel' ? '' : ' and bind() is slower'}; wait 60 s or use fresh --sources`);
     }
 
     const now = (): number => performance.now();

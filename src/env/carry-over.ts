@@ -1,20 +1,26 @@
 import { readTcpSockets } from './proc-net-tcp.js';
 
-/** TIME_WAIT sockets already held by the run's source addresses before its first connection. */
+/** TIME_WAIT sockets that stand in a run's way before its first connection. */
 export interface CarryOver {
-  /** The addresses looked at: the sources, or in kernel mode the address the kernel will pick. */
+  /** What was looked at: the source addresses (bind, explicit), or the destinations (kernel mode). */
   readonly addresses: readonly string[];
   readonly timeWait: number;
 }
 
 /**
- * Counts the TIME_WAIT sockets whose local address is one of `addresses`. They are left by
- * earlier runs (Linux keeps TIME_WAIT for 60 s) and they change what this run measures: their
- * ports are not free to bind(), and bind() slows down as it searches past them.
+ * Counts the TIME_WAIT left by earlier runs that this run will meet (Linux keeps TIME_WAIT 60 s).
+ * With bind() a port held on the source address is taken for every destination, so any TIME_WAIT
+ * on the address counts, and bind() also slows down searching past them. connect() alone shares
+ * a port between destinations, so in kernel mode only TIME_WAIT towards the same destinations
+ * (`destinations`, as `host:port`) counts.
  */
-export async function countCarryOver(addresses: readonly string[]): Promise<CarryOver> {
-  const wanted = new Set(addresses);
-  let timeWait = 0;
-  for (const s of await readTcpSockets()) if (s.state === 'TIME_WAIT' && wanted.has(s.localAddress)) timeWait++;
-  return { addresses, timeWait };
+export async function countCarryOver(scope: { sources: readonly string[] } | { destinations: readonly string[] }): Promise<CarryOver> {
+  const sockets = (await readTcpSockets()).filter((s) => s.state === 'TIME_WAIT');
+  if ('sources' in scope) {
+    const wanted = new Set(scope.sources);
+    return { addresses: scope.sources, timeWait: sockets.filter((s) => wanted.has(s.localAddress)).length };
+  }
+  const wanted = new Set(scope.destinations);
+  const key = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+  return { addresses: scope.destinations, timeWait: sockets.filter((s) => wanted.has(key(s.remoteAddress, s.remotePort))).length };
 }

@@ -66,7 +66,7 @@ async function prepareStage(options: SweepOptions, spec: StageSpec, facts: HostF
     const plan = buildPlan({ ...merged, ...addressesOf(spec, block) }, facts);
     if (!check) return { spec, plan, block };
     const listenHosts = spec.freshListen !== null && plan.target.kind === 'builtin' ? plan.target.listen.map((l) => l.host) : [];
-    if ((await countCarryOver([...plan.sources, ...listenHosts])).timeWait === 0) return { spec, plan, block };
+    if ((await countCarryOver({ sources: [...plan.sources, ...listenHosts] })).timeWait === 0) return { spec, plan, block };
   }
   throw new PlanError('--settle', 'settle fresh found no loopback block free of TIME_WAIT; try --settle wait');
 }

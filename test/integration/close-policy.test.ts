@@ -51,5 +51,21 @@ test('TIME_WAIT left by an earlier run on the same sources is counted and warned
   assert.deepEqual(first.warnings, []);
   const second = await run({ sources: spec, requests: '5', connections: '1', close: 'client' });
   assert.equal(second.carryOver.timeWait, 30);
-  assert.match(second.warnings.join('\n'), /already held 30 TIME_WAIT sockets/);
+  assert.match(second.warnings.join('\n'), /30 TIME_WAIT sockets from earlier runs were already on the source address/);
+});
+
+test('in kernel mode only TIME_WAIT towards the same target counts as carry-over', async () => {
+  const { startRecordingServer } = await import('../helpers/servers.js');
+  const server = await startRecordingServer((s) => s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')));
+  try {
+    const target = `http://127.0.0.1:${server.port}/`;
+    const first = await run({ target, requests: '25', connections: '1', close: 'client' });
+    assert.equal(first.carryOver.timeWait, 0);
+    const second = await run({ target, requests: '1', connections: '1', close: 'client' });
+    assert.equal(second.carryOver.timeWait, 25);
+    assert.deepEqual(second.carryOver.addresses, [`127.0.0.1:${server.port}`]);
+    assert.match(second.warnings.join('\n'), /already towards the target/);
+  } finally {
+    await server.close();
+  }
 });
