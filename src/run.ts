@@ -10,6 +10,8 @@ import { buildPlan, type RunOptions } from './plan/build-plan.js';
 import type { Plan } from './plan/plan.js';
 import { rangesOverlap } from './plan/ports.js';
 import { checkSourcesBindable, resolveTargetHost } from './preflight.js';
+import { namespaceFacts, resolveNamespace } from './lab/namespace-spec.js';
+import { runPlanInNamespace } from './lab/run-in-namespace.js';
 import { RESULT_SCHEMA, type RunResult } from './result/result.js';
 import { modelForRun } from './runner/model-for-run.js';
 import { transportForPlan, type ResolvedTarget } from './runner/transport-for-plan.js';
@@ -26,9 +28,14 @@ export interface RunHooks {
   readonly onProgress?: (progress: Progress) => void;
 }
 
-/** Builds the plan from user options (reading this host's port range) and runs it. */
+/**
+ * Builds the plan from user options (reading this host's port range, or the namespace's) and
+ * runs it, on the host or, with `netns`, in a fresh network namespace.
+ */
 export async function run(options: RunOptions = {}, hooks: RunHooks = {}): Promise<RunResult> {
-  return runPlan(buildPlan(options, await readHostFacts()), hooks);
+  const namespace = await resolveNamespace(options);
+  const plan = buildPlan(options, namespace ? namespaceFacts(namespace) : await readHostFacts(), namespace);
+  return plan.netns ? runPlanInNamespace(plan, hooks) : runPlan(plan, hooks);
 }
 
 function perSec(count: number, ms: number): number {

@@ -6,6 +6,7 @@ import { runCommand, runOptions, type RunArgs } from './commands/run.js';
 import { compareCommand, compareOptions, reportCommand, reportOptions } from './commands/report.js';
 import { serveCommand, serveOptions, type ServeArgs } from './commands/serve.js';
 import { sweepCommand, sweepOptions, type SweepArgs } from './commands/sweep.js';
+import { labCommand, labOptions, type LabArgs } from './commands/lab.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
 /** A parse error from yargs (unknown option, bad choice). */
@@ -53,6 +54,16 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
         status = await sweepCommand(argv as unknown as SweepArgs, io);
       },
     )
+    .command(
+      'lab',
+      'the same sweep under several kernel-setting profiles, every stage in its own network namespace',
+      (y) => labOptions(y)
+        .example('$0 lab', 'profiles host, no-reuse, narrow x sources 1,4,16,64, 4 s stages')
+        .example('$0 lab --axis port-range --values 1000,2000,4000 --profiles no-reuse', 'the port range itself as the axis'),
+      async (argv) => {
+        status = await labCommand(argv as unknown as LabArgs, io);
+      },
+    )
     .command('report <file>', 're-render the reports of a stored result', (y) => reportOptions(y), async (argv) => {
       status = await reportCommand(argv as unknown as { file: string; format: string }, io);
     })
@@ -62,7 +73,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
     .command('serve', 'the built-in HTTP/1.1 target alone', (y) => serveOptions(y), async (argv) => {
       status = await serveCommand(argv as unknown as ServeArgs, io);
     })
-    .demandCommand(1, 'name a command: run, sweep, report, compare or serve')
+    .demandCommand(1, 'name a command: run, sweep, lab, limits, doctor, report, compare or serve')
     .help()
     .alias('help', 'h');
   let output = '';

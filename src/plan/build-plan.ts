@@ -1,4 +1,5 @@
 import { PlanError } from '../errors.js';
+import type { NamespaceOptions, NamespaceSpec } from '../lab/namespace-spec.js';
 import { familyOf } from './addresses.js';
 import { parseSources } from './addresses.js';
 import { parseHeaders, parseMethod } from './headers.js';
@@ -9,7 +10,7 @@ import { checkTargetAllowed, parseTarget } from './target-url.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
 
 /** Options as a user gives them, on the command line or to `run()`. Every field is optional. */
-export interface RunOptions {
+export interface RunOptions extends NamespaceOptions {
   /** `http://`, `https://` or `tcp://host:port`; absent: the built-in target. */
   target?: string;
   /** Built-in target: where it listens. Default `127.0.0.1:0`. */
@@ -57,6 +58,8 @@ export interface RunOptions {
 export interface HostFacts {
   /** net.ipv4.ip_local_port_range. */
   readonly ephemeralPorts: PortRange;
+  /** True inside a private network namespace: explicit ports may overlap the range, nobody else needs them. */
+  readonly isolated?: boolean;
 }
 
 const PORT_MODES: readonly PortMode[] = ['kernel', 'bind', 'explicit'];
@@ -88,7 +91,7 @@ function buildLoad(options: RunOptions): LoadModel {
  * Turns user options into a validated plan, or throws PlanError naming the option at fault.
  * Pure: it reads nothing from the host but `facts`, and sends nothing.
  */
-export function buildPlan(options: RunOptions, facts: HostFacts): Plan {
+export function buildPlan(options: RunOptions, facts: HostFacts, namespace: NamespaceSpec | null = null): Plan {
   const endpoint = options.target === undefined ? null : parseTarget(options.target);
   const allowRemote = options.allowRemote === true;
   if (endpoint) checkTargetAllowed(endpoint.host, allowRemote);
@@ -121,7 +124,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts): Plan {
       if (!explicitPorts) throw new PlanError('--explicit-ports', '--explicit-ports: ip_local_port_range leaves no room outside it; give a range');
     } else {
       explicitPorts = parsePortRange('--explicit-ports', options.explicitPorts);
-      if (rangesOverlap(explicitPorts, facts.ephemeralPorts) && options.allowEphemeralOverlap !== true) {
+      if (rangesOverlap(explicitPorts, facts.ephemeralPorts) && options.allowEphemeralOverlap !== true && facts.isolated !== true) {
         const eph = facts.ephemeralPorts;
         throw new PlanError('--explicit-ports', `--explicit-ports ${explicitPorts.low}-${explicitPorts.high} overlaps ip_local_port_range ${eph.low}-${eph.high}, which would starve other programs of ports; pass --allow-ephemeral-overlap to insist`);
       }
@@ -178,6 +181,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts): Plan {
       body: options.body ?? null,
     },
     tcp: { payload: options.payload ?? null, expectBytes },
+    netns: namespace,
     sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
     insecure: options.insecure === true,
     allowRemote,

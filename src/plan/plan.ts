@@ -1,5 +1,6 @@
 import type { TargetEndpoint } from './target-url.js';
 import type { PortRange } from './ports.js';
+import type { NamespaceSpec } from '../lab/namespace-spec.js';
 
 /**
  * How a connection gets its source address and port.
@@ -75,6 +76,8 @@ export interface Plan {
     /** Bytes to read before closing (raw TCP target); 0 closes right after connect (and payload). */
     readonly expectBytes: number;
   };
+  /** Run inside a fresh network namespace with these settings; null: on the host. */
+  readonly netns: NamespaceSpec | null;
   /** How often the socket-state sampler reads /proc/net/tcp during the load; 0: no sampling. */
   readonly sampleIntervalMs: number;
   /** Accept a self-signed certificate on https targets. */

@@ -5,7 +5,9 @@ import { stagesOf } from './stages-view.js';
 
 /** Rows comparing several results stage by stage; ratios are to the first result's same stage. */
 export function compareRows(results: readonly { label: string; result: AnyResult }[]): string[][] {
-  const rowsBy = results.map((r) => ({ label: r.label, view: stagesOf(r.result), rows: stageRows(stagesOf(r.result).stages) }));
+  // A lab compares as one result per profile.
+  const flat = results.flatMap((r) => (r.result.kind === 'lab' ? r.result.profiles.map((p) => ({ label: `${r.label} [${p.name}]`, result: p.sweep })) : [{ label: r.label, result: r.result }]));
+  const rowsBy = flat.map((r) => ({ label: r.label, view: stagesOf(r.result), rows: stageRows(stagesOf(r.result).stages) }));
   const reference = rowsBy[0]!.rows;
   const out: string[][] = [];
   for (const { label, view, rows } of rowsBy) {

@@ -1,6 +1,7 @@
 import { decodeHistogram } from '../engine/histogram.js';
 import type { RunLatency, RunResult } from '../result/result.js';
 import type { SweepResult } from '../sweep/sweep-result.js';
+import type { LabResult } from '../lab/lab.js';
 import { stagesOf } from './stages-view.js';
 
 /** One .hgrm file to write: a name suffix and its text. */
@@ -14,12 +15,15 @@ export interface HgrmFile {
  * HdrHistogram's percentile-distribution text (what the HdrHistogram plotter reads), values in
  * milliseconds, 5 ticks per half distance: one per stage and histogram.
  */
-export function renderHgrm(result: RunResult | SweepResult): HgrmFile[] {
+export function renderHgrm(result: RunResult | SweepResult | LabResult): HgrmFile[] {
+  const parts = result.kind === 'lab' ? result.profiles.map((p) => ({ prefix: `${p.name}-`, result: p.sweep })) : [{ prefix: '', result }];
   const files: HgrmFile[] = [];
-  for (const stage of stagesOf(result).stages) {
-    for (const [name, encoded] of Object.entries(stage.run.latency) as [keyof RunLatency, RunLatency[keyof RunLatency]][]) {
-      if (!encoded || encoded.summary.count === 0) continue;
-      files.push({ name: `stage${stage.index + 1}-${name}`, text: decodeHistogram(encoded.hdr).outputPercentileDistribution(5, 1000) });
+  for (const part of parts) {
+    for (const stage of stagesOf(part.result).stages) {
+      for (const [name, encoded] of Object.entries(stage.run.latency) as [keyof RunLatency, RunLatency[keyof RunLatency]][]) {
+        if (!encoded || encoded.summary.count === 0) continue;
+        files.push({ name: `${part.prefix}stage${stage.index + 1}-${name}`, text: decodeHistogram(encoded.hdr).outputPercentileDistribution(5, 1000) });
+      }
     }
   }
   return files;

@@ -5,7 +5,8 @@ import type { RunResult } from '../result/result.js';
 import type { SweepResult } from '../sweep/sweep-result.js';
 import { formatDurationMs } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
-import { stagesOf } from './stages-view.js';
+import { stagesOf, type StagesView } from './stages-view.js';
+import type { LabResult } from '../lab/lab.js';
 import { describeLoad } from './terminal.js';
 
 /** Percentiles of the latency curves, as HdrHistogram plots them (x = 1 / (1 - p)). */
@@ -27,9 +28,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
     .join('')}</tbody></table>`;
 }
 
-/** Everything the page's charts draw, computed here so the page needs no decoding. */
-function chartData(result: RunResult | SweepResult) {
-  const view = stagesOf(result);
+/** Everything one section's charts draw, computed here so the page needs no decoding. */
+function sectionData(view: StagesView) {
   const rows = stageRows(view.stages);
   return {
     axis: view.axis ?? 'run',
@@ -67,86 +67,120 @@ const data = JSON.parse(document.getElementById('data').textContent);
 const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 const width = () => Math.min(960, document.body.clientWidth - 32);
 function fmtPct(x) { const p = 100 - 100 / Math.pow(10, x); return (Math.round(p * 1000) / 1000) + '%'; }
+function categorical(labels, label) {
+  const x = labels.map((_, i) => i + 1);
+  return { x, axis: { label, splits: () => x, values: (u, splits) => splits.map((i) => labels[i - 1] ?? '') }, scale: { time: false, range: [0.5, x.length + 0.5] } };
+}
 
-// 1. ok/s and errors/s against the axis, with the model and the baseline.
-{
-  const x = data.labels.map((_, i) => i + 1);
-  const base = x.map(() => data.baselinePerSec);
+// A lab: ok/s of every profile against the axis, each with its model line.
+if (data.lab) {
+  const c = categorical(data.lab.labels, data.lab.axis);
+  const series = [{}];
+  const values = [c.x];
+  data.lab.profiles.forEach((p, i) => {
+    series.push({ label: p.name + ' ok/s', stroke: palette[i % palette.length], width: 2, points: { size: 8 } });
+    values.push(p.ok);
+    series.push({ label: p.name + ' model', stroke: palette[i % palette.length], dash: [8, 6], width: 1.5, points: { size: 5 } });
+    values.push(p.model);
+  });
+  new uPlot({ title: 'ok/s by ' + data.lab.axis + ' and profile (dashed: model)', width: width(), height: 340, scales: { x: c.scale },
+    axes: [c.axis, { label: 'per second', size: 70 }], series }, values, document.getElementById('chart-lab'));
+}
+
+data.sections.forEach((d, k) => {
+  // ok/s and errors/s against the axis, with the model and the baseline.
+  const c = categorical(d.labels, d.axis);
   new uPlot({
-    title: 'ok/s and errors/s by ' + data.axis, width: width(), height: 320,
-    scales: { x: { time: false, range: [0.5, x.length + 0.5] } },
-    axes: [{ label: data.axis, splits: () => x, values: (u, splits) => splits.map((i) => data.labels[i - 1] ?? '') }, { label: 'per second', size: 70 }],
+    title: 'ok/s and errors/s by ' + d.axis, width: width(), height: 320, scales: { x: c.scale },
+    axes: [c.axis, { label: 'per second', size: 70 }],
     series: [{},
       { label: 'ok/s', stroke: palette[0], width: 2, points: { size: 8 } },
       { label: 'errors/s', stroke: palette[1], width: 2, points: { size: 8 } },
       { label: 'model ok/s', stroke: palette[2], dash: [8, 6], width: 2, points: { size: 6 } },
       { label: 'baseline ok/s', stroke: '#555', dash: [2, 4], width: 1, points: { show: false } }],
-  }, [x, data.okPerSec, data.errorsPerSec, data.modelPerSec, base], document.getElementById('chart-axis'));
-}
+  }, [c.x, d.okPerSec, d.errorsPerSec, d.modelPerSec, c.x.map(() => d.baselinePerSec)], document.getElementById('chart-axis-' + k));
 
-// 2. Per stage: ok/s, errors/s and client TIME_WAIT over time.
-data.stages.forEach((s, i) => {
-  const el = document.createElement('div');
-  el.className = 'chart';
-  document.getElementById('chart-series').appendChild(el);
-  new uPlot({
-    title: s.label, width: width(), height: 220,
-    scales: { x: { time: false }, tw: {} },
-    axes: [{ label: 'second' }, { label: 'per second', size: 70 }, { scale: 'tw', side: 1, label: 'TIME_WAIT', size: 70, grid: { show: false } }],
-    series: [{}, { label: 'ok/s', stroke: palette[0], width: 2 }, { label: 'errors/s', stroke: palette[1], width: 2 },
-      { label: 'TIME_WAIT (client)', stroke: palette[3], scale: 'tw', dash: [4, 3], width: 1.5 }],
-  }, [s.second.map((v) => v + 1), s.ok, s.errors, s.timeWait], el);
-});
+  // Per stage: ok/s, errors/s and client TIME_WAIT over time.
+  d.stages.forEach((s) => {
+    const el = document.createElement('div');
+    el.className = 'chart';
+    document.getElementById('chart-series-' + k).appendChild(el);
+    new uPlot({
+      title: s.label, width: width(), height: 220,
+      scales: { x: { time: false }, tw: {} },
+      axes: [{ label: 'second' }, { label: 'per second', size: 70 }, { scale: 'tw', side: 1, label: 'TIME_WAIT', size: 70, grid: { show: false } }],
+      series: [{}, { label: 'ok/s', stroke: palette[0], width: 2 }, { label: 'errors/s', stroke: palette[1], width: 2 },
+        { label: 'TIME_WAIT (client)', stroke: palette[3], scale: 'tw', dash: [4, 3], width: 1.5 }],
+    }, [s.second.map((v) => v + 1), s.ok, s.errors, s.timeWait], el);
+  });
 
-// 3. Latency percentile curves per stage.
-{
-  const x = data.stages[0] ? data.stages[0].percentileX : [];
+  // Latency percentile curves per stage.
+  const x = d.stages[0] ? d.stages[0].percentileX : [];
   new uPlot({
     title: 'total latency by percentile (ms)', width: width(), height: 340,
     scales: { x: { time: false }, y: { distr: 3 } },
     axes: [{ label: 'percentile', splits: () => x, values: (u, splits) => splits.map(fmtPct) }, { label: 'ms', size: 70 }],
-    series: [{}, ...data.stages.map((s, i) => ({ label: s.label + (s.corrected ? ' (corrected)' : ''), stroke: palette[i % palette.length], width: 2, points: { size: 5 } }))],
-  }, [x, ...data.stages.map((s) => s.latencyMs)], document.getElementById('chart-latency'));
-}
+    series: [{}, ...d.stages.map((s, i) => ({ label: s.label + (s.corrected ? ' (corrected)' : ''), stroke: palette[i % palette.length], width: 2, points: { size: 5 } }))],
+  }, [x, ...d.stages.map((s) => s.latencyMs)], document.getElementById('chart-latency-' + k));
+});
 `;
+
+/** The static part of one section: tables and the containers its charts draw into. */
+function sectionHtml(view: StagesView, k: number, h: string): string {
+  const first = view.stages[0]?.run;
+  if (!first) return '<p>No stage ran.</p>';
+  const env = first.environment;
+  const ns = first.plan.netns;
+  return `
+<p class="meta">Started ${esc(view.startedAt)} · Linux ${esc(env.kernelRelease)} · Node ${esc(env.nodeVersion)} · target ${esc(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
+close <b>${esc(first.plan.close)}</b> · ${esc(describeLoad(first.plan))} · stage policy: ${esc(view.settle)}${ns ? `<br>namespace settings: ${esc(Object.entries(ns.sysctls).map(([a, b]) => `${a}=${b}`).join(', ') || 'kernel defaults')}` : ''}</p>
+<${h}>Throughput against the 4-tuple space</${h}>
+<div id="chart-axis-${k}" class="chart"></div>
+<p class="note">Stage 1 is the baseline (dotted line). The model line is the most the 4-tuple space allows in the time each stage ran; where a stage is not port-bound it has no model point.</p>
+${table(stageHeader(view.axis), stageRows(view.stages).map(stageCells))}
+<${h}>Per stage over time</${h}>
+<div id="chart-series-${k}"></div>
+<${h}>Latency percentiles</${h}>
+<div id="chart-latency-${k}" class="chart"></div>
+<${h}>Model</${h}>
+${table(['stage', 'port mode', 'formula', 'notes'], view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']))}
+<${h}>Environment</${h}>
+${table(['setting', 'value'], [...Object.entries(env.sysctls).map(([a, b]) => [a, b ?? 'absent']), ['open-file limit', String(env.openFileLimit ?? 'unknown')], ['stage durations', view.stages.map((s) => formatDurationMs(s.run.totals.durationMs)).join(', ')]])}
+${view.warnings.length ? `<${h}>Warnings</${h}><ul>${view.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}`;
+}
 
 /**
  * A self-contained HTML page for a run or sweep: no network needed to open it; uPlot and its
  * stylesheet are inlined from node_modules, the data is embedded as JSON.
  */
-export function renderHtml(result: RunResult | SweepResult): string {
-  const view = stagesOf(result);
-  const first = view.stages[0]?.run;
-  const data = JSON.stringify(chartData(result)).replace(/</g, '\\u003c');
-  const env = first?.environment;
-  const rows = stageRows(view.stages);
-  const body = first
-    ? `
-<p class="meta">Started ${esc(view.startedAt)} · Linux ${esc(env!.kernelRelease)} · Node ${esc(env!.nodeVersion)} · target ${esc(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
-close <b>${esc(first.plan.close)}</b> · ${esc(describeLoad(first.plan))} · stage policy: ${esc(view.settle)}</p>
-<h2>Throughput against the 4-tuple space</h2>
-<div id="chart-axis" class="chart"></div>
-<p class="note">Stage 1 is the baseline (dotted line). The model line is the most the 4-tuple space allows in the time each stage ran; where a stage is not port-bound it has no model point.</p>
-${table(stageHeader(view.axis), rows.map(stageCells))}
-<h2>Per stage over time</h2>
-<div id="chart-series"></div>
-<h2>Latency percentiles</h2>
-<div id="chart-latency" class="chart"></div>
-<h2>Model</h2>
-${table(['stage', 'port mode', 'formula', 'notes'], view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']))}
-<h2>Environment</h2>
-${table(['setting', 'value'], [...Object.entries(env!.sysctls).map(([k, v]) => [k, v ?? 'absent']), ['open-file limit', String(env!.openFileLimit ?? 'unknown')], ['stage durations', view.stages.map((s) => formatDurationMs(s.run.totals.durationMs)).join(', ')]])}
-${view.warnings.length ? `<h2>Warnings</h2><ul>${view.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
-<script>${asset('uplot/dist/uPlot.iife.min.js')}</script>
-<script id="data" type="application/json">${data}</script>
-<script>${PAGE_SCRIPT}</script>`
-    : '<p>No stage ran.</p>';
+export function renderHtml(result: RunResult | SweepResult | LabResult): string {
+  const views = result.kind === 'lab' ? result.profiles.map((p) => ({ heading: `Profile ${p.name}: ${p.description}`, view: stagesOf(p.sweep) })) : [{ heading: null, view: stagesOf(result) }];
+  const title =
+    result.kind === 'lab'
+      ? `portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${result.profiles[0] ? ` x ${result.profiles[0].sweep.axis}` : ''}`
+      : views[0]!.view.title;
+  const lab =
+    result.kind === 'lab' && result.profiles[0]
+      ? {
+          axis: result.profiles[0].sweep.axis,
+          labels: result.profiles[0].sweep.stages.map((s) => s.axisValue),
+          profiles: result.profiles.map((p) => ({ name: p.name, ok: stageRows(p.sweep.stages).map((r) => r.okPerSec), model: stageRows(p.sweep.stages).map((r) => r.modelPerSec) })),
+        }
+      : null;
+  const data = JSON.stringify({ lab, sections: views.map((v) => sectionData(v.view)) }).replace(/</g, '\\u003c');
+  const any = views.some((v) => v.view.stages.length > 0);
+  const body = [
+    lab ? `<h2>Profiles side by side</h2><div id="chart-lab" class="chart"></div><p class="note">Every stage ran in a fresh network namespace with the profile's settings; the host was not changed.</p>` : '',
+    ...views.map((v, k) => (v.heading ? `<h2>${esc(v.heading)}</h2>${sectionHtml(v.view, k, 'h3')}` : sectionHtml(v.view, k, 'h2'))),
+    any ? `<script>${asset('uplot/dist/uPlot.iife.min.js')}</script>\n<script id="data" type="application/json">${data}</script>\n<script>${PAGE_SCRIPT}</script>` : '',
+  ].join('\n');
+  const interrupted = result.kind === 'lab' ? result.interrupted : views[0]!.view.interrupted;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(view.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>${asset('uplot/dist/uPlot.min.css')}
-body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:17px;margin-top:28px}h3{font-size:15px;margin-top:22px}
 table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th{text-align:left}
 .meta,.note{color:#555}.chart{margin:8px 0}</style></head>
-<body><h1>${esc(view.title)}${view.interrupted ? ' (interrupted: partial result)' : ''}</h1>${body}</body></html>
+<body><h1>${esc(title)}${interrupted ? ' (interrupted: partial result)' : ''}</h1>${body}</body></html>
 `;
 }

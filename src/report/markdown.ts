@@ -1,8 +1,9 @@
+import type { LabResult } from '../lab/lab.js';
 import type { RunResult } from '../result/result.js';
 import type { SweepResult } from '../sweep/sweep-result.js';
-import { formatDurationMs } from './format.js';
+import { formatDurationMs, formatRate } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
-import { stagesOf } from './stages-view.js';
+import { stagesOf, type StagesView } from './stages-view.js';
 import { describeLoad } from './terminal.js';
 
 function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -10,31 +11,31 @@ function mdTable(header: readonly string[], rows: readonly (readonly string[])[]
   return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
 }
 
-/** The Markdown report of a run or a sweep, rendered from the result alone. */
-export function renderMarkdown(result: RunResult | SweepResult, files: { html?: string; hgrm?: readonly string[] } = {}): string {
-  const view = stagesOf(result);
+/** The sections of one run or sweep, with headings at level `h` (`##`). */
+function viewSections(view: StagesView, h: string): string[] {
   const first = view.stages[0]?.run;
-  const out: string[] = [`# ${view.title}${view.interrupted ? ' (interrupted: partial result)' : ''}`, ''];
-  if (!first) return `${out.join('\n')}No stage ran.\n`;
+  if (!first) return ['No stage ran.', ''];
   const env = first.environment;
+  const out: string[] = [];
   out.push(
     `Started ${view.startedAt} on Linux ${env.kernelRelease}, Node ${env.nodeVersion}. Target: ${first.target.url}${first.target.kind === 'builtin' ? ' (built-in)' : ''}.`,
     `Close: **${first.plan.close}**; load: ${describeLoad(first.plan)}. Stage policy: ${view.settle}.`,
+    ...(first.plan.netns ? [`Namespace settings: ${Object.entries(first.plan.netns.sysctls).map(([k, v]) => `${k}=${v}`).join(', ') || 'the kernel defaults'}${first.plan.netns.profile ? ` (profile ${first.plan.netns.profile})` : ''}.`] : []),
     '',
-    '## Stages',
+    `${h} Stages`,
     '',
     'Stage 1 is the baseline. The model column is the most the 4-tuple space allows in the time the stage ran (see Model).',
     '',
     mdTable(stageHeader(view.axis), stageRows(view.stages).map(stageCells)),
     '',
-    '## Model',
+    `${h} Model`,
     '',
     mdTable(
       ['stage', 'port mode', 'formula', 'notes'],
       view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']),
     ),
     '',
-    '## Errors by code',
+    `${h} Errors by code`,
     '',
     mdTable(
       ['stage', 'attempts', 'ok', 'errors by code'],
@@ -46,7 +47,7 @@ export function renderMarkdown(result: RunResult | SweepResult, files: { html?: 
       ]),
     ),
     '',
-    '## Socket sampler',
+    `${h} Socket sampler`,
     '',
     mdTable(
       ['stage', 'samples', 'peak TIME_WAIT client', 'peak TIME_WAIT server', 'peak occupancy of a source', 'cost per sample (mean / max)'],
@@ -64,7 +65,7 @@ export function renderMarkdown(result: RunResult | SweepResult, files: { html?: 
       }),
     ),
     '',
-    '## Environment',
+    `${h} Environment`,
     '',
     mdTable(
       ['setting', 'value'],
@@ -76,7 +77,42 @@ export function renderMarkdown(result: RunResult | SweepResult, files: { html?: 
     ),
     '',
   );
-  if (view.warnings.length > 0) out.push('## Warnings', '', ...view.warnings.map((w) => `- ${w}`), '');
+  if (view.warnings.length > 0) out.push(`${h} Warnings`, '', ...view.warnings.map((w) => `- ${w}`), '');
+  return out;
+}
+
+/** The profile-by-axis table of a lab: ok/s (model, errors) of each stage under each profile. */
+function labTable(result: LabResult): string {
+  const rows = result.profiles.map((p) => stageRows(p.sweep.stages));
+  const first = result.profiles[0]?.sweep;
+  const header = [first?.axis ?? 'stage', ...result.profiles.map((p) => `${p.name}: ok/s (model; errors)`)];
+  const count = Math.max(0, ...rows.map((r) => r.length));
+  const body = Array.from({ length: count }, (_, i) => [
+    first?.stages[i]?.axisValue ?? String(i + 1),
+    ...rows.map((r) => {
+      const row = r[i];
+      if (!row) return '–';
+      const model = row.modelPerSec === null ? 'not port-bound' : formatRate(row.modelPerSec);
+      return `${formatRate(row.okPerSec)} (${model}; ${row.errorPct.toFixed(1)} %)`;
+    }),
+  ]);
+  return mdTable(header, body);
+}
+
+/** The Markdown report of a run, a sweep or a lab, rendered from the result alone. */
+export function renderMarkdown(result: RunResult | SweepResult | LabResult, files: { html?: string; hgrm?: readonly string[] } = {}): string {
+  const out: string[] = [];
+  if (result.kind === 'lab') {
+    const first = result.profiles[0]?.sweep;
+    out.push(`# portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${first ? ` x ${first.axis} ${first.values.join(', ')}` : ''}${result.interrupted ? ' (interrupted: partial result)' : ''}`, '');
+    out.push('Every stage ran in a fresh network namespace with the profile\'s settings; the host was not changed.', '');
+    out.push('## Profiles side by side', '', labTable(result), '');
+    out.push(mdTable(['profile', 'what it is', 'settings written in each namespace'], result.profiles.map((p) => [p.name, p.description, Object.entries(p.sysctls).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'])), '');
+    for (const p of result.profiles) out.push(`## Profile ${p.name}`, '', ...viewSections(stagesOf(p.sweep), '###'));
+  } else {
+    const view = stagesOf(result);
+    out.push(`# ${view.title}${view.interrupted ? ' (interrupted: partial result)' : ''}`, '', ...viewSections(view, '##'));
+  }
   if (files.html || files.hgrm?.length) {
     out.push('## Files', '');
     if (files.html) out.push(`- HTML report: ${files.html}`);

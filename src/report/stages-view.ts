@@ -18,6 +18,7 @@ const SETTLE_TEXT: Record<string, string> = {
   wait: 'wait: each stage waited until the TIME_WAIT of the stage before was gone',
   none: 'none: stages inherited the TIME_WAIT of the stages before them',
   single: 'single run',
+  netns: 'namespace: each stage ran in a fresh network namespace of its own, so nothing carried over',
 };
 
 /** Views a run result as a one-stage sweep, so every report handles both kinds. */
@@ -26,7 +27,7 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
     return {
       title: `portchurn sweep: ${result.axis} ${result.values.join(', ')}`,
       axis: result.axis,
-      settle: SETTLE_TEXT[result.settle.policy] ?? result.settle.policy,
+      settle: result.stages[0]?.run.plan.netns ? SETTLE_TEXT.netns! : (SETTLE_TEXT[result.settle.policy] ?? result.settle.policy),
       stages: result.stages,
       interrupted: result.interrupted,
       startedAt: result.startedAt,

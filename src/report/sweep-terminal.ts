@@ -7,8 +7,12 @@ import { describeLoad } from './terminal.js';
 /** Columns of the terminal table (the Markdown one has them all). */
 const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12];
 
-/** The end-of-sweep summary for a terminal: one row per stage, ratios to the baseline. */
+/** The end-of-sweep summary for a terminal: one row per stage, ratios to the baseline (per profile for a lab). */
 export function renderSweepSummary(result: AnyResult): string {
+  if (result.kind === 'lab') {
+    const head = `portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}; every stage in a fresh network namespace\n\n`;
+    return head + result.profiles.map((p) => `profile ${p.name} (${p.description}; ${Object.entries(p.sysctls).map(([k, v]) => `${k.replace('net.ipv4.', '')}=${v}`).join(', ') || 'kernel defaults'})\n${renderSweepSummary(p.sweep)}`).join('\n');
+  }
   const view = stagesOf(result);
   const first = view.stages[0]?.run;
   const header = ['stage', view.axis ?? 'sources', 'src x dst x ports', 'ok/s', 'x base', 'model ok/s', 'meas/model', 'errors', 'p99', 'TIME_WAIT cli/srv'];

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { PortchurnError } from '../errors.js';
 import type { SweepResult } from '../sweep/sweep-result.js';
+import type { LabResult } from '../lab/lab.js';
 import { RESULT_SCHEMA, type RunResult } from './result.js';
 
 /** A result file that cannot be used as input (missing, truncated, corrupt, newer schema). Exit 2. */
@@ -14,7 +15,7 @@ export class ResultInputError extends PortchurnError {
 }
 
 /** Any result portchurn writes. */
-export type AnyResult = RunResult | SweepResult;
+export type AnyResult = RunResult | SweepResult | LabResult;
 
 /** Checks parsed JSON is a result this version understands. */
 export function validateResult(path: string, data: unknown): AnyResult {
@@ -31,6 +32,11 @@ export function validateResult(path: string, data: unknown): AnyResult {
     const s = d as Partial<SweepResult>;
     if (!Array.isArray(s.stages) || !s.stages.every((st) => st?.run?.totals && st.run.latency && st.run.model)) {
       throw new ResultInputError(path, `${path} is a sweep result with stages missing or incomplete (truncated or edited?)`);
+    }
+  } else if (d.kind === 'lab') {
+    const l = d as Partial<LabResult>;
+    if (!Array.isArray(l.profiles) || !l.profiles.every((p) => Array.isArray(p?.sweep?.stages) && p.sweep.stages.every((st: { run?: RunResult }) => st?.run?.totals && st.run.latency && st.run.model))) {
+      throw new ResultInputError(path, `${path} is a lab result with profiles missing or incomplete (truncated or edited?)`);
     }
   } else {
     throw new ResultInputError(path, `${path} has an unknown kind '${String(d.kind)}'`);

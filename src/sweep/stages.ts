@@ -2,9 +2,10 @@ import { PlanError } from '../errors.js';
 import type { RunOptions } from '../plan/build-plan.js';
 import type { PortMode } from '../plan/plan.js';
 import { parsePositiveInt, parsePositiveNumber } from '../plan/units.js';
+import { portRangeOf, type SysctlSet } from '../lab/sysctls.js';
 
 /** What a sweep grows from stage to stage. */
-export type Axis = 'sources' | 'dst-addresses' | 'dst-ports' | 'rate' | 'port-mode' | 'close';
+export type Axis = 'sources' | 'dst-addresses' | 'dst-ports' | 'rate' | 'port-mode' | 'close' | 'port-range';
 
 /**
  * How stages avoid inheriting TIME_WAIT from the stage before:
@@ -14,7 +15,7 @@ export type Axis = 'sources' | 'dst-addresses' | 'dst-ports' | 'rate' | 'port-mo
  */
 export type SettlePolicy = 'fresh' | 'wait' | 'none';
 
-export const AXES: readonly Axis[] = ['sources', 'dst-addresses', 'dst-ports', 'rate', 'port-mode', 'close'];
+export const AXES: readonly Axis[] = ['sources', 'dst-addresses', 'dst-ports', 'rate', 'port-mode', 'close', 'port-range'];
 export const SETTLE_POLICIES: readonly SettlePolicy[] = ['fresh', 'wait', 'none'];
 
 /** Default values per axis. */
@@ -25,6 +26,7 @@ export const DEFAULT_VALUES: Record<Axis, string> = {
   rate: '500,1000,2000,4000',
   'port-mode': 'kernel,bind,explicit',
   close: 'client,server,reset,keepalive',
+  'port-range': '1000,2000,4000',
 };
 
 /** One stage before it runs: its axis value and the run options it adds to the sweep's. */
@@ -37,6 +39,8 @@ export interface StageSpec {
   readonly freshSources: number | null;
   /** Built-in target addresses this stage listens on, from a fresh block (dst-addresses axis). */
   readonly freshListen: number | null;
+  /** Settings this stage writes in its namespace on top of the sweep's (port-range axis). */
+  readonly sysctls: SysctlSet;
 }
 
 function listOf(text: string): string[] {
@@ -48,15 +52,19 @@ function listOf(text: string): string[] {
  * sweep knows which blocks are free.
  */
 export function planStages(axis: Axis, valuesText: string | undefined, options: RunOptions & { baselineMode?: PortMode }, settle: SettlePolicy): StageSpec[] {
+  if (!AXES.includes(axis)) throw new PlanError('--axis', `--axis '${axis}' must be one of ${AXES.join(', ')}`);
   const values = listOf(valuesText ?? DEFAULT_VALUES[axis]);
   if (values.length === 0) throw new PlanError('--values', '--values names no stage');
   const sourceCount = options.sources === undefined ? null : /^\d+$/.test(String(options.sources).trim()) ? Number(options.sources) : null;
   const fresh = settle === 'fresh';
+  if (axis === 'port-range' && !options.netns) {
+    throw new PlanError('--axis', '--axis port-range changes ip_local_port_range, which portchurn does only inside a namespace: add --netns (or use portchurn lab)');
+  }
   if (options.target !== undefined && (axis === 'dst-addresses' || axis === 'dst-ports')) {
     throw new PlanError('--axis', `--axis ${axis} grows the built-in target's listeners; it does not apply with --target`);
   }
   return values.map((value, index): StageSpec => {
-    const base = { index, axisValue: value, freshListen: null as number | null };
+    const base = { index, axisValue: value, freshListen: null as number | null, sysctls: {} as SysctlSet };
     switch (axis) {
       case 'sources': {
         const count = parsePositiveInt('--values', value);
@@ -84,6 +92,8 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
         const count = sourceCount ?? 1;
         return { ...base, options: { portMode: value as PortMode, sources: String(count) }, freshSources: fresh ? count : null };
       }
+      case 'port-range':
+        return { ...base, sysctls: { 'net.ipv4.ip_local_port_range': portRangeOf(parsePositiveInt('--values', value)) }, options: {}, freshSources: fresh ? sourceCount : null };
       case 'close':
         if (!['client', 'server', 'reset', 'keepalive'].includes(value)) throw new PlanError('--values', `--values '${value}' is not a close policy (client, server, reset, keepalive)`);
         return { ...base, options: { close: value as RunOptions['close'] }, freshSources: fresh ? sourceCount : null };

@@ -9,6 +9,8 @@ import { portCount } from '../plan/ports.js';
 import { parseDurationMs } from '../plan/units.js';
 import { RESULT_SCHEMA } from '../result/result.js';
 import { runPlan } from '../run.js';
+import { namespaceFacts, resolveNamespace, type NamespaceSpec } from '../lab/namespace-spec.js';
+import { runPlanInNamespace } from '../lab/run-in-namespace.js';
 import { VERSION } from '../version.js';
 import { waitForTimeWait } from './settle.js';
 import { AXES, blockFor, planStages, SETTLE_POLICIES, type Axis, type SettlePolicy, type StageSpec } from './stages.js';
@@ -53,17 +55,24 @@ function addressesOf(spec: StageSpec, block: number): { sources?: string; source
   return out;
 }
 
-/** Builds a stage's plan; in settle fresh, moves to the next block until its addresses hold no TIME_WAIT. */
-async function prepareStage(options: SweepOptions, spec: StageSpec, facts: HostFacts, settle: SettlePolicy, seed: number, check: boolean): Promise<PreparedStage> {
+/**
+ * Builds a stage's plan; in settle fresh on the host, moves to the next block until its addresses
+ * hold no TIME_WAIT (a namespace is fresh by itself).
+ */
+async function prepareStage(options: SweepOptions, spec: StageSpec, hostFacts: HostFacts, namespace: NamespaceSpec | null, settle: SettlePolicy, seed: number, check: boolean): Promise<PreparedStage> {
   const merged: RunOptions = { ...options, ...spec.options };
+  const stageNamespace = namespace ? { ...namespace, sysctls: { ...namespace.sysctls, ...spec.sysctls } } : null;
+  const facts = stageNamespace ? namespaceFacts(stageNamespace) : hostFacts;
+  const build = (extra: RunOptions): Plan => buildPlan({ ...merged, ...extra }, facts, stageNamespace);
+  if (stageNamespace) check = false;
   const needsBlock = settle === 'fresh' && (spec.freshSources !== null || spec.freshListen !== null);
   if (!needsBlock) {
     const listen = spec.freshListen === null ? {} : { listen: Array.from({ length: spec.freshListen }, (_, i) => `127.0.0.${i + 1}:0`).join(',') };
-    return { spec, plan: buildPlan({ ...merged, ...listen }, facts), block: null };
+    return { spec, plan: build(listen), block: null };
   }
   for (let attempt = 0; attempt < 32; attempt++) {
     const block = blockFor(seed, spec.index * 32 + attempt);
-    const plan = buildPlan({ ...merged, ...addressesOf(spec, block) }, facts);
+    const plan = build(addressesOf(spec, block));
     if (!check) return { spec, plan, block };
     const listenHosts = spec.freshListen !== null && plan.target.kind === 'builtin' ? plan.target.listen.map((l) => l.host) : [];
     if ((await countCarryOver({ sources: [...plan.sources, ...listenHosts] })).timeWait === 0) return { spec, plan, block };
@@ -77,11 +86,20 @@ function spaceOf(stage: StageResult['run']): TupleSpace {
   return { sources: Math.max(1, stage.plan.sources.length), destinations: stage.target.endpoints.length, ports };
 }
 
-/**
- * Runs one stage per axis value, the first being the baseline, each with every other option of
- * `run`. Every stage's options are validated before the first connection is made.
- */
-export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}): Promise<SweepResult> {
+/** A sweep checked and planned, before any traffic. */
+interface SweepPlan {
+  readonly axis: Axis;
+  readonly settle: SettlePolicy;
+  readonly settleTimeoutMs: number;
+  readonly runOptions: RunOptions;
+  readonly specs: readonly StageSpec[];
+  readonly facts: HostFacts;
+  readonly namespace: NamespaceSpec | null;
+  readonly seed: number;
+}
+
+/** Checks a sweep's options and builds every stage's plan once, so bad input fails before any traffic. */
+async function planSweep(options: SweepOptions): Promise<SweepPlan> {
   const axis = options.axis ?? 'sources';
   if (!AXES.includes(axis)) throw new PlanError('--axis', `--axis '${axis}' must be one of ${AXES.join(', ')}`);
   const settle = options.settle ?? 'fresh';
@@ -90,10 +108,23 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
   const { axis: _a, values: _v, baselineMode: _b, settle: _s, settleTimeout: _t, ...runOptions } = options;
   const specs = planStages(axis, options.values, { ...runOptions, ...(options.baselineMode ? { baselineMode: options.baselineMode } : {}) }, settle);
   const facts = await readHostFacts();
+  const namespace = await resolveNamespace(runOptions);
   const seed = randomInt(224);
-  // Validate every stage before any traffic: a bad value in stage 5 must not cost four stages.
-  for (const spec of specs) await prepareStage(runOptions, spec, facts, settle, seed, false);
+  for (const spec of specs) await prepareStage(runOptions, spec, facts, namespace, settle, seed, false);
+  return { axis, settle, settleTimeoutMs, runOptions, specs, facts, namespace, seed };
+}
 
+/** Validates a sweep's options without running it (throws PlanError). */
+export async function validateSweep(options: SweepOptions): Promise<void> {
+  await planSweep(options);
+}
+
+/**
+ * Runs one stage per axis value, the first being the baseline, each with every other option of
+ * `run`. Every stage's options are validated before the first connection is made.
+ */
+export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}): Promise<SweepResult> {
+  const { axis, settle, settleTimeoutMs, runOptions, specs, facts, namespace, seed } = await planSweep(options);
   const startedAt = new Date().toISOString();
   const stages: StageResult[] = [];
   const warnings: string[] = [];
@@ -108,12 +139,12 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
     }
     let waited: { waitedMs: number; timeWaitLeft: number } | null = null;
     const previous = stages.at(-1);
-    if (settle === 'wait' && previous) {
+    if (settle === 'wait' && previous && !namespace) {
       waited = await waitForTimeWait({ sources: previous.run.plan.sources, destinations: previous.run.target.endpoints }, settleTimeoutMs, hooks.signal);
       if (waited.timeWaitLeft > 0) warnings.push(`stage ${spec.index + 1} started with ${waited.timeWaitLeft} TIME_WAIT sockets of stage ${spec.index} left after waiting ${Math.round(waited.waitedMs / 1000)} s`);
     }
-    const prepared = await prepareStage(runOptions, spec, facts, settle, seed, true);
-    const run = await runPlan(prepared.plan, {
+    const prepared = await prepareStage(runOptions, spec, facts, namespace, settle, seed, true);
+    const run = await (prepared.plan.netns ? runPlanInNamespace : runPlan)(prepared.plan, {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(hooks.onProgress ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: specs.length, axisValue: spec.axisValue }, p) } : {}),
     });

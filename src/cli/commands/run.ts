@@ -34,6 +34,10 @@ export function runOptions<T>(y: Argv<T>) {
     .option('payload', { type: 'string', describe: 'tcp://: bytes to send after connect', group: 'Request:' })
     .option('expect-bytes', { type: 'string', describe: 'tcp://: bytes to read before closing [default: 0]', group: 'Request:' })
     .option('sample-interval', { type: 'string', describe: 'read socket states from /proc/net/tcp this often; 0s: off [default: 1s]', group: 'Output:' })
+    .option('netns', { type: 'boolean', describe: 'run each stage in a fresh network namespace (root, or unprivileged user namespaces)', group: 'Namespace:' })
+    .option('sysctl', { type: 'string', array: true, describe: "with --netns: NAME=VALUE set inside the namespace (repeatable)", group: 'Namespace:' })
+    .option('profile', { type: 'string', describe: 'with --netns: host, no-reuse, loopback-reuse, reuse, narrow, or one from --profiles-file', group: 'Namespace:' })
+    .option('profiles-file', { type: 'string', describe: 'JSON file of named sysctl sets', group: 'Namespace:' })
     .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result', group: 'Output:' })
     .option('json', { type: 'boolean', describe: 'print the result JSON to stdout instead of the summary', group: 'Output:' })
     .option('quiet', { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' });
@@ -69,6 +73,10 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     allowRemote: argv['allow-remote'],
     insecure: argv.insecure,
     sampleInterval: argv['sample-interval'],
+    netns: argv.netns,
+    sysctl: argv.sysctl?.map(String),
+    profile: argv.profile,
+    profilesFile: argv['profiles-file'],
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RunOptions;
 }
