@@ -71,7 +71,8 @@ test('corrupt, truncated and newer-schema results are refused with a clear error
     [{ schema: 'other/thing@1' }, /not a portchurn result/],
     [{ ...stored, schema: 'portchurn/result@2' }, /newer schema portchurn\/result@2.*upgrade portchurn/],
     [{ ...stored, stages: [{ index: 0 }] }, /stages missing or incomplete/],
-    [{ ...stored, kind: 'lab' }, /unknown kind/],
+    [{ ...stored, kind: 'soak' }, /unknown kind/],
+    [{ schema: 'portchurn/result@1', kind: 'lab', profiles: [{ name: 'x', sweep: { stages: [{}] } }] }, /profiles missing or incomplete/],
     [{ schema: 'portchurn/result@1', kind: 'run', plan: {} }, /fields missing/],
   ];
   for (const [data, message] of cases) assert.throws(() => validateResult('x.json', data), (e: unknown) => e instanceof ResultInputError && message.test(e.message), String(message));
