@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { prerequisite, IS_ROOT } from '../helpers/prereq.js';
+import { prerequisite } from '../helpers/prereq.js';
+import { CAN_UNSHARE } from '../helpers/netns.js';
 import { startRecordingServer, answerHttp } from '../helpers/servers.js';
-import { spawnSync } from 'node:child_process';
 
 /** Each bad input: the extra arguments and what the one-line message must say. */
 const BAD_INPUTS: [string[], RegExp][] = [
@@ -21,6 +21,12 @@ const BAD_INPUTS: [string[], RegExp][] = [
   [['--header', 'X-Evil: 1\r\nHost: other'], /CR, LF/],
   [['--close', 'sometimes'], /Invalid values/],
   [['--no-such-option'], /Unknown argument/],
+  [['--netns', '--sysctl', 'net.ipv4.ip_local_port_range=41000 40000'], /the range is reversed/],
+  [['--netns', '--sysctl', 'net.ipv4.ip_local_port_range=40000 40000'], /at least 2 ports/],
+  [['--netns', '--sysctl', 'net.ipv4.tcp_fin_timeout=5'], /not a setting portchurn sets in a namespace/],
+  [['--netns', '--sysctl', 'net.ipv4.tcp_tw_reuse=3'], /from 0 to 2/],
+  [['--sysctl', 'net.ipv4.tcp_tw_reuse=0'], /needs --netns: portchurn never writes the host's own settings/],
+  [['--netns', '--profile', 'fastest'], /--profile 'fastest' is not known/],
 ];
 
 test('every bad input exits 2 with a one-line message and sends nothing', async () => {
@@ -40,9 +46,14 @@ test('every bad input exits 2 with a one-line message and sends nothing', async 
   }
 });
 
+test('a namespace that cannot be made is a clear error, exit 2', async () => {
+  const out = await runCli(['run', '--netns', '-n', '1'], { env: { PATH: '/nonexistent' } });
+  assert.equal(out.status, 2, out.stderr);
+  assert.match(out.stderr, /--netns needs the unshare command/);
+});
+
 test('a target outside loopback is refused without --allow-remote (inside unshare -n, where only loopback exists)', async (t) => {
-  const unshareWorks = IS_ROOT && spawnSync('unshare', ['-n', 'true']).status === 0;
-  if (!prerequisite(t, unshareWorks, 'needs root and unshare -n to run the CLI in an empty network namespace')) return;
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n to run the CLI in an empty network namespace')) return;
   for (const target of ['http://192.0.2.10/', 'tcp://10.9.9.9:80', 'http://[2001:db8::1]/']) {
     const out = await runCli(['run', '--target', target, '-n', '1'], { wrapper: ['unshare', '-n'] });
     assert.equal(out.status, 2, out.stderr);

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hostSysctls } from '../../src/lab/profiles.js';
+import { lab } from '../../src/lab/lab.js';
+import { run } from '../../src/run.js';
+import type { RunOptions } from '../../src/plan/build-plan.js';
+import { CAN_UNSHARE } from '../helpers/netns.js';
+import { prerequisite } from '../helpers/prereq.js';
+
+// The case of the issue: a 1,000-port range, no TIME_WAIT reuse, the client closing first,
+// 5,000 attempts, every run in a namespace of its own.
+const NARROW: RunOptions = { netns: true, profile: 'narrow', close: 'client', requests: '5000', connections: '16', sampleInterval: '0s' };
+
+function within(actual: number, expected: number, pct: number): boolean {
+  return Math.abs(actual - expected) <= (expected * pct) / 100;
+}
+
+test('1,000-port namespace, no reuse: exhaustion exactly where the ports run out', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const before = await hostSysctls();
+
+  const kernel = await run({ ...NARROW });
+  assert.equal(kernel.environment.sysctls['net.ipv4.ip_local_port_range'], '40000 40999', 'read inside the namespace');
+  assert.equal(kernel.environment.sysctls['net.ipv4.tcp_tw_reuse'], '0');
+  assert.ok(within(kernel.totals.ok, 1000, 2), `kernel, 1 source: ${kernel.totals.ok} ok`);
+  assert.deepEqual(Object.keys(kernel.totals.errors), ['EADDRNOTAVAIL']);
+  assert.equal(kernel.totals.ok + kernel.totals.errors.EADDRNOTAVAIL!, 5000);
+  assert.equal(kernel.firstExhaustion?.code, 'EADDRNOTAVAIL');
+  // Connections already in flight when the ports ran out may still succeed: at most --connections of them.
+  const after = kernel.totals.ok - kernel.firstExhaustion!.okBefore;
+  assert.ok(after >= 0 && after <= 16, `${after} succeeded after the first EADDRNOTAVAIL`);
+  assert.deepEqual(kernel.plan.netns, { profile: 'narrow', sysctls: { 'net.ipv4.ip_local_port_range': '40000 40999', 'net.ipv4.tcp_tw_reuse': '0' } });
+
+  for (const n of [1, 2, 4]) {
+    const bind = await run({ ...NARROW, sources: `127.0.1.1-127.0.1.${n}` });
+    assert.ok(within(bind.totals.ok, 1000 * n, 2), `bind, ${n} sources: ${bind.totals.ok} ok`);
+    assert.deepEqual(Object.keys(bind.totals.errors), ['EADDRINUSE'], `bind, ${n} sources`);
+    assert.equal(bind.model.ceilingOk, 1000 * n, 'the model says where');
+  }
+
+  // Explicit ports: with timestamps on, a hand-bound port takes over its TIME_WAIT 4-tuple at once.
+  const explicit = await run({ ...NARROW, sources: '127.0.2.1', portMode: 'explicit', explicitPorts: '40000-40999' });
+  assert.equal(explicit.totals.ok, 5000, `explicit, timestamps on: ${JSON.stringify(explicit.totals.errors)}`);
+  assert.equal(explicit.totals.errorCount, 0);
+  assert.equal(explicit.model.portBound, false);
+  const noTs = await run({ ...NARROW, sources: '127.0.2.1', portMode: 'explicit', explicitPorts: '40000-40999', sysctl: ['net.ipv4.tcp_timestamps=0'] });
+  assert.ok(within(noTs.totals.ok, 1000, 2), `explicit, timestamps off: ${noTs.totals.ok} ok`);
+  // bind() to the chosen port succeeds (libuv sets SO_REUSEADDR); connect() then finds the
+  // 4-tuple in TIME_WAIT and may not take it over: EADDRNOTAVAIL, not EADDRINUSE.
+  assert.deepEqual(Object.keys(noTs.totals.errors), ['EADDRNOTAVAIL']);
+
+  const server = await run({ ...NARROW, close: 'server' });
+  assert.equal(server.totals.ok, 5000);
+  assert.equal(server.totals.errorCount, 0);
+
+  assert.deepEqual(await hostSysctls(), before, 'the host settings are untouched');
+});
+
+test('portchurn lab: the same sweep under two profiles, the narrow one exhausting where the model says', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const before = await hostSysctls();
+  const result = await lab({ profiles: 'no-reuse,narrow', values: '1,4', requests: '6000', connections: '16', sampleInterval: '0s' });
+  assert.deepEqual(result.profiles.map((p) => p.name), ['no-reuse', 'narrow']);
+  const [noReuse, narrow] = result.profiles;
+  assert.equal(noReuse!.sweep.stages[0]!.run.totals.errorCount, 0, 'the default range does not run out in 6,000');
+  assert.equal(narrow!.sweep.stages[0]!.run.firstExhaustion?.code, 'EADDRNOTAVAIL');
+  assert.ok(within(narrow!.sweep.stages[0]!.run.totals.ok, 1000, 2));
+  assert.ok(within(narrow!.sweep.stages[1]!.run.totals.ok, 4000, 2));
+  for (const p of result.profiles) for (const s of p.sweep.stages) assert.equal(s.run.plan.netns?.profile, p.name);
+  assert.deepEqual(await hostSysctls(), before);
+});
