@@ -6,7 +6,8 @@ import { isLoopback } from './plan/addresses.js';
 /** Most addresses the bind check tries; beyond that it samples evenly, first and last included. */
 const BIND_CHECK_SAMPLE = 64;
 
-function tryBind(address: string): Promise<string | null> {
+/** Binds `address:0` for a moment; returns the error code, or null when it worked. */
+export function tryBind(address: string): Promise<string | null> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'OTHER'));

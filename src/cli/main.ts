@@ -7,6 +7,8 @@ import { compareCommand, compareOptions, reportCommand, reportOptions } from './
 import { serveCommand, serveOptions, type ServeArgs } from './commands/serve.js';
 import { sweepCommand, sweepOptions, type SweepArgs } from './commands/sweep.js';
 import { labCommand, labOptions, type LabArgs } from './commands/lab.js';
+import { limitsCommand, limitsOptions } from './commands/limits.js';
+import { doctorCommand, doctorOptions } from './commands/doctor.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
 /** A parse error from yargs (unknown option, bad choice). */
@@ -64,6 +66,17 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
         status = await labCommand(argv as unknown as LabArgs, io);
       },
     )
+    .command(
+      'limits',
+      "this host's port limits, other systems' defaults, and how many sources a rate needs",
+      (y) => limitsOptions(y).example('$0 limits --rate 20000 --close client', 'sources needed for 20,000 new connections/s (the proxy_bind split)'),
+      async (argv) => {
+        status = await limitsCommand(argv as unknown as Parameters<typeof limitsCommand>[0], io);
+      },
+    )
+    .command('doctor', 'check this machine for what portchurn needs, with the fix for each', (y) => doctorOptions(y), async (argv) => {
+      status = await doctorCommand(argv as unknown as Parameters<typeof doctorCommand>[0], io);
+    })
     .command('report <file>', 're-render the reports of a stored result', (y) => reportOptions(y), async (argv) => {
       status = await reportCommand(argv as unknown as { file: string; format: string }, io);
     })

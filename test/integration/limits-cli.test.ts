@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LimitsReport } from '../../src/limits/limits.js';
+import { runCli } from '../helpers/cli.js';
+
+test('portchurn limits --rate answers the planning question for this host, each profile and each OS', async () => {
+  const out = await runCli(['limits', '--rate', '20000', '--close', 'client', '--json']);
+  assert.equal(out.status, 0, out.stderr);
+  const report = JSON.parse(out.stdout) as LimitsReport;
+  const [low, high] = report.environment.sysctls['net.ipv4.ip_local_port_range']!.split(' ').map(Number);
+  const host = report.rows.find((r) => r.name === 'this host')!;
+  assert.equal(host.usablePorts, high! - low! + 1);
+  assert.equal(host.sourcesNeeded, Math.ceil(20000 / ((high! - low! + 1) / 60)));
+  assert.equal(report.rows.find((r) => r.name === 'profile narrow')!.sourcesNeeded, 1200);
+  assert.deepEqual(report.rows.filter((r) => r.kind === 'os').map((r) => [r.name, r.sourcesNeeded]), [
+    ['Linux defaults', 43],
+    ['macOS defaults', 37],
+    ['FreeBSD defaults', 22],
+    ['Windows defaults', 147],
+  ]);
+  assert.ok(report.loopback.ipv4.every((p) => p.ok), 'all of 127/8 answers on Linux');
+  assert.equal(report.loopback.ipv6Other, false, 'IPv6 loopback is ::1 alone');
+});
+
+test('limits in text, and its bad input', async () => {
+  const text = await runCli(['limits', '--rate', '5000']);
+  assert.equal(text.status, 0);
+  assert.match(text.stdout, /ip_local_port_range\s+\d+ \d+ \([\d,]+ ports\)/);
+  assert.match(text.stdout, /Windows defaults\s+16,384\s+120 s/);
+  const bad = await runCli(['limits', '--rate', 'lots']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--rate must be a positive number/);
+  const doctor = await runCli(['doctor', '--need', 'everything']);
+  assert.equal(doctor.status, 2);
+  assert.match(doctor.stderr, /--need 'everything'/);
+});

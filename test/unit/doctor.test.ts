@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { doctorStatus, runChecks, type Probes } from '../../src/doctor/checks.js';
+
+const healthy: Probes = {
+  bind: async () => null,
+  openFileLimit: async () => 65536,
+  namespace: () => 'unshare -n',
+  which: (c) => `/usr/bin/${c}`,
+  platform: 'linux',
+};
+
+test('a healthy machine passes every check', async () => {
+  const results = await runChecks(64, healthy);
+  assert.deepEqual(results.map((r) => [r.name, r.ok]), [
+    ['loopback addresses', true],
+    ['IPv6 loopback', true],
+    ['open files', true],
+    ['network namespaces', true],
+    ['nginx', true],
+    ['chromium', true],
+  ]);
+  assert.equal(doctorStatus(results, []), 0);
+});
+
+test('each failure names its fix; only needed features fail the exit status', async () => {
+  const macNoAlias = await runChecks(64, { ...healthy, platform: 'darwin', bind: async (a) => (a === '::1' || a === '127.0.0.1' ? null : 'EADDRNOTAVAIL') });
+  const loop = macNoAlias.find((r) => r.name === 'loopback addresses')!;
+  assert.equal(loop.ok, false);
+  assert.match(loop.fix!, /sudo ifconfig lo0 alias 127\.0\.0\.2/);
+  assert.equal(doctorStatus(macNoAlias, []), 1);
+
+  const lowFiles = await runChecks(10_000, { ...healthy, openFileLimit: async () => 1024 });
+  const files = lowFiles.find((r) => r.name === 'open files')!;
+  assert.equal(files.ok, false);
+  assert.match(files.detail, /20064 needed for 10000 connections/);
+  assert.match(files.fix!, /ulimit -n 65536/);
+
+  const noExtras = await runChecks(64, { ...healthy, namespace: () => null, which: () => null });
+  assert.equal(doctorStatus(noExtras, []), 0, 'optional features missing: still usable');
+  assert.equal(doctorStatus(noExtras, ['nginx']), 1);
+  assert.match(noExtras.find((r) => r.name === 'nginx')!.fix!, /apt-get install nginx-light/);
+  assert.match(noExtras.find((r) => r.name === 'network namespaces')!.fix!, /root/);
+});
