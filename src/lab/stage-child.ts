@@ -47,6 +47,11 @@ async function stage(request: StageRequest): Promise<void> {
   await send({ type: 'result', result });
 }
 
+// Ctrl-C reaches the whole process group; the parent decides what a signal means and tells us
+// (abort), so that the partial result still travels back.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+
 process.once('message', (request: StageRequest) => {
   stage(request)
     .catch((error: Error) => send({ type: 'error', name: error.name, message: error.message }))

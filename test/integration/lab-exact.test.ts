@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { hostSysctls } from '../../src/lab/profiles.js';
 import { lab } from '../../src/lab/lab.js';
@@ -68,4 +69,48 @@ test('portchurn lab: the same sweep under two profiles, the narrow one exhaustin
   assert.ok(within(narrow!.sweep.stages[1]!.run.totals.ok, 4000, 2));
   for (const p of result.profiles) for (const s of p.sweep.stages) assert.equal(s.run.plan.netns?.profile, p.name);
   assert.deepEqual(await hostSysctls(), before);
+});
+
+/** Pids whose command line runs the namespace stage child. */
+function stageChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('stage-child.js');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test('Ctrl-C (SIGINT to the process group) keeps the namespace stage\'s partial result; a killed parent takes the namespace with it', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('../helpers/cli.js');
+  const start = (): import('node:child_process').ChildProcess =>
+    spawn(process.execPath, [BIN, 'run', '--netns', '--profile', 'narrow', '-d', '30s', '--sources', '16', '--json', '--out', '/tmp/portchurn-test-ns'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const waitFor = async (cond: () => boolean): Promise<void> => {
+    for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
+  };
+
+  const child = start();
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  await waitFor(() => stageChildren().length > 0);
+  await new Promise((r) => setTimeout(r, 1000));
+  process.kill(-child.pid!, 'SIGINT');
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(status, 130);
+  const result = JSON.parse(stdout) as { interrupted: boolean; totals: { attempts: number } };
+  assert.equal(result.interrupted, true);
+  assert.ok(result.totals.attempts > 0);
+  assert.deepEqual(stageChildren(), []);
+
+  const doomed = start();
+  await waitFor(() => stageChildren().length > 0);
+  process.kill(doomed.pid!, 'SIGKILL');
+  await waitFor(() => stageChildren().length === 0);
+  assert.deepEqual(stageChildren(), [], 'the stage child (and its namespace) ended with its parent');
 });
