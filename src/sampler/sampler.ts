@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../worker-exec-argv.js';
 import type { SocketSample } from './sample.js';
 import type { SampleScope } from './tcp-table.js';
 
@@ -27,7 +28,7 @@ export interface Sampler {
  * taken when stopped.
  */
 export async function startSampler(scope: SampleScope, intervalMs: number): Promise<Sampler> {
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { scope, intervalMs } });
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { scope, intervalMs }, execArgv: workerExecArgv() });
   const failed = new Promise<never>((_, reject) => worker.once('error', reject));
   failed.catch(() => {});
   await Promise.race([new Promise((resolve) => worker.once('message', resolve)), failed]);

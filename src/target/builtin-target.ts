@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../worker-exec-argv.js';
 import { TargetError } from '../errors.js';
 import type { TargetOptions, TargetStats } from './stats.js';
 import type { TargetRequest } from './worker.js';
@@ -20,7 +21,7 @@ type WorkerMessage =
 
 /** Starts the built-in HTTP/1.1 target in a worker thread and waits until it listens. */
 export function startBuiltinTarget(options: TargetOptions): Promise<BuiltinTarget> {
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options });
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options, execArgv: workerExecArgv() });
   const pending = new Map<number, { resolve: (stats: TargetStats) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let closed: Promise<TargetStats> | null = null;

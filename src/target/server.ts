@@ -63,6 +63,10 @@ export async function startTargetServers(options: TargetOptions): Promise<Target
         // open and the client's close comes first.
         const headers: Record<string, string | number> = { 'content-type': 'text/plain', 'content-length': body.length };
         if (options.close === 'server') headers.connection = 'close';
+        // `client` means the target never closes first, even when the request asks it to
+        // (HTTP/1.0, or `Connection: close` as nginx sends upstream): the client's FIN comes
+        // first and the TIME_WAIT stays with the client (or the proxy).
+        else res.shouldKeepAlive = true;
         res.writeHead(200, headers);
         res.end(body);
       };

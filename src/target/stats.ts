@@ -20,7 +20,7 @@ export type TargetClosePolicy = 'server' | 'client';
 /** Settings of the built-in target. */
 export interface TargetOptions {
   readonly listen: readonly { readonly host: string; readonly port: number }[];
-  /** `server`: answer with `Connection: close` and close first. `client`: keep the connection open until the client closes. */
+  /** `server`: answer with `Connection: close` and close first. `client`: keep the connection open until the client closes, even if the request asks for close. */
   readonly close: TargetClosePolicy;
   readonly delayMs: number;
   readonly bodyBytes: number;
