@@ -136,6 +136,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
         ok: r.ok,
         errorCount: r.errorCount(),
         errors: r.errors,
+        statuses: r.statuses,
         attemptsPerSec: perSec(r.attempts, durationMs),
         okPerSec: perSec(r.ok, durationMs),
         unsent: load.unsent,

@@ -72,7 +72,7 @@ export function createChurnTransport(spec: ChurnSpec, now: () => number): Transp
       const code = responseCode;
       if (code === undefined) return;
       if (code === null) report({ ok: true, timings: t as ConnectionTimings & { doneMs: number } });
-      else report({ ok: false, code, atMs: t.doneMs ?? now(), timings: t });
+      else report({ ok: false, code, atMs: t.doneMs ?? now(), timings: t, ...(reader && reader.status ? { status: reader.status } : {}) });
     };
     const responseComplete = (code: ErrorCode | null): void => {
       t.doneMs = now();

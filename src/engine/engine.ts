@@ -84,7 +84,7 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
     const onOutcome = (sourceIndex: number) => (outcome: Outcome): void => {
       inFlight--;
       if (outcome.ok) recorder.success(sourceIndex, outcome.timings);
-      else recorder.failure(sourceIndex, outcome.code, outcome.atMs, outcome.timings);
+      else recorder.failure(sourceIndex, outcome.code, outcome.atMs, outcome.timings, outcome.status);
       if (stopping) finishIfIdle();
       else if (load.kind === 'closed') scheduleLaunch();
       else tick();

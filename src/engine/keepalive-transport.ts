@@ -61,7 +61,7 @@ export function createKeepaliveTransport(spec: KeepaliveSpec, sources: readonly 
         t.doneMs = now();
         const code = classifyStatus(response.statusCode);
         if (code === null) done({ ok: true, timings: t as ConnectionTimings & { doneMs: number } });
-        else done({ ok: false, code, atMs: t.doneMs, timings: t });
+        else done({ ok: false, code, atMs: t.doneMs, timings: t, status: response.statusCode });
       })
       .catch((error: unknown) => done({ ok: false, code: undiciCode(error), atMs: now(), timings: t }));
   }

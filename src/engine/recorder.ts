@@ -62,6 +62,8 @@ export class Recorder {
   attempts = 0;
   ok = 0;
   readonly errors: ErrorCounts = {};
+  /** Non-2xx HTTP responses by exact status (`"502": 120`). */
+  readonly statuses: Record<string, number> = {};
   readonly seconds: SecondCounts[] = [];
   readonly sources: SourceCounts[];
   firstExhaustion: FirstExhaustion | null = null;
@@ -101,7 +103,8 @@ export class Recorder {
   }
 
   /** Counts a failure by code, in the second it was seen. */
-  failure(sourceIndex: number, code: ErrorCode, atMs: number, t: ConnectionTimings | null): void {
+  failure(sourceIndex: number, code: ErrorCode, atMs: number, t: ConnectionTimings | null, status?: number): void {
+    if (status !== undefined) this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     if (this.firstExhaustion === null && (code === 'EADDRNOTAVAIL' || code === 'EADDRINUSE')) {
       this.firstExhaustion = { code, atMs: Math.round(atMs - this.startMs), okBefore: this.ok };
     }

@@ -5,7 +5,8 @@ import { PortchurnError, PreflightError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../result/result.js';
 import { namespacePrefix } from './namespace-support.js';
-import type { StageMessage, StageRequest } from './stage-child.js';
+import type { StageJob, StageMessage, StageRequest } from './stage-child.js';
+import type { SysctlSet } from './sysctls.js';
 
 /** Failure of a namespaced stage's child process. */
 export class NamespaceError extends PortchurnError {
@@ -15,13 +16,18 @@ export class NamespaceError extends PortchurnError {
   }
 }
 
-/**
- * Runs a plan in a fresh network namespace: a child process under `unshare` with loopback up and
- * the plan's settings written inside, the built-in target and sampler with it. An abort is passed
- * on, so the child returns what it measured; if this process dies, the child sees its IPC channel
- * close and ends, and the namespace with it.
- */
+/** Runs a plan in a fresh network namespace with the plan's settings (see `runJobInNamespace`). */
 export function runPlanInNamespace(plan: Plan, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<RunResult> {
+  return runJobInNamespace<RunResult>({ kind: 'run', plan }, plan.netns?.sysctls ?? {}, hooks);
+}
+
+/**
+ * Runs a job in a fresh network namespace: a child process under `unshare` with loopback up and
+ * `sysctls` written inside; whatever the job starts (built-in target, sampler, nginx) runs in
+ * there with it. An abort is passed on, so the child returns what it measured; if this process
+ * dies, the child sees its IPC channel close and ends, and the namespace with it.
+ */
+export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<T> {
   const prefix = namespacePrefix();
   const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, new URL('./stage-child.js', import.meta.url).pathname], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -30,16 +36,16 @@ export function runPlanInNamespace(plan: Plan, hooks: { signal?: AbortSignal; on
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const onAbort = (): void => void (child.connected && child.send({ type: 'abort' }));
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
-  return new Promise<RunResult>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     let settled = false;
     child.on('message', (message: StageMessage) => {
       if (message.type === 'progress') hooks.onProgress?.(message.progress as Progress);
       else if (message.type === 'result') {
         settled = true;
-        resolve(message.result as RunResult);
+        resolve(message.result as T);
       } else {
         settled = true;
-        reject(message.name === 'PreflightError' ? new PreflightError(message.message) : new NamespaceError(`in the namespace: ${message.message}`));
+        reject(message.name === 'PreflightError' ? new PreflightError(message.message) : new NamespaceError(message.name === 'NginxError' ? message.message : `in the namespace: ${message.message}`));
       }
     });
     child.on('error', (error) => reject(new NamespaceError(`cannot start the namespace stage: ${error.message}`)));
@@ -47,6 +53,6 @@ export function runPlanInNamespace(plan: Plan, hooks: { signal?: AbortSignal; on
       hooks.signal?.removeEventListener('abort', onAbort);
       if (!settled) reject(new NamespaceError(`the namespace stage ended without a result (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').at(-1) ?? ''}`));
     });
-    child.send({ plan, sysctls: plan.netns?.sysctls ?? {}, parentNetns: readlinkSync('/proc/self/ns/net') } satisfies StageRequest);
+    child.send({ job, sysctls, parentNetns: readlinkSync('/proc/self/ns/net') } satisfies StageRequest);
   });
 }

@@ -1,12 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import type { Progress } from '../engine/engine.js';
+import type { NginxVariantSpec } from '../nginx/run-variant.js';
 import type { Plan } from '../plan/plan.js';
 import { runPlan } from '../run.js';
 import type { SysctlSet } from './sysctls.js';
 
+/** A job the namespace child can run: a plan, or one variant of the nginx scenario. */
+export type StageJob = { readonly kind: 'run'; readonly plan: Plan } | { readonly kind: 'nginx'; readonly spec: NginxVariantSpec };
+
 /** What the parent sends the namespace child. */
 export interface StageRequest {
-  readonly plan: Plan;
+  readonly job: StageJob;
   readonly sysctls: SysctlSet;
   /** The parent's network namespace (`net:[inode]`); the child refuses to write settings in it. */
   readonly parentNetns: string;
@@ -43,7 +48,10 @@ async function stage(request: StageRequest): Promise<void> {
     const read = readFileSync(path, 'utf8').trim().replace(/\s+/g, ' ');
     if (read !== value.replace(/\s+/g, ' ')) throw new Error(`${name}: wrote '${value}', the kernel kept '${read}'`);
   }
-  const result = await runPlan(request.plan, { signal: controller.signal, onProgress: (progress) => void send({ type: 'progress', progress }) });
+  const hooks = { signal: controller.signal, onProgress: (progress: Progress) => void send({ type: 'progress', progress }) };
+  const job = request.job;
+  // The nginx module is loaded only for its job, so plain runs do not pay for it.
+  const result = job.kind === 'run' ? await runPlan(job.plan, hooks) : await (await import('../nginx/run-variant.js')).runNginxVariant(job.spec, hooks);
   await send({ type: 'result', result });
 }
 

@@ -52,6 +52,8 @@ export interface RunResult {
     readonly ok: number;
     readonly errorCount: number;
     readonly errors: ErrorCounts;
+    /** Non-2xx HTTP responses by exact status. */
+    readonly statuses: Readonly<Record<string, number>>;
     readonly attemptsPerSec: number;
     readonly okPerSec: number;
     /** Open loop: requests the schedule called for that were never sent (the window was full when the run ended). */

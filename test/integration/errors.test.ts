@@ -36,6 +36,7 @@ test('non-2xx statuses are counted by class; a cut-short response by CLOSED_EARL
   try {
     const result = await run({ target: `http://127.0.0.1:${server.port}/`, requests: '10', connections: '1', close: 'server' });
     assert.deepEqual(result.totals.errors, { HTTP_5XX: 5, CLOSED_EARLY: 5 });
+    assert.deepEqual(result.totals.statuses, { '503': 5 });
   } finally {
     await server.close();
   }

@@ -1,0 +1,80 @@
+/** The nginx variants: the failure and its fixes. */
+export type NginxVariant = 'plain' | 'split' | 'keepalive' | 'wide' | 'reuse';
+
+export const NGINX_VARIANTS: readonly NginxVariant[] = ['plain', 'split', 'keepalive', 'wide', 'reuse'];
+
+/** What a generated configuration needs. */
+export interface NginxConfigInput {
+  readonly variant: NginxVariant;
+  /** Private prefix: pid file, logs and temp files live here. */
+  readonly prefix: string;
+  readonly listenPort: number;
+  readonly upstream: { readonly host: string; readonly port: number };
+  /** split: the loopback addresses nginx binds its upstream connections to. */
+  readonly splitSources: readonly string[];
+  /** split: the split_clients key (the blog's `$remote_addr$remote_port`, or `$request_id`). */
+  readonly splitKey: string;
+  /** keepalive: idle upstream connections kept per worker. */
+  readonly keepaliveConnections: number;
+}
+
+/** `split_clients` percentages: an equal share each, two decimals, the last takes the rest (`*`). */
+export function splitShares(sources: readonly string[]): string[] {
+  const share = Math.floor(10000 / sources.length) / 100;
+  return sources.map((s, i) => (i === sources.length - 1 ? `        *       ${s};` : `        ${share}%  ${s};`));
+}
+
+/**
+ * The nginx.conf of a variant. Every path is inside the private prefix; one process (no master,
+ * no user switch) so it runs the same as root or in an unprivileged namespace, and its pid is
+ * the one portchurn started.
+ * - plain: nginx's defaults: HTTP/1.0 upstream, a new upstream connection per request, nginx
+ *   closing it first, so the TIME_WAIT and the port shortage are nginx's.
+ * - split: split_clients over N source addresses and proxy_bind, as in the NGINX blog post.
+ * - keepalive: an upstream keepalive pool with HTTP/1.1 and an empty Connection header.
+ * - wide, reuse: plain, with a wider ip_local_port_range or tcp_tw_reuse=1 set in the namespace.
+ */
+export function renderNginxConfig(c: NginxConfigInput): string {
+  const upstreamServer = `${c.upstream.host.includes(':') ? `[${c.upstream.host}]` : c.upstream.host}:${c.upstream.port}`;
+  const lines = [
+    `# portchurn nginx scenario, variant ${c.variant}`,
+    'daemon off;',
+    'master_process off;',
+    'worker_processes 1;',
+    `pid ${c.prefix}/nginx.pid;`,
+    `error_log ${c.prefix}/logs/error.log error;`,
+    'events {',
+    '    worker_connections 16384;',
+    '}',
+    'http {',
+    '    access_log off;',
+    `    client_body_temp_path ${c.prefix}/temp/client;`,
+    `    proxy_temp_path ${c.prefix}/temp/proxy;`,
+    `    fastcgi_temp_path ${c.prefix}/temp/fastcgi;`,
+    `    uwsgi_temp_path ${c.prefix}/temp/uwsgi;`,
+    `    scgi_temp_path ${c.prefix}/temp/scgi;`,
+    '    keepalive_requests 1000000;',
+    '',
+    '    upstream backend {',
+    `        server ${upstreamServer};`,
+    ...(c.variant === 'keepalive' ? [`        keepalive ${c.keepaliveConnections};`] : []),
+    '    }',
+  ];
+  if (c.variant === 'split') {
+    lines.push('', `    split_clients "${c.splitKey}" $split_ip {`, ...splitShares(c.splitSources), '    }');
+  }
+  lines.push(
+    '',
+    '    server {',
+    `        listen 127.0.0.1:${c.listenPort};`,
+    '        location / {',
+    '            proxy_pass http://backend;',
+    ...(c.variant === 'split' ? ['            proxy_bind $split_ip;'] : []),
+    ...(c.variant === 'keepalive' ? ['            proxy_http_version 1.1;', '            proxy_set_header Connection "";'] : []),
+    '        }',
+    '    }',
+    '}',
+    '',
+  );
+  return lines.join('\n');
+}
