@@ -9,6 +9,7 @@ import { sweepCommand, sweepOptions, type SweepArgs } from './commands/sweep.js'
 import { labCommand, labOptions, type LabArgs } from './commands/lab.js';
 import { limitsCommand, limitsOptions } from './commands/limits.js';
 import { doctorCommand, doctorOptions } from './commands/doctor.js';
+import { nginxCommand, nginxOptions, type NginxArgs } from './commands/nginx.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
 /** A parse error from yargs (unknown option, bad choice). */
@@ -72,6 +73,16 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
       (y) => limitsOptions(y).example('$0 limits --rate 20000 --close client', 'sources needed for 20,000 new connections/s (the proxy_bind split)'),
       async (argv) => {
         status = await limitsCommand(argv as unknown as Parameters<typeof limitsCommand>[0], io);
+      },
+    )
+    .command(
+      'nginx',
+      "reproduce nginx's upstream port exhaustion (502, errno 99) with a real nginx, and its fixes, side by side",
+      (y) => nginxOptions(y)
+        .example('$0 nginx', 'plain, split over 8 addresses, upstream keepalive; 1,000-port namespaces, 20 s each')
+        .example("$0 nginx --variants plain,split --sources 4 --split-key '$request_id' -d 10s", 'a per-request split key'),
+      async (argv) => {
+        status = await nginxCommand(argv as unknown as NginxArgs, io);
       },
     )
     .command('doctor', 'check this machine for what portchurn needs, with the fix for each', (y) => doctorOptions(y), async (argv) => {

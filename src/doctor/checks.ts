@@ -73,7 +73,7 @@ export async function runChecks(connections: number, probes: Probes = HOST_PROBE
   });
   const ns = probes.namespace();
   results.push({ name: 'network namespaces', feature: 'netns', ok: ns !== null, detail: ns ? `'${ns}' works: portchurn lab and --netns can run` : 'cannot make a network namespace', fix: ns ? null : 'run as root, or allow unprivileged user namespaces (kernel.unprivileged_userns_clone=1); needs unshare (util-linux) and ip (iproute2)' });
-  const nginx = probes.which('nginx');
+  const nginx = probes.which('nginx') ?? (probes === HOST_PROBES && existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null);
   results.push({ name: 'nginx', feature: 'nginx', ok: nginx !== null, detail: nginx ? `${nginx} (for portchurn nginx)` : 'not found (portchurn nginx needs it)', fix: nginx ? null : 'apt-get install nginx-light, or pass --nginx-bin' });
   const chromium = probes.which('chromium');
   results.push({ name: 'chromium', feature: 'chromium', ok: chromium !== null, detail: chromium ? `${chromium} (HTML report checks and screenshots)` : 'not found (optional: HTML report screenshots)', fix: chromium ? null : 'apt-get install chromium' });

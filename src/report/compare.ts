@@ -6,7 +6,12 @@ import { stagesOf } from './stages-view.js';
 /** Rows comparing several results stage by stage; ratios are to the first result's same stage. */
 export function compareRows(results: readonly { label: string; result: AnyResult }[]): string[][] {
   // A lab compares as one result per profile.
-  const flat = results.flatMap((r) => (r.result.kind === 'lab' ? r.result.profiles.map((p) => ({ label: `${r.label} [${p.name}]`, result: p.sweep })) : [{ label: r.label, result: r.result }]));
+  const flat = results.flatMap((r) => {
+    const res = r.result;
+    if (res.kind === 'lab') return res.profiles.map((p) => ({ label: `${r.label} [${p.name}]`, result: p.sweep }));
+    if (res.kind === 'nginx') return res.variants.map((v) => ({ label: `${r.label} [${v.variant}]`, result: v.client }));
+    return [{ label: r.label, result: res }];
+  });
   const rowsBy = flat.map((r) => ({ label: r.label, view: stagesOf(r.result), rows: stageRows(stagesOf(r.result).stages) }));
   const reference = rowsBy[0]!.rows;
   const out: string[][] = [];

@@ -2,6 +2,7 @@ import { decodeHistogram } from '../engine/histogram.js';
 import type { RunLatency, RunResult } from '../result/result.js';
 import type { SweepResult } from '../sweep/sweep-result.js';
 import type { LabResult } from '../lab/lab.js';
+import type { NginxResult } from '../nginx/scenario.js';
 import { stagesOf } from './stages-view.js';
 
 /** One .hgrm file to write: a name suffix and its text. */
@@ -15,8 +16,13 @@ export interface HgrmFile {
  * HdrHistogram's percentile-distribution text (what the HdrHistogram plotter reads), values in
  * milliseconds, 5 ticks per half distance: one per stage and histogram.
  */
-export function renderHgrm(result: RunResult | SweepResult | LabResult): HgrmFile[] {
-  const parts = result.kind === 'lab' ? result.profiles.map((p) => ({ prefix: `${p.name}-`, result: p.sweep })) : [{ prefix: '', result }];
+export function renderHgrm(result: RunResult | SweepResult | LabResult | NginxResult): HgrmFile[] {
+  const parts =
+    result.kind === 'lab'
+      ? result.profiles.map((p) => ({ prefix: `${p.name}-`, result: p.sweep as RunResult | SweepResult }))
+      : result.kind === 'nginx'
+        ? result.variants.map((v) => ({ prefix: `${v.variant}-`, result: v.client as RunResult | SweepResult }))
+        : [{ prefix: '', result }];
   const files: HgrmFile[] = [];
   for (const part of parts) {
     for (const stage of stagesOf(part.result).stages) {

@@ -14,7 +14,8 @@ const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999];
 
 const require = createRequire(import.meta.url);
 
-function asset(path: string): string {
+/** A file of an installed package (uPlot's script and stylesheet). */
+export function asset(path: string): string {
   return readFileSync(require.resolve(path), 'utf8');
 }
 

@@ -1,5 +1,6 @@
 import type { AnyResult } from '../result/read-result.js';
 import { table } from './format.js';
+import { renderNginxSummary } from './nginx-report.js';
 import { stageCells, stageRows } from './stage-rows.js';
 import { stagesOf } from './stages-view.js';
 import { describeLoad } from './terminal.js';
@@ -9,6 +10,7 @@ const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12];
 
 /** The end-of-sweep summary for a terminal: one row per stage, ratios to the baseline (per profile for a lab). */
 export function renderSweepSummary(result: AnyResult): string {
+  if (result.kind === 'nginx') return renderNginxSummary(result);
   if (result.kind === 'lab') {
     const head = `portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}; every stage in a fresh network namespace\n\n`;
     return head + result.profiles.map((p) => `profile ${p.name} (${p.description}; ${Object.entries(p.sysctls).map(([k, v]) => `${k.replace('net.ipv4.', '')}=${v}`).join(', ') || 'kernel defaults'})\n${renderSweepSummary(p.sweep)}`).join('\n');

@@ -3,8 +3,9 @@ import { basename, dirname, join } from 'node:path';
 import { ResultFileError } from '../errors.js';
 import type { AnyResult } from '../result/read-result.js';
 import { renderHgrm } from './hgrm.js';
-import { renderHtml } from './html.js';
+import { asset, renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { renderNginxHtml, renderNginxMarkdown } from './nginx-report.js';
 
 /** Report formats `portchurn report` writes. */
 export type ReportFormat = 'md' | 'html' | 'hgrm';
@@ -32,10 +33,14 @@ export async function writeReports(jsonPath: string, result: AnyResult, formats:
   const hgrmPaths = hgrm.map((f) => `${stem}.${f.name}.hgrm`);
   for (const [i, f] of hgrm.entries()) await writeAtomic(hgrmPaths[i]!, f.text);
   const htmlPath = formats.includes('html') ? `${stem}.html` : undefined;
-  if (htmlPath) await writeAtomic(htmlPath, renderHtml(result));
+  if (htmlPath) {
+    const html = result.kind === 'nginx' ? renderNginxHtml(result, asset('uplot/dist/uPlot.iife.min.js'), asset('uplot/dist/uPlot.min.css')) : renderHtml(result);
+    await writeAtomic(htmlPath, html);
+  }
   if (formats.includes('md')) {
     const md = `${stem}.md`;
-    await writeAtomic(md, renderMarkdown(result, { ...(htmlPath ? { html: basename(htmlPath) } : {}), hgrm: hgrmPaths.map((p) => basename(p)) }));
+    const files = { ...(htmlPath ? { html: basename(htmlPath) } : {}), hgrm: hgrmPaths.map((p) => basename(p)) };
+    await writeAtomic(md, result.kind === 'nginx' ? renderNginxMarkdown(result) : renderMarkdown(result, files));
     paths.push(md);
   }
   if (htmlPath) paths.push(htmlPath);

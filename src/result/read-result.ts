@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { PortchurnError } from '../errors.js';
 import type { SweepResult } from '../sweep/sweep-result.js';
 import type { LabResult } from '../lab/lab.js';
+import type { NginxResult } from '../nginx/scenario.js';
 import { RESULT_SCHEMA, type RunResult } from './result.js';
 
 /** A result file that cannot be used as input (missing, truncated, corrupt, newer schema). Exit 2. */
@@ -15,7 +16,7 @@ export class ResultInputError extends PortchurnError {
 }
 
 /** Any result portchurn writes. */
-export type AnyResult = RunResult | SweepResult | LabResult;
+export type AnyResult = RunResult | SweepResult | LabResult | NginxResult;
 
 /** Checks parsed JSON is a result this version understands. */
 export function validateResult(path: string, data: unknown): AnyResult {
@@ -37,6 +38,11 @@ export function validateResult(path: string, data: unknown): AnyResult {
     const l = d as Partial<LabResult>;
     if (!Array.isArray(l.profiles) || !l.profiles.every((p) => Array.isArray(p?.sweep?.stages) && p.sweep.stages.every((st: { run?: RunResult }) => st?.run?.totals && st.run.latency && st.run.model))) {
       throw new ResultInputError(path, `${path} is a lab result with profiles missing or incomplete (truncated or edited?)`);
+    }
+  } else if (d.kind === 'nginx') {
+    const n = d as Partial<NginxResult>;
+    if (!Array.isArray(n.variants) || !n.variants.every((v) => v?.client?.totals && v.client.latency && v.upstream && v.config)) {
+      throw new ResultInputError(path, `${path} is an nginx result with variants missing or incomplete (truncated or edited?)`);
     }
   } else {
     throw new ResultInputError(path, `${path} has an unknown kind '${String(d.kind)}'`);

@@ -1,0 +1,87 @@
+import type { Argv } from 'yargs';
+import { nginxScenario, type NginxOptions } from '../../nginx/scenario.js';
+import { renderProgress } from '../../report/progress.js';
+import { renderNginxSummary } from '../../report/nginx-report.js';
+import { REPORT_FORMATS, writeReports } from '../../report/write-reports.js';
+import { writeResultFile } from '../../result/write-result.js';
+import { EXIT, printError, type CliIo } from '../output.js';
+import { stopOnSignals } from '../signals.js';
+
+/** Options of `portchurn nginx`. */
+export function nginxOptions<T>(y: Argv<T>) {
+  return y
+    .option('variants', { type: 'string', default: 'plain,split,keepalive', describe: 'plain, split, keepalive, wide, reuse' })
+    .option('sources', { type: 'string', default: '8', describe: 'split: loopback source addresses nginx binds upstream connections to' })
+    .option('split-key', { type: 'string', default: '$remote_addr$remote_port', describe: 'split: the split_clients key ($request_id splits per request)' })
+    .option('upstream-close', { type: 'string', choices: ['client', 'server'], default: 'client', describe: 'client: the upstream keeps connections open, nginx closes first (the failing case)' })
+    .option('nginx-bin', { type: 'string', describe: 'the nginx binary [default: nginx on PATH, or /usr/sbin/nginx]' })
+    .option('profile', { type: 'string', default: 'narrow', describe: "the namespace's settings (host, no-reuse, loopback-reuse, reuse, narrow)" })
+    .option('profiles-file', { type: 'string', describe: 'JSON file of named sysctl sets' })
+    .option('sysctl', { type: 'string', array: true, describe: 'NAME=VALUE set in each namespace (repeatable)' })
+    .option('connections', { type: 'string', alias: 'c', describe: 'keepalive client connections to nginx [default: 64]' })
+    .option('rate', { type: 'string', alias: 'r', describe: 'open loop: requests per second to nginx' })
+    .option('duration', { type: 'string', alias: 'd', describe: 'per variant [default: 20s]' })
+    .option('requests', { type: 'string', alias: 'n', describe: 'per variant' })
+    .option('timeout', { type: 'string', describe: 'per request [default: 10s]' })
+    .option('keepalive-connections', { type: 'string', describe: "keepalive variant: nginx's idle upstream connections [default: as many as --connections]" })
+    .option('sample-interval', { type: 'string', describe: 'socket sampling period [default: 1s]' })
+    .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result and reports' })
+    .option('reports', { type: 'string', default: 'md,html,hgrm', describe: "reports written beside the JSON ('' for none)" })
+    .option('json', { type: 'boolean', describe: 'print the result JSON' })
+    .option('quiet', { type: 'boolean', alias: 'q', describe: 'print nothing' });
+}
+
+/** Parsed arguments of `portchurn nginx`. */
+export type NginxArgs = Awaited<ReturnType<typeof nginxOptions>['argv']>;
+
+/** `portchurn nginx`: the upstream exhaustion case and its fixes, side by side. */
+export async function nginxCommand(argv: NginxArgs, io: CliIo): Promise<number> {
+  const formats = argv.reports.split(',').map((f) => f.trim()).filter(Boolean);
+  const bad = formats.find((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
+  if (bad) {
+    printError(io, `--reports '${bad}' must be among ${REPORT_FORMATS.join(', ')}`);
+    return EXIT.usage;
+  }
+  const options: NginxOptions = Object.fromEntries(
+    Object.entries({
+      variants: argv.variants,
+      sources: argv.sources,
+      splitKey: argv['split-key'],
+      upstreamClose: argv['upstream-close'] as 'client' | 'server',
+      nginxBin: argv['nginx-bin'],
+      profile: argv.profile,
+      profilesFile: argv['profiles-file'],
+      sysctl: argv.sysctl?.map(String),
+      connections: argv.connections,
+      rate: argv.rate,
+      duration: argv.duration,
+      requests: argv.requests,
+      timeout: argv.timeout,
+      keepaliveConnections: argv['keepalive-connections'],
+      sampleInterval: argv['sample-interval'],
+    }).filter(([, v]) => v !== undefined),
+  );
+  const stop = stopOnSignals();
+  const showProgress = !argv.quiet && !argv.json && io.stderr.isTTY === true;
+  try {
+    const result = await nginxScenario(options, {
+      signal: stop.signal,
+      ...(showProgress ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2Kvariant ${stage.index + 1}/${stage.count} ${stage.axisValue} ${renderProgress(p)}`) } : {}),
+    });
+    if (showProgress) io.stderr.write('\r\x1b[2K');
+    let path: string;
+    try {
+      path = await writeResultFile(argv.out, 'nginx', result.startedAt, result);
+    } catch (error) {
+      printError(io, `${(error as Error).message}; the result JSON follows on stdout`);
+      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return EXIT.failure;
+    }
+    const reports = await writeReports(path, result, formats as typeof REPORT_FORMATS);
+    if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (!argv.quiet) io.stdout.write(`${renderNginxSummary(result)}\n  result  ${path}\n${reports.filter((p) => !p.endsWith('.hgrm')).map((p) => `  report  ${p}\n`).join('')}`);
+    return stop.exitStatus() ?? EXIT.ok;
+  } finally {
+    stop.dispose();
+  }
+}

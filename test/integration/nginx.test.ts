@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { test } from 'node:test';
+import { findNginx, makePrefix, NginxError, removePrefix, startNginx } from '../../src/nginx/nginx-process.js';
+import { nginxScenario } from '../../src/nginx/scenario.js';
+import { runCli } from '../helpers/cli.js';
+import { CAN_UNSHARE } from '../helpers/netns.js';
+import { prerequisite } from '../helpers/prereq.js';
+
+function nginxInstalled(): boolean {
+  try {
+    findNginx();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** nginx processes running from a portchurn private prefix. */
+function ourNginx(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+        return cmd.includes('nginx') && cmd.includes('portchurn-nginx-');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function prefixesLeft(): string[] {
+  return readdirSync(tmpdir()).filter((d) => d.startsWith('portchurn-nginx-'));
+}
+
+test('nginx upstream exhaustion: plain fails with 502 and errno 99, split and keepalive fix it', async (t) => {
+  if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const before = prefixesLeft();
+  const result = await nginxScenario({ variants: 'plain,split,keepalive', sources: 4, splitKey: '$request_id', requests: 6000, connections: 16, sampleInterval: '500ms' });
+  const [plain, split, keepalive] = result.variants;
+  assert.equal(result.profile, 'narrow');
+
+  // plain: nginx closes its upstream connections first; 1,000 ports, then 502 with errno 99.
+  assert.ok(plain!.upstream.connections >= 980 && plain!.upstream.connections <= 1000, `plain upstream connections ${plain!.upstream.connections}`);
+  assert.ok((plain!.client.totals.statuses['502'] ?? 0) > 1000, 'plain answers 502');
+  assert.ok((plain!.errorLog.byErrno['99'] ?? 0) > 1000, 'errno-99 lines in the error log');
+  assert.match(plain!.errorLog.example!, /\(99: Cannot assign requested address\) while connecting to upstream/);
+  assert.equal(plain!.upstreamSockets!.peakTimeWait.client, plain!.upstream.connections, 'the TIME_WAIT is on nginx\'s side');
+
+  // split over 4 addresses with a per-request key: all 4 used, about 4x the upstream connections.
+  assert.deepEqual(Object.keys(split!.upstream.byRemoteAddress).sort(), ['127.0.1.1', '127.0.1.2', '127.0.1.3', '127.0.1.4']);
+  const ratio = split!.upstream.connections / plain!.upstream.connections;
+  assert.ok(ratio > 3.8 && ratio < 4.2, `split/plain upstream connections ${ratio}`);
+  assert.match(split!.config, /split_clients "\$request_id" \$split_ip/);
+
+  // keepalive: no 502, far fewer upstream connections than requests.
+  assert.equal(keepalive!.client.totals.statuses['502'] ?? 0, 0);
+  assert.equal(keepalive!.client.totals.ok, 6000);
+  assert.ok(keepalive!.upstream.connections * 10 < keepalive!.upstream.requests, `${keepalive!.upstream.connections} connections for ${keepalive!.upstream.requests} requests`);
+
+  assert.deepEqual(ourNginx(), [], 'every nginx was stopped');
+  assert.deepEqual(prefixesLeft(), before, 'every private prefix was removed');
+});
+
+test('nginx rejecting its configuration: the error carries nginx\'s own message', async (t) => {
+  if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
+  const prefix = await makePrefix();
+  try {
+    await assert.rejects(startNginx(findNginx(), prefix, 'events {}\nhttp { server { listen 127.0.0.1:1; bogus_directive on; } }\n', 1), (e: unknown) => e instanceof NginxError && /unknown directive "bogus_directive"/.test(e.message));
+    assert.deepEqual(ourNginx(), []);
+  } finally {
+    await removePrefix(prefix);
+  }
+  assert.equal(existsSync(prefix), false);
+});
+
+test('nginx missing or bad nginx options: a clear error, exit 2, before any traffic', async () => {
+  const missing = await runCli(['nginx', '--nginx-bin', '/nonexistent/nginx', '-n', '10']);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /--nginx-bin \/nonexistent\/nginx does not exist/);
+  const variant = await runCli(['nginx', '--variants', 'plain,magic']);
+  assert.equal(variant.status, 2);
+  assert.match(variant.stderr, /--variants 'magic'/);
+  const key = await runCli(['nginx', '--split-key', 'remote_addr; evil']);
+  assert.equal(key.status, 2);
+  assert.match(key.stderr, /--split-key/);
+});
