@@ -40,8 +40,8 @@ test('nginx upstream exhaustion: plain fails with 502 and errno 99, split and ke
   if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
   const before = prefixesLeft();
-  const result = await nginxScenario({ variants: 'plain,split,keepalive', sources: 4, splitKey: '$request_id', requests: 6000, connections: 16, sampleInterval: '500ms' });
-  const [plain, split, keepalive] = result.variants;
+  const result = await nginxScenario({ variants: 'plain,split,keepalive,wide', sources: 4, splitKey: '$request_id', requests: 6000, connections: 16, sampleInterval: '500ms' });
+  const [plain, split, keepalive, wide] = result.variants;
   assert.equal(result.profile, 'narrow');
 
   // plain: nginx closes its upstream connections first; 1,000 ports, then 502 with errno 99.
@@ -61,6 +61,10 @@ test('nginx upstream exhaustion: plain fails with 502 and errno 99, split and ke
   assert.equal(keepalive!.client.totals.statuses['502'] ?? 0, 0);
   assert.equal(keepalive!.client.totals.ok, 6000);
   assert.ok(keepalive!.upstream.connections * 10 < keepalive!.upstream.requests, `${keepalive!.upstream.connections} connections for ${keepalive!.upstream.requests} requests`);
+
+  // wide: 64,512 ports in the namespace; 6,000 requests do not run out.
+  assert.equal(wide!.client.plan.netns?.sysctls['net.ipv4.ip_local_port_range'], '1024 65535');
+  assert.equal(wide!.client.totals.statuses['502'] ?? 0, 0);
 
   assert.deepEqual(ourNginx(), [], 'every nginx was stopped');
   assert.deepEqual(prefixesLeft(), before, 'every private prefix was removed');
