@@ -1,5 +1,6 @@
 import { runLoad, type Progress } from './engine/engine.js';
-import { encodeHistogram } from './engine/histogram.js';
+import { snapshotOf, type LoadSnapshot } from './engine/load-snapshot.js';
+import { runWorkers } from './runner/run-workers.js';
 import { authorityOf } from './engine/http-request.js';
 import type { Transport } from './engine/transport.js';
 import { countCarryOver } from './env/carry-over.js';
@@ -48,6 +49,25 @@ function kernelSource(destinationHost: string): string | null {
   return destinationHost.includes(':') ? '::1' : '127.0.0.1';
 }
 
+/** The load on this thread; `onTransport` lets the caller close the transport whatever happens. */
+async function runInThisThread(plan: Plan, resolved: ResolvedTarget, skipPorts: ReadonlySet<number>, hooks: RunHooks, onTransport: (t: Transport) => void): Promise<LoadSnapshot> {
+  const now = (): number => performance.now();
+  const transport = transportForPlan(plan, resolved, now);
+  onTransport(transport);
+  const load = await runLoad({
+    transport,
+    picker: createSourcePicker(plan.sources, plan.explicitPorts, skipPorts),
+    sourceLabels: plan.sources.length === 0 ? ['kernel'] : plan.sources,
+    load: plan.load,
+    durationMs: plan.durationMs,
+    requests: plan.requests,
+    now,
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+  });
+  return snapshotOf(load.recorder, load);
+}
+
 /**
  * Runs a validated plan: pre-flight checks (no traffic until they pass), the built-in target
  * when the plan has no external one, the socket sampler, the load, then the result with the
@@ -70,7 +90,8 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
 
   const closePolicy: TargetClosePolicy = plan.close === 'server' ? 'server' : 'client';
   let target: BuiltinTarget | null = null;
-  let transport: Transport | null = null;
+  // Filled by the load on this thread, so that it is closed whatever happens.
+  const opened: { transport: Transport | null } = { transport: null };
   let sampler: Sampler | null = null;
   const startedAt = new Date().toISOString();
   try {
@@ -98,26 +119,14 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       warnings.push(`${carryOver.timeWait.toLocaleString('en-US')} TIME_WAIT sockets from earlier runs were already ${where}: fewer ports are free${plan.portMode === 'kernel' ? '' : ' and bind() is slower'}; wait 60 s or use fresh --sources`);
     }
 
-    const now = (): number => performance.now();
-    transport = transportForPlan(plan, resolved, now);
     if (plan.sampleIntervalMs > 0) sampler = await startSampler({ sources: plan.sources, destinations }, plan.sampleIntervalMs);
-    const load = await runLoad({
-      transport,
-      picker: createSourcePicker(plan.sources, plan.explicitPorts, skipPorts),
-      sourceLabels: plan.sources.length === 0 ? ['kernel'] : plan.sources,
-      load: plan.load,
-      durationMs: plan.durationMs,
-      requests: plan.requests,
-      now,
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-    });
+    const load = plan.workers > 1 ? await runWorkers(plan, resolved, skipPorts, hooks) : await runInThisThread(plan, resolved, skipPorts, hooks, (t) => (opened.transport = t));
     const durationMs = Math.round(load.endMs - load.startMs);
     const model = modelForRun(plan, environment, destinations, durationMs);
     const sockets: SocketReport | null = sampler ? await sampler.stop(model.usablePorts) : null;
     sampler = null;
     const stats = target ? await target.close() : null;
-    const r = load.recorder;
+    const r = load;
     if (load.unsent > 0) warnings.push(`${load.unsent} scheduled requests were never sent: --max-in-flight was reached when the run ended`);
     return {
       schema: RESULT_SCHEMA,
@@ -134,7 +143,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
         durationMs,
         attempts: r.attempts,
         ok: r.ok,
-        errorCount: r.errorCount(),
+        errorCount: Object.values(r.errors).reduce((a: number, n) => a + (n ?? 0), 0),
         errors: r.errors,
         statuses: r.statuses,
         attemptsPerSec: perSec(r.attempts, durationMs),
@@ -144,10 +153,10 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       firstExhaustion: r.firstExhaustion,
       model,
       latency: {
-        connectUs: encodeHistogram(r.connectUs),
-        ttfbUs: encodeHistogram(r.ttfbUs),
-        totalUs: encodeHistogram(r.totalUs),
-        totalCorrectedUs: plan.load.kind === 'open' ? encodeHistogram(r.totalCorrectedUs) : null,
+        connectUs: r.histograms.connectUs,
+        ttfbUs: r.histograms.ttfbUs,
+        totalUs: r.histograms.totalUs,
+        totalCorrectedUs: plan.load.kind === 'open' ? r.histograms.totalCorrectedUs : null,
       },
       timeSeries: r.seconds,
       sources: r.sources,
@@ -156,7 +165,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     };
   } finally {
     await sampler?.stop(null);
-    await transport?.close();
+    await opened.transport?.close();
     await target?.close();
   }
 }

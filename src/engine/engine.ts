@@ -26,6 +26,8 @@ export interface EngineOptions {
   readonly requests: number | null;
   /** Clock in milliseconds (performance.now by default). */
   readonly now?: () => number;
+  /** When the load started on `now`'s clock, if earlier than this call (worker threads share one start). */
+  readonly startMs?: number;
   /** Stop sending; in-flight attempts finish (each bounded by its timeout). */
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: Progress) => void;
@@ -50,7 +52,7 @@ export interface LoadOutcome {
  */
 export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
   const now = options.now ?? (() => performance.now());
-  const startMs = now();
+  const startMs = options.startMs ?? now();
   const recorder = new Recorder(startMs, options.sourceLabels);
   const deadlineMs = options.durationMs === null ? Infinity : startMs + options.durationMs;
   const maxAttempts = options.requests ?? Infinity;
@@ -145,7 +147,7 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
       });
       lastSecond = totals;
     }, 1000);
-    const deadlineTimer = setTimeout(stop, Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - startMs) : 2 ** 31 - 1);
+    const deadlineTimer = setTimeout(stop, Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - now()) : 2 ** 31 - 1);
 
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });

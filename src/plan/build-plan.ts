@@ -50,6 +50,8 @@ export interface RunOptions extends NamespaceOptions {
   expectBytes?: number | string;
   allowRemote?: boolean;
   insecure?: boolean;
+  /** Generator threads. Default 1 (what bench/ found best on a 2-core machine). */
+  workers?: number | string;
   /** Socket-state sampling period, e.g. `1s`; `0s` turns it off. Default `1s`. */
   sampleInterval?: string;
 }
@@ -182,6 +184,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     },
     tcp: { payload: options.payload ?? null, expectBytes },
     netns: namespace,
+    workers: parsePositiveInt('--workers', options.workers ?? PLAN_DEFAULTS.workers),
     sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
     insecure: options.insecure === true,
     allowRemote,

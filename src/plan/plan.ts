@@ -76,6 +76,8 @@ export interface Plan {
     /** Bytes to read before closing (raw TCP target); 0 closes right after connect (and payload). */
     readonly expectBytes: number;
   };
+  /** Generator threads; the sources, connections (or rate) and requests are divided among them. */
+  readonly workers: number;
   /** Run inside a fresh network namespace with these settings; null: on the host. */
   readonly netns: NamespaceSpec | null;
   /** How often the socket-state sampler reads /proc/net/tcp during the load; 0: no sampling. */
@@ -100,4 +102,5 @@ export const PLAN_DEFAULTS = {
   bodySize: '2',
   expectBytes: 0,
   sampleInterval: '1s',
+  workers: 1,
 } as const;

@@ -44,3 +44,18 @@ test('bind mode over IPv6 ::1', async () => {
   assert.deepEqual(Object.keys(result.target.stats!.byRemoteAddress), ['::1']);
   assert.equal(result.target.endpoints[0]!.host, '::1');
 });
+
+test('--workers 2: the sources are split between threads and the merged result counts everything once', async () => {
+  const spec = testAddresses(52, 4);
+  const sources = parseSources(spec);
+  const result = await run({ sources: spec, requests: '400', connections: '8', close: 'server', workers: 2 });
+  assert.equal(result.plan.workers, 2);
+  assert.equal(result.totals.attempts, 400);
+  assert.equal(result.totals.ok, 400);
+  assert.equal(result.latency.totalUs.summary.count, 400);
+  assert.equal(result.timeSeries.reduce((a, s) => a + s.ok, 0), 400);
+  assert.deepEqual(result.sources.map((s) => [s.address, s.attempts]), sources.map((a) => [a, 100]));
+  const seen = result.target.stats!.byRemoteAddress;
+  assert.deepEqual(Object.keys(seen).sort(), [...sources].sort());
+  assert.ok(Object.values(seen).every((c) => c.connections === 100));
+});

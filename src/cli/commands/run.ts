@@ -25,6 +25,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('connections', { type: 'string', alias: 'c', describe: 'closed loop: connections in flight [default: 64]', group: 'Load:' })
     .option('rate', { type: 'string', alias: 'r', describe: 'open loop: requests per second', group: 'Load:' })
     .option('max-in-flight', { type: 'string', describe: 'open loop: most connections in flight [default: 10000]', group: 'Load:' })
+    .option('workers', { type: 'string', alias: 'w', describe: 'generator threads; sources and connections are divided among them [default: 1]', group: 'Load:' })
     .option('duration', { type: 'string', alias: 'd', describe: 'run length, e.g. 10s, 2m [default: 10s unless --requests]', group: 'Load:' })
     .option('requests', { type: 'string', alias: 'n', describe: 'number of attempts', group: 'Load:' })
     .option('timeout', { type: 'string', describe: 'per-connection timeout [default: 10s]', group: 'Load:' })
@@ -73,6 +74,7 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     allowRemote: argv['allow-remote'],
     insecure: argv.insecure,
     sampleInterval: argv['sample-interval'],
+    workers: argv.workers,
     netns: argv.netns,
     sysctl: argv.sysctl?.map(String),
     profile: argv.profile,

@@ -1,0 +1,109 @@
+import { decodeHistogram, encodeHistogram, type EncodedHistogram } from './histogram.js';
+import type { ErrorCounts, FirstExhaustion, Recorder, SecondCounts, SourceCounts } from './recorder.js';
+
+/** What a load measured, in a form that crosses threads and hosts and merges exactly. */
+export interface LoadSnapshot {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly interrupted: boolean;
+  readonly unsent: number;
+  readonly attempts: number;
+  readonly ok: number;
+  readonly errors: ErrorCounts;
+  readonly statuses: Record<string, number>;
+  readonly seconds: readonly SecondCounts[];
+  readonly sources: readonly SourceCounts[];
+  readonly firstExhaustion: FirstExhaustion | null;
+  readonly histograms: {
+    readonly connectUs: EncodedHistogram;
+    readonly ttfbUs: EncodedHistogram;
+    readonly totalUs: EncodedHistogram;
+    readonly totalCorrectedUs: EncodedHistogram;
+  };
+}
+
+/** Freezes a recorder into a snapshot. */
+export function snapshotOf(r: Recorder, outcome: { startMs: number; endMs: number; interrupted: boolean; unsent: number }): LoadSnapshot {
+  return {
+    // Named one by one: the outcome also carries the recorder, which must not cross threads.
+    startMs: outcome.startMs,
+    endMs: outcome.endMs,
+    interrupted: outcome.interrupted,
+    unsent: outcome.unsent,
+    attempts: r.attempts,
+    ok: r.ok,
+    errors: r.errors,
+    statuses: r.statuses,
+    seconds: r.seconds,
+    sources: r.sources,
+    firstExhaustion: r.firstExhaustion,
+    histograms: { connectUs: encodeHistogram(r.connectUs), ttfbUs: encodeHistogram(r.ttfbUs), totalUs: encodeHistogram(r.totalUs), totalCorrectedUs: encodeHistogram(r.totalCorrectedUs) },
+  };
+}
+
+function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Partial<Record<K, number>>): void {
+  for (const [k, v] of Object.entries(from) as [K, number][]) into[k] = (into[k] ?? 0) + v;
+}
+
+/** Sums per-second counts by second index. */
+export function mergeSeconds(lists: readonly (readonly SecondCounts[])[]): SecondCounts[] {
+  const out: SecondCounts[] = [];
+  for (const list of lists) {
+    for (const s of list) {
+      while (out.length <= s.second) out.push({ second: out.length, attempts: 0, ok: 0, errors: {} });
+      const t = out[s.second]!;
+      t.attempts += s.attempts;
+      t.ok += s.ok;
+      addCounts(t.errors, s.errors);
+    }
+  }
+  return out;
+}
+
+/** Adds encoded histograms exactly (decode, add, encode). */
+export function mergeHistograms(list: readonly EncodedHistogram[]): EncodedHistogram {
+  const [first, ...rest] = list.map((h) => decodeHistogram(h.hdr));
+  for (const h of rest) first!.add(h);
+  return encodeHistogram(first!);
+}
+
+/**
+ * Merges snapshots of parts of one load (worker threads, or generator hosts): counts summed,
+ * seconds aligned by index (the parts share a start), sources with the same address summed,
+ * histograms added exactly, the earliest exhaustion kept (with the successes all parts had by then
+ * unknown, its okBefore is the sum of each part's own okBefore at its first exhaustion).
+ */
+export function mergeSnapshots(parts: readonly LoadSnapshot[]): LoadSnapshot {
+  if (parts.length === 1) return parts[0]!;
+  const errors: ErrorCounts = {};
+  const statuses: Record<string, number> = {};
+  const sources = new Map<string, SourceCounts>();
+  for (const p of parts) {
+    addCounts(errors, p.errors);
+    addCounts(statuses, p.statuses);
+    for (const s of p.sources) {
+      const t = sources.get(s.address) ?? { address: s.address, attempts: 0, ok: 0, errors: {} };
+      t.attempts += s.attempts;
+      t.ok += s.ok;
+      addCounts(t.errors, s.errors);
+      sources.set(s.address, t);
+    }
+  }
+  const exhausted = parts.map((p) => p.firstExhaustion).filter((f): f is FirstExhaustion => f !== null);
+  const first = exhausted.sort((a, b) => a.atMs - b.atMs)[0];
+  const h = (name: keyof LoadSnapshot['histograms']): EncodedHistogram => mergeHistograms(parts.map((p) => p.histograms[name]));
+  return {
+    startMs: Math.min(...parts.map((p) => p.startMs)),
+    endMs: Math.max(...parts.map((p) => p.endMs)),
+    interrupted: parts.some((p) => p.interrupted),
+    unsent: parts.reduce((a, p) => a + p.unsent, 0),
+    attempts: parts.reduce((a, p) => a + p.attempts, 0),
+    ok: parts.reduce((a, p) => a + p.ok, 0),
+    errors,
+    statuses,
+    seconds: mergeSeconds(parts.map((p) => p.seconds)),
+    sources: [...sources.values()],
+    firstExhaustion: first ? { ...first, okBefore: exhausted.reduce((a, f) => a + f.okBefore, 0) } : null,
+    histograms: { connectUs: h('connectUs'), ttfbUs: h('ttfbUs'), totalUs: h('totalUs'), totalCorrectedUs: h('totalCorrectedUs') },
+  };
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeHistogram } from '../../src/engine/histogram.js';
+import { mergeSnapshots, snapshotOf } from '../../src/engine/load-snapshot.js';
+import { Recorder } from '../../src/engine/recorder.js';
+
+/** Feeds the same outcomes into one recorder, or split over two by source. */
+function feed(recorders: Recorder[], pick: (i: number) => number): void {
+  for (let i = 0; i < 1000; i++) {
+    const r = recorders[pick(i)]!;
+    const source = i % 2;
+    const at = i * 3; // 3 s of outcomes
+    r.attempt(source, at);
+    if (i % 10 === 0) r.failure(source, i % 20 === 0 ? 'EADDRINUSE' : 'HTTP_5XX', at + 1, { intendedMs: at, startMs: at, connectedMs: at + 0.2, firstByteMs: null, doneMs: null }, i % 20 === 0 ? undefined : 502);
+    else r.success(source, { intendedMs: at, startMs: at, connectedMs: at + 0.1, firstByteMs: at + 0.5 + (i % 7), doneMs: at + 0.6 + (i % 7) });
+  }
+}
+
+test('merging the parts gives exactly what one recorder would have recorded', () => {
+  const one = new Recorder(0, ['a', 'b']);
+  feed([one], () => 0);
+  const partA = new Recorder(0, ['a', 'b']);
+  const partB = new Recorder(0, ['a', 'b']);
+  feed([partA, partB], (i) => i % 2);
+  const outcome = { startMs: 0, endMs: 3000, interrupted: false, unsent: 0 };
+  const whole = snapshotOf(one, outcome);
+  const merged = mergeSnapshots([snapshotOf(partA, outcome), snapshotOf(partB, outcome)]);
+  assert.equal(merged.attempts, whole.attempts);
+  assert.equal(merged.ok, whole.ok);
+  assert.deepEqual(merged.errors, whole.errors);
+  assert.deepEqual(merged.statuses, { '502': 50 });
+  assert.deepEqual(merged.seconds, whole.seconds);
+  assert.deepEqual(merged.sources, whole.sources);
+  for (const name of ['connectUs', 'ttfbUs', 'totalUs', 'totalCorrectedUs'] as const) {
+    assert.deepEqual(merged.histograms[name].summary, whole.histograms[name].summary, name);
+    const a = decodeHistogram(merged.histograms[name].hdr);
+    const b = decodeHistogram(whole.histograms[name].hdr);
+    for (const p of [1, 25, 50, 75, 99, 99.9, 100]) assert.equal(a.getValueAtPercentile(p), b.getValueAtPercentile(p), `${name} p${p}`);
+  }
+  assert.equal(merged.firstExhaustion?.code, 'EADDRINUSE');
+});
