@@ -59,10 +59,11 @@ test('in kernel mode only TIME_WAIT towards the same target counts as carry-over
   const server = await startRecordingServer((s) => s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')));
   try {
     const target = `http://127.0.0.1:${server.port}/`;
+    // The port came from the ephemeral range, so an older TIME_WAIT towards a server that once
+    // had the same port may be there too: count relative to what the first run saw.
     const first = await run({ target, requests: '25', connections: '1', close: 'client' });
-    assert.equal(first.carryOver.timeWait, 0);
     const second = await run({ target, requests: '1', connections: '1', close: 'client' });
-    assert.equal(second.carryOver.timeWait, 25);
+    assert.ok(second.carryOver.timeWait >= 25 && second.carryOver.timeWait <= first.carryOver.timeWait + 25, `${first.carryOver.timeWait} then ${second.carryOver.timeWait}`);
     assert.deepEqual(second.carryOver.addresses, [`127.0.0.1:${server.port}`]);
     assert.match(second.warnings.join('\n'), /already towards the target/);
   } finally {
