@@ -9,6 +9,7 @@ import { sweepCommand, sweepOptions, type SweepArgs } from './commands/sweep.js'
 import { labCommand, labOptions, type LabArgs } from './commands/lab.js';
 import { limitsCommand, limitsOptions } from './commands/limits.js';
 import { doctorCommand, doctorOptions } from './commands/doctor.js';
+import { mergeCommand, mergeOptions } from './commands/merge.js';
 import { nginxCommand, nginxOptions, type NginxArgs } from './commands/nginx.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
@@ -93,6 +94,9 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
     })
     .command('compare <files..>', 'stages of several results side by side, with ratios', (y) => compareOptions(y), async (argv) => {
       status = await compareCommand(argv as unknown as { files: string[]; format: string }, io);
+    })
+    .command('merge <files..>', 'combine run results of one plan from several generator hosts', (y) => mergeOptions(y), async (argv) => {
+      status = await mergeCommand(argv as unknown as { files: string[]; out: string; json?: boolean }, io);
     })
     .command('serve', 'the built-in HTTP/1.1 target alone', (y) => serveOptions(y), async (argv) => {
       status = await serveCommand(argv as unknown as ServeArgs, io);

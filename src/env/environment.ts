@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { release } from 'node:os';
+import { hostname, release } from 'node:os';
 import type { HostFacts } from '../plan/build-plan.js';
 import { readTcpSockets } from './proc-net-tcp.js';
 
@@ -16,6 +16,8 @@ export const SYSCTLS = [
 
 /** Where and with which limits a run happened. Sysctls absent on this kernel are null. */
 export interface Environment {
+  /** The generator host's name (results from several hosts are merged by `portchurn merge`). */
+  readonly hostname: string;
   readonly platform: string;
   readonly kernelRelease: string;
   readonly nodeVersion: string;
@@ -51,6 +53,7 @@ export async function readEnvironment(): Promise<Environment> {
   const values = await Promise.all(SYSCTLS.map((name) => readSysctl(name)));
   const sysctls = Object.fromEntries(SYSCTLS.map((name, i) => [name, values[i] ?? null])) as Environment['sysctls'];
   return {
+    hostname: hostname(),
     platform: process.platform,
     kernelRelease: release(),
     nodeVersion: process.version,

@@ -81,6 +81,9 @@ export function renderRunSummary(result: RunResult): string {
     const remotes = Object.keys(result.target.stats.byRemoteAddress).length;
     lines.push(`  target saw  ${formatCount(result.target.stats.connections)} connections, ${formatCount(result.target.stats.requests)} requests, from ${remotes} address${remotes === 1 ? '' : 'es'}`);
   }
+  if (result.hosts) {
+    lines.push('', table([['generator host', 'file', 'attempts', 'ok', 'errors', 'ok/s'], ...result.hosts.map((h) => [h.hostname, h.file, formatCount(h.attempts), formatCount(h.ok), formatCount(h.errorCount), formatRate(h.okPerSec)])]));
+  }
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return `${lines.join('\n')}\n`;
 }

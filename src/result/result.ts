@@ -71,4 +71,18 @@ export interface RunResult {
   /** What the socket-state sampler saw; null when sampling was off. */
   readonly sockets: SocketReport | null;
   readonly warnings: readonly string[];
+  /** Set by `portchurn merge`: one row per generator host whose result was merged in. */
+  readonly hosts?: readonly MergedHost[];
+}
+
+/** One generator host's share of a merged result. */
+export interface MergedHost {
+  readonly file: string;
+  readonly hostname: string;
+  readonly startedAt: string;
+  readonly attempts: number;
+  readonly ok: number;
+  readonly errorCount: number;
+  readonly okPerSec: number;
+  readonly sources: number;
 }
