@@ -1,0 +1,208 @@
+/**
+ * portchurn against its peers, side by side, in one run:
+ *   npm run bench -- [--seconds 5] [--reps 3] [--connections 64] [--long]
+ * Against nginx when it is installed (else the built-in target), tools alternated each repetition,
+ * medians printed with ratios; then portchurn's sweep rate in bind and explicit modes, the
+ * sampler's cost (on vs off), the histogram's cost per connection, and with --long the peak RSS
+ * over a 2-million-connection run. Results go to results/bench-*.json.
+ * Every load is bounded in time (or count) and aimed at 127.0.0.1 only.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { cpus, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createLatencyHistogram } from '../src/engine/histogram.js';
+import { findNginx, makePrefix, removePrefix, startNginx, type NginxProcess } from '../src/nginx/nginx-process.js';
+import { formatRate, table } from '../src/report/format.js';
+import { writeResultFile } from '../src/result/write-result.js';
+import { startBuiltinTarget, type BuiltinTarget } from '../src/target/builtin-target.js';
+import { childrenCpuSec, parseAb, parseWrk, runCommand } from './external.js';
+import { median } from './stats.js';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '5' }, reps: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' }, long: { type: 'boolean', default: false } },
+});
+const seconds = Number(values.seconds);
+const reps = Number(values.reps);
+const connections = Number(values.connections);
+const TOOL = fileURLToPath(new URL('./tool.js', import.meta.url));
+
+interface Sample {
+  okPerSec: number;
+  cpuSecPer1k: number | null;
+  maxRssMb: number | null;
+}
+
+function has(cmd: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${cmd}`));
+}
+
+/** A node tool in its own process. */
+async function nodeTool(tool: string, url: string, mode: 'close' | 'keepalive', extra: string[] = []): Promise<Sample> {
+  const out = await runCommand(process.execPath, [TOOL, tool, url, mode, String(seconds), String(connections), ...extra]);
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as { okPerSec: number; ok: number; cpuSec: number; maxRssMb: number };
+  return { okPerSec: r.okPerSec, cpuSecPer1k: (r.cpuSec / r.ok) * 1000, maxRssMb: r.maxRssMb };
+}
+
+/** wrk or ab, CPU from this process's children. */
+async function external(cmd: string, args: string[], parse: (s: string) => number): Promise<Sample> {
+  const cpu0 = childrenCpuSec();
+  const rate = parse(await runCommand(cmd, args));
+  return { okPerSec: rate, cpuSecPer1k: ((childrenCpuSec() - cpu0) / (rate * seconds)) * 1000, maxRssMb: null };
+}
+
+// The target: nginx answering 2 bytes when present (honours Connection: close and keepalive
+// alike), else two built-in targets (one closing, one keeping connections open).
+let nginx: NginxProcess | null = null;
+let prefix: string | null = null;
+const builtins: BuiltinTarget[] = [];
+let urls: { close: string; keepalive: string; name: string };
+try {
+  const bin = findNginx();
+  prefix = await makePrefix();
+  const port = 20000 + Math.floor(Math.random() * 10000);
+  const config = `daemon off;\nmaster_process off;\nworker_processes 1;\npid ${prefix}/nginx.pid;\nerror_log ${prefix}/logs/error.log error;\nevents { worker_connections 16384; }\nhttp {\n  access_log off;\n  client_body_temp_path ${prefix}/temp/client;\n  proxy_temp_path ${prefix}/temp/proxy;\n  fastcgi_temp_path ${prefix}/temp/fastcgi;\n  uwsgi_temp_path ${prefix}/temp/uwsgi;\n  scgi_temp_path ${prefix}/temp/scgi;\n  keepalive_requests 10000000;\n  server { listen 127.0.0.1:${port} backlog=4096; location / { return 200 "ok"; } }\n}\n`;
+  nginx = await startNginx(bin, prefix, config, port);
+  urls = { close: `http://127.0.0.1:${port}/`, keepalive: `http://127.0.0.1:${port}/`, name: `nginx (1 worker) at 127.0.0.1:${port}, answering 2 bytes` };
+} catch {
+  const close = await startBuiltinTarget({ listen: [{ host: '127.0.0.1', port: 0 }], close: 'server', delayMs: 0, bodyBytes: 2 });
+  const keep = await startBuiltinTarget({ listen: [{ host: '127.0.0.1', port: 0 }], close: 'client', delayMs: 0, bodyBytes: 2 });
+  builtins.push(close, keep);
+  urls = { close: `http://127.0.0.1:${close.addresses[0]!.port}/`, keepalive: `http://127.0.0.1:${keep.addresses[0]!.port}/`, name: 'the built-in target (nginx not installed)' };
+}
+
+const notes: string[] = [];
+const peers: Record<string, { mode: 'close' | 'keepalive'; run: () => Promise<Sample> }> = {
+  'portchurn non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close') },
+  'autocannon non-keepalive': { mode: 'close', run: () => nodeTool('autocannon', urls.close, 'close') },
+  'undici reset:true': { mode: 'close', run: () => nodeTool('undici', urls.close, 'close') },
+  'portchurn keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive') },
+  'autocannon keepalive': { mode: 'keepalive', run: () => nodeTool('autocannon', urls.keepalive, 'keepalive') },
+};
+if (has('wrk')) {
+  peers['wrk -t2 non-keepalive'] = { mode: 'close', run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk) };
+  peers['wrk -t2 keepalive'] = { mode: 'keepalive', run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, urls.keepalive], parseWrk) };
+} else notes.push('wrk is not installed (apt-get install wrk): no wrk rows');
+if (has('ab')) {
+  peers['ab non-keepalive'] = { mode: 'close', run: () => external('ab', ['-q', '-t', String(seconds), '-n', '100000000', '-c', String(connections), urls.close], parseAb) };
+} else notes.push('ab is not installed (apt-get install apache2-utils): no ab row');
+
+const names = Object.keys(peers);
+const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
+// Whatever happens, the nginx we started goes with this process (by its pid).
+process.on('exit', () => {
+  if (nginx) {
+    try {
+      process.kill(nginx.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+for (let rep = 0; rep < reps; rep++) {
+  const order = names.map((_, i) => names[(i + rep) % names.length]!);
+  for (const name of order) {
+    const s = await peers[name]!.run();
+    samples[name]!.push(s);
+    process.stderr.write(`rep ${rep + 1}/${reps} ${name}: ${formatRate(s.okPerSec)} req/s\n`);
+  }
+}
+
+const med = (name: string, f: (s: Sample) => number | null): number | null => {
+  const v = (samples[name] ?? []).map(f).filter((x): x is number => x !== null);
+  return v.length ? median(v) : null;
+};
+const rate = (name: string): number | null => med(name, (s) => s.okPerSec);
+const ratio = (a: string, b: string): number | null => (rate(a) && rate(b) ? rate(a)! / rate(b)! : null);
+
+// portchurn's own figures: bind vs explicit spread, sampler on vs off.
+async function portchurnOnce(extra: string[], mode: 'close' | 'keepalive' = 'close', url = 'builtin'): Promise<Sample> {
+  return nodeTool('portchurn', url, mode, extra);
+}
+const canNetns = process.getuid?.() === 0;
+const spread: { label: string; okPerSec: number }[] = [];
+for (const [label, extra] of [
+  ['bind, 1 source', ['sources=1', 'portMode=bind']],
+  ['bind, 4 sources', ['sources=4', 'portMode=bind']],
+  ['bind, 16 sources', ['sources=16', 'portMode=bind']],
+  ['explicit, 1 source', ['sources=1', 'portMode=explicit']],
+  ['explicit, 16 sources', ['sources=16', 'portMode=explicit']],
+] as const) {
+  // Client closes first, so ports are really consumed; in a namespace when root, so the host's
+  // ports are not; otherwise on fresh 127.x addresses with the default explicit range.
+  const ns = canNetns ? ['netns=true', 'profile=host'] : [`sourceBase=127.${100 + spread.length}.0.1`];
+  const s = await portchurnOnce(['close=client', ...extra, ...ns]);
+  spread.push({ label, okPerSec: s.okPerSec });
+  process.stderr.write(`spread ${label}: ${formatRate(s.okPerSec)} req/s\n`);
+}
+if (!canNetns) notes.push('bind/explicit spread ran on the host (not root: no namespace)');
+
+const samplerOn: number[] = [];
+const samplerOff: number[] = [];
+for (let rep = 0; rep < reps; rep++) {
+  samplerOff.push((await portchurnOnce(['sampleInterval=0s'], 'close', urls.close)).okPerSec);
+  samplerOn.push((await portchurnOnce(['sampleInterval=1s'], 'close', urls.close)).okPerSec);
+}
+
+// Histogram cost: four recordValue calls per connection, timed alone.
+const h = createLatencyHistogram();
+const n = 4_000_000;
+const t0 = performance.now();
+for (let i = 0; i < n; i++) h.recordValue(100 + (i % 5000));
+const nsPerRecord = ((performance.now() - t0) * 1e6) / n;
+const nonKeepalive = rate('portchurn non-keepalive') ?? 1;
+const histogramShare = (4 * nsPerRecord) / (1e9 / nonKeepalive);
+
+let long: { connections: number; okPerSec: number; maxRssMb: number } | null = null;
+if (values.long) {
+  const out = await runCommand(process.execPath, [TOOL, 'portchurn', 'builtin', 'close', '0', String(connections), 'requests=2000000']);
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as { okPerSec: number; ok: number; maxRssMb: number };
+  long = { connections: r.ok, okPerSec: r.okPerSec, maxRssMb: r.maxRssMb };
+}
+
+await nginx?.stop();
+nginx = null;
+if (prefix) await removePrefix(prefix);
+for (const b of builtins) await b.close();
+
+const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version };
+const rows = names.map((name) => ({ name, okPerSec: rate(name), cpuSecPer1k: med(name, (s) => s.cpuSecPer1k), maxRssMb: med(name, (s) => s.maxRssMb) }));
+const goals = [
+  { goal: 'non-keepalive >= 2.5x autocannon', value: ratio('portchurn non-keepalive', 'autocannon non-keepalive'), target: 2.5 },
+  { goal: 'non-keepalive >= 0.8x wrk -t2', value: ratio('portchurn non-keepalive', 'wrk -t2 non-keepalive'), target: 0.8 },
+  { goal: 'keepalive >= 1.2x autocannon', value: ratio('portchurn keepalive', 'autocannon keepalive'), target: 1.2 },
+  { goal: 'sampler costs < 5 % (on / off >= 0.95)', value: median(samplerOn) / median(samplerOff), target: 0.95 },
+  { goal: 'histogram recording < 5 % of a connection', value: 1 - histogramShare, target: 0.95 },
+  ...(long ? [{ goal: 'peak RSS < 200 MB over 2 million connections (MB)', value: long.maxRssMb, target: 200 }] : []),
+];
+const report = { kind: 'bench', at: new Date().toISOString(), machine, target: urls.name, seconds, reps, connections, rows, goals, spread, sampler: { on: samplerOn, off: samplerOff }, nsPerRecord, long, notes, samples };
+await mkdir('results', { recursive: true });
+const path = await writeResultFile('results', 'bench', report.at, report);
+const fmt = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
+process.stdout.write(
+  [
+    `portchurn bench: ${machine.cpus} cores, ${machine.model}, Linux ${machine.kernel}, Node ${machine.node}`,
+    `target: ${urls.name}; ${connections} connections, ${seconds} s x ${reps} repetitions, tools alternated, medians`,
+    '',
+    table([
+      ['tool', 'req/s', 'x autocannon', 'CPU s per 1k requests', 'peak RSS MB'],
+      ...rows.map((r) => {
+        const peer = r.name.includes('keepalive') && !r.name.includes('non-keepalive') ? 'autocannon keepalive' : 'autocannon non-keepalive';
+        return [r.name, r.okPerSec === null ? '–' : formatRate(r.okPerSec), fmt(r.okPerSec && rate(peer) ? r.okPerSec / rate(peer)! : null), fmt(r.cpuSecPer1k, 3), fmt(r.maxRssMb, 0)];
+      }),
+    ]),
+    '',
+    table([['portchurn, client closes first' + (canNetns ? ' (in a namespace)' : ''), 'req/s'], ...spread.map((s) => [s.label, formatRate(s.okPerSec)])]),
+    '',
+    table([
+      ['goal', 'measured', 'met'],
+      ...goals.map((g) => [g.goal, fmt(g.value), g.value === null ? '–' : g.goal.includes('RSS') ? (g.value < g.target ? 'yes' : 'no') : g.value >= g.target ? 'yes' : 'no']),
+    ]),
+    '',
+    `histogram: ${nsPerRecord.toFixed(0)} ns per recordValue; sampler on/off: ${samplerOn.map((v) => v.toFixed(0)).join(', ')} / ${samplerOff.map((v) => v.toFixed(0)).join(', ')} req/s`,
+    ...notes.map((n) => `note: ${n}`),
+    `written to ${path}`,
+    '',
+  ].join('\n'),
+);
