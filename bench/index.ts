@@ -145,6 +145,15 @@ for (let rep = 0; rep < reps; rep++) {
   samplerOn.push((await portchurnOnce(['sampleInterval=1s'], 'close', urls.close)).okPerSec);
 }
 
+// Pacer: an open loop at 10,000/s for 10 s (or half the non-keepalive capacity when that is
+// lower, to leave headroom): attempted rate against the schedule.
+const pacerRate = Math.min(10_000, Math.floor((rate('portchurn non-keepalive') ?? 10_000) / 2 / 1000) * 1000);
+const pacerOut = JSON.parse(
+  (await runCommand(process.execPath, [TOOL, 'portchurn', urls.close, 'close', '10', String(connections), `rate=${pacerRate}`, 'sampleInterval=0s'])).trim().split('\n').at(-1)!,
+) as { attemptsPerSec: number };
+const pacer = { ratePerSec: pacerRate, attemptsPerSec: pacerOut.attemptsPerSec, error: pacerOut.attemptsPerSec / pacerRate - 1 };
+process.stderr.write(`pacer at ${pacerRate}/s: ${formatRate(pacerOut.attemptsPerSec)} attempted/s\n`);
+
 // Histogram cost: four recordValue calls per connection, timed alone.
 const h = createLatencyHistogram();
 const n = 4_000_000;
@@ -174,9 +183,10 @@ const goals = [
   { goal: 'keepalive >= 1.2x autocannon', value: ratio('portchurn keepalive', 'autocannon keepalive'), target: 1.2 },
   { goal: 'sampler costs < 5 % (on / off >= 0.95)', value: median(samplerOn) / median(samplerOff), target: 0.95 },
   { goal: 'histogram recording < 5 % of a connection', value: 1 - histogramShare, target: 0.95 },
+  { goal: `open loop at ${pacerRate}/s attempted within 1 % (attempted / target)`, value: 1 - Math.abs(pacer.error), target: 0.99 },
   ...(long ? [{ goal: 'peak RSS < 200 MB over 2 million connections (MB)', value: long.maxRssMb, target: 200 }] : []),
 ];
-const report = { kind: 'bench', at: new Date().toISOString(), machine, target: urls.name, seconds, reps, connections, rows, goals, spread, sampler: { on: samplerOn, off: samplerOff }, nsPerRecord, long, notes, samples };
+const report = { kind: 'bench', at: new Date().toISOString(), machine, target: urls.name, seconds, reps, connections, rows, goals, spread, pacer, sampler: { on: samplerOn, off: samplerOff }, nsPerRecord, long, notes, samples };
 await mkdir('results', { recursive: true });
 const path = await writeResultFile('results', 'bench', report.at, report);
 const fmt = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
@@ -200,6 +210,7 @@ process.stdout.write(
       ...goals.map((g) => [g.goal, fmt(g.value), g.value === null ? '–' : g.goal.includes('RSS') ? (g.value < g.target ? 'yes' : 'no') : g.value >= g.target ? 'yes' : 'no']),
     ]),
     '',
+    `pacer: ${formatRate(pacer.attemptsPerSec)} attempted/s against ${formatRate(pacer.ratePerSec)}/s (${(pacer.error * 100).toFixed(2)} %)`,
     `histogram: ${nsPerRecord.toFixed(0)} ns per recordValue; sampler on/off: ${samplerOn.map((v) => v.toFixed(0)).join(', ')} / ${samplerOff.map((v) => v.toFixed(0)).join(', ')} req/s`,
     ...notes.map((n) => `note: ${n}`),
     `written to ${path}`,

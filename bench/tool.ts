@@ -13,7 +13,7 @@ const seconds = Number(secondsText);
 const connections = Number(connectionsText);
 const keepalive = mode === 'keepalive';
 
-async function measure(): Promise<{ ok: number; elapsedSec: number }> {
+async function measure(): Promise<{ ok: number; elapsedSec: number; attempts?: number }> {
   if (tool === 'portchurn') {
     const options: RunOptions = { connections, duration: `${seconds}s`, close: keepalive ? 'keepalive' : 'server', sampleInterval: '0s' };
     if (url !== 'builtin') options.target = url;
@@ -22,8 +22,9 @@ async function measure(): Promise<{ ok: number; elapsedSec: number }> {
       (options as Record<string, unknown>)[k!] = v;
     }
     if (options.requests !== undefined) delete options.duration;
+    if (options.rate !== undefined) delete options.connections;
     const r = await run(options);
-    return { ok: r.totals.ok, elapsedSec: r.totals.durationMs / 1000 };
+    return { ok: r.totals.ok, elapsedSec: r.totals.durationMs / 1000, attempts: r.totals.attempts };
   }
   if (tool === 'autocannon') {
     const r = await autocannon({ url, connections, duration: seconds, ...(keepalive ? {} : { headers: { connection: 'close' } }) });
@@ -54,7 +55,7 @@ async function measure(): Promise<{ ok: number; elapsedSec: number }> {
 }
 
 const cpu0 = process.cpuUsage();
-const { ok, elapsedSec } = await measure();
+const { ok, elapsedSec, attempts = ok } = await measure();
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ okPerSec: ok / elapsedSec, ok, cpuSec: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ okPerSec: ok / elapsedSec, ok, attemptsPerSec: attempts / elapsedSec, cpuSec: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
 process.exit(0);

@@ -20,6 +20,7 @@ import { startSampler, type Sampler, type SocketReport } from './sampler/sampler
 import { startBuiltinTarget, type BuiltinTarget } from './target/builtin-target.js';
 import type { TargetClosePolicy } from './target/stats.js';
 import { VERSION } from './version.js';
+import { evaluateThresholds } from './thresholds/thresholds.js';
 
 /** Ways to follow and stop a run; the library itself never prints. */
 export interface RunHooks {
@@ -128,7 +129,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     const stats = target ? await target.close() : null;
     const r = load;
     if (load.unsent > 0) warnings.push(`${load.unsent} scheduled requests were never sent: --max-in-flight was reached when the run ended`);
-    return {
+    const result: RunResult = {
       schema: RESULT_SCHEMA,
       kind: 'run',
       tool: { name: 'portchurn', version: VERSION },
@@ -163,6 +164,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       sockets,
       warnings,
     };
+    return plan.thresholds.length > 0 ? { ...result, thresholds: evaluateThresholds(plan.thresholds, result, null) } : result;
   } finally {
     await sampler?.stop(null);
     await opened.transport?.close();

@@ -7,6 +7,7 @@ import { parseListen } from './listen.js';
 import { PLAN_DEFAULTS, type ClosePolicy, type LoadModel, type Plan, type PortMode } from './plan.js';
 import { defaultExplicitPorts, parsePortRange, rangesOverlap, type PortRange } from './ports.js';
 import { checkTargetAllowed, parseTarget } from './target-url.js';
+import { parseThreshold } from '../thresholds/thresholds.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
 
 /** Options as a user gives them, on the command line or to `run()`. Every field is optional. */
@@ -50,6 +51,8 @@ export interface RunOptions extends NamespaceOptions {
   expectBytes?: number | string;
   allowRemote?: boolean;
   insecure?: boolean;
+  /** `--fail-on` expressions (repeatable): `error-rate>1%`, `p99>50ms`, `ok-rate<0.9*predicted`. */
+  failOn?: readonly string[];
   /** Generator threads. Default 1 (what bench/ found best on a 2-core machine). */
   workers?: number | string;
   /** Socket-state sampling period, e.g. `1s`; `0s` turns it off. Default `1s`. */
@@ -184,6 +187,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     },
     tcp: { payload: options.payload ?? null, expectBytes },
     netns: namespace,
+    thresholds: (options.failOn ?? []).map(parseThreshold),
     workers: parsePositiveInt('--workers', options.workers ?? PLAN_DEFAULTS.workers),
     sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
     insecure: options.insecure === true,

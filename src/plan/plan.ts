@@ -1,6 +1,7 @@
 import type { TargetEndpoint } from './target-url.js';
 import type { PortRange } from './ports.js';
 import type { NamespaceSpec } from '../lab/namespace-spec.js';
+import type { Threshold } from '../thresholds/thresholds.js';
 
 /**
  * How a connection gets its source address and port.
@@ -76,6 +77,8 @@ export interface Plan {
     /** Bytes to read before closing (raw TCP target); 0 closes right after connect (and payload). */
     readonly expectBytes: number;
   };
+  /** `--fail-on` conditions, checked after the run (each stage of a sweep on its own). */
+  readonly thresholds: readonly Threshold[];
   /** Generator threads; the sources, connections (or rate) and requests are divided among them. */
   readonly workers: number;
   /** Run inside a fresh network namespace with these settings; null: on the host. */

@@ -1,6 +1,7 @@
 import type { ErrorCounts, FirstExhaustion, SecondCounts, SourceCounts } from '../engine/recorder.js';
 import type { Prediction } from '../model/capacity.js';
 import type { SocketReport } from '../sampler/sampler.js';
+import type { ThresholdOutcome } from '../thresholds/thresholds.js';
 import type { EncodedHistogram } from '../engine/histogram.js';
 import type { CarryOver } from '../env/carry-over.js';
 import type { Environment } from '../env/environment.js';
@@ -71,6 +72,8 @@ export interface RunResult {
   /** What the socket-state sampler saw; null when sampling was off. */
   readonly sockets: SocketReport | null;
   readonly warnings: readonly string[];
+  /** `--fail-on` conditions and how each came out. */
+  readonly thresholds?: readonly ThresholdOutcome[];
   /** Set by `portchurn merge`: one row per generator host whose result was merged in. */
   readonly hosts?: readonly MergedHost[];
 }

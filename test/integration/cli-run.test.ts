@@ -82,3 +82,18 @@ test('SIGINT mid-run writes the partial result marked interrupted and exits 130'
     assert.ok(result.totals.durationMs < 20_000);
     assert.equal((await readdir(dir)).length, 1);
   }));
+
+test('--fail-on: a threshold that holds exits 1 naming it and its value; the result records it; malformed exits 2', () =>
+  withDir(async (dir) => {
+    const pass = await runCli(['run', '-n', '50', '-c', '2', '--out', dir, '--quiet', '--fail-on', 'error-rate>1%', '--fail-on', 'p99>60s']);
+    assert.equal(pass.status, 0, pass.stderr);
+    const fail = await runCli(['run', '-n', '50', '-c', '2', '--out', dir, '--json', '--fail-on', 'ok<1000', '--fail-on', 'p99>1us']);
+    assert.equal(fail.status, 1);
+    assert.match(fail.stderr, /threshold failed: ok<1000 \(measured 50, limit 1000\)/);
+    assert.match(fail.stderr, /threshold failed: p99>1us \(measured/);
+    const result = JSON.parse(fail.stdout) as RunResult;
+    assert.deepEqual(result.thresholds!.map((t) => t.failed), [true, true]);
+    const bad = await runCli(['run', '-n', '5', '--out', dir, '--fail-on', 'p99 > soon']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--fail-on 'p99 > soon'/);
+  }));

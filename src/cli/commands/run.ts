@@ -6,6 +6,7 @@ import { writeResultFile } from '../../result/write-result.js';
 import { run } from '../../run.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
+import { failedThresholds } from '../threshold-report.js';
 
 /** Options of `portchurn run`, declared for yargs; values reach `buildPlan` as typed, unparsed. */
 export function runOptions<T>(y: Argv<T>) {
@@ -25,6 +26,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('connections', { type: 'string', alias: 'c', describe: 'closed loop: connections in flight [default: 64]', group: 'Load:' })
     .option('rate', { type: 'string', alias: 'r', describe: 'open loop: requests per second', group: 'Load:' })
     .option('max-in-flight', { type: 'string', describe: 'open loop: most connections in flight [default: 10000]', group: 'Load:' })
+    .option('fail-on', { type: 'string', array: true, describe: "exit 1 when this holds after the run, e.g. 'error-rate>1%', 'p99>50ms', 'ok-rate<0.9*predicted' (repeatable)", group: 'Load:' })
     .option('workers', { type: 'string', alias: 'w', describe: 'generator threads; sources and connections are divided among them [default: 1]', group: 'Load:' })
     .option('duration', { type: 'string', alias: 'd', describe: 'run length, e.g. 10s, 2m [default: 10s unless --requests]', group: 'Load:' })
     .option('requests', { type: 'string', alias: 'n', describe: 'number of attempts', group: 'Load:' })
@@ -75,6 +77,7 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     insecure: argv.insecure,
     sampleInterval: argv['sample-interval'],
     workers: argv.workers,
+    failOn: argv['fail-on']?.map(String),
     netns: argv.netns,
     sysctl: argv.sysctl?.map(String),
     profile: argv.profile,
@@ -104,7 +107,9 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
     }
     if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (!argv.quiet) io.stdout.write(`${renderRunSummary(result)}  result      ${path}\n`);
-    return stop.exitStatus() ?? EXIT.ok;
+    const failed = failedThresholds(result);
+    for (const line of failed) printError(io, line);
+    return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
   }

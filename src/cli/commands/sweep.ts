@@ -8,6 +8,7 @@ import { sweep, type SweepOptions } from '../../sweep/sweep.js';
 import type { PortMode } from '../../plan/plan.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
+import { failedThresholds } from '../threshold-report.js';
 import { runOptions, toRunOptions, type RunArgs } from './run.js';
 
 /** Options of `portchurn sweep`: those of run, plus the axis and the stage policy. */
@@ -66,7 +67,9 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
       const hgrm = reports.filter((p) => p.endsWith('.hgrm')).length;
       if (hgrm) io.stdout.write(`  hgrm    ${hgrm} files beside the result\n`);
     }
-    return stop.exitStatus() ?? EXIT.ok;
+    const failed = failedThresholds(result);
+    for (const line of failed) printError(io, line);
+    return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
   }
