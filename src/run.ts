@@ -1,6 +1,6 @@
 import { runLoad, type Progress } from './engine/engine.js';
 import { snapshotOf, type LoadSnapshot } from './engine/load-snapshot.js';
-import { runWorkers } from './runner/run-workers.js';
+import { runWorkers, WorkerCrashError } from './runner/run-workers.js';
 import { authorityOf } from './engine/http-request.js';
 import type { Transport } from './engine/transport.js';
 import { countCarryOver } from './env/carry-over.js';
@@ -42,6 +42,19 @@ export async function run(options: RunOptions = {}, hooks: RunHooks = {}): Promi
 
 function perSec(count: number, ms: number): number {
   return ms > 0 ? Math.round((count * 1000 * 100) / ms) / 100 : 0;
+}
+
+/**
+ * A warning when the planned connections need more file descriptors than the open-file limit
+ * allows: one per connection, another with the built-in target in this process, and some spare.
+ * EMFILE is counted, never fatal, but the user should know before reading the errors.
+ */
+export function fileDescriptorWarning(plan: Plan, limit: number | null): string | null {
+  if (limit === null) return null;
+  const concurrent = plan.load.kind === 'closed' ? plan.load.connections : plan.load.maxInFlight;
+  const needed = concurrent * (plan.target.kind === 'builtin' ? 2 : 1) + 64;
+  if (needed <= limit) return null;
+  return `${concurrent} connections in flight need about ${needed} file descriptors but the open-file limit is ${limit}: expect EMFILE; raise it with 'ulimit -n ${Math.max(needed, 65536)}' in this shell`;
 }
 
 /** The address the kernel gives a connection it binds itself: the loopback route's source. */
@@ -121,13 +134,24 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     }
 
     if (plan.sampleIntervalMs > 0) sampler = await startSampler({ sources: plan.sources, destinations }, plan.sampleIntervalMs);
-    const load = plan.workers > 1 ? await runWorkers(plan, resolved, skipPorts, hooks) : await runInThisThread(plan, resolved, skipPorts, hooks, (t) => (opened.transport = t));
+    const failures: string[] = [];
+    let load: LoadSnapshot;
+    try {
+      load = plan.workers > 1 ? await runWorkers(plan, resolved, skipPorts, hooks) : await runInThisThread(plan, resolved, skipPorts, hooks, (t) => (opened.transport = t));
+    } catch (error) {
+      // A crashed worker thread: keep what the others measured, say which failed.
+      if (!(error instanceof WorkerCrashError) || error.partial === null) throw error;
+      failures.push(error.message);
+      load = error.partial;
+    }
     const durationMs = Math.round(load.endMs - load.startMs);
     const model = modelForRun(plan, environment, destinations, durationMs);
     const sockets: SocketReport | null = sampler ? await sampler.stop(model.usablePorts) : null;
     sampler = null;
     const stats = target ? await target.close() : null;
     const r = load;
+    const fds = fileDescriptorWarning(plan, environment.openFileLimit);
+    if (fds) warnings.push(fds);
     if (load.unsent > 0) warnings.push(`${load.unsent} scheduled requests were never sent: --max-in-flight was reached when the run ended`);
     const result: RunResult = {
       schema: RESULT_SCHEMA,
@@ -163,6 +187,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       sources: r.sources,
       sockets,
       warnings,
+      ...(failures.length > 0 ? { failures } : {}),
     };
     return plan.thresholds.length > 0 ? { ...result, thresholds: evaluateThresholds(plan.thresholds, result, null) } : result;
   } finally {

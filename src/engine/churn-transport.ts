@@ -36,6 +36,8 @@ export function createChurnTransport(spec: ChurnSpec, now: () => number): Transp
   const secure = spec.protocol === 'https';
   const connectedEvent = secure ? 'secureConnect' : 'connect';
   let turn = 0;
+  // The fail() of every attempt in flight, so an interrupted run can end them after its grace.
+  const inFlight = new Set<(code: ErrorCode) => void>();
 
   function send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void {
     const t: ConnectionTimings = { intendedMs, startMs: now(), connectedMs: null, firstByteMs: null, doneMs: null };
@@ -60,6 +62,7 @@ export function createChurnTransport(spec: ChurnSpec, now: () => number): Transp
       if (reported) return;
       reported = true;
       clearTimeout(timer);
+      inFlight.delete(fail);
       done(outcome);
     };
     const fail = (code: ErrorCode): void => {
@@ -93,6 +96,7 @@ export function createChurnTransport(spec: ChurnSpec, now: () => number): Transp
     };
 
     const timer = setTimeout(() => fail('TIMEOUT'), spec.timeoutMs);
+    inFlight.add(fail);
     socket.once(connectedEvent, () => {
       t.connectedMs = now();
       if (reader) {
@@ -145,5 +149,11 @@ export function createChurnTransport(spec: ChurnSpec, now: () => number): Transp
     });
   }
 
-  return { send, close: async () => {} };
+  return {
+    send,
+    abortInFlight: () => {
+      for (const fail of [...inFlight]) fail('ABORTED');
+    },
+    close: async () => {},
+  };
 }

@@ -28,8 +28,10 @@ export interface EngineOptions {
   readonly now?: () => number;
   /** When the load started on `now`'s clock, if earlier than this call (worker threads share one start). */
   readonly startMs?: number;
-  /** Stop sending; in-flight attempts finish (each bounded by its timeout). */
+  /** Stop sending; in-flight attempts get `graceMs` to finish, then end as ABORTED. */
   readonly signal?: AbortSignal;
+  /** Grace for in-flight attempts after an abort. Default 2,000 ms. */
+  readonly graceMs?: number;
   readonly onProgress?: (progress: Progress) => void;
 }
 
@@ -63,11 +65,13 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
   let waitingLaunches = 0;
   let launchScheduled = false;
   let tickTimer: NodeJS.Timeout | null = null;
+  let graceTimer: NodeJS.Timeout | null = null;
 
   return new Promise<LoadOutcome>((resolve) => {
     const finishIfIdle = (): void => {
       if (!stopping || inFlight > 0) return;
       if (tickTimer) clearTimeout(tickTimer);
+      if (graceTimer) clearTimeout(graceTimer);
       clearTimeout(deadlineTimer);
       clearInterval(progressTimer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -81,6 +85,7 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
     const onAbort = (): void => {
       interrupted = true;
       stop();
+      if (inFlight > 0) graceTimer = setTimeout(() => transport.abortInFlight(), options.graceMs ?? 2000);
     };
 
     const onOutcome = (sourceIndex: number) => (outcome: Outcome): void => {

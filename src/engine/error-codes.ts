@@ -13,6 +13,7 @@ export const KNOWN_ERROR_CODES = {
   ENFILE: 'the system ran out of file descriptors',
   EPIPE: 'wrote to a connection the peer had closed',
   TIMEOUT: "portchurn's own per-connection --timeout expired",
+  ABORTED: 'still in flight when an interrupted run ended its grace period',
   CLOSED_EARLY: 'the peer closed before a full response (or --expect-bytes) arrived',
   BAD_RESPONSE: 'the response was not valid HTTP/1.x',
   TLS: 'TLS handshake or certificate error',

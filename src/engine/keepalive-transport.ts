@@ -46,6 +46,7 @@ export function createKeepaliveTransport(spec: KeepaliveSpec, sources: readonly 
     ),
   );
   let turn = 0;
+  let aborting = false;
   const headers = spec.headers.flatMap(([name, value]) => [name, value]);
 
   function send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void {
@@ -63,11 +64,15 @@ export function createKeepaliveTransport(spec: KeepaliveSpec, sources: readonly 
         if (code === null) done({ ok: true, timings: t as ConnectionTimings & { doneMs: number } });
         else done({ ok: false, code, atMs: t.doneMs, timings: t, status: response.statusCode });
       })
-      .catch((error: unknown) => done({ ok: false, code: undiciCode(error), atMs: now(), timings: t }));
+      .catch((error: unknown) => done({ ok: false, code: aborting ? 'ABORTED' : undiciCode(error), atMs: now(), timings: t }));
   }
 
   return {
     send,
+    abortInFlight: () => {
+      aborting = true;
+      for (const pool of pools.flat()) void pool.destroy();
+    },
     close: async () => {
       await Promise.all(pools.flat().map((p) => p.destroy()));
     },

@@ -13,5 +13,7 @@ export type Outcome =
  */
 export interface Transport {
   send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void;
+  /** Ends every attempt still in flight now; each reports ABORTED. */
+  abortInFlight(): void;
   close(): Promise<void>;
 }

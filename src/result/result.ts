@@ -72,6 +72,8 @@ export interface RunResult {
   /** What the socket-state sampler saw; null when sampling was off. */
   readonly sockets: SocketReport | null;
   readonly warnings: readonly string[];
+  /** What went wrong during the run without losing it (a crashed worker thread); the CLI exits 1. */
+  readonly failures?: readonly string[];
   /** `--fail-on` conditions and how each came out. */
   readonly thresholds?: readonly ThresholdOutcome[];
   /** Set by `portchurn merge`: one row per generator host whose result was merged in. */

@@ -18,7 +18,13 @@ export interface LoadWorkerData {
 
 // One worker thread's share of the load: its own event loop, sockets and transport; it sends
 // progress once a second and its snapshot at the end.
-const data = workerData as LoadWorkerData;
+const data = workerData as LoadWorkerData & { index: number };
+// Fault injection for the tests of crash handling: PORTCHURN_FAULT=worker-crash:<index>.
+if (process.env.PORTCHURN_FAULT === `worker-crash:${data.index}`) {
+  setTimeout(() => {
+    throw new Error(`injected crash of load worker ${data.index + 1}`);
+  }, 200);
+}
 const port = parentPort!;
 const controller = new AbortController();
 port.on('message', (m: string) => m === 'abort' && controller.abort());

@@ -27,7 +27,7 @@ export async function runWorkers(plan: Plan, target: ResolvedTarget, skipPorts: 
   const startAbsMs = performance.timeOrigin + performance.now();
   const latest: (Progress | null)[] = parts.map(() => null);
   const workers = parts.map(
-    (part) => new Worker(new URL('./load-worker.js', import.meta.url), { workerData: { plan, part, target, skipPorts: [...skipPorts], startAbsMs } satisfies LoadWorkerData, execArgv: workerExecArgv() }),
+    (part, i) => new Worker(new URL('./load-worker.js', import.meta.url), { workerData: { plan, part, target, skipPorts: [...skipPorts], startAbsMs, index: i } satisfies LoadWorkerData & { index: number }, execArgv: workerExecArgv() }),
   );
   const onAbort = (): void => workers.forEach((w) => w.postMessage('abort'));
   hooks.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -97,3 +97,38 @@ test('--fail-on: a threshold that holds exits 1 naming it and its value; the res
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--fail-on 'p99 > soon'/);
   }));
+
+test('a crashed worker thread: the others\' data is kept, the CLI names it and exits 1', () =>
+  withDir(async (dir) => {
+    const out = await runCli(['run', '-d', '2s', '-c', '8', '--sources', testAddresses(55, 4), '--close', 'server', '--workers', '2', '--out', dir, '--json'], { env: { PORTCHURN_FAULT: 'worker-crash:1' } });
+    assert.equal(out.status, 1, out.stderr);
+    assert.match(out.stderr, /load worker 2 failed: injected crash/);
+    const result = JSON.parse(out.stdout) as RunResult;
+    assert.match(result.failures![0]!, /load worker 2/);
+    assert.ok(result.totals.ok > 0, 'worker 1 measured');
+    assert.equal(result.sources.length, 2, 'the sources of worker 1');
+    assert.equal((await readdir(dir)).length, 1, 'the result was written');
+  }));
+
+test('an unwritable --out: the error says where, the result JSON goes to stdout, exit 1', () =>
+  withDir(async (dir) => {
+    const file = join(dir, 'not-a-dir');
+    await writeFile(file, 'x');
+    const out = await runCli(['run', '-n', '20', '-c', '2', '--out', file]);
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, new RegExp(`cannot write the result under ${file}`));
+    const result = JSON.parse(out.stdout) as RunResult;
+    assert.equal(result.totals.attempts, 20);
+  }));
+
+test('the target dies mid-run: failures are counted, the run goes on to its end and writes its result', async () => {
+  const { startRecordingServer, answerHttp } = await import('../helpers/servers.js');
+  const { run } = await import('../../src/run.js');
+  const server = await startRecordingServer(answerHttp);
+  setTimeout(() => void server.close(), 500);
+  const result = await run({ target: `http://127.0.0.1:${server.port}/`, duration: '1500ms', connections: '4', close: 'server', sampleInterval: '0s' });
+  assert.ok(result.totals.ok > 0, 'before it died');
+  assert.ok((result.totals.errors.ECONNREFUSED ?? 0) > 0, `after it died: ${JSON.stringify(result.totals.errors)}`);
+  assert.equal(result.interrupted, false);
+  assert.ok(result.totals.durationMs >= 1400);
+});

@@ -93,3 +93,11 @@ test('every bad input of the run command is refused with the option at fault', (
     assert.ok(!error.message.includes('\n'), 'one line');
   }
 });
+
+test('a plan that needs more file descriptors than the limit gets a warning with the fix', async () => {
+  const { fileDescriptorWarning } = await import('../../src/run.js');
+  const plan = buildPlan({ connections: '5000' }, facts);
+  assert.match(fileDescriptorWarning(plan, 1024)!, /5000 connections in flight need about 10064 file descriptors but the open-file limit is 1024.*ulimit -n 65536/);
+  assert.equal(fileDescriptorWarning(plan, 20000), null);
+  assert.equal(fileDescriptorWarning(buildPlan({ connections: '5000', target: 'http://127.0.0.1:1/' }, facts), 6000), null, 'an external target needs one per connection');
+});

@@ -8,9 +8,18 @@ import type { Outcome, Transport } from '../../src/engine/transport.js';
 function fakeTransport(delayMs: number, failEvery = 0): Transport & { maxInFlight: number; sent: SourceChoice[] } {
   let inFlight = 0;
   let n = 0;
+  const stalled = new Set<(o: Outcome) => void>();
   const self = {
     maxInFlight: 0,
     sent: [] as SourceChoice[],
+    abortInFlight() {
+      for (const done of [...stalled]) {
+        stalled.delete(done);
+        inFlight--;
+        const t = performance.now();
+        done({ ok: false, code: 'ABORTED', atMs: t, timings: { intendedMs: t, startMs: t, connectedMs: null, firstByteMs: null, doneMs: null } });
+      }
+    },
     send(source: SourceChoice, intendedMs: number, done: (o: Outcome) => void) {
       self.sent.push(source);
       inFlight++;
@@ -24,7 +33,8 @@ function fakeTransport(delayMs: number, failEvery = 0): Transport & { maxInFligh
         else done({ ok: true, timings: t });
       };
       // An immediate failure reports on nextTick, as Node does for a failed bind().
-      if (delayMs === 0) process.nextTick(finish);
+      if (delayMs === Infinity) stalled.add(done);
+      else if (delayMs === 0) process.nextTick(finish);
       else setTimeout(finish, delayMs);
     },
     close: async () => {},
@@ -72,4 +82,16 @@ test('an abort stops sending and marks the outcome interrupted', async () => {
   assert.equal(out.interrupted, true);
   assert.ok(out.recorder.attempts > 0);
   assert.equal(out.recorder.attempts, out.recorder.ok);
+});
+
+test('after an abort, attempts still in flight get the grace period, then end as ABORTED', async () => {
+  const controller = new AbortController();
+  const transport = fakeTransport(Infinity);
+  setTimeout(() => controller.abort(), 50);
+  const started = performance.now();
+  const out = await runLoad({ transport, picker: createSourcePicker([], null), sourceLabels: ['kernel'], load: { kind: 'closed', connections: 3 }, durationMs: 60_000, requests: null, signal: controller.signal, graceMs: 100 });
+  assert.equal(out.interrupted, true);
+  assert.equal(out.recorder.attempts, 3);
+  assert.deepEqual(out.recorder.errors, { ABORTED: 3 });
+  assert.ok(performance.now() - started < 30_000, 'ended by the grace, not the duration');
 });

@@ -107,9 +107,10 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
     }
     if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (!argv.quiet) io.stdout.write(`${renderRunSummary(result)}  result      ${path}\n`);
+    for (const failure of result.failures ?? []) printError(io, `${failure}; the other workers' data is in the result`);
     const failed = failedThresholds(result);
     for (const line of failed) printError(io, line);
-    return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);
+    return stop.exitStatus() ?? (failed.length > 0 || (result.failures?.length ?? 0) > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
   }
