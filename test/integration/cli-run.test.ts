@@ -23,7 +23,7 @@ test('run --json prints the result it wrote; its histograms decode to the summar
     const out = await runCli(['run', '--sources', testAddresses(48, 3), '-n', '300', '-c', '6', '--close', 'server', '--out', dir, '--json']);
     assert.equal(out.status, 0, out.stderr);
     const printed = JSON.parse(out.stdout) as RunResult;
-    const files = await readdir(dir);
+    const files = (await readdir(dir)).filter((f) => f !== 'index.json');
     assert.equal(files.length, 1);
     assert.match(files[0]!, /^run-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.json$/);
     const saved = JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as RunResult;
@@ -62,7 +62,7 @@ test('--quiet prints nothing and still writes the result', () =>
     const out = await runCli(['run', '-n', '20', '-c', '2', '--out', dir, '--quiet']);
     assert.equal(out.status, 0, out.stderr);
     assert.equal(out.stdout, '');
-    assert.equal((await readdir(dir)).length, 1);
+    assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
   }));
 
 test('SIGINT mid-run writes the partial result marked interrupted and exits 130', () =>
@@ -80,7 +80,7 @@ test('SIGINT mid-run writes the partial result marked interrupted and exits 130'
     assert.equal(result.interrupted, true);
     assert.ok(result.totals.attempts > 0);
     assert.ok(result.totals.durationMs < 20_000);
-    assert.equal((await readdir(dir)).length, 1);
+    assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
   }));
 
 test('--fail-on: a threshold that holds exits 1 naming it and its value; the result records it; malformed exits 2', () =>
@@ -107,7 +107,7 @@ test('a crashed worker thread: the others\' data is kept, the CLI names it and e
     assert.match(result.failures![0]!, /load worker 2/);
     assert.ok(result.totals.ok > 0, 'worker 1 measured');
     assert.equal(result.sources.length, 2, 'the sources of worker 1');
-    assert.equal((await readdir(dir)).length, 1, 'the result was written');
+    assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1, 'the result was written');
   }));
 
 test('an unwritable --out: the error says where, the result JSON goes to stdout, exit 1', () =>
@@ -132,3 +132,14 @@ test('the target dies mid-run: failures are counted, the run goes on to its end 
   assert.equal(result.interrupted, false);
   assert.ok(result.totals.durationMs >= 1400);
 });
+
+test('results/ keeps an index of runs: what, when, where', () =>
+  withDir(async (dir) => {
+    await runCli(['run', '-n', '10', '-c', '1', '--out', dir, '--quiet']);
+    await runCli(['run', '-n', '12', '-c', '1', '--out', dir, '--quiet']);
+    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { file: string; kind: string; what: string }[];
+    assert.equal(index.length, 2);
+    const files = (await readdir(dir)).filter((f) => f.startsWith('run-'));
+    assert.deepEqual(index.map((e) => e.file).sort(), files.sort());
+    assert.match(index[1]!.what, /^run: http:\/\/127\.0\.0\.1:\d+\/, kernel sources, kernel, close client: 12 ok, 0 errors$/);
+  }));

@@ -4,6 +4,7 @@ import { renderProgress } from '../../report/progress.js';
 import { renderNginxSummary } from '../../report/nginx-report.js';
 import { REPORT_FORMATS, writeReports } from '../../report/write-reports.js';
 import { writeResultFile } from '../../result/write-result.js';
+import { addToIndex } from '../../result/results-index.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
 
@@ -78,6 +79,7 @@ export async function nginxCommand(argv: NginxArgs, io: CliIo): Promise<number> 
       return EXIT.failure;
     }
     const reports = await writeReports(path, result, formats as typeof REPORT_FORMATS);
+    await addToIndex(argv.out, path, result, reports);
     if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (!argv.quiet) io.stdout.write(`${renderNginxSummary(result)}\n  result  ${path}\n${reports.filter((p) => !p.endsWith('.hgrm')).map((p) => `  report  ${p}\n`).join('')}`);
     return stop.exitStatus() ?? EXIT.ok;

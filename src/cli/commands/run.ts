@@ -3,6 +3,7 @@ import type { RunOptions } from '../../plan/build-plan.js';
 import { renderProgress } from '../../report/progress.js';
 import { renderRunSummary } from '../../report/terminal.js';
 import { writeResultFile } from '../../result/write-result.js';
+import { addToIndex } from '../../result/results-index.js';
 import { run } from '../../run.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
@@ -105,6 +106,7 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return EXIT.failure;
     }
+    await addToIndex(argv.out, path, result, []);
     if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (!argv.quiet) io.stdout.write(`${renderRunSummary(result)}  result      ${path}\n`);
     for (const failure of result.failures ?? []) printError(io, `${failure}; the other workers' data is in the result`);

@@ -3,6 +3,7 @@ import { renderProgress } from '../../report/progress.js';
 import { renderSweepSummary } from '../../report/sweep-terminal.js';
 import { REPORT_FORMATS, writeReports } from '../../report/write-reports.js';
 import { writeResultFile } from '../../result/write-result.js';
+import { addToIndex } from '../../result/results-index.js';
 import { AXES, SETTLE_POLICIES, type Axis, type SettlePolicy } from '../../sweep/stages.js';
 import { sweep, type SweepOptions } from '../../sweep/sweep.js';
 import type { PortMode } from '../../plan/plan.js';
@@ -61,6 +62,7 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
       return EXIT.failure;
     }
     const reports = await writeReports(path, result, formats as typeof REPORT_FORMATS);
+    await addToIndex(argv.out, path, result, reports);
     if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (!argv.quiet) {
       io.stdout.write(`${renderSweepSummary(result)}\n  result  ${path}\n${reports.filter((p) => !p.endsWith('.hgrm')).map((p) => `  report  ${p}\n`).join('')}`);
