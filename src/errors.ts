@@ -14,7 +14,8 @@ export class PlanError extends PortchurnError {
   /** The option at fault, as the user typed it (`--sources`). */
   readonly option: string;
   constructor(option: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // The message quotes what the user typed; control characters are escaped so it stays one line.
+    super(message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)), options);
     this.name = 'PlanError';
     this.option = option;
   }

@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
-import type { RunOptions } from '../../plan/build-plan.js';
+import { buildPlan, type RunOptions } from '../../plan/build-plan.js';
+import { readHostFacts } from '../../env/environment.js';
+import { namespaceFacts, resolveNamespace } from '../../lab/namespace-spec.js';
 import { renderProgress } from '../../report/progress.js';
 import { renderRunSummary } from '../../report/terminal.js';
 import { writeResultFile } from '../../result/write-result.js';
@@ -44,6 +46,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('profiles-file', { type: 'string', describe: 'JSON file of named sysctl sets', group: 'Namespace:' })
     .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result', group: 'Output:' })
     .option('json', { type: 'boolean', describe: 'print the result JSON to stdout instead of the summary', group: 'Output:' })
+    .option('dry-run', { type: 'boolean', describe: 'check the options and print the plan as JSON; send nothing', group: 'Output:' })
     .option('quiet', { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' });
 }
 
@@ -89,6 +92,12 @@ export function toRunOptions(argv: RunArgs): RunOptions {
 
 /** `portchurn run`: runs the load, writes the JSON result, prints the summary. Returns the exit status. */
 export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
+  if (argv['dry-run']) {
+    const options = toRunOptions(argv);
+    const namespace = await resolveNamespace(options);
+    io.stdout.write(`${JSON.stringify(buildPlan(options, namespace ? namespaceFacts(namespace) : await readHostFacts(), namespace), null, 2)}\n`);
+    return EXIT.ok;
+  }
   const stop = stopOnSignals();
   const showProgress = !argv.quiet && !argv.json && io.stderr.isTTY === true;
   try {
