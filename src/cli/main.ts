@@ -13,6 +13,9 @@ import { mergeCommand, mergeOptions } from './commands/merge.js';
 import { nginxCommand, nginxOptions, type NginxArgs } from './commands/nginx.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
+/** Options (and positionals) that may be given several times. */
+const REPEATABLE = new Set(['_', 'header', 'H', 'sysctl', 'fail-on', 'failOn', 'files']);
+
 /** A parse error from yargs (unknown option, bad choice). */
 class UsageError extends PortchurnError {
   constructor(message: string) {
@@ -32,6 +35,13 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
     .version(VERSION)
     .strict()
     .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .check((argv) => {
+      // yargs makes an array of an option given twice; only the repeatable ones may be arrays.
+      for (const [key, value] of Object.entries(argv)) {
+        if (Array.isArray(value) && !REPEATABLE.has(key)) throw new UsageError(`--${key} is given more than once`);
+      }
+      return true;
+    })
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     })
