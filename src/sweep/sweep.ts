@@ -148,6 +148,11 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(hooks.onProgress ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: specs.length, axisValue: spec.axisValue }, p) } : {}),
     });
+    if (run.interrupted && run.totals.attempts === 0) {
+      // The signal came before this stage sent anything: it did not run.
+      interrupted = true;
+      break;
+    }
     const stageSettle: StageSettle = { policy: settle, block: prepared.block, waitedMs: waited?.waitedMs ?? null, timeWaitLeft: waited?.timeWaitLeft ?? null };
     stages.push({ index: spec.index, axisValue: spec.axisValue, settle: stageSettle, space: spaceOf(run), run });
     if (run.interrupted) {

@@ -97,3 +97,27 @@ test('portchurn sweep writes JSON, Markdown, HTML and .hgrm; report re-renders t
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('SIGINT during a sweep: completed stages intact, the last partial, reports written, exit 130', async () => {
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('../helpers/cli.js');
+  const dir = await mkdtemp(join(tmpdir(), 'portchurn-sweep-int-'));
+  try {
+    const child = spawn(process.execPath, [BIN, 'sweep', '--values', '1,2,4', '-d', '2s', '-c', '4', '--out', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await new Promise((r) => setTimeout(r, 3200));
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(status, 130);
+    const result = JSON.parse(stdout) as { interrupted: boolean; stages: { run: { interrupted: boolean; totals: { attempts: number } } }[] };
+    assert.equal(result.interrupted, true);
+    assert.ok(result.stages.length >= 1 && result.stages.length <= 2, `${result.stages.length} stages`);
+    assert.ok(result.stages.slice(0, -1).every((s) => !s.run.interrupted), 'every stage before the last completed');
+    assert.ok(result.stages.every((s) => s.run.totals.attempts > 0));
+    const files = await readdir(dir);
+    assert.ok(files.some((f) => f.endsWith('.md')) && files.some((f) => f.endsWith('.html')), files.join(', '));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
