@@ -1,14 +1,11 @@
 import type { Argv } from 'yargs';
 import { lab, LAB_DEFAULTS, type LabOptions } from '../../lab/lab.js';
 import { renderProgress } from '../../report/progress.js';
-import { renderSweepSummary } from '../../report/sweep-terminal.js';
-import { REPORT_FORMATS, writeReports } from '../../report/write-reports.js';
-import { writeResultFile } from '../../result/write-result.js';
-import { addToIndex } from '../../result/results-index.js';
 import type { Axis, SettlePolicy } from '../../sweep/stages.js';
 import type { PortMode } from '../../plan/plan.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
+import { parseReportFormats, saveResult } from '../save-result.js';
 import { toRunOptions, type RunArgs } from './run.js';
 import { sweepOptions, type SweepArgs } from './sweep.js';
 
@@ -26,12 +23,7 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
     printError(io, 'lab compares --profiles (a comma list); --profile is for run and sweep');
     return EXIT.usage;
   }
-  const formats = argv.reports.split(',').map((f) => f.trim()).filter(Boolean);
-  const bad = formats.find((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
-  if (bad) {
-    printError(io, `--reports '${bad}' must be among ${REPORT_FORMATS.join(', ')}`);
-    return EXIT.usage;
-  }
+  const formats = parseReportFormats(argv.reports);
   const { netns: _n, profile: _p, ...runOptions } = toRunOptions(argv as unknown as RunArgs);
   const options: LabOptions = {
     ...runOptions,
@@ -51,20 +43,8 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
       ...(showProgress ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2K${profileLabel} stage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`) } : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    let path: string;
-    try {
-      path = await writeResultFile(argv.out, 'lab', result.startedAt, result);
-    } catch (error) {
-      printError(io, `${(error as Error).message}; the result JSON follows on stdout`);
-      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return EXIT.failure;
-    }
-    const reports = await writeReports(path, result, formats as typeof REPORT_FORMATS);
-    await addToIndex(argv.out, path, result, reports);
-    if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!argv.quiet) {
-      io.stdout.write(`${renderSweepSummary(result)}\n  result  ${path}\n${reports.filter((p) => !p.endsWith('.hgrm')).map((p) => `  report  ${p}\n`).join('')}`);
-    }
+    const saved = await saveResult(io, { dir: argv.out, prefix: 'lab', formats, json: argv.json, quiet: argv.quiet }, result);
+    if (saved !== EXIT.ok) return saved;
     return stop.exitStatus() ?? EXIT.ok;
   } finally {
     stop.dispose();

@@ -1,12 +1,9 @@
 import type { Argv } from 'yargs';
 import { nginxScenario, type NginxOptions } from '../../nginx/scenario.js';
 import { renderProgress } from '../../report/progress.js';
-import { renderNginxSummary } from '../../report/nginx-report.js';
-import { REPORT_FORMATS, writeReports } from '../../report/write-reports.js';
-import { writeResultFile } from '../../result/write-result.js';
-import { addToIndex } from '../../result/results-index.js';
-import { EXIT, printError, type CliIo } from '../output.js';
+import { EXIT, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
+import { parseReportFormats, saveResult } from '../save-result.js';
 
 /** Options of `portchurn nginx`. */
 export function nginxOptions<T>(y: Argv<T>) {
@@ -37,12 +34,7 @@ export type NginxArgs = Awaited<ReturnType<typeof nginxOptions>['argv']>;
 
 /** `portchurn nginx`: the upstream exhaustion case and its fixes, side by side. */
 export async function nginxCommand(argv: NginxArgs, io: CliIo): Promise<number> {
-  const formats = argv.reports.split(',').map((f) => f.trim()).filter(Boolean);
-  const bad = formats.find((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
-  if (bad) {
-    printError(io, `--reports '${bad}' must be among ${REPORT_FORMATS.join(', ')}`);
-    return EXIT.usage;
-  }
+  const formats = parseReportFormats(argv.reports);
   const options: NginxOptions = Object.fromEntries(
     Object.entries({
       variants: argv.variants,
@@ -70,18 +62,8 @@ export async function nginxCommand(argv: NginxArgs, io: CliIo): Promise<number> 
       ...(showProgress ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2Kvariant ${stage.index + 1}/${stage.count} ${stage.axisValue} ${renderProgress(p)}`) } : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    let path: string;
-    try {
-      path = await writeResultFile(argv.out, 'nginx', result.startedAt, result);
-    } catch (error) {
-      printError(io, `${(error as Error).message}; the result JSON follows on stdout`);
-      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return EXIT.failure;
-    }
-    const reports = await writeReports(path, result, formats as typeof REPORT_FORMATS);
-    await addToIndex(argv.out, path, result, reports);
-    if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!argv.quiet) io.stdout.write(`${renderNginxSummary(result)}\n  result  ${path}\n${reports.filter((p) => !p.endsWith('.hgrm')).map((p) => `  report  ${p}\n`).join('')}`);
+    const saved = await saveResult(io, { dir: argv.out, prefix: 'nginx', formats, json: argv.json, quiet: argv.quiet }, result);
+    if (saved !== EXIT.ok) return saved;
     return stop.exitStatus() ?? EXIT.ok;
   } finally {
     stop.dispose();

@@ -1,14 +1,11 @@
 import type { Argv } from 'yargs';
 import { renderProgress } from '../../report/progress.js';
-import { renderSweepSummary } from '../../report/sweep-terminal.js';
-import { REPORT_FORMATS, writeReports } from '../../report/write-reports.js';
-import { writeResultFile } from '../../result/write-result.js';
-import { addToIndex } from '../../result/results-index.js';
 import { AXES, SETTLE_POLICIES, type Axis, type SettlePolicy } from '../../sweep/stages.js';
 import { sweep, type SweepOptions } from '../../sweep/sweep.js';
 import type { PortMode } from '../../plan/plan.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
+import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
 import { runOptions, toRunOptions, type RunArgs } from './run.js';
 
@@ -28,13 +25,7 @@ export type SweepArgs = Awaited<ReturnType<typeof sweepOptions>['argv']>;
 
 /** `portchurn sweep`: one stage per axis value; writes the JSON result and its reports. */
 export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> {
-  const formats = argv.reports.split(',').map((f) => f.trim()).filter(Boolean);
-  for (const f of formats) {
-    if (!(REPORT_FORMATS as readonly string[]).includes(f)) {
-      printError(io, `--reports '${f}' must be among ${REPORT_FORMATS.join(', ')}`);
-      return EXIT.usage;
-    }
-  }
+  const formats = parseReportFormats(argv.reports);
   const options: SweepOptions = {
     ...toRunOptions(argv as unknown as RunArgs),
     axis: argv.axis as Axis,
@@ -53,22 +44,8 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
         : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    let path: string;
-    try {
-      path = await writeResultFile(argv.out, 'sweep', result.startedAt, result);
-    } catch (error) {
-      printError(io, `${(error as Error).message}; the result JSON follows on stdout`);
-      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return EXIT.failure;
-    }
-    const reports = await writeReports(path, result, formats as typeof REPORT_FORMATS);
-    await addToIndex(argv.out, path, result, reports);
-    if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!argv.quiet) {
-      io.stdout.write(`${renderSweepSummary(result)}\n  result  ${path}\n${reports.filter((p) => !p.endsWith('.hgrm')).map((p) => `  report  ${p}\n`).join('')}`);
-      const hgrm = reports.filter((p) => p.endsWith('.hgrm')).length;
-      if (hgrm) io.stdout.write(`  hgrm    ${hgrm} files beside the result\n`);
-    }
+    const saved = await saveResult(io, { dir: argv.out, prefix: 'sweep', formats, json: argv.json, quiet: argv.quiet }, result);
+    if (saved !== EXIT.ok) return saved;
     const failed = failedThresholds(result);
     for (const line of failed) printError(io, line);
     return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);

@@ -1,0 +1,43 @@
+import type { AnyResult } from '../result/read-result.js';
+import { addToIndex } from '../result/results-index.js';
+import { writeResultFile } from '../result/write-result.js';
+import { REPORT_FORMATS, writeReports, type ReportFormat } from '../report/write-reports.js';
+import { renderSweepSummary } from '../report/sweep-terminal.js';
+import { PlanError } from '../errors.js';
+import { EXIT, printError, type CliIo } from './output.js';
+
+/** Parses `--reports md,html,hgrm` ('' for none). */
+export function parseReportFormats(text: string): ReportFormat[] {
+  const formats = text.split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of formats) if (!(REPORT_FORMATS as readonly string[]).includes(f)) throw new PlanError('--reports', `--reports '${f}' must be among ${REPORT_FORMATS.join(', ')}`);
+  return formats as ReportFormat[];
+}
+
+/**
+ * Saves a sweep, lab or nginx result the same way: the JSON (or, when it cannot be written, the
+ * JSON on stdout so nothing is lost), its reports, the index entry, then the summary or the JSON.
+ * Returns the exit status the saving calls for (ok, or failure when the JSON went to stdout).
+ */
+export async function saveResult(io: CliIo, out: { dir: string; prefix: string; formats: readonly ReportFormat[]; json?: boolean; quiet?: boolean }, result: AnyResult): Promise<number> {
+  let path: string;
+  try {
+    path = await writeResultFile(out.dir, out.prefix, result.startedAt, result);
+  } catch (error) {
+    printError(io, `${(error as Error).message}; the result JSON follows on stdout`);
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return EXIT.failure;
+  }
+  const reports = await writeReports(path, result, out.formats);
+  await addToIndex(out.dir, path, result, reports);
+  if (out.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (!out.quiet) {
+    const hgrm = reports.filter((p) => p.endsWith('.hgrm')).length;
+    io.stdout.write(
+      `${renderSweepSummary(result)}\n  result  ${path}\n${reports
+        .filter((p) => !p.endsWith('.hgrm'))
+        .map((p) => `  report  ${p}\n`)
+        .join('')}${hgrm ? `  hgrm    ${hgrm} files beside the result\n` : ''}`,
+    );
+  }
+  return EXIT.ok;
+}
