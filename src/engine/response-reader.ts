@@ -12,6 +12,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
  */
 export class ResponseReader {
   status = 0;
+  /** The response said `Connection: close` (or was HTTP/1.0 without keep-alive): do not reuse the connection. */
+  closeRequested = false;
   private head: Buffer | null = Buffer.alloc(0);
   private remaining = 0;
   private mode: 'head' | 'length' | 'chunked' | 'eof' | 'done' = 'head';
@@ -81,6 +83,8 @@ export class ResponseReader {
     if (this.status >= 100 && this.status < 200 && this.status !== 101) return 'more';
     let length: number | null = null;
     let chunked = false;
+    let keepAliveHeader = false;
+    const http10 = (lines[0] ?? '').startsWith('HTTP/1.0');
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
       const colon = line.indexOf(':');
@@ -92,8 +96,12 @@ export class ResponseReader {
         length = Number(value);
       } else if (name === 'transfer-encoding') {
         chunked = /(^|,)\s*chunked\s*$/i.test(value);
+      } else if (name === 'connection') {
+        if (/(^|,)\s*close\s*(,|$)/i.test(value)) this.closeRequested = true;
+        if (/(^|,)\s*keep-alive\s*(,|$)/i.test(value)) keepAliveHeader = true;
       }
     }
+    if (http10 && !keepAliveHeader) this.closeRequested = true;
     if (this.headRequest || this.status === 204 || this.status === 304) return this.finish();
     if (chunked) {
       this.mode = 'chunked';

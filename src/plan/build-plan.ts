@@ -51,6 +51,8 @@ export interface RunOptions extends NamespaceOptions {
   expectBytes?: number | string;
   allowRemote?: boolean;
   insecure?: boolean;
+  /** `--close keepalive` client: `raw` (default) or `undici`. */
+  keepaliveClient?: 'raw' | 'undici';
   /** `--fail-on` expressions (repeatable): `error-rate>1%`, `p99>50ms`, `ok-rate<0.9*predicted`. */
   failOn?: readonly string[];
   /** Generator threads. Default 1 (what bench/ found best on a 2-core machine). */
@@ -188,6 +190,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     tcp: { payload: options.payload ?? null, expectBytes },
     netns: namespace,
     thresholds: (options.failOn ?? []).map(parseThreshold),
+    keepaliveClient: oneOf('--keepalive-client', options.keepaliveClient ?? PLAN_DEFAULTS.keepaliveClient, ['raw', 'undici'] as const),
     workers: parsePositiveInt('--workers', options.workers ?? PLAN_DEFAULTS.workers),
     sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
     insecure: options.insecure === true,

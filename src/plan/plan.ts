@@ -77,6 +77,8 @@ export interface Plan {
     /** Bytes to read before closing (raw TCP target); 0 closes right after connect (and payload). */
     readonly expectBytes: number;
   };
+  /** `--close keepalive`: portchurn's raw sockets (`raw`, the fast path) or undici's pool (`undici`, the reference). */
+  readonly keepaliveClient: 'raw' | 'undici';
   /** `--fail-on` conditions, checked after the run (each stage of a sweep on its own). */
   readonly thresholds: readonly Threshold[];
   /** Generator threads; the sources, connections (or rate) and requests are divided among them. */
@@ -106,4 +108,5 @@ export const PLAN_DEFAULTS = {
   expectBytes: 0,
   sampleInterval: '1s',
   workers: 1,
+  keepaliveClient: 'raw' as 'raw' | 'undici',
 } as const;

@@ -1,6 +1,7 @@
 import { createChurnTransport } from '../engine/churn-transport.js';
 import { authorityOf, serializeRequest } from '../engine/http-request.js';
 import { createKeepaliveTransport } from '../engine/keepalive-transport.js';
+import { createRawKeepaliveTransport } from '../engine/keepalive-raw-transport.js';
 import type { Transport } from '../engine/transport.js';
 import type { Plan } from '../plan/plan.js';
 
@@ -16,12 +17,31 @@ export interface ResolvedTarget {
   readonly named: boolean;
 }
 
+/** Connections per (source, destination) pool: the concurrency divided among the pools. */
+function keepaliveConnectionsPer(plan: Plan, destinations: number): number {
+  const concurrency = plan.load.kind === 'closed' ? plan.load.connections : Math.min(plan.load.maxInFlight, 256);
+  return Math.max(1, Math.ceil(concurrency / (Math.max(1, plan.sources.length) * destinations)));
+}
+
 /** The transport a plan calls for: undici pools for keepalive, the raw churn path otherwise. */
 export function transportForPlan(plan: Plan, target: ResolvedTarget, now: () => number): Transport {
   const { destinations, protocol } = target;
+  if (plan.close === 'keepalive' && plan.keepaliveClient === 'raw' && protocol !== 'tcp') {
+    return createRawKeepaliveTransport(
+      {
+        protocol,
+        destinations,
+        servername: target.named ? target.displayHost : null,
+        request: serializeRequest({ method: plan.http.method, path: target.path, authority: authorityOf(target.displayHost, destinations[0]!.port), headers: plan.http.headers, body: plan.http.body, close: 'keepalive' }),
+        headRequest: plan.http.method === 'HEAD',
+        timeoutMs: plan.timeoutMs,
+        insecure: plan.insecure,
+        connectionsPerKey: keepaliveConnectionsPer(plan, destinations.length),
+      },
+      now,
+    );
+  }
   if (plan.close === 'keepalive') {
-    const connections = plan.load.kind === 'closed' ? plan.load.connections : Math.min(plan.load.maxInFlight, 256);
-    const pools = Math.max(1, plan.sources.length) * destinations.length;
     return createKeepaliveTransport(
       {
         origins: destinations.map((d) => `${protocol}://${authorityOf(d.host, d.port)}`),
@@ -31,7 +51,7 @@ export function transportForPlan(plan: Plan, target: ResolvedTarget, now: () => 
         body: plan.http.body,
         timeoutMs: plan.timeoutMs,
         insecure: plan.insecure,
-        connectionsPerSource: Math.max(1, Math.ceil(connections / pools)),
+        connectionsPerSource: keepaliveConnectionsPer(plan, destinations.length),
       },
       plan.sources.length === 0 ? [null] : plan.sources,
       now,

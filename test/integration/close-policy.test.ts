@@ -70,3 +70,23 @@ test('in kernel mode only TIME_WAIT towards the same target counts as carry-over
     await server.close();
   }
 });
+
+test('raw keepalive: connections are reused, except when the server asks to close', async () => {
+  const { startRecordingServer } = await import('../helpers/servers.js');
+  const answer = (close: boolean) => (socket: import('node:net').Socket) =>
+    socket.on('data', () => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${close ? 'Connection: close\r\n' : ''}\r\nok`));
+  const keeping = await startRecordingServer(answer(false));
+  const closing = await startRecordingServer(answer(true));
+  try {
+    const reused = await run({ target: `http://127.0.0.1:${keeping.port}/`, requests: '40', connections: '1', close: 'keepalive', sampleInterval: '0s' });
+    assert.equal(reused.plan.keepaliveClient, 'raw');
+    assert.equal(reused.totals.ok, 40);
+    assert.equal(keeping.accepted.length, 1, 'one connection for every request');
+    const closed = await run({ target: `http://127.0.0.1:${closing.port}/`, requests: '40', connections: '1', close: 'keepalive', sampleInterval: '0s' });
+    assert.equal(closed.totals.ok, 40);
+    assert.equal(closing.accepted.length, 40, 'a new connection after each Connection: close');
+  } finally {
+    await keeping.close();
+    await closing.close();
+  }
+});

@@ -69,3 +69,18 @@ test('garbage is an error, not a hang', () => {
   assert.equal(new ResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')), 'error');
   assert.equal(new ResponseReader().push(Buffer.alloc(70 * 1024, 'a')), 'error');
 });
+
+test('a response that asks to close is marked so the connection is not reused', () => {
+  const close = new ResponseReader();
+  close.push(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
+  assert.equal(close.closeRequested, true);
+  const keep = new ResponseReader();
+  keep.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
+  assert.equal(keep.closeRequested, false);
+  const old = new ResponseReader();
+  old.push(Buffer.from('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n'));
+  assert.equal(old.closeRequested, true, 'HTTP/1.0 without keep-alive');
+  const oldKeep = new ResponseReader();
+  oldKeep.push(Buffer.from('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n'));
+  assert.equal(oldKeep.closeRequested, false);
+});

@@ -30,6 +30,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('rate', { type: 'string', alias: 'r', describe: 'open loop: requests per second', group: 'Load:' })
     .option('max-in-flight', { type: 'string', describe: 'open loop: most connections in flight [default: 10000]', group: 'Load:' })
     .option('fail-on', { type: 'string', array: true, describe: "exit 1 when this holds after the run, e.g. 'error-rate>1%', 'p99>50ms', 'ok-rate<0.9*predicted' (repeatable)", group: 'Load:' })
+    .option('keepalive-client', { type: 'string', choices: ['raw', 'undici'], describe: '--close keepalive: raw sockets (fast) or undici (reference) [default: raw]', group: 'Load:' })
     .option('workers', { type: 'string', alias: 'w', describe: 'generator threads; sources and connections are divided among them [default: 1]', group: 'Load:' })
     .option('duration', { type: 'string', alias: 'd', describe: 'run length, e.g. 10s, 2m [default: 10s unless --requests]', group: 'Load:' })
     .option('requests', { type: 'string', alias: 'n', describe: 'number of attempts', group: 'Load:' })
@@ -81,6 +82,7 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     insecure: argv.insecure,
     sampleInterval: argv['sample-interval'],
     workers: argv.workers,
+    keepaliveClient: argv['keepalive-client'] as RunOptions['keepaliveClient'],
     failOn: argv['fail-on']?.map(String),
     netns: argv.netns,
     sysctl: argv.sysctl?.map(String),
