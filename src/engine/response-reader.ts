@@ -3,6 +3,7 @@ export type ReadState = 'more' | 'done' | 'error';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const MAX_HEAD_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * A minimal incremental HTTP/1.x response reader: status line, the framing headers
@@ -14,7 +15,7 @@ export class ResponseReader {
   status = 0;
   /** The response said `Connection: close` (or was HTTP/1.0 without keep-alive): do not reuse the connection. */
   closeRequested = false;
-  private head: Buffer | null = Buffer.alloc(0);
+  private head: Buffer = EMPTY;
   private remaining = 0;
   private mode: 'head' | 'length' | 'chunked' | 'eof' | 'done' = 'head';
   private chunkLine = '';
@@ -28,7 +29,7 @@ export class ResponseReader {
     let buf = data;
     while (buf.length > 0) {
       if (this.mode === 'head') {
-        const joined: Buffer = this.head!.length === 0 ? buf : Buffer.concat([this.head!, buf]);
+        const joined: Buffer = this.head.length === 0 ? buf : Buffer.concat([this.head, buf]);
         const end = joined.indexOf(CRLFCRLF);
         if (end < 0) {
           if (joined.length > MAX_HEAD_BYTES) return 'error';
@@ -37,7 +38,7 @@ export class ResponseReader {
         }
         const state = this.parseHead(joined.subarray(0, end).toString('latin1'));
         buf = joined.subarray(end + 4);
-        this.head = Buffer.alloc(0);
+        this.head = EMPTY;
         if (state !== 'more') return state;
         continue;
       }

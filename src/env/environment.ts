@@ -1,18 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import type { HostFacts } from '../plan/build-plan.js';
+import { NAMESPACE_SYSCTLS } from '../lab/sysctls.js';
 import { readTcpSockets } from './proc-net-tcp.js';
 
-/** The sysctls that decide how many connections a source address can make. */
-export const SYSCTLS = [
-  'net.ipv4.ip_local_port_range',
-  'net.ipv4.ip_local_reserved_ports',
-  'net.ipv4.tcp_tw_reuse',
-  'net.ipv4.tcp_tw_reuse_delay',
-  'net.ipv4.tcp_max_tw_buckets',
-  'net.ipv4.tcp_timestamps',
-  'net.core.somaxconn',
-] as const;
+/** The sysctls that decide how many connections a source address can make (and the accept queue). */
+export const SYSCTLS = [...NAMESPACE_SYSCTLS, 'net.core.somaxconn'] as const;
 
 /** Where and with which limits a run happened. Sysctls absent on this kernel are null. */
 export interface Environment {
