@@ -31,7 +31,7 @@ test('the sampler counts exactly the TIME_WAIT sockets the test made, on the sid
     assert.equal(report.peakTimeWait.client, 30);
     assert.deepEqual(report.peakPortsHeld, [10, 10, 10]);
     assert.equal(report.peakOccupancy, 10 / 1000);
-    assert.ok(report.samples.length >= 3, `${report.samples.length} samples`);
+    assert.ok(report.samples.length >= 2, 'a sample before and one at the stop (more in between when samples are cheap)');
     assert.ok(report.costMs.mean > 0);
     assert.equal(report.samples[0]!.client.TIME_WAIT ?? 0, 0, 'nothing before the test connected');
   } finally {
