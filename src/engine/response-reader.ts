@@ -24,6 +24,18 @@ export class ResponseReader {
 
   constructor(private readonly headRequest = false) {}
 
+  /** Ready for the next response on the same connection (keepalive), without a new object. */
+  reset(): void {
+    this.status = 0;
+    this.closeRequested = false;
+    this.head = EMPTY;
+    this.remaining = 0;
+    this.mode = 'head';
+    this.chunkLine = '';
+    this.chunkPhase = 'size';
+    this.trailerLine = '';
+  }
+
   /** Feeds bytes; returns `done` once the response is complete. */
   push(data: Buffer): ReadState {
     let buf = data;
