@@ -1,5 +1,5 @@
 /** Most of one core the sampler may take: a sample that costs C ms waits at least C / share ms for the next. */
-export const SAMPLER_CPU_SHARE = 0.1;
+export const SAMPLER_CPU_SHARE = 0.05;
 
 /**
  * The delay before the next sample: the asked interval, stretched when samples get expensive
