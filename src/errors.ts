@@ -46,3 +46,13 @@ export class ResultFileError extends PortchurnError {
     this.path = path;
   }
 }
+
+/** A result file that cannot be used as input (missing, truncated, corrupt, newer schema). Exit 2. */
+export class ResultInputError extends PortchurnError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ResultInputError';
+    this.path = path;
+  }
+}

@@ -18,4 +18,17 @@ export { startBuiltinTarget, type BuiltinTarget } from './target/builtin-target.
 export type { TargetStats, TargetOptions } from './target/stats.js';
 export { readEnvironment, readHostFacts, type Environment } from './env/environment.js';
 export { readTcpSockets, parseProcNetTcp, type TcpSocketEntry } from './env/proc-net-tcp.js';
-export { PortchurnError, PlanError, PreflightError, TargetError, ResultFileError } from './errors.js';
+export { PortchurnError, PlanError, PreflightError, TargetError, ResultFileError, ResultInputError } from './errors.js';
+export { sweep, validateSweep, type SweepOptions, type SweepHooks } from './sweep/sweep.js';
+export type { SweepResult, StageResult } from './sweep/sweep-result.js';
+export { lab, type LabOptions, type LabResult } from './lab/lab.js';
+export { nginxScenario, type NginxOptions, type NginxResult } from './nginx/scenario.js';
+export { readLimits, type LimitsReport } from './limits/limits.js';
+export { predictCapacity, type ModelInput, type Prediction } from './model/capacity.js';
+export { parseThreshold, evaluateThresholds, type Threshold, type ThresholdOutcome } from './thresholds/thresholds.js';
+export { readResult, validateResult, type AnyResult } from './result/read-result.js';
+export { mergeRunResults } from './result/merge-results.js';
+export { renderMarkdown } from './report/markdown.js';
+export { renderHtml } from './report/html.js';
+export { renderHgrm } from './report/hgrm.js';
+export { renderSweepSummary } from './report/sweep-terminal.js';

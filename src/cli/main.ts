@@ -1,6 +1,6 @@
 import yargs from 'yargs';
 import { PortchurnError, PlanError, PreflightError } from '../errors.js';
-import { ResultInputError } from '../result/read-result.js';
+import { ResultInputError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
 import { compareCommand, compareOptions, reportCommand, reportOptions } from './commands/report.js';

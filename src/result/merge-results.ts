@@ -2,7 +2,7 @@ import { mergeSnapshots, type LoadSnapshot } from '../engine/load-snapshot.js';
 import { createLatencyHistogram, encodeHistogram } from '../engine/histogram.js';
 import type { AddressCounts, TargetStats } from '../target/stats.js';
 import { modelForRun } from '../runner/model-for-run.js';
-import { ResultInputError } from './read-result.js';
+import { ResultInputError } from '../errors.js';
 import type { RunResult } from './result.js';
 
 const EMPTY = encodeHistogram(createLatencyHistogram());

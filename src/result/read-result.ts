@@ -1,19 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { PortchurnError } from '../errors.js';
+import { ResultInputError } from '../errors.js';
 import type { SweepResult } from '../sweep/sweep-result.js';
 import type { LabResult } from '../lab/lab.js';
 import type { NginxResult } from '../nginx/scenario.js';
 import { RESULT_SCHEMA, type RunResult } from './result.js';
-
-/** A result file that cannot be used as input (missing, truncated, corrupt, newer schema). Exit 2. */
-export class ResultInputError extends PortchurnError {
-  readonly path: string;
-  constructor(path: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ResultInputError';
-    this.path = path;
-  }
-}
 
 /** Any result portchurn writes. */
 export type AnyResult = RunResult | SweepResult | LabResult | NginxResult;

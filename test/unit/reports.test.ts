@@ -7,7 +7,8 @@ import { parseHgrm, renderHgrm } from '../../src/report/hgrm.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderSweepSummary } from '../../src/report/sweep-terminal.js';
-import { ResultInputError, validateResult } from '../../src/result/read-result.js';
+import { validateResult } from '../../src/result/read-result.js';
+import { ResultInputError } from '../../src/errors.js';
 import type { SweepResult } from '../../src/sweep/sweep-result.js';
 import { fixture, fixturePath } from '../helpers/fixtures.js';
 

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { mergeRunResults } from '../../result/merge-results.js';
-import { readResult, ResultInputError } from '../../result/read-result.js';
+import { readResult } from '../../result/read-result.js';
+import { ResultInputError } from '../../errors.js';
 import type { RunResult } from '../../result/result.js';
 import { writeResultFile } from '../../result/write-result.js';
 import { renderRunSummary } from '../../report/terminal.js';
