@@ -89,8 +89,13 @@ test('Ctrl-C (SIGINT to the process group) keeps the namespace stage\'s partial 
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
   const { spawn } = await import('node:child_process');
   const { BIN } = await import('../helpers/cli.js');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const out = await mkdtemp(join(tmpdir(), 'portchurn-ns-int-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
   const start = (): import('node:child_process').ChildProcess =>
-    spawn(process.execPath, [BIN, 'run', '--netns', '--profile', 'narrow', '-d', '30s', '--sources', '16', '--json', '--out', '/tmp/portchurn-test-ns'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    spawn(process.execPath, [BIN, 'run', '--netns', '--profile', 'narrow', '-d', '30s', '--sources', '16', '--json', '--out', out], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const waitFor = async (cond: () => boolean): Promise<void> => {
     for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
   };
