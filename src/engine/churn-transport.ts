@@ -46,7 +46,9 @@ export function createChurnTransport(spec: ChurnSpec, now: () => number): Transp
     const options = {
       host: destination.host,
       port: destination.port,
-      noDelay: true,
+      // Plain HTTP writes its whole request once, so Nagle never holds it back and TCP_NODELAY
+      // would only add a setsockopt() per connection; TLS writes after its handshake, where it would.
+      noDelay: secure,
       ...(source.address === null ? {} : { localAddress: source.address }),
       ...(source.port === 0 ? {} : { localPort: source.port }),
     };
