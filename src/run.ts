@@ -1,12 +1,11 @@
 import { runLoad, type Progress } from './engine/engine.js';
-import { snapshotOf, type LoadSnapshot } from './engine/load-snapshot.js';
+import { markPartialSeconds, snapshotOf, type LoadSnapshot } from './engine/load-snapshot.js';
 import { runWorkers, WorkerCrashError } from './runner/run-workers.js';
 import { authorityOf } from './engine/http-request.js';
 import type { Transport } from './engine/transport.js';
 import { countCarryOver } from './env/carry-over.js';
 import { readEnvironment, readHostFacts, readListeningPorts } from './env/environment.js';
 import { createSourcePicker } from './engine/source-picker.js';
-import { isLoopback } from './plan/addresses.js';
 import { buildPlan, type RunOptions } from './plan/build-plan.js';
 import type { Plan } from './plan/plan.js';
 import { rangesOverlap } from './plan/ports.js';
@@ -20,6 +19,9 @@ import { startSampler, type Sampler, type SocketReport } from './sampler/sampler
 import { startBuiltinTarget, type BuiltinTarget } from './target/builtin-target.js';
 import type { TargetClosePolicy } from './target/stats.js';
 import { VERSION } from './version.js';
+import { cpuSince, processCpuTime } from './env/cpu-time.js';
+import { counterDelta, readKernelCounters } from './env/kernel-counters.js';
+import { diagnose, type StageCpu } from './model/limited-by.js';
 import { evaluateThresholds } from './thresholds/thresholds.js';
 
 /** Ways to follow and stop a run; the library itself never prints. */
@@ -55,12 +57,6 @@ export function fileDescriptorWarning(plan: Plan, limit: number | null): string 
   const needed = concurrent * (plan.target.kind === 'builtin' ? 2 : 1) + 64;
   if (needed <= limit) return null;
   return `${concurrent} connections in flight need about ${needed} file descriptors but the open-file limit is ${limit}: expect EMFILE; raise it with 'ulimit -n ${Math.max(needed, 65536)}' in this shell`;
-}
-
-/** The address the kernel gives a connection it binds itself: the loopback route's source. */
-function kernelSource(destinationHost: string): string | null {
-  if (!isLoopback(destinationHost)) return null;
-  return destinationHost.includes(':') ? '::1' : '127.0.0.1';
 }
 
 /** The load on this thread; `onTransport` lets the caller close the transport whatever happens. */
@@ -121,10 +117,6 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       named: endpoint !== null && endpoint.family === null,
     };
     const url = endpoint?.url ?? `http://${authorityOf(resolved.displayHost, destinations[0]!.port)}/`;
-    const kernelAddress = kernelSource(destinations[0]!.host);
-    if (plan.portMode === 'kernel' && plan.sources[0] !== undefined && plan.sources[0] !== kernelAddress) {
-      warnings.push(`kernel port mode does not bind: the kernel picks the source address itself (${kernelAddress ?? 'by route'}), not ${plan.sources[0]}`);
-    }
     const carryOver = await countCarryOver(
       plan.portMode === 'kernel' ? { destinations: destinations.map((d) => authorityOf(d.host, d.port)) } : { sources: plan.sources },
     );
@@ -135,6 +127,10 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
 
     if (plan.sampleIntervalMs > 0) sampler = await startSampler({ sources: plan.sources, destinations }, plan.sampleIntervalMs);
     const failures: string[] = [];
+    // The kernel's own account and the CPU each side spent, from here to the end of the stage.
+    const countersBefore = await readKernelCounters();
+    const targetCpuBefore = target ? ((await target.stats()).cpu ?? null) : null;
+    const processCpuBefore = processCpuTime();
     let load: LoadSnapshot;
     try {
       load = plan.workers > 1 ? await runWorkers(plan, resolved, skipPorts, hooks) : await runInThisThread(plan, resolved, skipPorts, hooks, (t) => (opened.transport = t));
@@ -148,7 +144,18 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     const model = modelForRun(plan, environment, destinations, durationMs);
     const sockets: SocketReport | null = sampler ? await sampler.stop(model.usablePorts) : null;
     sampler = null;
+    const processCpu = cpuSince(processCpuBefore, processCpuTime());
     const stats = target ? await target.close() : null;
+    const countersAfter = await readKernelCounters();
+    const kernel = countersBefore && countersAfter ? counterDelta(countersBefore, countersAfter, plan.netns ? 'namespace' : 'host') : null;
+    const targetCpu = targetCpuBefore && stats?.cpu ? cpuSince(targetCpuBefore, stats.cpu) : null;
+    const cpu: StageCpu = {
+      wallMs: durationMs,
+      // The target thread lives in this process: what it spent is not the generator's.
+      generator: targetCpu ? cpuSince(targetCpu, processCpu) : processCpu,
+      target: targetCpu,
+      generatorThreads: plan.workers,
+    };
     const r = load;
     const fds = fileDescriptorWarning(plan, environment.openFileLimit);
     if (fds) warnings.push(fds);
@@ -183,9 +190,26 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
         totalUs: r.histograms.totalUs,
         totalCorrectedUs: plan.load.kind === 'open' ? r.histograms.totalCorrectedUs : null,
       },
-      timeSeries: r.seconds,
+      timeSeries: markPartialSeconds(r.seconds, durationMs),
       sources: r.sources,
       sockets,
+      kernel,
+      cpu,
+      limitedBy: diagnose({
+        portMode: plan.portMode,
+        load: plan.load,
+        attempts: r.attempts,
+        ok: r.ok,
+        okPerSec: perSec(r.ok, durationMs),
+        errors: r.errors,
+        statuses: r.statuses,
+        timeSeries: markPartialSeconds(r.seconds, durationMs),
+        timeWaitSamples: sockets?.samples.map((x) => x.client.TIME_WAIT ?? 0) ?? [],
+        kernel,
+        cpu,
+        meanLatencyUs: r.histograms.totalUs.summary.meanUs,
+        maxTwBuckets: Number(environment.sysctls['net.ipv4.tcp_max_tw_buckets'] ?? NaN) || null,
+      }),
       warnings,
       ...(failures.length > 0 ? { failures } : {}),
     };

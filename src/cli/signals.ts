@@ -8,14 +8,18 @@ export interface SignalStop {
   dispose(): void;
 }
 
-/** Listens for SIGINT and SIGTERM for the length of one command. */
-export function stopOnSignals(): SignalStop {
+/**
+ * Listens for SIGINT and SIGTERM for the length of one command. `onFirst` is told of the first
+ * signal (the CLI says what happens next); the second ends the process at once.
+ */
+export function stopOnSignals(onFirst?: (name: NodeJS.Signals) => void): SignalStop {
   const controller = new AbortController();
   let status: number | null = null;
   const handler = (name: NodeJS.Signals): void => {
     const code = name === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
     if (status !== null) process.exit(code);
     status = code;
+    onFirst?.(name);
     controller.abort();
   };
   process.on('SIGINT', handler);
@@ -28,4 +32,9 @@ export function stopOnSignals(): SignalStop {
       process.off('SIGTERM', handler);
     },
   };
+}
+
+/** What the CLI says on the first signal. */
+export function stoppingMessage(name: NodeJS.Signals): string {
+  return `${name}: stopping; in-flight attempts get 2 s to finish and what was measured is kept (a second ${name} exits at once, losing it)`;
 }

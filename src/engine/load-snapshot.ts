@@ -51,6 +51,7 @@ export function mergeSeconds(lists: readonly (readonly SecondCounts[])[]): Secon
   for (const list of lists) {
     for (const s of list) {
       while (out.length <= s.second) out.push({ second: out.length, attempts: 0, ok: 0, errors: {} });
+      // Coverage is re-marked from the merged duration (markPartialSeconds), not summed.
       const t = out[s.second]!;
       t.attempts += s.attempts;
       t.ok += s.ok;
@@ -58,6 +59,18 @@ export function mergeSeconds(lists: readonly (readonly SecondCounts[])[]): Secon
     }
   }
   return out;
+}
+
+/**
+ * Marks the seconds a load of `durationMs` did not fill with `coveredMs` (the trailing partial
+ * second), so that no chart or rate reads its counts as a whole second's.
+ */
+export function markPartialSeconds(seconds: readonly SecondCounts[], durationMs: number): SecondCounts[] {
+  return seconds.map((s) => {
+    const { coveredMs: _old, ...counts } = s;
+    const covered = Math.max(0, Math.min(1000, Math.round(durationMs - s.second * 1000)));
+    return covered < 1000 ? { ...counts, coveredMs: covered } : counts;
+  });
 }
 
 /** Adds encoded histograms exactly (decode, add, encode). */

@@ -11,6 +11,11 @@ export interface SecondCounts {
   attempts: number;
   ok: number;
   errors: ErrorCounts;
+  /**
+   * Set only on a second the load did not fill (the last one, when the run ended mid-second):
+   * how many of its milliseconds the load ran. Its counts are not a per-second rate.
+   */
+  coveredMs?: number;
 }
 
 /** Counts for one source address. */

@@ -2,6 +2,7 @@ import { PlanError } from '../errors.js';
 import type { HostFacts } from '../plan/build-plan.js';
 import { loadProfileFile, resolveProfiles } from './profiles.js';
 import { parseSysctls, type SysctlSet } from './sysctls.js';
+import { namespaceUnavailable } from './namespace-support.js';
 
 /** Where a stage runs when it runs in a namespace of its own, and with which settings. */
 export interface NamespaceSpec {
@@ -16,25 +17,51 @@ const NAMESPACE_DEFAULT_RANGE = { low: 32768, high: 60999 };
 
 /** The options that ask for a namespace. */
 export interface NamespaceOptions {
+  /**
+   * true: every stage in a fresh namespace of its own (fails where none can be made); false
+   * (`--no-netns`): on the host. Absent: a namespace when the target is the built-in one and
+   * this process can make namespaces (root, or unprivileged user namespaces), else the host.
+   */
   netns?: boolean;
   /** `name=value`, repeatable. */
   sysctl?: readonly string[];
+  /** Default `host`: the host's own values of the namespace settings, copied in. */
   profile?: string;
   profilesFile?: string;
+  /** A target outside portchurn: it cannot be reached from a fresh namespace. */
+  target?: string;
 }
+
+/** The profile a namespace gets when none is named: the host's own settings, copied in. */
+export const DEFAULT_NAMESPACE_PROFILE = 'host';
 
 /**
  * Resolves `--netns`, `--profile` and `--sysctl` into the settings a stage's namespace gets:
- * the profile's first, then each `--sysctl` over them. Null when no namespace was asked for.
+ * the profile's first (`host` by default), then each `--sysctl` over them. Null when the run
+ * stays on the host: `--no-netns`, a `--target` outside portchurn, or no namespace to be had
+ * (`unavailable` says why, or null when namespaces can be made).
  */
-export async function resolveNamespace(options: NamespaceOptions): Promise<NamespaceSpec | null> {
-  const wantsSettings = (options.sysctl?.length ?? 0) > 0 || options.profile !== undefined;
-  if (!options.netns) {
-    if (wantsSettings) throw new PlanError(options.profile !== undefined ? '--profile' : '--sysctl', `${options.profile !== undefined ? '--profile' : '--sysctl'} needs --netns: portchurn never writes the host's own settings`);
+export async function resolveNamespace(options: NamespaceOptions, unavailable: () => string | null = namespaceUnavailable): Promise<NamespaceSpec | null> {
+  const setting = (options.sysctl?.length ?? 0) > 0 ? '--sysctl' : options.profile !== undefined ? '--profile' : null;
+  if (options.netns === false) {
+    if (setting) throw new PlanError(setting, `${setting} is written inside a namespace and --no-netns runs on the host: portchurn never writes the host's own settings`);
     return null;
   }
+  if (options.target !== undefined) {
+    // Another program's server listens in the host's namespace; a fresh one cannot reach it.
+    if (options.netns === true) throw new PlanError('--netns', '--netns runs in a fresh network namespace, where a --target outside portchurn cannot be reached; drop --netns (the nginx command runs its own target in one)');
+    if (setting) throw new PlanError(setting, `${setting} is written inside a namespace, and a --target outside portchurn runs on the host: portchurn never writes the host's own settings`);
+    return null;
+  }
+  if (options.netns === undefined) {
+    const why = unavailable();
+    if (why !== null) {
+      if (setting) throw new PlanError(setting, `${setting} needs a network namespace: ${why}`);
+      return null;
+    }
+  }
   const extra = options.profilesFile ? await loadProfileFile(options.profilesFile) : {};
-  const [profile] = options.profile === undefined ? [] : await resolveProfiles([options.profile], extra);
+  const [profile] = await resolveProfiles([options.profile ?? DEFAULT_NAMESPACE_PROFILE], extra);
   return { sysctls: { ...(profile?.sysctls ?? {}), ...parseSysctls(options.sysctl ?? []) }, profile: profile?.name ?? null };
 }
 

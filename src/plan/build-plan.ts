@@ -109,8 +109,13 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
 
   const sources = options.sources === undefined ? [] : parseSources(String(options.sources), options.sourceBase ?? PLAN_DEFAULTS.sourceBase);
   const portMode = oneOf('--port-mode', options.portMode ?? (sources.length === 0 ? 'kernel' : 'bind'), PORT_MODES);
-  if (portMode === 'kernel' && sources.length > 1) {
-    throw new PlanError('--port-mode', '--port-mode kernel does not bind, so it cannot spread over several sources; use bind or explicit');
+  if (portMode === 'kernel' && sources.length > 0) {
+    // Without bind() the kernel takes the source address from the route (127.0.0.1 on loopback),
+    // so a chosen source would be a label the run does not honour.
+    throw new PlanError(
+      '--port-mode',
+      `--port-mode kernel does not bind, so it cannot use chosen --sources (${sources.length === 1 ? sources[0] : `${sources.length} addresses`}); use --port-mode bind or explicit, or drop --sources`,
+    );
   }
   if (portMode !== 'kernel' && sources.length === 0) {
     throw new PlanError('--port-mode', `--port-mode ${portMode} needs --sources (e.g. --sources 4)`);
@@ -189,6 +194,13 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     },
     tcp: { payload: options.payload ?? null, expectBytes },
     netns: namespace,
+    hostReason: namespace
+      ? null
+      : options.netns === false
+        ? '--no-netns was given'
+        : endpoint
+          ? 'the target is outside portchurn, so it is reached from the host'
+          : 'no network namespace could be made here (needs root or unprivileged user namespaces)',
     thresholds: (options.failOn ?? []).map(parseThreshold),
     keepaliveClient: oneOf('--keepalive-client', options.keepaliveClient ?? PLAN_DEFAULTS.keepaliveClient, ['raw', 'undici'] as const),
     workers: parsePositiveInt('--workers', options.workers ?? PLAN_DEFAULTS.workers),

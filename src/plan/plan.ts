@@ -85,6 +85,11 @@ export interface Plan {
   readonly workers: number;
   /** Run inside a fresh network namespace with these settings; null: on the host. */
   readonly netns: NamespaceSpec | null;
+  /**
+   * Why the run shares the host's network namespace (its TIME_WAIT table, port range and kernel
+   * counters) with every other program; null when it runs in a namespace of its own.
+   */
+  readonly hostReason: string | null;
   /** How often the socket-state sampler reads /proc/net/tcp during the load; 0: no sampling. */
   readonly sampleIntervalMs: number;
   /** Accept a self-signed certificate on https targets. */

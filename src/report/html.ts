@@ -6,6 +6,7 @@ import type { SweepResult } from '../sweep/sweep-result.js';
 import { formatDurationMs } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
 import { stagesOf, type StagesView } from './stages-view.js';
+import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags } from './stage-notes.js';
 import type { LabResult } from '../lab/lab.js';
 import { describeLoad } from './terminal.js';
 
@@ -39,9 +40,12 @@ function sectionData(view: StagesView) {
     errorsPerSec: rows.map((r) => r.errorsPerSec),
     modelPerSec: rows.map((r) => r.modelPerSec),
     baselinePerSec: rows[0]?.okPerSec ?? 0,
+    referencePerSec: view.references[0]?.run.totals.okPerSec ?? null,
+    referenceLabel: view.references[0] ? `${view.references[0].axisValue} reference ok/s` : null,
     stages: view.stages.map((s) => {
       const samples = s.run.sockets?.samples ?? [];
-      const seconds = s.run.timeSeries;
+      // A trailing partial second holds a fraction of a second's counts: drawn, it would look like a fall.
+      const seconds = s.run.timeSeries.filter((x) => x.coveredMs === undefined);
       const latency = s.run.latency.totalCorrectedUs ?? s.run.latency.totalUs;
       const h = latency.summary.count > 0 ? decodeHistogram(latency.hdr) : null;
       return {
@@ -98,8 +102,9 @@ data.sections.forEach((d, k) => {
       { label: 'ok/s', stroke: palette[0], width: 2, points: { size: 8 } },
       { label: 'errors/s', stroke: palette[1], width: 2, points: { size: 8 } },
       { label: 'model ok/s', stroke: palette[2], dash: [8, 6], width: 2, points: { size: 6 } },
-      { label: 'baseline ok/s', stroke: '#555', dash: [2, 4], width: 1, points: { show: false } }],
-  }, [c.x, d.okPerSec, d.errorsPerSec, d.modelPerSec, c.x.map(() => d.baselinePerSec)], document.getElementById('chart-axis-' + k));
+      { label: 'baseline ok/s', stroke: '#555', dash: [2, 4], width: 1, points: { show: false } },
+      ...(d.referencePerSec === null ? [] : [{ label: d.referenceLabel, stroke: palette[4], dash: [10, 4], width: 1, points: { show: false } }])],
+  }, [c.x, d.okPerSec, d.errorsPerSec, d.modelPerSec, c.x.map(() => d.baselinePerSec), ...(d.referencePerSec === null ? [] : [c.x.map(() => d.referencePerSec)])], document.getElementById('chart-axis-' + k));
 
   // Per stage: ok/s, errors/s and client TIME_WAIT over time.
   d.stages.forEach((s) => {
@@ -132,13 +137,23 @@ function sectionHtml(view: StagesView, k: number, h: string): string {
   if (!first) return '<p>No stage ran.</p>';
   const env = first.environment;
   const ns = first.plan.netns;
-  return `
+  const kernel = kernelCounterTable(view);
+  const cpu = cpuTable(view);
+  const why = limitedByLines(view);
+  const flags = [...(view.sharedHost ? [view.sharedHost] : []), ...overflowFlags(view)];
+  return `${flags.map((f) => `<p class="flag">${esc(f)}</p>`).join('\n')}
 <p class="meta">Started ${esc(view.startedAt)} · Linux ${esc(env.kernelRelease)} · Node ${esc(env.nodeVersion)} · target ${esc(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
 close <b>${esc(first.plan.close)}</b> · ${esc(describeLoad(first.plan))} · stage policy: ${esc(view.settle)}${ns ? `<br>namespace settings: ${esc(Object.entries(ns.sysctls).map(([a, b]) => `${a}=${b}`).join(', ') || 'kernel defaults')}` : ''}</p>
 <${h}>Throughput against the 4-tuple space</${h}>
 <div id="chart-axis-${k}" class="chart"></div>
 <p class="note">Stage 1 is the baseline (dotted line). The model line is the most the 4-tuple space allows in the time each stage ran; where a stage is not port-bound it has no model point.</p>
-${table(stageHeader(view.axis), stageRows(view.stages).map(stageCells))}
+${table(stageHeader(view.axis), stageRows(view.stages, view.references).map(stageCells))}
+${why.length ? `<${h}>Why each stage ran at its rate</${h}><ul>${why.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
+<${h}>Kernel counters</${h}>
+<p class="note">${esc(kernelCounterNote(kernel.hostScoped))}</p>
+${table(kernel.header, kernel.rows)}
+<${h}>CPU</${h}>
+${table(cpu.header, cpu.rows)}
 <${h}>Per stage over time</${h}>
 <div id="chart-series-${k}"></div>
 <${h}>Latency percentiles</${h}>
@@ -181,7 +196,7 @@ export function renderHtml(result: RunResult | SweepResult | LabResult): string 
 <style>${asset('uplot/dist/uPlot.min.css')}
 body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:17px;margin-top:28px}h3{font-size:15px;margin-top:22px}
 table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th{text-align:left}
-.meta,.note{color:#555}.chart{margin:8px 0}</style></head>
+.meta,.note{color:#555}.flag{background:#fff3cd;border:1px solid #e0b84a;padding:6px 10px}.chart{margin:8px 0}</style></head>
 <body><h1>${esc(title)}${interrupted ? ' (interrupted: partial result)' : ''}</h1>${body}</body></html>
 `;
 }

@@ -4,6 +4,7 @@ import type { SweepResult } from '../sweep/sweep-result.js';
 import { formatDurationMs, formatRate } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
 import { stagesOf, type StagesView } from './stages-view.js';
+import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
 
 function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -17,6 +18,12 @@ function viewSections(view: StagesView, h: string): string[] {
   if (!first) return ['No stage ran.', ''];
   const env = first.environment;
   const out: string[] = [];
+  const flags = overflowFlags(view);
+  if (view.sharedHost) out.push(`> **${view.sharedHost}**`, '');
+  for (const flag of flags) out.push(`> **Warning:** ${flag}`, '');
+  const kernel = kernelCounterTable(view);
+  const cpu = cpuTable(view);
+  const why = limitedByLines(view);
   out.push(
     `Started ${view.startedAt} on Linux ${env.kernelRelease}, Node ${env.nodeVersion}. Target: ${first.target.url}${first.target.kind === 'builtin' ? ' (built-in)' : ''}.`,
     `Close: **${first.plan.close}**; load: ${describeLoad(first.plan)}. Stage policy: ${view.settle}.`,
@@ -24,15 +31,28 @@ function viewSections(view: StagesView, h: string): string[] {
     '',
     `${h} Stages`,
     '',
-    'Stage 1 is the baseline. The model column is the most the 4-tuple space allows in the time the stage ran (see Model).',
+    `Stage 1 is the baseline${view.references.length > 0 ? '; rows marked ref are references beside it, not part of the axis' : ''}. The model column is the most the 4-tuple space allows in the time the stage ran (see Model).`,
     '',
-    mdTable(stageHeader(view.axis), stageRows(view.stages).map(stageCells)),
+    mdTable(stageHeader(view.axis), stageRows(view.stages, view.references).map(stageCells)),
+    '',
+    ...(why.length > 0 ? [`${h} Why each stage ran at its rate`, '', ...why.map((l) => `- ${l}`), ''] : []),
+    `${h} Kernel counters`,
+    '',
+    kernelCounterNote(kernel.hostScoped),
+    '',
+    mdTable(kernel.header, kernel.rows),
+    '',
+    `${h} CPU`,
+    '',
+    'CPU time over the stage: the generator is every thread of its process but the built-in target\'s (load threads, sampler, Node\'s own); the target is its one thread. A namespaced stage\'s process is its own.',
+    '',
+    mdTable(cpu.header, cpu.rows),
     '',
     `${h} Model`,
     '',
     mdTable(
       ['stage', 'port mode', 'formula', 'notes'],
-      view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']),
+      [...view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']), ...view.references.map((s) => ['ref', s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–'])],
     ),
     '',
     `${h} Errors by code`,

@@ -81,12 +81,16 @@ function escHtml(text: string): string {
 export function renderNginxHtml(result: NginxResult, uplotJs: string, uplotCss: string): string {
   const rows = result.variants.map(variantCells);
   const data = JSON.stringify(
-    result.variants.map((v) => ({
-      label: v.variant,
-      second: v.client.timeSeries.map((s) => s.second + 1),
-      ok: v.client.timeSeries.map((s) => s.ok),
-      errors: v.client.timeSeries.map((s) => Object.values(s.errors).reduce((a: number, b) => a + (b ?? 0), 0)),
-    })),
+    result.variants.map((v) => {
+      // Whole seconds only: a trailing partial second would be drawn as a fall.
+      const seconds = v.client.timeSeries.filter((s) => s.coveredMs === undefined);
+      return {
+        label: v.variant,
+        second: seconds.map((s) => s.second + 1),
+        ok: seconds.map((s) => s.ok),
+        errors: seconds.map((s) => Object.values(s.errors).reduce((a: number, b) => a + (b ?? 0), 0)),
+      };
+    }),
   ).replace(/</g, '\\u003c');
   const script = `
 const data = JSON.parse(document.getElementById('data').textContent);

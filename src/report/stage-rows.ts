@@ -5,6 +5,8 @@ import { formatErrors } from './terminal.js';
 /** The figures of one stage row, as numbers (for charts) and as text (for tables). */
 export interface StageRow {
   readonly stage: number;
+  /** A labelled reference row (never the baseline), shown as `ref`. */
+  readonly reference: boolean;
   readonly axisValue: string;
   readonly space: string;
   readonly tuples: number;
@@ -24,12 +26,14 @@ export interface StageRow {
   readonly peakTimeWaitClient: number | null;
   readonly peakTimeWaitServer: number | null;
   readonly firstExhaustion: string;
+  /** What held the rate (see model/limited-by.ts); '–' in results from before 0.2. */
+  readonly limitedBy: string;
 }
 
-/** One row per stage; ratios are to stage 0, the baseline. */
-export function stageRows(stages: readonly StageResult[]): StageRow[] {
+/** One row per stage, then one per reference row; ratios are to stage 0, the baseline. */
+export function stageRows(stages: readonly StageResult[], references: readonly StageResult[] = []): StageRow[] {
   const baseline = stages[0]?.run.totals.okPerSec ?? 0;
-  return stages.map((s) => {
+  return [...stages, ...references].map((s, i) => {
     const r = s.run;
     const t = r.totals;
     const total = r.latency.totalCorrectedUs ?? r.latency.totalUs;
@@ -38,7 +42,8 @@ export function stageRows(stages: readonly StageResult[]): StageRow[] {
     const model = r.model.ceilingPerSec;
     return {
       stage: s.index + 1,
-      axisValue: s.axisValue,
+      reference: i >= stages.length,
+      axisValue: i >= stages.length ? `${s.axisValue} (reference)` : s.axisValue,
       space: `${s.space.sources} x ${s.space.destinations} x ${formatCount(s.space.ports)}`,
       tuples,
       offeredPerSec: r.plan.load.kind === 'open' ? r.plan.load.ratePerSec : null,
@@ -56,13 +61,14 @@ export function stageRows(stages: readonly StageResult[]): StageRow[] {
       peakTimeWaitClient: r.sockets?.peakTimeWait.client ?? null,
       peakTimeWaitServer: r.sockets?.peakTimeWait.server ?? null,
       firstExhaustion: fe ? `${fe.code} after ${formatCount(fe.okBefore)} ok, at ${formatDurationMs(fe.atMs)}` : 'none',
+      limitedBy: r.limitedBy?.cause ?? '–',
     };
   });
 }
 
 /** Column headings of the stage table. */
 export function stageHeader(axis: string | null): string[] {
-  return ['stage', axis ?? 'sources', '4-tuple space (src x dst x ports)', 'offered/s', 'ok/s', 'x baseline', 'model ok/s', 'measured / model', 'errors', 'total p50', 'p99', 'p99.9', 'peak TIME_WAIT client / server', 'first exhaustion'];
+  return ['stage', axis ?? 'sources', '4-tuple space (src x dst x ports)', 'offered/s', 'ok/s', 'x baseline', 'model ok/s', 'measured / model', 'errors', 'total p50', 'p99', 'p99.9', 'peak TIME_WAIT client / server', 'first exhaustion', 'limited by'];
 }
 
 function ratio(n: number | null): string {
@@ -73,7 +79,7 @@ function ratio(n: number | null): string {
 export function stageCells(row: StageRow): string[] {
   const tw = row.peakTimeWaitClient === null ? '–' : `${formatCount(row.peakTimeWaitClient)} / ${formatCount(row.peakTimeWaitServer ?? 0)}`;
   return [
-    String(row.stage),
+    row.reference ? 'ref' : String(row.stage),
     row.axisValue,
     `${row.space} = ${formatCount(row.tuples)}`,
     row.offeredPerSec === null ? 'closed loop' : formatRate(row.offeredPerSec),
@@ -87,5 +93,6 @@ export function stageCells(row: StageRow): string[] {
     formatLatencyUs(row.p999Us),
     tw,
     row.firstExhaustion,
+    row.limitedBy,
   ];
 }

@@ -8,6 +8,10 @@ export interface StagesView {
   readonly axis: string | null;
   readonly settle: string;
   readonly stages: readonly StageResult[];
+  /** Labelled reference rows beside the stages (the unbound kernel path of a sources sweep). */
+  readonly references: readonly StageResult[];
+  /** One line when stages shared the host's network namespace with every other program; null when each had its own. */
+  readonly sharedHost: string | null;
   readonly interrupted: boolean;
   readonly startedAt: string;
   readonly warnings: readonly string[];
@@ -19,7 +23,20 @@ const SETTLE_TEXT: Record<string, string> = {
   none: 'none: stages inherited the TIME_WAIT of the stages before them',
   single: 'single run',
   netns: 'namespace: each stage ran in a fresh network namespace of its own, so nothing carried over',
+  netnsRun: 'namespace: the run had a fresh network namespace of its own',
 };
+
+/**
+ * The line a report opens with when runs shared the host's network namespace: its TIME_WAIT
+ * table, port range and counters were everyone's, and each stage inherited what the ones before left.
+ */
+export function sharedHostLine(runs: readonly RunResult[]): string | null {
+  const onHost = runs.filter((r) => r.plan.netns === null);
+  if (onHost.length === 0) return null;
+  const reasons = [...new Set(onHost.map((r) => r.plan.hostReason ?? 'the result does not say why'))].join('; ');
+  const which = onHost.length === runs.length ? (runs.length === 1 ? 'This run' : 'Every stage') : `${onHost.length} of ${runs.length} stages`;
+  return `Shared host: ${which} ran in the host's network namespace (${reasons}), sharing its TIME_WAIT table, port range and kernel counters with every other program${runs.length > 1 ? ' and with each other' : ''}.`;
+}
 
 /** Views a run result as a one-stage sweep, so every report handles both kinds. */
 export function stagesOf(result: RunResult | SweepResult): StagesView {
@@ -29,9 +46,15 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
       axis: result.axis,
       settle: result.stages[0]?.run.plan.netns ? SETTLE_TEXT.netns! : (SETTLE_TEXT[result.settle.policy] ?? result.settle.policy),
       stages: result.stages,
+      references: result.references ?? [],
+      sharedHost: sharedHostLine([...result.stages, ...(result.references ?? [])].map((s) => s.run)),
       interrupted: result.interrupted,
       startedAt: result.startedAt,
-      warnings: [...result.warnings, ...result.stages.flatMap((s) => s.run.warnings.map((w) => `stage ${s.index + 1}: ${w}`))],
+      warnings: [
+        ...result.warnings,
+        ...result.stages.flatMap((s) => s.run.warnings.map((w) => `stage ${s.index + 1}: ${w}`)),
+        ...(result.references ?? []).flatMap((s) => s.run.warnings.map((w) => `reference ${s.axisValue}: ${w}`)),
+      ],
     };
   }
   const range = result.environment.sysctls['net.ipv4.ip_local_port_range']?.split(' ').map(Number) ?? [];
@@ -46,5 +69,15 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
     },
     run: result,
   };
-  return { title: 'portchurn run', axis: null, settle: SETTLE_TEXT.single!, stages: [stage], interrupted: result.interrupted, startedAt: result.startedAt, warnings: result.warnings };
+  return {
+    title: 'portchurn run',
+    axis: null,
+    settle: result.plan.netns ? SETTLE_TEXT.netnsRun! : SETTLE_TEXT.single!,
+    stages: [stage],
+    references: [],
+    sharedHost: sharedHostLine([result]),
+    interrupted: result.interrupted,
+    startedAt: result.startedAt,
+    warnings: result.warnings,
+  };
 }

@@ -3,10 +3,11 @@ import { table } from './format.js';
 import { renderNginxSummary } from './nginx-report.js';
 import { stageCells, stageRows } from './stage-rows.js';
 import { stagesOf } from './stages-view.js';
+import { limitedByLines, overflowFlags } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
 
 /** Columns of the terminal table (the Markdown one has them all). */
-const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12];
+const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12, 14];
 
 /** The end-of-sweep summary for a terminal: one row per stage, ratios to the baseline (per profile for a lab). */
 export function renderSweepSummary(result: AnyResult): string {
@@ -17,12 +18,16 @@ export function renderSweepSummary(result: AnyResult): string {
   }
   const view = stagesOf(result);
   const first = view.stages[0]?.run;
-  const header = ['stage', view.axis ?? 'sources', 'src x dst x ports', 'ok/s', 'x base', 'model ok/s', 'meas/model', 'errors', 'p99', 'TIME_WAIT cli/srv'];
+  const header = ['stage', view.axis ?? 'sources', 'src x dst x ports', 'ok/s', 'x base', 'model ok/s', 'meas/model', 'errors', 'p99', 'TIME_WAIT cli/srv', 'limited by'];
   const lines = [
     `${view.title}${view.interrupted ? ' (INTERRUPTED: partial result)' : ''}`,
+    ...(view.sharedHost ? [`  ${view.sharedHost}`] : []),
+    ...overflowFlags(view).map((f) => `  WARNING: ${f}`),
     first ? `  close ${first.plan.close}; ${describeLoad(first.plan)}; stages: ${view.settle}` : '  no stage ran',
     '',
-    table([header, ...stageRows(view.stages).map((r) => TERMINAL_COLUMNS.map((i) => stageCells(r)[i]!))]),
+    table([header, ...stageRows(view.stages, view.references).map((r) => TERMINAL_COLUMNS.map((i) => stageCells(r)[i]!))]),
+    '',
+    ...limitedByLines(view).map((l) => `  ${l}`),
   ];
   for (const w of view.warnings) lines.push(`  warning: ${w}`);
   return `${lines.join('\n')}\n`;

@@ -3,6 +3,8 @@ import type { EncodedHistogram } from '../engine/histogram.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../result/result.js';
 import { formatCount, formatDurationMs, formatLatencyUs, formatRate, table } from './format.js';
+import { overflowFlags } from './stage-notes.js';
+import { stagesOf } from './stages-view.js';
 
 /** Most source addresses listed one per line; beyond, the spread is summarised. */
 const MAX_SOURCE_ROWS = 16;
@@ -53,8 +55,11 @@ export function renderRunSummary(result: RunResult): string {
     result.target.kind === 'builtin'
       ? `${result.target.url} (built-in target, ${result.target.closePolicy === 'server' ? 'server closes first' : 'keeps connections open for the client to close'})`
       : result.target.url;
+  const view = stagesOf(result);
   const lines = [
     `portchurn run${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}`,
+    ...(view.sharedHost ? [`  ${view.sharedHost}`] : [`  namespace   a fresh one of its own (profile ${plan.netns?.profile ?? 'none'})`]),
+    ...overflowFlags(view).map((f) => `  WARNING: ${f}`),
     `  target      ${targetLine}`,
     `  sources     ${describeSources(plan)}, port mode ${plan.portMode}${plan.explicitPorts ? ` (ports ${plan.explicitPorts.low}-${plan.explicitPorts.high})` : ''}`,
     `  close       ${plan.close}`,
@@ -84,6 +89,11 @@ export function renderRunSummary(result: RunResult): string {
   if (result.hosts) {
     lines.push('', table([['generator host', 'file', 'attempts', 'ok', 'errors', 'ok/s'], ...result.hosts.map((h) => [h.hostname, h.file, formatCount(h.attempts), formatCount(h.ok), formatCount(h.errorCount), formatRate(h.okPerSec)])]));
   }
+  const k = result.kernel;
+  if (k) lines.push(`  kernel      ${k.scope === 'host' ? 'host-wide ' : ''}ActiveOpens ${formatCount(k.tcp.ActiveOpens ?? 0)}, PassiveOpens ${formatCount(k.tcp.PassiveOpens ?? 0)}, TW ${formatCount(k.tcpExt.TW ?? 0)}, TWRecycled ${formatCount(k.tcpExt.TWRecycled ?? 0)}, TCPTimeWaitOverflow ${formatCount(k.tcpExt.TCPTimeWaitOverflow ?? 0)}`);
+  const c = result.cpu;
+  if (c) lines.push(`  cpu         generator ${formatCount(c.generator.userMs)} ms user + ${formatCount(c.generator.systemMs)} ms system${c.target ? `; built-in target ${formatCount(c.target.userMs)} + ${formatCount(c.target.systemMs)} ms` : ''}, over ${formatDurationMs(c.wallMs)}`);
+  if (result.limitedBy) lines.push(`  limited by  ${result.limitedBy.cause}: ${result.limitedBy.because}`);
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return `${lines.join('\n')}\n`;
 }

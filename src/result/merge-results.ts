@@ -1,5 +1,6 @@
-import { mergeSnapshots, type LoadSnapshot } from '../engine/load-snapshot.js';
+import { markPartialSeconds, mergeSnapshots, type LoadSnapshot } from '../engine/load-snapshot.js';
 import { createLatencyHistogram, encodeHistogram } from '../engine/histogram.js';
+import { diagnose } from '../model/limited-by.js';
 import type { AddressCounts, TargetStats } from '../target/stats.js';
 import { modelForRun } from '../runner/model-for-run.js';
 import { ResultInputError } from '../errors.js';
@@ -76,9 +77,27 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
     totals: { durationMs, attempts: m.attempts, ok: m.ok, errorCount, errors: m.errors, statuses: m.statuses, attemptsPerSec: perSec(m.attempts), okPerSec: perSec(m.ok), unsent: m.unsent },
     firstExhaustion: m.firstExhaustion,
     latency: { connectUs: m.histograms.connectUs, ttfbUs: m.histograms.ttfbUs, totalUs: m.histograms.totalUs, totalCorrectedUs: first.result.latency.totalCorrectedUs ? m.histograms.totalCorrectedUs : null },
-    timeSeries: m.seconds,
+    timeSeries: markPartialSeconds(m.seconds, durationMs),
     sources: m.sources,
     sockets: null,
+    // Each host's counters and CPU are its own, in each host's own result; the merge keeps none of them.
+    kernel: null,
+    cpu: null,
+    limitedBy: diagnose({
+      portMode: plan.portMode,
+      load: plan.load,
+      attempts: m.attempts,
+      ok: m.ok,
+      okPerSec: perSec(m.ok),
+      errors: m.errors,
+      statuses: m.statuses,
+      timeSeries: markPartialSeconds(m.seconds, durationMs),
+      timeWaitSamples: [],
+      kernel: null,
+      cpu: null,
+      meanLatencyUs: m.histograms.totalUs.summary.meanUs,
+      maxTwBuckets: null,
+    }),
     warnings: [...new Set(files.flatMap((f) => f.result.warnings))],
     hosts: files.map((f) => ({
       file: f.path,

@@ -6,6 +6,8 @@ import type { EncodedHistogram } from '../engine/histogram.js';
 import type { CarryOver } from '../env/carry-over.js';
 import type { Environment } from '../env/environment.js';
 import type { Plan } from '../plan/plan.js';
+import type { KernelCounterDelta } from '../env/kernel-counters.js';
+import type { LimitedBy, StageCpu } from '../model/limited-by.js';
 import type { TargetClosePolicy, TargetStats } from '../target/stats.js';
 
 /** Schema tag of a result file; bumped when a field changes meaning. */
@@ -71,6 +73,12 @@ export interface RunResult {
   readonly sources: readonly SourceCounts[];
   /** What the socket-state sampler saw; null when sampling was off. */
   readonly sockets: SocketReport | null;
+  /** The kernel's own TCP counters over the stage (absent in results from before 0.2). */
+  readonly kernel?: KernelCounterDelta | null;
+  /** CPU time of the generator and of the built-in target over the stage. */
+  readonly cpu?: StageCpu | null;
+  /** What held the rate where it was, decided from the figures above. */
+  readonly limitedBy?: LimitedBy;
   readonly warnings: readonly string[];
   /** What went wrong during the run without losing it (a crashed worker thread); the CLI exits 1. */
   readonly failures?: readonly string[];

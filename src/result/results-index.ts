@@ -37,8 +37,10 @@ export async function addToIndex(dir: string, resultPath: string, result: AnyRes
   let entries: IndexEntry[] = [];
   try {
     const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-    if (Array.isArray(parsed)) entries = parsed as IndexEntry[];
+    if (!Array.isArray(parsed)) throw new Error('index.json is not a list');
+    entries = parsed as IndexEntry[];
   } catch (error) {
+    // Never overwrite what cannot be read: keep it beside the new index.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') await rename(path, `${path}.unreadable-${Date.now()}`).catch(() => {});
   }
   entries.push({

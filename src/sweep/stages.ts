@@ -51,14 +51,14 @@ function listOf(text: string): string[] {
  * Turns `--axis` and `--values` into stage specs. Pure: addresses are assigned later, when the
  * sweep knows which blocks are free.
  */
-export function planStages(axis: Axis, valuesText: string | undefined, options: RunOptions & { baselineMode?: PortMode }, settle: SettlePolicy): StageSpec[] {
+export function planStages(axis: Axis, valuesText: string | undefined, options: RunOptions, settle: SettlePolicy): StageSpec[] {
   if (!AXES.includes(axis)) throw new PlanError('--axis', `--axis '${axis}' must be one of ${AXES.join(', ')}`);
   const values = listOf(valuesText ?? DEFAULT_VALUES[axis]);
   if (values.length === 0) throw new PlanError('--values', '--values names no stage');
   const sourceCount = options.sources === undefined ? null : /^\d+$/.test(String(options.sources).trim()) ? Number(options.sources) : null;
   const fresh = settle === 'fresh';
-  if (axis === 'port-range' && !options.netns) {
-    throw new PlanError('--axis', '--axis port-range changes ip_local_port_range, which portchurn does only inside a namespace: add --netns (or use portchurn lab)');
+  if (axis === 'port-range' && (options.netns === false || options.target !== undefined)) {
+    throw new PlanError('--axis', '--axis port-range changes ip_local_port_range, which portchurn does only inside a namespace of its own: drop --no-netns and --target (or use portchurn lab)');
   }
   if (options.target !== undefined && (axis === 'dst-addresses' || axis === 'dst-ports')) {
     throw new PlanError('--axis', `--axis ${axis} grows the built-in target's listeners; it does not apply with --target`);
@@ -68,11 +68,9 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
     switch (axis) {
       case 'sources': {
         const count = parsePositiveInt('--values', value);
-        const mode: PortMode = index === 0 ? (options.baselineMode ?? 'kernel') : (options.portMode ?? 'bind');
-        if (mode === 'kernel') {
-          if (count !== 1) throw new PlanError('--values', `stage ${index + 1}: kernel mode (the baseline) uses one source address; start --values with 1 or set --baseline-mode bind`);
-          return { ...base, options: { portMode: 'kernel', sources: undefined }, freshSources: null };
-        }
+        // Every stage, the baseline too, in one port mode: the address count is the only variable.
+        const mode: PortMode = options.portMode ?? 'bind';
+        if (mode === 'kernel') throw new PlanError('--port-mode', '--axis sources binds each stage to its addresses: use --port-mode bind or explicit (the unbound kernel path is the reference row, --reference kernel)');
         return { ...base, options: { portMode: mode, sources: String(count) }, freshSources: fresh ? count : null };
       }
       case 'dst-addresses': {
@@ -99,6 +97,21 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
         return { ...base, options: { close: value as RunOptions['close'] }, freshSources: fresh ? sourceCount : null };
     }
   });
+}
+
+/** Reference rows a sweep can run beside its stages. */
+export type Reference = 'kernel' | 'none';
+export const REFERENCES: readonly Reference[] = ['kernel', 'none'];
+
+/**
+ * The reference row of a sweep, run after its stages and never its baseline: `kernel` is one
+ * unbound connect() per attempt (no bind(), the kernel picks address and port, tcp_tw_reuse
+ * applies), the path of a client that names no source. Default: `kernel` for the sources axis.
+ */
+export function planReference(axis: Axis, reference: Reference | undefined, index: number): StageSpec | null {
+  if (!REFERENCES.includes(reference ?? 'none')) throw new PlanError('--reference', `--reference '${String(reference)}' must be one of ${REFERENCES.join(', ')}`);
+  if ((reference ?? (axis === 'sources' ? 'kernel' : 'none')) === 'none') return null;
+  return { index, axisValue: 'kernel', options: { portMode: 'kernel', sources: undefined }, freshSources: null, freshListen: null, sysctls: {} };
 }
 
 /**

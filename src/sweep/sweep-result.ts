@@ -43,5 +43,10 @@ export interface SweepResult {
   readonly settle: { readonly policy: SettlePolicy; readonly timeoutMs: number };
   readonly environment: Environment | null;
   readonly stages: readonly StageResult[];
+  /**
+   * Labelled reference rows run beside the stages, never the baseline: for a sources sweep, the
+   * unbound kernel path (`--reference kernel`). Absent in results from before 0.2.
+   */
+  readonly references?: readonly StageResult[];
   readonly warnings: readonly string[];
 }

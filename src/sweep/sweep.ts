@@ -4,16 +4,17 @@ import { countCarryOver } from '../env/carry-over.js';
 import { readHostFacts } from '../env/environment.js';
 import { PlanError } from '../errors.js';
 import { buildPlan, type HostFacts, type RunOptions } from '../plan/build-plan.js';
-import type { Plan, PortMode } from '../plan/plan.js';
+import type { Plan } from '../plan/plan.js';
 import { portCount } from '../plan/ports.js';
 import { parseDurationMs } from '../plan/units.js';
 import { RESULT_SCHEMA } from '../result/result.js';
 import { runPlan } from '../run.js';
 import { namespaceFacts, resolveNamespace, type NamespaceSpec } from '../lab/namespace-spec.js';
 import { runPlanInNamespace } from '../lab/run-in-namespace.js';
+import { namespaceUnavailable } from '../lab/namespace-support.js';
 import { VERSION } from '../version.js';
 import { waitForTimeWait } from './settle.js';
-import { AXES, blockFor, planStages, SETTLE_POLICIES, type Axis, type SettlePolicy, type StageSpec } from './stages.js';
+import { AXES, blockFor, planReference, planStages, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy, type StageSpec } from './stages.js';
 import type { StageResult, StageSettle, SweepResult, TupleSpace } from './sweep-result.js';
 
 /** Options of a sweep: those of `run`, plus the axis and how stages settle. */
@@ -22,8 +23,8 @@ export interface SweepOptions extends RunOptions {
   axis?: Axis;
   /** Comma list; default per axis (`1,2,4,8,16` for sources). */
   values?: string;
-  /** Port mode of the first stage of a sources sweep. Default `kernel`. */
-  baselineMode?: PortMode;
+  /** A reference row beside the stages: `kernel` (the unbound path; default for the sources axis) or `none`. */
+  reference?: Reference;
   /** Default `fresh`. */
   settle?: SettlePolicy;
   /** Longest `--settle wait` before a stage. Default `75s`. */
@@ -34,6 +35,8 @@ export interface SweepOptions extends RunOptions {
 export interface SweepHooks {
   readonly signal?: AbortSignal;
   readonly onProgress?: (stage: { index: number; count: number; axisValue: string }, progress: Progress) => void;
+  /** Called when a stage (or reference row) has ended, with its result. */
+  readonly onStageDone?: (stage: { index: number; count: number; axisValue: string }, result: StageResult) => void;
 }
 
 /** A stage ready to run: its plan and how it settled so far. */
@@ -93,6 +96,8 @@ interface SweepPlan {
   readonly settleTimeoutMs: number;
   readonly runOptions: RunOptions;
   readonly specs: readonly StageSpec[];
+  /** Run after the stages, shown beside them, never the baseline. */
+  readonly reference: StageSpec | null;
   readonly facts: HostFacts;
   readonly namespace: NamespaceSpec | null;
   readonly seed: number;
@@ -105,13 +110,17 @@ async function planSweep(options: SweepOptions): Promise<SweepPlan> {
   const settle = options.settle ?? 'fresh';
   if (!SETTLE_POLICIES.includes(settle)) throw new PlanError('--settle', `--settle '${settle}' must be one of ${SETTLE_POLICIES.join(', ')}`);
   const settleTimeoutMs = parseDurationMs('--settle-timeout', options.settleTimeout ?? '75s');
-  const { axis: _a, values: _v, baselineMode: _b, settle: _s, settleTimeout: _t, ...runOptions } = options;
-  const specs = planStages(axis, options.values, { ...runOptions, ...(options.baselineMode ? { baselineMode: options.baselineMode } : {}) }, settle);
+  const { axis: _a, values: _v, reference: _r, settle: _s, settleTimeout: _t, ...runOptions } = options;
+  const specs = planStages(axis, options.values, runOptions, settle);
+  const reference = planReference(axis, options.reference, specs.length);
   const facts = await readHostFacts();
   const namespace = await resolveNamespace(runOptions);
+  if (!namespace && specs.some((s) => Object.keys(s.sysctls).length > 0)) {
+    throw new PlanError('--axis', `--axis ${axis} changes settings inside a namespace, and none can be made here: ${namespaceUnavailable() ?? 'on the host'}`);
+  }
   const seed = randomInt(224);
-  for (const spec of specs) await prepareStage(runOptions, spec, facts, namespace, settle, seed, false);
-  return { axis, settle, settleTimeoutMs, runOptions, specs, facts, namespace, seed };
+  for (const spec of [...specs, ...(reference ? [reference] : [])]) await prepareStage(runOptions, spec, facts, namespace, settle, seed, false);
+  return { axis, settle, settleTimeoutMs, runOptions, specs, reference, facts, namespace, seed };
 }
 
 /** Validates a sweep's options without running it (throws PlanError). */
@@ -124,21 +133,24 @@ export async function validateSweep(options: SweepOptions): Promise<void> {
  * `run`. Every stage's options are validated before the first connection is made.
  */
 export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}): Promise<SweepResult> {
-  const { axis, settle, settleTimeoutMs, runOptions, specs, facts, namespace, seed } = await planSweep(options);
+  const { axis, settle, settleTimeoutMs, runOptions, specs, reference, facts, namespace, seed } = await planSweep(options);
   const startedAt = new Date().toISOString();
   const stages: StageResult[] = [];
+  const references: StageResult[] = [];
   const warnings: string[] = [];
   if (settle === 'fresh' && runOptions.sources !== undefined && !/^\d+$/.test(String(runOptions.sources).trim())) {
     warnings.push('--sources is a list, so settle fresh cannot move it to new addresses: only the built-in target port is fresh per stage');
   }
+  const all = [...specs, ...(reference ? [reference] : [])];
   let interrupted = false;
-  for (const spec of specs) {
+  for (const spec of all) {
     if (hooks.signal?.aborted) {
       interrupted = true;
       break;
     }
+    const done = [...stages, ...references];
     let waited: { waitedMs: number; timeWaitLeft: number } | null = null;
-    const previous = stages.at(-1);
+    const previous = done.at(-1);
     if (settle === 'wait' && previous && !namespace) {
       waited = await waitForTimeWait({ sources: previous.run.plan.sources, destinations: previous.run.target.endpoints }, settleTimeoutMs, hooks.signal);
       if (waited.timeWaitLeft > 0) warnings.push(`stage ${spec.index + 1} started with ${waited.timeWaitLeft} TIME_WAIT sockets of stage ${spec.index} left after waiting ${Math.round(waited.waitedMs / 1000)} s`);
@@ -146,7 +158,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
     const prepared = await prepareStage(runOptions, spec, facts, namespace, settle, seed, true);
     const run = await (prepared.plan.netns ? runPlanInNamespace : runPlan)(prepared.plan, {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
-      ...(hooks.onProgress ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: specs.length, axisValue: spec.axisValue }, p) } : {}),
+      ...(hooks.onProgress ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: all.length, axisValue: spec.axisValue }, p) } : {}),
     });
     if (run.interrupted && run.totals.attempts === 0) {
       // The signal came before this stage sent anything: it did not run.
@@ -154,7 +166,9 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
       break;
     }
     const stageSettle: StageSettle = { policy: settle, block: prepared.block, waitedMs: waited?.waitedMs ?? null, timeWaitLeft: waited?.timeWaitLeft ?? null };
-    stages.push({ index: spec.index, axisValue: spec.axisValue, settle: stageSettle, space: spaceOf(run), run });
+    const stageResult: StageResult = { index: spec.index, axisValue: spec.axisValue, settle: stageSettle, space: spaceOf(run), run };
+    (spec === reference ? references : stages).push(stageResult);
+    hooks.onStageDone?.({ index: spec.index, count: all.length, axisValue: spec.axisValue }, stageResult);
     if (run.interrupted) {
       interrupted = true;
       break;
@@ -172,6 +186,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
     settle: { policy: settle, timeoutMs: settleTimeoutMs },
     environment: stages[0]?.run.environment ?? null,
     stages,
+    references,
     warnings,
   };
 }

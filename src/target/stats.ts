@@ -1,3 +1,5 @@
+import type { CpuTime } from '../env/cpu-time.js';
+
 /** Connections and requests one address was seen with. */
 export interface AddressCounts {
   connections: number;
@@ -12,6 +14,8 @@ export interface TargetStats {
   readonly byRemoteAddress: Record<string, AddressCounts>;
   /** Keyed by the listening `address:port` the connection reached. */
   readonly byLocalAddress: Record<string, AddressCounts>;
+  /** CPU time of the target's own thread since it started listening; null where it cannot be read. */
+  readonly cpu?: CpuTime | null;
 }
 
 /** How the built-in target ends each connection. */

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startTargetServers } from './server.js';
-import type { TargetOptions } from './stats.js';
+import type { TargetOptions, TargetStats } from './stats.js';
+import { cpuSince, threadCpuTime } from '../env/cpu-time.js';
 
 /** Messages the target worker understands. */
 export type TargetRequest = { readonly type: 'stats'; readonly id: number } | { readonly type: 'close'; readonly id: number };
@@ -10,13 +11,19 @@ export type TargetRequest = { readonly type: 'stats'; readonly id: number } | { 
 const port = parentPort!;
 try {
   const servers = await startTargetServers(workerData as TargetOptions);
+  // The target's CPU is this thread's: its accepts, reads and writes run on this event loop.
+  const cpuAtStart = threadCpuTime();
+  const stats = (): TargetStats => {
+    const now = threadCpuTime();
+    return { ...servers.stats(), cpu: cpuAtStart && now ? cpuSince(cpuAtStart, now) : null };
+  };
   port.postMessage({ type: 'ready', addresses: servers.addresses });
   port.on('message', (message: TargetRequest) => {
     if (message.type === 'stats') {
-      port.postMessage({ type: 'reply', id: message.id, stats: servers.stats() });
+      port.postMessage({ type: 'reply', id: message.id, stats: stats() });
     } else {
       void servers.close().then(() => {
-        port.postMessage({ type: 'reply', id: message.id, stats: servers.stats() });
+        port.postMessage({ type: 'reply', id: message.id, stats: stats() });
         port.close();
       });
     }

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { waitUntil } from './events.js';
 
 /** A raw TCP server on loopback that records every connection it accepts. */
 export interface RecordingServer {
@@ -6,6 +7,8 @@ export interface RecordingServer {
   readonly host: string;
   /** Remote address and port of each accepted connection, in order. */
   readonly accepted: { address: string; port: number }[];
+  /** Resolves once `count` connections were accepted; rejects after `timeoutMs`. */
+  whenAccepted(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -16,8 +19,10 @@ export interface RecordingServer {
 export async function startRecordingServer(onSocket: (socket: Socket) => void, host = '127.0.0.1'): Promise<RecordingServer> {
   const accepted: { address: string; port: number }[] = [];
   const sockets = new Set<Socket>();
+  const onAccept = new Set<() => void>();
   const server: Server = createServer((socket) => {
     accepted.push({ address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+    for (const wake of onAccept) wake();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -28,6 +33,11 @@ export async function startRecordingServer(onSocket: (socket: Socket) => void, h
     host,
     port: (server.address() as AddressInfo).port,
     accepted,
+    whenAccepted: (count, timeoutMs = 30_000) =>
+      waitUntil(`${count} accepted connections (${accepted.length} so far)`, timeoutMs, () => accepted.length >= count, (wake) => {
+        onAccept.add(wake);
+        return () => onAccept.delete(wake);
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -8,6 +8,8 @@ import { RESULT_SCHEMA, type RunResult } from '../../src/result/result.js';
 import { formatCount } from '../../src/report/format.js';
 import { runCli } from '../helpers/cli.js';
 import { testAddresses } from '../helpers/sockets.js';
+import { startCli, waitUntil } from '../helpers/events.js';
+import { answerHttp, stall, startRecordingServer } from '../helpers/servers.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-cli-'));
@@ -65,22 +67,51 @@ test('--quiet prints nothing and still writes the result', () =>
     assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
   }));
 
-test('SIGINT mid-run writes the partial result marked interrupted and exits 130', () =>
+test('SIGINT mid-run (once progress shows ok > 0) writes the partial result marked interrupted and exits 130', () =>
   withDir(async (dir) => {
-    const { spawn } = await import('node:child_process');
-    const { BIN } = await import('../helpers/cli.js');
-    const child = spawn(process.execPath, [BIN, 'run', '-d', '30s', '-c', '4', '--out', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    await new Promise((r) => setTimeout(r, 1500));
-    child.kill('SIGINT');
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(status, 130);
-    const result = JSON.parse(stdout) as RunResult;
+    const cli = startCli(['run', '-d', '30s', '-c', '4', '--out', dir, '--json']);
+    await cli.progress((p) => Number(p.ok) > 0);
+    cli.child.kill('SIGINT');
+    assert.equal(await cli.exited, 130, cli.stderr());
+    assert.match(cli.stderr(), /SIGINT: stopping; in-flight attempts get 2 s/);
+    const result = JSON.parse(cli.stdout()) as RunResult;
     assert.equal(result.interrupted, true);
-    assert.ok(result.totals.attempts > 0);
-    assert.ok(result.totals.durationMs < 20_000);
+    assert.ok(result.totals.ok > 0);
+    assert.ok(result.totals.durationMs < 30_000);
     assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
+  }));
+
+test('SIGTERM keeps the partial result and exits 143', () =>
+  withDir(async (dir) => {
+    const cli = startCli(['run', '-d', '30s', '-c', '4', '--out', dir, '--json']);
+    await cli.progress((p) => Number(p.ok) > 0);
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 143, cli.stderr());
+    const result = JSON.parse(cli.stdout()) as RunResult;
+    assert.equal(result.interrupted, true);
+    assert.ok(result.totals.ok > 0);
+  }));
+
+test('a second signal exits at once: attempts still in flight are not waited for', () =>
+  withDir(async (dir) => {
+    // A target that accepts and never answers: after the first signal the run waits for its
+    // in-flight attempts (the grace period); the second signal cuts that short.
+    const server = await startRecordingServer(stall);
+    try {
+      const cli = startCli(['run', '--target', `http://127.0.0.1:${server.port}/`, '-d', '30s', '-c', '4', '--out', dir, '--json']);
+      await server.whenAccepted(4);
+      await cli.progress(() => true);
+      cli.child.kill('SIGINT');
+      await waitUntil('the first signal to be taken', 10_000, () => /SIGINT: stopping/.test(cli.stderr()), (wake) => {
+        cli.child.stderr!.on('data', wake);
+        return () => cli.child.stderr!.off('data', wake);
+      });
+      cli.child.kill('SIGINT');
+      assert.equal(await cli.exited, 130);
+      assert.equal(cli.stdout(), '', 'no result: the second signal ended the process');
+    } finally {
+      await server.close();
+    }
   }));
 
 test('--fail-on: a threshold that holds exits 1 naming it and its value; the result records it; malformed exits 2', () =>
@@ -122,15 +153,17 @@ test('an unwritable --out: the error says where, the result JSON goes to stdout,
   }));
 
 test('the target dies mid-run: failures are counted, the run goes on to its end and writes its result', async () => {
-  const { startRecordingServer, answerHttp } = await import('../helpers/servers.js');
   const { run } = await import('../../src/run.js');
   const server = await startRecordingServer(answerHttp);
-  setTimeout(() => void server.close(), 500);
-  const result = await run({ target: `http://127.0.0.1:${server.port}/`, duration: '1500ms', connections: '4', close: 'server', sampleInterval: '0s' });
-  assert.ok(result.totals.ok > 0, 'before it died');
-  assert.ok((result.totals.errors.ECONNREFUSED ?? 0) > 0, `after it died: ${JSON.stringify(result.totals.errors)}`);
-  assert.equal(result.interrupted, false);
-  assert.ok(result.totals.durationMs >= 1400);
+  const result = run({ target: `http://127.0.0.1:${server.port}/`, duration: '1500ms', connections: '4', close: 'server', sampleInterval: '0s' });
+  // Closed once it has served 50 connections, however long the run's pre-flight took.
+  await server.whenAccepted(50);
+  await server.close();
+  const r = await result;
+  assert.ok(r.totals.ok >= 46, `before it died: ${r.totals.ok} ok`);
+  assert.ok((r.totals.errors.ECONNREFUSED ?? 0) > 0, `after it died: ${JSON.stringify(r.totals.errors)}`);
+  assert.equal(r.interrupted, false);
+  assert.ok(r.totals.durationMs >= 1400);
 });
 
 test('results/ keeps an index of runs: what, when, where', () =>
@@ -142,4 +175,19 @@ test('results/ keeps an index of runs: what, when, where', () =>
     const files = (await readdir(dir)).filter((f) => f.startsWith('run-'));
     assert.deepEqual(index.map((e) => e.file).sort(), files.sort());
     assert.match(index[1]!.what, /^run: http:\/\/127\.0\.0\.1:\d+\/, kernel sources, kernel, close client: 12 ok, 0 errors$/);
+  }));
+
+test('a corrupt results/index.json is kept aside, never overwritten, and a new index starts', () =>
+  withDir(async (dir) => {
+    for (const corrupt of ['[{"file": "run-1.json", "kind"', '{"not": "a list"}']) {
+      await writeFile(join(dir, 'index.json'), corrupt);
+      const out = await runCli(['run', '-n', '10', '-c', '1', '--out', dir, '--quiet']);
+      assert.equal(out.status, 0, out.stderr);
+      const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as unknown[];
+      assert.equal(index.length, 1);
+      const kept = (await readdir(dir)).filter((f) => f.startsWith('index.json.unreadable-'));
+      const contents = await Promise.all(kept.map((f) => readFile(join(dir, f), 'utf8')));
+      assert.ok(contents.includes(corrupt), `the corrupt index is kept: ${kept.join(', ')}`);
+      for (const f of kept) await rm(join(dir, f));
+    }
   }));

@@ -5,10 +5,19 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { sweep } from '../../src/sweep/sweep.js';
 import { runCli } from '../helpers/cli.js';
+import { startCli } from '../helpers/events.js';
+import { CAN_UNSHARE } from '../helpers/netns.js';
+import { prerequisite } from '../helpers/prereq.js';
+import { testAddresses } from '../helpers/sockets.js';
+import { hostSysctls } from '../../src/lab/profiles.js';
+import { LIMIT_CAUSES } from '../../src/model/limited-by.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import type { SweepResult } from '../../src/sweep/sweep-result.js';
 
-test('a host sweep sources=1,4 in bind mode: disjoint address blocks, and the target saw exactly each stage\'s addresses', async () => {
-  const result = await sweep({ values: '1,4', baselineMode: 'bind', requests: '200', connections: '4', close: 'client' });
+test('a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address blocks, and the target saw exactly each stage\'s addresses', async () => {
+  const result = await sweep({ netns: false, values: '1,4', reference: 'none', requests: '200', connections: '4', close: 'client' });
   assert.equal(result.stages.length, 2);
+  assert.deepEqual(result.references, []);
   const [one, four] = result.stages;
   assert.equal(one!.run.plan.portMode, 'bind');
   assert.equal(one!.run.plan.sources.length, 1);
@@ -17,6 +26,9 @@ test('a host sweep sources=1,4 in bind mode: disjoint address blocks, and the ta
   const firstSet = new Set(one!.run.plan.sources);
   assert.ok(four!.run.plan.sources.every((a) => !firstSet.has(a)), 'disjoint blocks');
   for (const stage of result.stages) {
+    assert.equal(stage.run.plan.netns, null);
+    assert.equal(stage.run.plan.hostReason, '--no-netns was given');
+    assert.equal(stage.run.kernel?.scope, 'host');
     assert.deepEqual(Object.keys(stage.run.target.stats!.byRemoteAddress).sort(), [...stage.run.plan.sources].sort());
     assert.equal(stage.run.totals.ok, 200);
     assert.equal(stage.run.carryOver.timeWait, 0, 'fresh addresses start clean');
@@ -25,13 +37,39 @@ test('a host sweep sources=1,4 in bind mode: disjoint address blocks, and the ta
   assert.notEqual(one!.run.target.endpoints[0]!.port, four!.run.target.endpoints[0]!.port, 'a fresh target port per stage');
   assert.equal(result.settle.policy, 'fresh');
   assert.equal(four!.space.sources, 4);
+  const md = renderMarkdown(result);
+  assert.match(md.split('\n').slice(0, 4).join('\n'), /Shared host: Every stage ran in the host's network namespace \(--no-netns was given\)/);
 });
 
-test('the default sources sweep starts with a kernel-mode baseline', async () => {
-  const result = await sweep({ values: '1,2', requests: '50', connections: '2' });
-  assert.equal(result.stages[0]!.run.plan.portMode, 'kernel');
-  assert.deepEqual(result.stages[0]!.run.plan.sources, []);
-  assert.equal(result.stages[1]!.run.plan.portMode, 'bind');
+test('the default sources sweep: every stage in a namespace of its own with the host\'s settings, a one-address baseline in bind, the unbound kernel path as a reference row', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const host = await hostSysctls();
+  const result = await sweep({ values: '1,2', requests: '300', connections: '4', close: 'client' });
+  assert.deepEqual(result.stages.map((s) => [s.run.plan.portMode, s.run.plan.sources.length]), [['bind', 1], ['bind', 2]]);
+  assert.equal(result.references!.length, 1);
+  const ref = result.references![0]!;
+  assert.equal(ref.run.plan.portMode, 'kernel');
+  assert.deepEqual(ref.run.plan.sources, []);
+  for (const s of [...result.stages, ref]) {
+    assert.equal(s.run.plan.netns?.profile, 'host');
+    assert.deepEqual(s.run.plan.netns?.sysctls, host, 'the host\'s settings copied in');
+    assert.equal(s.run.plan.hostReason, null);
+    const k = s.run.kernel!;
+    assert.equal(k.scope, 'namespace');
+    // The namespace is the stage's alone: the kernel counted exactly what portchurn did.
+    assert.equal(k.tcp.ActiveOpens, s.run.totals.attempts, 'every attempt reached connect()');
+    assert.equal(k.tcp.PassiveOpens, s.run.target.stats!.connections, 'the target accepted each');
+    assert.equal(k.tcpExt.TW, 300, 'the client closed first: each connection entered TIME_WAIT');
+    assert.equal(k.tcpExt.TCPTimeWaitOverflow, 0);
+    assert.ok(s.run.cpu!.generator.userMs + s.run.cpu!.generator.systemMs > 0);
+    assert.ok(s.run.cpu!.target !== null);
+    assert.ok(LIMIT_CAUSES.includes(s.run.limitedBy!.cause));
+  }
+  const md = renderMarkdown(result);
+  assert.doesNotMatch(md, /Shared host/);
+  assert.match(md, /\| ref \| kernel \(reference\) \|/);
+  assert.match(md, /## Why each stage ran at its rate/);
+  assert.match(md, /## Kernel counters/);
 });
 
 test('dst-addresses: the built-in target listens on k addresses and connections spread over them', async () => {
@@ -43,18 +81,26 @@ test('dst-addresses: the built-in target listens on k addresses and connections 
   assert.deepEqual(byLocal, [30, 30, 30]);
 });
 
-test('settle wait waits for the previous stage\'s TIME_WAIT and reports it', async () => {
-  const result = await sweep({ axis: 'close', values: 'reset,reset', settle: 'wait', requests: '20', connections: '2' });
-  assert.equal(result.stages[1]!.settle.policy, 'wait');
-  assert.equal(result.stages[1]!.settle.timeWaitLeft, 0);
-  assert.notEqual(result.stages[1]!.settle.waitedMs, null);
+test('settle wait waits for the TIME_WAIT the previous stage really left, bounded by --settle-timeout, and reports what is left', async () => {
+  // The client closes first, so stage 1 leaves 20 TIME_WAIT sockets on its source for 60 s;
+  // a 1 s bound ends the wait with all of them still there.
+  const sources = testAddresses(61, 1);
+  const result = await sweep({ netns: false, axis: 'close', values: 'client,client', settle: 'wait', settleTimeout: '1s', sources, portMode: 'bind', requests: '20', connections: '2' });
+  assert.equal(result.stages[0]!.run.sockets!.peakTimeWait.client, 20);
+  const second = result.stages[1]!;
+  assert.equal(second.settle.policy, 'wait');
+  assert.equal(second.settle.timeWaitLeft, 20);
+  assert.ok(second.settle.waitedMs! >= 1000, `waited ${second.settle.waitedMs} ms`);
+  assert.ok(result.warnings.some((w) => /stage 2 started with 20 TIME_WAIT sockets of stage 1 left/.test(w)), result.warnings.join('; '));
 });
 
 test('bad sweep input exits 2 before any stage runs', async () => {
   for (const [args, message] of [
     [['--axis', 'colour'], /Invalid values/],
     [['--values', '1,x'], /--values must be a positive whole number/],
-    [['--values', '2,4'], /kernel mode \(the baseline\) uses one source address/],
+    [['--port-mode', 'kernel'], /--axis sources binds each stage to its addresses: use --port-mode bind or explicit/],
+    [['--reference', 'bind'], /Invalid values/],
+    [['--axis', 'port-range', '--no-netns'], /only inside a namespace of its own/],
     [['--axis', 'close', '--values', 'client,sometimes'], /not a close policy/],
     [['--axis', 'dst-ports', '--target', 'http://127.0.0.1:9/'], /does not apply with --target/],
     [['--reports', 'pdf'], /--reports 'pdf'/],
@@ -98,23 +144,24 @@ test('portchurn sweep writes JSON, Markdown, HTML and .hgrm; report re-renders t
   }
 });
 
-test('SIGINT during a sweep: completed stages intact, the last partial, reports written, exit 130', async () => {
-  const { spawn } = await import('node:child_process');
-  const { BIN } = await import('../helpers/cli.js');
+test('SIGINT once stage 1 is done: stage 1 intact, stage 2 partial, reports written, exit 130', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-sweep-int-'));
   try {
-    const child = spawn(process.execPath, [BIN, 'sweep', '--values', '1,2,4', '-d', '2s', '-c', '4', '--out', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    await new Promise((r) => setTimeout(r, 3200));
-    child.kill('SIGINT');
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(status, 130);
-    const result = JSON.parse(stdout) as { interrupted: boolean; stages: { run: { interrupted: boolean; totals: { attempts: number } } }[] };
+    // Open loop, 200/s, 400 requests: each stage lasts about 2 s, so stage 2 reports progress.
+    const cli = startCli(['sweep', '--values', '1,2,4', '--rate', '200', '-n', '400', '--out', dir, '--json']);
+    const done = await cli.progress((p) => p.type === 'stage' && p.stage === 1, 60_000);
+    assert.equal(done.ok, 400);
+    await cli.progress((p) => p.type === 'progress' && p.stage === 2 && Number(p.ok) > 0, 60_000);
+    cli.child.kill('SIGINT');
+    assert.equal(await cli.exited, 130, cli.stderr());
+    const result = JSON.parse(cli.stdout()) as SweepResult;
     assert.equal(result.interrupted, true);
-    assert.ok(result.stages.length >= 1 && result.stages.length <= 2, `${result.stages.length} stages`);
-    assert.ok(result.stages.slice(0, -1).every((s) => !s.run.interrupted), 'every stage before the last completed');
-    assert.ok(result.stages.every((s) => s.run.totals.attempts > 0));
+    assert.equal(result.stages.length, 2);
+    assert.equal(result.stages[0]!.run.interrupted, false);
+    assert.equal(result.stages[0]!.run.totals.attempts, 400);
+    assert.equal(result.stages[1]!.run.interrupted, true);
+    assert.ok(result.stages[1]!.run.totals.ok > 0);
+    assert.deepEqual(result.references, [], 'the reference row comes after the stages and did not run');
     const files = await readdir(dir);
     assert.ok(files.some((f) => f.endsWith('.md')) && files.some((f) => f.endsWith('.html')), files.join(', '));
   } finally {

@@ -1,17 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PlanError } from '../../src/errors.js';
-import { blockFor, planStages } from '../../src/sweep/stages.js';
+import { blockFor, planReference, planStages } from '../../src/sweep/stages.js';
 
-test('sources: a kernel baseline, then bind over fresh blocks', () => {
+test('sources: every stage, the baseline too, in one port mode over fresh blocks; the kernel path is a reference row', () => {
   const stages = planStages('sources', undefined, {}, 'fresh');
   assert.deepEqual(stages.map((s) => s.axisValue), ['1', '2', '4', '8', '16']);
-  assert.deepEqual(stages[0]!.options, { portMode: 'kernel', sources: undefined });
-  assert.equal(stages[0]!.freshSources, null);
+  assert.deepEqual(stages.map((s) => s.options.portMode), ['bind', 'bind', 'bind', 'bind', 'bind']);
+  assert.deepEqual(stages[0]!.options, { portMode: 'bind', sources: '1' });
+  assert.equal(stages[0]!.freshSources, 1);
   assert.deepEqual(stages[2]!.options, { portMode: 'bind', sources: '4' });
   assert.equal(stages[2]!.freshSources, 4);
   assert.equal(planStages('sources', '1,8', { portMode: 'explicit' }, 'none')[1]!.freshSources, null);
-  assert.deepEqual(planStages('sources', '2,8', { baselineMode: 'bind' }, 'fresh')[0]!.options, { portMode: 'bind', sources: '2' });
+  assert.deepEqual(planStages('sources', '2,8', { portMode: 'explicit' }, 'fresh')[0]!.options, { portMode: 'explicit', sources: '2' });
+  assert.throws(() => planStages('sources', '1,2', { portMode: 'kernel' }, 'fresh'), /use --port-mode bind or explicit/);
+  assert.deepEqual(planReference('sources', undefined, 5)?.options, { portMode: 'kernel', sources: undefined });
+  assert.equal(planReference('sources', undefined, 5)?.index, 5);
+  assert.equal(planReference('sources', 'none', 5), null);
+  assert.equal(planReference('rate', undefined, 4), null, 'other axes have no reference unless asked');
+  assert.equal(planReference('rate', 'kernel', 4)?.axisValue, 'kernel');
+  assert.throws(() => planReference('sources', 'bind' as never, 5), /--reference 'bind' must be one of kernel, none/);
 });
 
 test('the other axes set their own option per stage', () => {
@@ -24,7 +32,7 @@ test('the other axes set their own option per stage', () => {
 
 test('bad values are refused before anything runs', () => {
   for (const [axis, values, options] of [
-    ['sources', '2,4', {}],
+    ['sources', '2,4', { portMode: 'kernel' }],
     ['sources', '1,0', {}],
     ['rate', '100,fast', {}],
     ['port-mode', 'kernel,magic', {}],

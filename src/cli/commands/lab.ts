@@ -1,13 +1,13 @@
 import type { Argv } from 'yargs';
 import { lab, LAB_DEFAULTS, type LabOptions } from '../../lab/lab.js';
 import { renderProgress } from '../../report/progress.js';
-import type { Axis, SettlePolicy } from '../../sweep/stages.js';
-import type { PortMode } from '../../plan/plan.js';
+import type { Axis, Reference, SettlePolicy } from '../../sweep/stages.js';
 import { EXIT, printError, type CliIo } from '../output.js';
-import { stopOnSignals } from '../signals.js';
+import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
+import { failedThresholds } from '../threshold-report.js';
 import { toRunOptions, type RunArgs } from './run.js';
-import { sweepOptions, type SweepArgs } from './sweep.js';
+import { stageLine, sweepOptions, type SweepArgs } from './sweep.js';
 
 /** Options of `portchurn lab`: a sweep's, plus the profiles. */
 export function labOptions<T>(y: Argv<T>) {
@@ -31,21 +31,30 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
     settle: argv.settle as SettlePolicy,
     ...(argv.axis === undefined ? {} : { axis: argv.axis as Axis }),
     ...(argv.values === undefined ? {} : { values: argv.values }),
-    ...(argv['baseline-mode'] === undefined ? {} : { baselineMode: argv['baseline-mode'] as PortMode }),
+    ...(argv.reference === undefined ? {} : { reference: argv.reference as Reference }),
   };
-  const stop = stopOnSignals();
-  const showProgress = !argv.quiet && !argv.json && io.stderr.isTTY === true;
+  const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
+  const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
   let profileLabel = '';
   try {
     const result = await lab(options, {
       signal: stop.signal,
       onProfile: (p, i, n) => (profileLabel = `profile ${i + 1}/${n} ${p.name}`),
-      ...(showProgress ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2K${profileLabel} stage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`) } : {}),
+      ...(argv['progress-json']
+        ? {
+            onProgress: (stage, p) => io.stderr.write(`${JSON.stringify({ type: 'progress', profile: profileLabel, stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`),
+            onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify({ ...stageLine(stage, s), profile: profileLabel })}\n`),
+          }
+        : showProgress
+          ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2K${profileLabel} stage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`) }
+          : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
     const saved = await saveResult(io, { dir: argv.out, prefix: 'lab', formats, json: argv.json, quiet: argv.quiet }, result);
     if (saved !== EXIT.ok) return saved;
-    return stop.exitStatus() ?? EXIT.ok;
+    const failed = failedThresholds(result);
+    for (const line of failed) printError(io, line);
+    return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
   }

@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import { nginxScenario, type NginxOptions } from '../../nginx/scenario.js';
 import { renderProgress } from '../../report/progress.js';
-import { EXIT, type CliIo } from '../output.js';
-import { stopOnSignals } from '../signals.js';
+import { EXIT, printError, type CliIo } from '../output.js';
+import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
 
 /** Options of `portchurn nginx`. */
@@ -54,7 +54,7 @@ export async function nginxCommand(argv: NginxArgs, io: CliIo): Promise<number> 
       sampleInterval: argv['sample-interval'],
     }).filter(([, v]) => v !== undefined),
   );
-  const stop = stopOnSignals();
+  const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   const showProgress = !argv.quiet && !argv.json && io.stderr.isTTY === true;
   try {
     const result = await nginxScenario(options, {

@@ -8,7 +8,7 @@ import { writeResultFile } from '../../result/write-result.js';
 import { addToIndex } from '../../result/results-index.js';
 import { run } from '../../run.js';
 import { EXIT, printError, type CliIo } from '../output.js';
-import { stopOnSignals } from '../signals.js';
+import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { failedThresholds } from '../threshold-report.js';
 
 /** Options of `portchurn run`, declared for yargs; values reach `buildPlan` as typed, unparsed. */
@@ -41,14 +41,19 @@ export function runOptions<T>(y: Argv<T>) {
     .option('payload', { type: 'string', describe: 'tcp://: bytes to send after connect', group: 'Request:' })
     .option('expect-bytes', { type: 'string', describe: 'tcp://: bytes to read before closing [default: 0]', group: 'Request:' })
     .option('sample-interval', { type: 'string', describe: 'read socket states from /proc/net/tcp this often; 0s: off [default: 1s]', group: 'Output:' })
-    .option('netns', { type: 'boolean', describe: 'run each stage in a fresh network namespace (root, or unprivileged user namespaces)', group: 'Namespace:' })
-    .option('sysctl', { type: 'string', array: true, describe: "with --netns: NAME=VALUE set inside the namespace (repeatable)", group: 'Namespace:' })
-    .option('profile', { type: 'string', describe: 'with --netns: host, no-reuse, loopback-reuse, reuse, narrow, or one from --profiles-file', group: 'Namespace:' })
+    .option('netns', {
+      type: 'boolean',
+      describe: 'each stage in a fresh network namespace with the host\'s settings copied in; --no-netns: on the host [default: on with the built-in target where namespaces can be made]',
+      group: 'Namespace:',
+    })
+    .option('sysctl', { type: 'string', array: true, describe: 'NAME=VALUE set inside the namespace, over the profile (repeatable)', group: 'Namespace:' })
+    .option('profile', { type: 'string', describe: 'settings of the namespace: host, no-reuse, loopback-reuse, reuse, narrow, or one from --profiles-file [default: host]', group: 'Namespace:' })
     .option('profiles-file', { type: 'string', describe: 'JSON file of named sysctl sets', group: 'Namespace:' })
     .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result', group: 'Output:' })
     .option('json', { type: 'boolean', describe: 'print the result JSON to stdout instead of the summary', group: 'Output:' })
     .option('dry-run', { type: 'boolean', describe: 'check the options and print the plan as JSON; send nothing', group: 'Output:' })
-    .option('quiet', { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' });
+    .option('quiet', { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' })
+    .option('progress-json', { type: 'boolean', describe: 'one JSON progress line a second on stderr, for scripts and dashboards', group: 'Output:' });
 }
 
 /** Parsed arguments of `portchurn run`. */
@@ -100,12 +105,16 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
     io.stdout.write(`${JSON.stringify(buildPlan(options, namespace ? namespaceFacts(namespace) : await readHostFacts(), namespace), null, 2)}\n`);
     return EXIT.ok;
   }
-  const stop = stopOnSignals();
-  const showProgress = !argv.quiet && !argv.json && io.stderr.isTTY === true;
+  const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
+  const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
   try {
     const result = await run(toRunOptions(argv), {
       signal: stop.signal,
-      ...(showProgress ? { onProgress: (p) => io.stderr.write(`\r\x1b[2K${renderProgress(p)}`) } : {}),
+      ...(argv['progress-json']
+        ? { onProgress: (p) => io.stderr.write(`${JSON.stringify({ type: 'progress', ...p })}\n`) }
+        : showProgress
+          ? { onProgress: (p) => io.stderr.write(`\r\x1b[2K${renderProgress(p)}`) }
+          : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
     let path: string | null = null;

@@ -1,10 +1,10 @@
 import type { Argv } from 'yargs';
 import { renderProgress } from '../../report/progress.js';
-import { AXES, SETTLE_POLICIES, type Axis, type SettlePolicy } from '../../sweep/stages.js';
+import { AXES, REFERENCES, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy } from '../../sweep/stages.js';
 import { sweep, type SweepOptions } from '../../sweep/sweep.js';
-import type { PortMode } from '../../plan/plan.js';
+import type { StageResult } from '../../sweep/sweep-result.js';
 import { EXIT, printError, type CliIo } from '../output.js';
-import { stopOnSignals } from '../signals.js';
+import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
 import { runOptions, toRunOptions, type RunArgs } from './run.js';
@@ -14,10 +14,16 @@ export function sweepOptions<T>(y: Argv<T>) {
   return runOptions(y)
     .option('axis', { type: 'string', choices: AXES, default: 'sources', describe: 'what grows from stage to stage', group: 'Sweep:' })
     .option('values', { type: 'string', describe: 'comma list, one stage each [default: 1,2,4,8,16 for sources]', group: 'Sweep:' })
-    .option('baseline-mode', { type: 'string', choices: ['kernel', 'bind', 'explicit'], describe: 'port mode of the first (baseline) stage of a sources sweep [default: kernel]', group: 'Sweep:' })
+    .option('reference', { type: 'string', choices: REFERENCES, describe: 'a labelled reference row beside the stages: kernel (unbound connect()) or none [default: kernel for --axis sources]', group: 'Sweep:' })
     .option('settle', { type: 'string', choices: SETTLE_POLICIES, default: 'fresh', describe: 'keep stages clear of earlier TIME_WAIT: fresh addresses, wait, or none', group: 'Sweep:' })
     .option('settle-timeout', { type: 'string', describe: 'longest --settle wait before a stage [default: 75s]', group: 'Sweep:' })
     .option('reports', { type: 'string', default: 'md,html,hgrm', describe: "reports written beside the JSON ('' for none)", group: 'Output:' });
+}
+
+/** The `--progress-json` line of a stage that has ended. */
+export function stageLine(stage: { index: number; count: number; axisValue: string }, s: StageResult): Record<string, unknown> {
+  const t = s.run.totals;
+  return { type: 'stage', stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, attempts: t.attempts, ok: t.ok, errors: t.errorCount, okPerSec: t.okPerSec, limitedBy: s.run.limitedBy?.cause ?? null };
 }
 
 /** Parsed arguments of `portchurn sweep`. */
@@ -31,17 +37,22 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
     axis: argv.axis as Axis,
     settle: argv.settle as SettlePolicy,
     ...(argv.values === undefined ? {} : { values: argv.values }),
-    ...(argv['baseline-mode'] === undefined ? {} : { baselineMode: argv['baseline-mode'] as PortMode }),
+    ...(argv.reference === undefined ? {} : { reference: argv.reference as Reference }),
     ...(argv['settle-timeout'] === undefined ? {} : { settleTimeout: argv['settle-timeout'] }),
   };
-  const stop = stopOnSignals();
-  const showProgress = !argv.quiet && !argv.json && io.stderr.isTTY === true;
+  const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
+  const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
   try {
     const result = await sweep(options, {
       signal: stop.signal,
-      ...(showProgress
-        ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2Kstage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`) }
-        : {}),
+      ...(argv['progress-json']
+        ? {
+            onProgress: (stage, p) => io.stderr.write(`${JSON.stringify({ type: 'progress', stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`),
+            onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify(stageLine(stage, s))}\n`),
+          }
+        : showProgress
+          ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2Kstage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`) }
+          : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
     const saved = await saveResult(io, { dir: argv.out, prefix: 'sweep', formats, json: argv.json, quiet: argv.quiet }, result);
