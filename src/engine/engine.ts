@@ -15,6 +15,24 @@ export interface Progress {
   readonly lastSecond: { readonly attempts: number; readonly ok: number; readonly errors: number } | null;
 }
 
+/** The timers the engine schedules with; Node's by default, a fake clock's in tests. */
+export interface EngineTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+  setImmediate(fn: () => void): unknown;
+}
+
+/** Node's own timers. */
+export const NODE_TIMERS: EngineTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+  setImmediate: (fn) => setImmediate(fn),
+};
+
 /** What the engine needs; everything that touches the host comes in through here. */
 export interface EngineOptions {
   readonly transport: Transport;
@@ -26,6 +44,8 @@ export interface EngineOptions {
   readonly requests: number | null;
   /** Clock in milliseconds (performance.now by default). */
   readonly now?: () => number;
+  /** Timers on the same clock as `now` (Node's by default). */
+  readonly timers?: EngineTimers;
   /** When the load started on `now`'s clock, if earlier than this call (worker threads share one start). */
   readonly startMs?: number;
   /** Stop sending; in-flight attempts get `graceMs` to finish, then end as ABORTED. */
@@ -54,6 +74,7 @@ export interface LoadOutcome {
  */
 export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
   const now = options.now ?? (() => performance.now());
+  const timers = options.timers ?? NODE_TIMERS;
   const startMs = options.startMs ?? now();
   const recorder = new Recorder(startMs, options.sourceLabels);
   const deadlineMs = options.durationMs === null ? Infinity : startMs + options.durationMs;
@@ -64,16 +85,16 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
   let interrupted = false;
   let waitingLaunches = 0;
   let launchScheduled = false;
-  let tickTimer: NodeJS.Timeout | null = null;
-  let graceTimer: NodeJS.Timeout | null = null;
+  let tickTimer: unknown = null;
+  let graceTimer: unknown = null;
 
   return new Promise<LoadOutcome>((resolve) => {
     const finishIfIdle = (): void => {
       if (!stopping || inFlight > 0) return;
-      if (tickTimer) clearTimeout(tickTimer);
-      if (graceTimer) clearTimeout(graceTimer);
-      clearTimeout(deadlineTimer);
-      clearInterval(progressTimer);
+      if (tickTimer !== null) timers.clearTimeout(tickTimer);
+      if (graceTimer !== null) timers.clearTimeout(graceTimer);
+      timers.clearTimeout(deadlineTimer);
+      timers.clearInterval(progressTimer);
       options.signal?.removeEventListener('abort', onAbort);
       const pacerLeft = pacer ? Math.max(0, Math.min(maxAttempts, pacer.due(Math.min(now(), deadlineMs)) + pacer.taken) - recorder.attempts) : 0;
       resolve({ recorder, startMs, endMs: now(), interrupted, unsent: pacerLeft });
@@ -85,7 +106,7 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
     const onAbort = (): void => {
       interrupted = true;
       stop();
-      if (inFlight > 0) graceTimer = setTimeout(() => transport.abortInFlight(), options.graceMs ?? 2000);
+      if (inFlight > 0) graceTimer = timers.setTimeout(() => transport.abortInFlight(), options.graceMs ?? 2000);
     };
 
     const onOutcome = (sourceIndex: number) => (outcome: Outcome): void => {
@@ -117,7 +138,7 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
       waitingLaunches++;
       if (launchScheduled) return;
       launchScheduled = true;
-      setImmediate(() => {
+      timers.setImmediate(() => {
         launchScheduled = false;
         const n = waitingLaunches;
         waitingLaunches = 0;
@@ -135,14 +156,15 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
         if (!launch(pacer.take())) return;
         due--;
       }
-      if (tickTimer) clearTimeout(tickTimer);
+      if (tickTimer !== null) timers.clearTimeout(tickTimer);
+      tickTimer = null;
       if (pacer.taken >= maxAttempts) return;
       // With a full window, a completion calls tick(); otherwise wake at the next slot.
-      if (inFlight < load.maxInFlight) tickTimer = setTimeout(tick, Math.max(0, pacer.nextDueMs() - now()));
+      if (inFlight < load.maxInFlight) tickTimer = timers.setTimeout(tick, Math.max(0, pacer.nextDueMs() - now()));
     };
 
     let lastSecond = { attempts: 0, ok: 0, errors: 0 };
-    const progressTimer = setInterval(() => {
+    const progressTimer = timers.setInterval(() => {
       const totals = { attempts: recorder.attempts, ok: recorder.ok, errors: recorder.errorCount() };
       options.onProgress?.({
         elapsedMs: now() - startMs,
@@ -152,7 +174,7 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
       });
       lastSecond = totals;
     }, 1000);
-    const deadlineTimer = setTimeout(stop, Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - now()) : 2 ** 31 - 1);
+    const deadlineTimer = timers.setTimeout(stop, Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - now()) : 2 ** 31 - 1);
 
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -7,6 +7,7 @@ import { run } from '../../src/run.js';
 import type { RunOptions } from '../../src/plan/build-plan.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
+import { pollUntil, startCli, type CliChild } from '../helpers/events.js';
 
 // The case of the issue: a 1,000-port range, no TIME_WAIT reuse, the client closing first,
 // 5,000 attempts, every run in a namespace of its own.
@@ -64,11 +65,35 @@ test('portchurn lab: the same sweep under two profiles, the narrow one exhaustin
   assert.deepEqual(result.profiles.map((p) => p.name), ['no-reuse', 'narrow']);
   const [noReuse, narrow] = result.profiles;
   assert.equal(noReuse!.sweep.stages[0]!.run.totals.errorCount, 0, 'the default range does not run out in 6,000');
-  assert.equal(narrow!.sweep.stages[0]!.run.firstExhaustion?.code, 'EADDRNOTAVAIL');
+  // Every stage binds (the baseline too); the unbound kernel path is the reference row.
+  assert.equal(narrow!.sweep.stages[0]!.run.firstExhaustion?.code, 'EADDRINUSE');
   assert.ok(within(narrow!.sweep.stages[0]!.run.totals.ok, 1000, 2));
   assert.ok(within(narrow!.sweep.stages[1]!.run.totals.ok, 4000, 2));
-  for (const p of result.profiles) for (const s of p.sweep.stages) assert.equal(s.run.plan.netns?.profile, p.name);
+  assert.equal(narrow!.sweep.stages[0]!.run.limitedBy?.cause, 'ports');
+  const reference = narrow!.sweep.references![0]!.run;
+  assert.equal(reference.plan.portMode, 'kernel');
+  assert.equal(reference.firstExhaustion?.code, 'EADDRNOTAVAIL');
+  assert.ok(within(reference.totals.ok, 1000, 2));
+  for (const p of result.profiles) for (const s of [...p.sweep.stages, ...p.sweep.references!]) assert.equal(s.run.plan.netns?.profile, p.name);
   assert.deepEqual(await hostSysctls(), before);
+});
+
+test('portchurn lab from the CLI: --fail-on decides the exit status, naming profile and stage', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const { runCli } = await import('../helpers/cli.js');
+  const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const out = await mkdtemp(join(tmpdir(), 'portchurn-lab-cli-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const args = ['lab', '--profiles', 'narrow', '--values', '1', '--reference', 'none', '-n', '1500', '-c', '8', '--sample-interval', '0s', '--out', out];
+  const failing = await runCli([...args, '--fail-on', 'errors>0']);
+  assert.equal(failing.status, 1, failing.stderr);
+  assert.match(failing.stderr, /threshold failed: profile narrow, stage 1: errors>0 \(measured 5\d\d, limit 0\)/);
+  const passing = await runCli([...args, '--fail-on', 'ok>1500']);
+  assert.equal(passing.status, 0, passing.stderr);
+  assert.match(passing.stdout, /profile narrow/);
+  assert.ok((await readdir(out)).some((f) => f.startsWith('lab-') && f.endsWith('.md')));
 });
 
 /** Pids whose command line runs the namespace stage child. */
@@ -87,35 +112,26 @@ function stageChildren(): number[] {
 
 test('Ctrl-C (SIGINT to the process group) keeps the namespace stage\'s partial result; a killed parent takes the namespace with it', async (t) => {
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
-  const { spawn } = await import('node:child_process');
-  const { BIN } = await import('../helpers/cli.js');
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const out = await mkdtemp(join(tmpdir(), 'portchurn-ns-int-'));
   t.after(() => rm(out, { recursive: true, force: true }));
-  const start = (): import('node:child_process').ChildProcess =>
-    spawn(process.execPath, [BIN, 'run', '--netns', '--profile', 'narrow', '-d', '30s', '--sources', '16', '--json', '--out', out], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const waitFor = async (cond: () => boolean): Promise<void> => {
-    for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
-  };
+  const start = (): CliChild => startCli(['run', '--netns', '--profile', 'narrow', '-d', '30s', '--sources', '16', '--json', '--out', out], { detached: true });
 
-  const child = start();
-  let stdout = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  await waitFor(() => stageChildren().length > 0);
-  await new Promise((r) => setTimeout(r, 1000));
-  process.kill(-child.pid!, 'SIGINT');
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.equal(status, 130);
-  const result = JSON.parse(stdout) as { interrupted: boolean; totals: { attempts: number } };
+  const cli = start();
+  // Ctrl-C once the namespaced stage reports successes.
+  await cli.progress((p) => Number(p.ok) > 0);
+  process.kill(-cli.child.pid!, 'SIGINT');
+  assert.equal(await cli.exited, 130, cli.stderr());
+  const result = JSON.parse(cli.stdout()) as { interrupted: boolean; totals: { attempts: number; ok: number } };
   assert.equal(result.interrupted, true);
-  assert.ok(result.totals.attempts > 0);
+  assert.ok(result.totals.ok > 0);
   assert.deepEqual(stageChildren(), []);
 
   const doomed = start();
-  await waitFor(() => stageChildren().length > 0);
-  process.kill(doomed.pid!, 'SIGKILL');
-  await waitFor(() => stageChildren().length === 0);
-  assert.deepEqual(stageChildren(), [], 'the stage child (and its namespace) ended with its parent');
+  await pollUntil('the namespace stage child to appear', 30_000, () => stageChildren().length > 0);
+  process.kill(doomed.child.pid!, 'SIGKILL');
+  await doomed.exited;
+  await pollUntil('the stage child (and its namespace) to end with its parent', 30_000, () => stageChildren().length === 0);
 });

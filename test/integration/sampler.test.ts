@@ -5,6 +5,24 @@ import { parseSources } from '../../src/plan/addresses.js';
 import { startSampler } from '../../src/sampler/sampler.js';
 import { answerHttp, startRecordingServer } from '../helpers/servers.js';
 import { testAddresses } from '../helpers/sockets.js';
+import { pollUntil } from '../helpers/events.js';
+import { readFileSync } from 'node:fs';
+
+/** TIME_WAIT rows of /proc/net/tcp, read synchronously: [local address, local port]. */
+function timeWaitRows(): [string, number][] {
+  return readFileSync('/proc/net/tcp', 'latin1')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[3] === '06')
+    .map((f) => {
+      const [hex, port] = f[1]!.split(':');
+      const n = parseInt(hex!, 16);
+      return [`${n & 255}.${(n >>> 8) & 255}.${(n >>> 16) & 255}.${n >>> 24}`, parseInt(port!, 16)];
+    });
+}
+const timeWaitOn = (sources: readonly string[]): number => timeWaitRows().filter(([a]) => sources.includes(a)).length;
+const timeWaitTowards = (port: number): number => timeWaitRows().filter(([, p]) => p === port).length;
 
 /** Opens one connection from `localAddress`, lets the client close first, resolves when closed. */
 function clientClosesFirst(port: number, localAddress: string): Promise<void> {
@@ -23,7 +41,8 @@ test('the sampler counts exactly the TIME_WAIT sockets the test made, on the sid
   try {
     const sampler = await startSampler({ sources, destinations: [{ host: '127.0.0.1', port: server.port }] }, 100);
     for (let i = 0; i < 30; i++) await clientClosesFirst(server.port, sources[i % 3]!);
-    await new Promise((r) => setTimeout(r, 250));
+    // The last FIN exchange may still be under way: wait for the kernel's table, not a clock.
+    await pollUntil('30 client TIME_WAIT sockets', 10_000, () => timeWaitOn(sources) === 30);
     const report = await sampler.stop(1000);
     const last = report.samples.at(-1)!;
     assert.equal(last.client.TIME_WAIT, 30);
@@ -51,7 +70,7 @@ test('server-side TIME_WAIT is counted on the server side', async () => {
         s.on('close', () => resolve());
       });
     }
-    await new Promise((r) => setTimeout(r, 150));
+    await pollUntil('12 server TIME_WAIT sockets', 10_000, () => timeWaitTowards(server.port) === 12);
     const report = await sampler.stop(null);
     assert.equal(report.peakTimeWait.server, 12);
     assert.equal(report.peakTimeWait.client, 0);

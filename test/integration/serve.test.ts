@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { test } from 'node:test';
 import { BIN } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/events.js';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; connection: string | undefined }> {
   return new Promise((resolve, reject) => {
@@ -21,7 +22,10 @@ test('portchurn serve answers, counts per address, and serves its stats', async 
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   try {
-    while ((stdout.match(/listening on/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('serve to print both listening addresses', 30_000, () => (stdout.match(/listening on/g) ?? []).length >= 2, (wake) => {
+      child.stdout.on('data', wake);
+      return () => child.stdout.off('data', wake);
+    });
     const urls = [...stdout.matchAll(/listening on (http:\S+)/g)].map((m) => m[1]!);
     assert.equal(urls.length, 2);
     const first = await get(urls[0]!);
