@@ -31,6 +31,8 @@ test('1,000-port namespace, no reuse: exhaustion exactly where the ports run out
   // Connections already in flight when the ports ran out may still succeed: at most --connections of them.
   const after = kernel.totals.ok - kernel.firstExhaustion!.okBefore;
   assert.ok(after >= 0 && after <= 16, `${after} succeeded after the first EADDRNOTAVAIL`);
+  assert.equal(kernel.kernel?.tcp.ActiveOpens, kernel.totals.ok, 'an EADDRNOTAVAIL connect() sends no SYN');
+  assert.equal(kernel.kernel?.tcpExt.TW, kernel.totals.ok);
   assert.deepEqual(kernel.plan.netns, { profile: 'narrow', sysctls: { 'net.ipv4.ip_local_port_range': '40000 40999', 'net.ipv4.tcp_tw_reuse': '0' } });
 
   for (const n of [1, 2, 4]) {
@@ -38,6 +40,12 @@ test('1,000-port namespace, no reuse: exhaustion exactly where the ports run out
     assert.ok(within(bind.totals.ok, 1000 * n, 2), `bind, ${n} sources: ${bind.totals.ok} ok`);
     assert.deepEqual(Object.keys(bind.totals.errors), ['EADDRINUSE'], `bind, ${n} sources`);
     assert.equal(bind.model.ceilingOk, 1000 * n, 'the model says where');
+    // The kernel's own account, in a namespace that is the run's alone: a failed bind() never
+    // reaches connect(), so ActiveOpens counts exactly the attempts that did.
+    assert.equal(bind.kernel?.scope, 'namespace');
+    assert.equal(bind.kernel?.tcp.ActiveOpens, bind.totals.attempts - bind.totals.errors.EADDRINUSE!);
+    assert.equal(bind.kernel?.tcp.PassiveOpens, bind.target.stats!.connections);
+    assert.equal(bind.limitedBy?.cause, 'ports');
   }
 
   // Explicit ports: with timestamps on, a hand-bound port takes over its TIME_WAIT 4-tuple at once.
