@@ -42,6 +42,10 @@ export const DEFAULT_NAMESPACE_PROFILE = 'host';
  * (`unavailable` says why, or null when namespaces can be made).
  */
 export async function resolveNamespace(options: NamespaceOptions, unavailable: () => string | null = namespaceUnavailable): Promise<NamespaceSpec | null> {
+  // Bad values are refused first, wherever the run would go.
+  const sysctls = parseSysctls(options.sysctl ?? []);
+  const extra = options.profilesFile ? await loadProfileFile(options.profilesFile) : {};
+  const [profile] = await resolveProfiles([options.profile ?? DEFAULT_NAMESPACE_PROFILE], extra);
   const setting = (options.sysctl?.length ?? 0) > 0 ? '--sysctl' : options.profile !== undefined ? '--profile' : null;
   if (options.netns === false) {
     if (setting) throw new PlanError(setting, `${setting} is written inside a namespace and --no-netns runs on the host: portchurn never writes the host's own settings`);
@@ -60,9 +64,7 @@ export async function resolveNamespace(options: NamespaceOptions, unavailable: (
       return null;
     }
   }
-  const extra = options.profilesFile ? await loadProfileFile(options.profilesFile) : {};
-  const [profile] = await resolveProfiles([options.profile ?? DEFAULT_NAMESPACE_PROFILE], extra);
-  return { sysctls: { ...(profile?.sysctls ?? {}), ...parseSysctls(options.sysctl ?? []) }, profile: profile?.name ?? null };
+  return { sysctls: { ...(profile?.sysctls ?? {}), ...sysctls }, profile: profile?.name ?? null };
 }
 
 /** What `buildPlan` should assume inside the namespace: its own port range, and no other programs to starve. */

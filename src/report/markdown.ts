@@ -59,8 +59,8 @@ function viewSections(view: StagesView, h: string): string[] {
     '',
     mdTable(
       ['stage', 'attempts', 'ok', 'errors by code'],
-      view.stages.map((s) => [
-        String(s.index + 1),
+      [...view.stages, ...view.references].map((s, i) => [
+        i >= view.stages.length ? 'ref' : String(s.index + 1),
         String(s.run.totals.attempts),
         String(s.run.totals.ok),
         Object.entries(s.run.totals.errors).map(([code, n]) => `${code} ${n}`).join(', ') || 'none',
@@ -71,11 +71,12 @@ function viewSections(view: StagesView, h: string): string[] {
     '',
     mdTable(
       ['stage', 'samples', 'peak TIME_WAIT client', 'peak TIME_WAIT server', 'peak occupancy of a source', 'cost per sample (mean / max)'],
-      view.stages.map((s) => {
+      [...view.stages, ...view.references].map((s, i) => {
         const k = s.run.sockets;
-        if (!k) return [String(s.index + 1), 'off', '–', '–', '–', '–'];
+        const label = i >= view.stages.length ? 'ref' : String(s.index + 1);
+        if (!k) return [label, 'off', '–', '–', '–', '–'];
         return [
-          String(s.index + 1),
+          label,
           String(k.samples.length),
           String(k.peakTimeWait.client),
           String(k.peakTimeWait.server),

@@ -14,7 +14,8 @@ import { socketsWhere, testAddresses } from '../helpers/sockets.js';
 async function timeWaitAfter(close: ClosePolicy, block: number): Promise<{ client: number; server: number; ok: number }> {
   const spec = testAddresses(block, 1);
   const [source] = parseSources(spec);
-  const result = await run({ sources: spec, portMode: 'explicit', explicitPorts: '61200-61249', requests: '50', connections: '5', close });
+  // On the host (--no-netns): the test reads the TIME_WAIT table of its own namespace.
+  const result = await run({ netns: false, sources: spec, portMode: 'explicit', explicitPorts: '61200-61249', requests: '50', connections: '5', close });
   const port = result.target.endpoints[0]!.port;
   const tw = await socketsWhere((s) => s.state === 'TIME_WAIT');
   return {
@@ -46,10 +47,10 @@ test('--close keepalive reuses a few connections for every request', async () =>
 
 test('TIME_WAIT left by an earlier run on the same sources is counted and warned about', async () => {
   const spec = testAddresses(49, 1);
-  const first = await run({ sources: spec, requests: '30', connections: '3', close: 'client' });
+  const first = await run({ netns: false, sources: spec, requests: '30', connections: '3', close: 'client' });
   assert.equal(first.carryOver.timeWait, 0);
   assert.deepEqual(first.warnings, []);
-  const second = await run({ sources: spec, requests: '5', connections: '1', close: 'client' });
+  const second = await run({ netns: false, sources: spec, requests: '5', connections: '1', close: 'client' });
   assert.equal(second.carryOver.timeWait, 30);
   assert.match(second.warnings.join('\n'), /30 TIME_WAIT sockets from earlier runs were already on the source address/);
 });

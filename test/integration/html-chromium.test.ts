@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -42,9 +42,10 @@ test('the HTML report opens in headless Chromium with no errors and every chart 
     assert.deepEqual(requests, [], 'the page fetches nothing');
     assert.equal(inked.length, 2 + result.stages.length, 'one chart for the axis, one per stage, one for latency');
     for (const [i, n] of inked.entries()) assert.ok(n > 500, `chart ${i + 1} drew ${n} pixels`);
-    await mkdir('results/screenshots', { recursive: true });
-    await tab.screenshot({ path: 'results/screenshots/report-fixture.png', fullPage: true });
-    t.diagnostic('screenshot: results/screenshots/report-fixture.png');
+    // Into the test's own temporary directory (removed below), never the repository's results/.
+    const shot = join(dir, 'report-fixture.png');
+    await tab.screenshot({ path: shot, fullPage: true });
+    assert.ok((await stat(shot)).size > 10_000, 'a screenshot with something in it');
   } finally {
     await browser.close();
     await rm(dir, { recursive: true, force: true });

@@ -28,7 +28,41 @@ test('the Markdown states the figures of the result', () => {
   assert.ok(md.includes(one!.run.model.formula));
   assert.ok(md.includes(two!.run.model.formula));
   assert.ok(md.includes(`| 2 | ${two!.run.totals.attempts} | ${two!.run.totals.ok} |`));
-  assert.ok(md.includes('fresh: each stage used source addresses'));
+  assert.ok(md.includes('namespace: each stage ran in a fresh network namespace of its own'));
+  assert.ok(md.includes(`| ref | kernel (reference) |`));
+  assert.ok(md.includes(`stage 1 (sources 1): ${one!.run.limitedBy!.cause}: ${one!.run.limitedBy!.because}`));
+  assert.ok(md.includes(`| stage 1 (sources 1) | namespace | ${one!.run.kernel!.tcp.ActiveOpens!.toLocaleString('en-US')} |`));
+  assert.doesNotMatch(md, /Shared host|TIME_WAIT table full/);
+});
+
+test('a stage whose TIME_WAIT table overflowed is flagged in every report, with what it means and how to avoid it', () => {
+  const overflowed: SweepResult = structuredClone(stored);
+  const run = overflowed.stages[1]!.run as { kernel: { tcpExt: Record<string, number> } };
+  run.kernel.tcpExt.TCPTimeWaitOverflow = 1234;
+  const flag = /TIME_WAIT table full in stage 2 \(sources 2\): TCPTimeWaitOverflow rose by 1,234\. Those closes skipped TIME_WAIT, so this stage measured a kernel without it/;
+  assert.match(renderMarkdown(overflowed), flag);
+  assert.match(renderSweepSummary(overflowed), flag);
+  assert.match(renderHtml(overflowed), flag);
+  assert.match(renderMarkdown(overflowed), /raise net\.ipv4\.tcp_max_tw_buckets inside the namespace/);
+  assert.doesNotMatch(renderMarkdown(stored), /TIME_WAIT table full/);
+});
+
+test('stages that shared the host say so in one line at the top of every report', () => {
+  const onHost: SweepResult = structuredClone(stored);
+  for (const s of onHost.stages) Object.assign(s.run.plan, { netns: null, hostReason: '--no-netns was given' });
+  const line = /Shared host: 2 of 3 stages ran in the host's network namespace \(--no-netns was given\)/;
+  assert.match(renderMarkdown(onHost).split('\n').slice(0, 3).join('\n'), line);
+  assert.match(renderSweepSummary(onHost).split('\n').slice(0, 2).join('\n'), line);
+  assert.match(renderHtml(onHost), line);
+});
+
+test('charts leave out the trailing partial second', () => {
+  const html = renderHtml(stored);
+  const data = JSON.parse(/<script id="data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!.replace(/\\u003c/g, '<')) as { sections: { stages: { second: number[] }[] }[] };
+  const run = stored.stages[0]!.run;
+  const whole = run.timeSeries.filter((s) => s.coveredMs === undefined).length;
+  assert.ok(run.timeSeries.at(-1)!.coveredMs !== undefined, 'the fixture ends mid-second');
+  assert.equal(data.sections[0]!.stages[0]!.second.length, whole);
 });
 
 test('.hgrm files parse back to the percentiles of their histograms', () => {

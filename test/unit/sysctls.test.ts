@@ -66,9 +66,9 @@ test('a profile file is validated value by value', async () => {
   }
 });
 
-test('settings without --netns are refused: the host is never written', async () => {
-  await assert.rejects(resolveNamespace({ sysctl: ['net.ipv4.tcp_tw_reuse=0'] }), /needs --netns/);
-  await assert.rejects(resolveNamespace({ profile: 'narrow' }), /needs --netns/);
-  assert.equal(await resolveNamespace({}), null);
+test('settings on the host are refused: the host is never written', async () => {
+  await assert.rejects(resolveNamespace({ netns: false, sysctl: ['net.ipv4.tcp_tw_reuse=0'] }), /--sysctl is written inside a namespace and --no-netns runs on the host/);
+  await assert.rejects(resolveNamespace({ netns: false, profile: 'narrow' }), /--profile is written inside a namespace/);
+  assert.equal(await resolveNamespace({ netns: false }), null);
   assert.deepEqual(namespaceFacts({ sysctls: {}, profile: null }).ephemeralPorts, { low: 32768, high: 60999 });
 });

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { run } from '../../src/run.js';
+import type { RunResult } from '../../src/result/result.js';
+import { sweep } from '../../src/sweep/sweep.js';
+import { runCli } from '../helpers/cli.js';
+import { CAN_UNSHARE } from '../helpers/netns.js';
+import { IS_ROOT, prerequisite } from '../helpers/prereq.js';
+import { testAddresses } from '../helpers/sockets.js';
+
+function within(actual: number, expected: number, pct: number): boolean {
+  return Math.abs(actual - expected) <= (expected * pct) / 100;
+}
+
+test('sweep --axis port-range: each stage writes its range in its own namespace and runs out where it says', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const result = await sweep({ axis: 'port-range', values: '1000,2000', profile: 'no-reuse', sources: '1', requests: '3000', connections: '8', close: 'client', sampleInterval: '0s' });
+  assert.deepEqual(result.stages.map((s) => s.run.environment.sysctls['net.ipv4.ip_local_port_range']), ['40000 40999', '40000 41999']);
+  assert.deepEqual(result.stages.map((s) => s.space.ports), [1000, 2000]);
+  assert.ok(within(result.stages[0]!.run.totals.ok, 1000, 2), `${result.stages[0]!.run.totals.ok}`);
+  assert.ok(within(result.stages[1]!.run.totals.ok, 2000, 2), `${result.stages[1]!.run.totals.ok}`);
+  for (const s of result.stages) {
+    assert.equal(s.run.firstExhaustion?.code, 'EADDRINUSE');
+    assert.equal(s.run.limitedBy?.cause, 'ports');
+  }
+});
+
+test('sweep --axis rate: each stage an open loop at its rate, every request sent, latency corrected', async () => {
+  const result = await sweep({ axis: 'rate', values: '200,400', requests: '100', close: 'server', sampleInterval: '0s' });
+  assert.deepEqual(result.stages.map((s) => (s.run.plan.load.kind === 'open' ? s.run.plan.load.ratePerSec : null)), [200, 400]);
+  for (const s of result.stages) {
+    assert.equal(s.run.totals.attempts, 100);
+    assert.equal(s.run.totals.ok, 100);
+    assert.equal(s.run.latency.totalCorrectedUs?.summary.count, 100);
+  }
+});
+
+test('sweep --axis port-mode: kernel, bind and explicit side by side, each with what it binds', async () => {
+  const result = await sweep({ axis: 'port-mode', sources: '2', requests: '200', connections: '4', close: 'server', sampleInterval: '0s' });
+  const [kernel, bind, explicit] = result.stages;
+  assert.deepEqual([kernel!.run.plan.portMode, bind!.run.plan.portMode, explicit!.run.plan.portMode], ['kernel', 'bind', 'explicit']);
+  assert.deepEqual(kernel!.run.plan.sources, []);
+  assert.deepEqual(Object.keys(kernel!.run.target.stats!.byRemoteAddress), ['127.0.0.1']);
+  for (const s of [bind!, explicit!]) {
+    assert.equal(s.run.plan.sources.length, 2);
+    assert.deepEqual(Object.keys(s.run.target.stats!.byRemoteAddress).sort(), [...s.run.plan.sources].sort());
+  }
+  assert.ok(explicit!.run.plan.explicitPorts !== null);
+  for (const s of result.stages) assert.equal(s.run.totals.ok, 200);
+});
+
+test('--close keepalive --keepalive-client undici: every request answered over a few reused connections', async () => {
+  const result = await run({ close: 'keepalive', keepaliveClient: 'undici', sources: '1', requests: '200', connections: '4', sampleInterval: '0s' });
+  assert.equal(result.plan.keepaliveClient, 'undici');
+  assert.equal(result.totals.ok, 200);
+  assert.equal(result.target.stats!.requests, 200);
+  assert.ok(result.target.stats!.connections <= 4, `${result.target.stats!.connections} connections`);
+});
+
+test('an open loop on 2 workers: the rate and sources divided, the counts and histograms merged exactly', async () => {
+  const result = await run({ rate: '400', requests: '200', workers: '2', sources: testAddresses(62, 4), close: 'server', sampleInterval: '0s', netns: false });
+  assert.equal(result.totals.attempts, 200);
+  assert.equal(result.totals.ok, 200);
+  assert.equal(result.sources.length, 4);
+  assert.equal(result.sources.reduce((a, s) => a + s.attempts, 0), 200);
+  assert.equal(result.latency.totalCorrectedUs?.summary.count, 200);
+  assert.equal(result.latency.totalUs.summary.count, 200);
+  assert.deepEqual(Object.keys(result.target.stats!.byRemoteAddress).sort(), [...result.plan.sources].sort());
+});
+
+test('unprivileged (uid 65534): the run gets a namespace of its own through a user namespace', async (t) => {
+  const setpriv = spawnSync('setpriv', ['--version']).status === 0;
+  const userns = setpriv && IS_ROOT && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-r', '-n', 'true']).status === 0;
+  if (!prerequisite(t, userns, 'needs root to drop to uid 65534 with setpriv, and unprivileged user namespaces')) return;
+  const dir = await mkdtemp(join(tmpdir(), 'portchurn-unpriv-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await chmod(dir, 0o777);
+  const out = await runCli(['run', '-n', '300', '-c', '4', '--sources', '2', '--out', dir, '--json'], { wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+  assert.equal(out.status, 0, out.stderr);
+  const result = JSON.parse(out.stdout) as RunResult;
+  assert.equal(result.plan.netns?.profile, 'host');
+  assert.equal(result.kernel?.scope, 'namespace');
+  assert.equal(result.kernel?.tcp.ActiveOpens, 300);
+  assert.equal(result.totals.ok, 300);
+  assert.equal((await readdir(dir)).filter((f) => f.startsWith('run-')).length, 1);
+});
