@@ -24,7 +24,8 @@ interface Tick {
 }
 const ticks: Tick[] = [];
 const result = await run(
-  { duration: values.duration, connections: values.connections, close: 'server', sampleInterval: '0s' },
+  // On the host (no namespace child): the memory measured below must be the generator's own.
+  { duration: values.duration, connections: values.connections, close: 'server', sampleInterval: '0s', netns: false },
   {
     onProgress: (p) => {
       const mem = process.memoryUsage();
