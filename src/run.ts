@@ -142,10 +142,11 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     }
     const durationMs = Math.round(load.endMs - load.startMs);
     const model = modelForRun(plan, environment, destinations, durationMs);
-    const sockets: SocketReport | null = sampler ? await sampler.stop(model.usablePorts) : null;
-    sampler = null;
     const processCpu = cpuSince(processCpuBefore, processCpuTime());
     const stats = target ? await target.close() : null;
+    // The last sample after the target closed: it shows the TIME_WAIT the stage left on each side.
+    const sockets: SocketReport | null = sampler ? await sampler.stop(model.usablePorts) : null;
+    sampler = null;
     const countersAfter = await readKernelCounters();
     const kernel = countersBefore && countersAfter ? counterDelta(countersBefore, countersAfter, plan.netns ? 'namespace' : 'host') : null;
     const targetCpu = targetCpuBefore && stats?.cpu ? cpuSince(targetCpuBefore, stats.cpu) : null;
