@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { run } from '../../src/run.js';
 import type { RunResult } from '../../src/result/result.js';
 import { sweep } from '../../src/sweep/sweep.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { IS_ROOT, prerequisite } from '../helpers/prereq.js';
 import { testAddresses } from '../helpers/sockets.js';
@@ -76,15 +77,24 @@ test('unprivileged (uid 65534): the run gets a namespace of its own through a us
   const setpriv = spawnSync('setpriv', ['--version']).status === 0;
   const userns = setpriv && IS_ROOT && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-r', '-n', 'true']).status === 0;
   if (!prerequisite(t, userns, 'needs root to drop to uid 65534 with setpriv, and unprivileged user namespaces')) return;
+  const drop = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-unpriv-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await chmod(dir, 0o777);
-  const out = await runCli(['run', '-n', '300', '-c', '4', '--sources', '2', '--out', dir, '--json'], { wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+  // A checkout under a private home (/root is 0700) is out of uid 65534's reach: run a copy.
+  let bin = BIN;
+  if (spawnSync(drop[0]!, [...drop.slice(1), 'test', '-r', BIN]).status !== 0) {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const copy = join(dir, 'portchurn');
+    for (const part of ['package.json', 'dist', 'node_modules']) await cp(join(root, part), join(copy, part), { recursive: true });
+    bin = join(copy, 'dist', 'src', 'cli', 'bin.js');
+  }
+  const out = await runCli(['run', '-n', '300', '-c', '4', '--sources', '2', '--out', join(dir, 'out'), '--json'], { wrapper: drop, bin });
   assert.equal(out.status, 0, out.stderr);
   const result = JSON.parse(out.stdout) as RunResult;
   assert.equal(result.plan.netns?.profile, 'host');
   assert.equal(result.kernel?.scope, 'namespace');
   assert.equal(result.kernel?.tcp.ActiveOpens, 300);
   assert.equal(result.totals.ok, 300);
-  assert.equal((await readdir(dir)).filter((f) => f.startsWith('run-')).length, 1);
+  assert.equal((await readdir(join(dir, 'out'))).filter((f) => f.startsWith('run-')).length, 1);
 });
