@@ -1,0 +1,268 @@
+/*
+ * One attempt on one slot: socket, the port mode's bind, connect, the request, the response,
+ * the close policy. Each event is a short handler; the slot holds the attempt's whole state.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "loop.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51
+#endif
+
+void pc_emit(pc_loop *loop, const pc_record *rec) {
+  pthread_mutex_lock(&loop->lock);
+  if (loop->out_len == loop->out_cap) {
+    /* Grows by doubling, so appending is amortised O(1); drain hands the array over whole. */
+    size_t cap = loop->out_cap ? loop->out_cap * 2 : 4096;
+    pc_record *grown = realloc(loop->out, cap * sizeof *grown);
+    if (!grown) {
+      pthread_mutex_unlock(&loop->lock);
+      return; /* out of memory: the record is lost, the run goes on */
+    }
+    loop->out = grown;
+    loop->out_cap = cap;
+  }
+  loop->out[loop->out_len++] = *rec;
+  pthread_mutex_unlock(&loop->lock);
+}
+
+static void release(pc_loop *loop, pc_slot *slot) {
+  if (slot->fd >= 0) close(slot->fd);
+  slot->fd = -1;
+  slot->state = SLOT_FREE;
+  loop->in_flight--;
+}
+
+void pc_conn_end(pc_loop *loop, pc_slot *slot, int32_t code) {
+  slot->rec.code = code;
+  slot->rec.at_ms = pc_now_ms();
+  release(loop, slot);
+  pc_emit(loop, &slot->rec);
+}
+
+/* The attempt is over as planned: the response was complete (code 0; its status goes with it). */
+static void finish(pc_loop *loop, pc_slot *slot) {
+  slot->rec.code = PC_OK;
+  slot->rec.at_ms = slot->rec.done_ms;
+  release(loop, slot);
+  pc_emit(loop, &slot->rec);
+}
+
+static void response_complete(pc_loop *loop, pc_slot *slot) {
+  slot->rec.done_ms = pc_now_ms();
+  if (loop->cfg.http) slot->rec.status = slot->framer.status;
+  slot->complete = 1;
+  switch (loop->cfg.close) {
+    case PC_CLOSE_CLIENT:
+      /* We send the first FIN: the TIME_WAIT (60 s on Linux) stays with our source port. */
+      finish(loop, slot);
+      break;
+    case PC_CLOSE_RESET: {
+      /* SO_LINGER {1, 0}, then close(): an RST, so neither side keeps a TIME_WAIT. */
+      struct linger lg = {1, 0};
+      setsockopt(slot->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      finish(loop, slot);
+      break;
+    }
+    case PC_CLOSE_SERVER:
+      /* Wait for the server's FIN: it closes first and keeps the TIME_WAIT. */
+      slot->state = SLOT_DRAINING;
+      break;
+  }
+}
+
+/* The next explicit port of a source, skipping ports something listens on. */
+static uint16_t next_explicit_port(const pc_config *cfg, pc_endpoint *src) {
+  uint32_t span = (uint32_t)cfg->explicit_high - cfg->explicit_low + 1;
+  for (uint32_t tries = 0; tries < span; tries++) {
+    uint16_t port = src->next_port;
+    src->next_port = port >= cfg->explicit_high ? cfg->explicit_low : (uint16_t)(port + 1);
+    if (!cfg->skip_ports || !(cfg->skip_ports[port >> 3] & (1u << (port & 7)))) return port;
+  }
+  return cfg->explicit_low;
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port) {
+  if (ss->ss_family == AF_INET) ((struct sockaddr_in *)ss)->sin_port = htons(port);
+  else ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* The port mode's options and bind(); returns 0 or an errno. */
+static int bind_source(pc_loop *loop, int fd, pc_endpoint *src) {
+  const pc_config *cfg = &loop->cfg;
+  int one = 1;
+  struct sockaddr_storage addr = src->addr;
+  switch (cfg->port_mode) {
+    case PC_PORT_KERNEL:
+      return 0;
+    case PC_PORT_BIND:
+      /* As libuv does for Node's localAddress, so both engines measure the same path. */
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      set_port(&addr, 0);
+      break;
+    case PC_PORT_NOBIND:
+      /*
+       * The address is fixed now and the port left to connect(), which picks it over the whole
+       * 4-tuple (as nginx's proxy_bind, HAProxy's source and neper -L do). Without this option
+       * bind(addr, 0) reserves the port towards every destination.
+       */
+      if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) != 0) return errno;
+      set_port(&addr, 0);
+      break;
+    case PC_PORT_EXPLICIT:
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      set_port(&addr, next_explicit_port(cfg, src));
+      break;
+  }
+  if (bind(fd, (struct sockaddr *)&addr, src->len) != 0) return errno;
+  return 0;
+}
+
+void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
+  const pc_config *cfg = &loop->cfg;
+  double now = pc_now_ms();
+  loop->attempts++;
+  loop->in_flight++;
+  slot->rec = (pc_record){.intended_ms = isnan(intended_ms) ? now : intended_ms, .start_ms = now, .connected_ms = NAN, .first_byte_ms = NAN, .done_ms = NAN, .at_ms = NAN, .code = 0, .status = 0, .source_index = -1};
+  slot->written = 0;
+  slot->received = 0;
+  slot->complete = 0;
+  slot->fd = -1;
+  pc_endpoint *src = NULL;
+  if (cfg->source_count > 0) {
+    src = &cfg->sources[loop->next_source];
+    slot->rec.source_index = cfg->source_offset + loop->next_source;
+    loop->next_source = (loop->next_source + 1) % cfg->source_count;
+  }
+  const pc_endpoint *dst = &cfg->destinations[loop->next_destination];
+  loop->next_destination = (loop->next_destination + 1) % cfg->destination_count;
+  if (cfg->http) pc_framer_reset(&slot->framer, cfg->head_request);
+
+  int fd = socket(dst->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    pc_conn_end(loop, slot, errno);
+    return;
+  }
+  slot->fd = fd;
+  if (cfg->socket_port_range != 0 && setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &cfg->socket_port_range, sizeof cfg->socket_port_range) != 0) {
+    pc_conn_end(loop, slot, errno);
+    return;
+  }
+  if (src) {
+    int err = bind_source(loop, fd, src);
+    if (err) {
+      pc_conn_end(loop, slot, err);
+      return;
+    }
+  }
+  if (connect(fd, (const struct sockaddr *)&dst->addr, dst->len) != 0 && errno != EINPROGRESS) {
+    /* EADDRNOTAVAIL here: no free 4-tuple for the kernel's (or nobind's) port choice. */
+    pc_conn_end(loop, slot, errno);
+    return;
+  }
+  slot->state = SLOT_CONNECTING;
+  /* Edge-triggered, both directions, registered once: one epoll_ctl per connection. */
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = slot};
+  if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) pc_conn_end(loop, slot, errno);
+}
+
+static void on_writable(pc_loop *loop, pc_slot *slot) {
+  const pc_config *cfg = &loop->cfg;
+  while (slot->written < cfg->request_len) {
+    ssize_t n = send(slot->fd, cfg->request + slot->written, cfg->request_len - slot->written, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      pc_conn_end(loop, slot, errno);
+      return;
+    }
+    slot->written += (size_t)n;
+  }
+  slot->state = SLOT_READING;
+  /* Raw TCP with nothing to read: the attempt is done once the payload is sent. */
+  if (!cfg->http && cfg->expect_bytes == 0) response_complete(loop, slot);
+}
+
+/* Reads until EAGAIN (edge-triggered); frames what arrives; handles EOF. */
+static void on_readable(pc_loop *loop, pc_slot *slot) {
+  const pc_config *cfg = &loop->cfg;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = recv(slot->fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      if (isnan(slot->rec.first_byte_ms)) slot->rec.first_byte_ms = pc_now_ms();
+      if (slot->complete) continue; /* server close: anything after the response is discarded */
+      if (slot->state != SLOT_READING) continue;
+      if (cfg->http) {
+        size_t used;
+        pc_frame_state st = pc_framer_feed(&slot->framer, buf, (size_t)n, &used);
+        if (st == PC_FRAME_ERROR) {
+          pc_conn_end(loop, slot, PC_BAD_RESPONSE);
+          return;
+        }
+        if (st == PC_FRAME_DONE) {
+          response_complete(loop, slot);
+          if (slot->state == SLOT_FREE) return;
+        }
+      } else {
+        slot->received += n;
+        if (slot->received >= cfg->expect_bytes) {
+          response_complete(loop, slot);
+          if (slot->state == SLOT_FREE) return;
+        }
+      }
+    } else if (n == 0) {
+      if (!slot->complete) {
+        if (cfg->http && slot->state == SLOT_READING && pc_framer_eof(&slot->framer) == PC_FRAME_DONE) {
+          response_complete(loop, slot);
+          if (slot->state == SLOT_FREE) return;
+        } else {
+          pc_conn_end(loop, slot, PC_CLOSED_EARLY);
+          return;
+        }
+      }
+      finish(loop, slot); /* the server's FIN after a complete response */
+      return;
+    } else {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR) continue;
+      /* After a complete response an error while closing changes nothing that was measured. */
+      if (slot->complete) finish(loop, slot);
+      else pc_conn_end(loop, slot, errno);
+      return;
+    }
+  }
+}
+
+void pc_conn_event(pc_loop *loop, pc_slot *slot, uint32_t events) {
+  if (slot->state == SLOT_CONNECTING) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(slot->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err) {
+      pc_conn_end(loop, slot, err);
+      return;
+    }
+    if (!(events & (EPOLLOUT | EPOLLIN | EPOLLHUP | EPOLLERR))) return;
+    slot->rec.connected_ms = pc_now_ms();
+    slot->state = SLOT_WRITING;
+  }
+  if (slot->state == SLOT_WRITING) {
+    on_writable(loop, slot);
+    if (slot->state == SLOT_FREE || slot->state == SLOT_WRITING) return;
+  }
+  if (slot->state == SLOT_READING || slot->state == SLOT_DRAINING) on_readable(loop, slot);
+}

@@ -1,0 +1,101 @@
+/*
+ * One generator thread: an epoll set, a fixed array of connection slots, and the finished
+ * attempts handed to JavaScript as pc_record arrays. Nothing is allocated per connection.
+ */
+#ifndef PC_LOOP_H
+#define PC_LOOP_H
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "framing.h"
+#include "record.h"
+
+typedef enum { PC_PORT_KERNEL = 0, PC_PORT_BIND = 1, PC_PORT_NOBIND = 2, PC_PORT_EXPLICIT = 3 } pc_port_mode;
+typedef enum { PC_CLOSE_CLIENT = 0, PC_CLOSE_SERVER = 1, PC_CLOSE_RESET = 2 } pc_close_policy;
+
+typedef struct {
+  struct sockaddr_storage addr;
+  socklen_t len;
+  uint16_t next_port; /* explicit mode: the next port to try */
+} pc_endpoint;
+
+/* Everything a thread needs, filled by the glue from the JavaScript plan, then read-only. */
+typedef struct {
+  pc_endpoint *destinations;
+  int destination_count;
+  pc_endpoint *sources; /* none: the kernel picks (kernel mode) */
+  int source_count;
+  /* Index of this thread's first source in the plan's list (record source_index is global). */
+  int source_offset;
+  pc_port_mode port_mode;
+  uint16_t explicit_low, explicit_high;
+  uint8_t *skip_ports; /* 65536-bit map: ports something listens on (explicit mode) */
+  /* IP_LOCAL_PORT_RANGE for every socket, 0 when not asked for. */
+  uint32_t socket_port_range;
+  char *request;
+  size_t request_len;
+  int http;       /* 1: frame an HTTP/1.x response; 0: raw TCP, read expect_bytes */
+  int64_t expect_bytes;
+  int head_request;
+  pc_close_policy close;
+  int open_loop;
+  int connections;   /* closed loop: in flight; open loop: the most in flight */
+  double rate_per_ms; /* open loop */
+  double start_ms;
+  double deadline_ms; /* +inf: none */
+  int64_t max_attempts; /* -1: none */
+  double timeout_ms;
+  double grace_ms;
+} pc_config;
+
+typedef enum { SLOT_FREE = 0, SLOT_CONNECTING, SLOT_WRITING, SLOT_READING, SLOT_DRAINING } pc_slot_state;
+
+typedef struct {
+  int fd;
+  pc_slot_state state;
+  int source_index; /* this thread's index, -1 for the kernel's choice */
+  size_t written;
+  int64_t received;
+  int complete; /* the response is complete; waiting for the server's EOF */
+  pc_record rec;
+  pc_framer framer;
+} pc_slot;
+
+typedef struct {
+  pc_config cfg;
+  int epfd;
+  pc_slot *slots;
+  _Atomic int in_flight; /* read by JavaScript for progress */
+  _Atomic int64_t attempts;
+  int next_source;
+  int next_destination;
+  pthread_t thread;
+  atomic_int stop_requested; /* set by JavaScript: stop sending, grace, then ABORTED */
+  atomic_int finished;
+  int started;
+  /* Records waiting for JavaScript: appended by the thread, swapped out by drain. */
+  pthread_mutex_t lock;
+  pc_record *out;
+  size_t out_len, out_cap;
+  int failed_errno; /* the loop itself failed (epoll_wait) */
+  double end_ms;    /* when the thread finished */
+} pc_loop;
+
+pc_loop *pc_loop_new(void);
+int pc_loop_start(pc_loop *loop);
+void pc_loop_request_stop(pc_loop *loop);
+void pc_loop_join(pc_loop *loop);
+void pc_loop_free(pc_loop *loop);
+/* Moves the finished records out: returns a malloc'd array the caller frees, sets *count. */
+pc_record *pc_loop_drain(pc_loop *loop, size_t *count);
+
+/* conn.c */
+void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms);
+void pc_conn_event(pc_loop *loop, pc_slot *slot, uint32_t events);
+void pc_conn_end(pc_loop *loop, pc_slot *slot, int32_t code);
+void pc_emit(pc_loop *loop, const pc_record *rec);
+
+#endif
