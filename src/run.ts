@@ -19,6 +19,8 @@ import { startSampler, type Sampler, type SocketReport } from './sampler/sampler
 import { startBuiltinTarget, type BuiltinTarget } from './target/builtin-target.js';
 import type { TargetClosePolicy } from './target/stats.js';
 import { VERSION } from './version.js';
+import { chooseEngine } from './runner/choose-engine.js';
+import { runNativeForPlan } from './runner/native-for-plan.js';
 import { cpuSince, processCpuTime } from './env/cpu-time.js';
 import { counterDelta, readKernelCounters } from './env/kernel-counters.js';
 import { diagnose, type StageCpu } from './model/limited-by.js';
@@ -98,6 +100,8 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const endpoint = plan.target.kind === 'external' ? plan.target.endpoint : null;
   const connectHost = endpoint ? await resolveTargetHost(endpoint.host, endpoint.family, plan.allowRemote) : null;
 
+  const engine = chooseEngine(plan, endpoint?.protocol ?? 'http');
+  if (engine.note) warnings.push(engine.note);
   const closePolicy: TargetClosePolicy = plan.close === 'server' ? 'server' : 'client';
   let target: BuiltinTarget | null = null;
   // Filled by the load on this thread, so that it is closed whatever happens.
@@ -133,7 +137,12 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     const processCpuBefore = processCpuTime();
     let load: LoadSnapshot;
     try {
-      load = plan.workers > 1 ? await runWorkers(plan, resolved, skipPorts, hooks) : await runInThisThread(plan, resolved, skipPorts, hooks, (t) => (opened.transport = t));
+      load =
+        engine.engine === 'native'
+          ? await runNativeForPlan(engine.addon, plan, resolved, skipPorts, hooks)
+          : plan.workers > 1
+            ? await runWorkers(plan, resolved, skipPorts, hooks)
+            : await runInThisThread(plan, resolved, skipPorts, hooks, (t) => (opened.transport = t));
     } catch (error) {
       // A crashed worker thread: keep what the others measured, say which failed.
       if (!(error instanceof WorkerCrashError) || error.partial === null) throw error;
@@ -165,6 +174,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       schema: RESULT_SCHEMA,
       kind: 'run',
       tool: { name: 'portchurn', version: VERSION },
+      engine: engine.engine,
       startedAt,
       endedAt: new Date().toISOString(),
       interrupted: load.interrupted,

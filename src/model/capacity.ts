@@ -96,9 +96,13 @@ export function predictCapacity(input: ModelInput): Prediction {
   // destinations add nothing; connect() and explicit ports count the full 4-tuple.
   const destinations = input.portMode === 'bind' ? 1 : input.destinations;
   const tuples = sources * usablePorts * destinations;
-  const reuse = input.portMode === 'kernel' && timestamps && (input.twReuse === 1 || (input.twReuse === 2 && input.loopback));
+  // connect() picks the port in kernel and nobind modes (IP_BIND_ADDRESS_NO_PORT leaves it to
+  // connect()), so tcp_tw_reuse applies to both; bind(addr, 0) and explicit ports never use it.
+  const connectPicks = input.portMode === 'kernel' || input.portMode === 'nobind';
+  const reuse = connectPicks && timestamps && (input.twReuse === 1 || (input.twReuse === 2 && input.loopback));
   const holdSec = reuse ? (input.twReuseDelayMs ?? 1000) / 1000 : TIME_WAIT_SEC;
-  if (input.portMode === 'kernel') notes.push('connect() tries even ports first and leaves odd ones to bind(); all count here');
+  if (connectPicks) notes.push('connect() tries even ports first and leaves odd ones to bind(); all count here');
+  if (input.portMode === 'nobind') notes.push('nobind: the address is bound, the port left to connect(): ports count per destination');
   if (reuse) notes.push(`tcp_tw_reuse=${input.twReuse}${input.twReuse === 2 ? ' (loopback)' : ''}: connect() takes over a TIME_WAIT port after ${holdSec} s`);
   else if (input.portMode === 'bind' && (input.twReuse ?? 0) > 0) notes.push('bind() does not use tcp_tw_reuse');
   if (input.maxTwBuckets !== null && tuples > input.maxTwBuckets) {

@@ -4,7 +4,7 @@ import { familyOf } from './addresses.js';
 import { parseSources } from './addresses.js';
 import { parseHeaders, parseMethod } from './headers.js';
 import { parseListen } from './listen.js';
-import { PLAN_DEFAULTS, type ClosePolicy, type LoadModel, type Plan, type PortMode } from './plan.js';
+import { PLAN_DEFAULTS, type ClosePolicy, type EngineChoice, type LoadModel, type Plan, type PortMode } from './plan.js';
 import { defaultExplicitPorts, parsePortRange, rangesOverlap, type PortRange } from './ports.js';
 import { checkTargetAllowed, parseTarget } from './target-url.js';
 import { parseThreshold } from '../thresholds/thresholds.js';
@@ -59,6 +59,8 @@ export interface RunOptions extends NamespaceOptions {
   workers?: number | string;
   /** Socket-state sampling period, e.g. `1s`; `0s` turns it off. Default `1s`. */
   sampleInterval?: string;
+  /** `auto` (default), `native` or `js`. */
+  engine?: EngineChoice;
 }
 
 /** What `buildPlan` needs to know of the host; read by `readHostFacts`, given by hand in tests. */
@@ -69,7 +71,8 @@ export interface HostFacts {
   readonly isolated?: boolean;
 }
 
-const PORT_MODES: readonly PortMode[] = ['kernel', 'bind', 'explicit'];
+const PORT_MODES: readonly PortMode[] = ['kernel', 'bind', 'nobind', 'explicit'];
+const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'js'];
 const CLOSE_POLICIES: readonly ClosePolicy[] = ['client', 'server', 'reset', 'keepalive'];
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
@@ -116,6 +119,10 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
       '--port-mode',
       `--port-mode kernel does not bind, so it cannot use chosen --sources (${sources.length === 1 ? sources[0] : `${sources.length} addresses`}); use --port-mode bind or explicit, or drop --sources`,
     );
+  }
+  const engine = oneOf('--engine', options.engine ?? PLAN_DEFAULTS.engine, ENGINES);
+  if (portMode === 'nobind' && engine === 'js') {
+    throw new PlanError('--port-mode', '--port-mode nobind needs the native engine (IP_BIND_ADDRESS_NO_PORT is a socket option Node cannot set); drop --engine js');
   }
   if (portMode !== 'kernel' && sources.length === 0) {
     throw new PlanError('--port-mode', `--port-mode ${portMode} needs --sources (e.g. --sources 4)`);
@@ -207,5 +214,6 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
     insecure: options.insecure === true,
     allowRemote,
+    engine,
   };
 }

@@ -9,10 +9,16 @@ import type { Threshold } from '../thresholds/thresholds.js';
  *   Exhaustion shows as EADDRNOTAVAIL. The single-address baseline.
  * - `bind`: bind(address, 0) then connect(), which is what Node's `localAddress` does. The port is
  *   reserved for that address whatever the destination; exhaustion shows as EADDRINUSE at bind().
+ * - `nobind`: IP_BIND_ADDRESS_NO_PORT, then bind(address, 0), then connect(): the address is fixed
+ *   and connect() picks the port over the whole 4-tuple, as nginx's proxy_bind does. Exhaustion
+ *   shows as EADDRNOTAVAIL, per destination. Native engine only (Node cannot set the option).
  * - `explicit`: the tool picks each source port itself (bind(address, port) then connect()),
  *   cycling through `explicitPorts` per address.
  */
-export type PortMode = 'kernel' | 'bind' | 'explicit';
+export type PortMode = 'kernel' | 'bind' | 'nobind' | 'explicit';
+
+/** Which engine runs the load: `native` (the C addon's epoll threads), `js` (Node's net), or `auto` (native where it loaded and can). */
+export type EngineChoice = 'auto' | 'native' | 'js';
 
 /**
  * Who ends each connection, and so where TIME_WAIT lands.
@@ -96,6 +102,8 @@ export interface Plan {
   readonly insecure: boolean;
   /** Set when the user allowed a non-loopback target. */
   readonly allowRemote: boolean;
+  /** The engine asked for; the result says which ran. */
+  readonly engine: EngineChoice;
 }
 
 /** Documented defaults, applied by `buildPlan`. */
@@ -114,4 +122,5 @@ export const PLAN_DEFAULTS = {
   sampleInterval: '1s',
   workers: 1,
   keepaliveClient: 'raw' as 'raw' | 'undici',
+  engine: 'auto' as EngineChoice,
 } as const;

@@ -30,6 +30,8 @@ export interface RunResult {
   readonly schema: typeof RESULT_SCHEMA;
   readonly kind: 'run';
   readonly tool: { readonly name: 'portchurn'; readonly version: string };
+  /** The engine that ran the load (absent in results from before 0.2: the JavaScript one). */
+  readonly engine?: 'native' | 'js';
   readonly startedAt: string;
   readonly endedAt: string;
   /** True when a signal stopped the run early; the counts cover what ran. */

@@ -23,6 +23,19 @@ function keepaliveConnectionsPer(plan: Plan, destinations: number): number {
   return Math.max(1, Math.ceil(concurrency / (Math.max(1, plan.sources.length) * destinations)));
 }
 
+/** What each one-request connection sends: the serialised HTTP request, or the TCP payload (or nothing). */
+export function churnRequest(plan: Plan, target: ResolvedTarget): Buffer | null {
+  if (target.protocol === 'tcp') return plan.tcp.payload === null ? null : Buffer.from(plan.tcp.payload);
+  return serializeRequest({
+    method: plan.http.method,
+    path: target.path,
+    authority: authorityOf(target.displayHost, target.destinations[0]!.port),
+    headers: plan.http.headers,
+    body: plan.http.body,
+    close: plan.close,
+  });
+}
+
 /** The transport a plan calls for: undici pools for keepalive, the raw churn path otherwise. */
 export function transportForPlan(plan: Plan, target: ResolvedTarget, now: () => number): Transport {
   const { destinations, protocol } = target;
@@ -57,19 +70,7 @@ export function transportForPlan(plan: Plan, target: ResolvedTarget, now: () => 
       now,
     );
   }
-  let request: Buffer | null;
-  if (protocol === 'tcp') {
-    request = plan.tcp.payload === null ? null : Buffer.from(plan.tcp.payload);
-  } else {
-    request = serializeRequest({
-      method: plan.http.method,
-      path: target.path,
-      authority: authorityOf(target.displayHost, destinations[0]!.port),
-      headers: plan.http.headers,
-      body: plan.http.body,
-      close: plan.close,
-    });
-  }
+  const request = churnRequest(plan, target);
   return createChurnTransport(
     {
       protocol,

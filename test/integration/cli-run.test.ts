@@ -131,7 +131,8 @@ test('--fail-on: a threshold that holds exits 1 naming it and its value; the res
 
 test('a crashed worker thread: the others\' data is kept, the CLI names it and exits 1', () =>
   withDir(async (dir) => {
-    const out = await runCli(['run', '-d', '2s', '-c', '8', '--sources', testAddresses(55, 4), '--close', 'server', '--workers', '2', '--out', dir, '--json'], { env: { PORTCHURN_FAULT: 'worker-crash:1' } });
+    // The JavaScript engine's worker threads (the fault switch crashes one of them).
+    const out = await runCli(['run', '--engine', 'js', '-d', '2s', '-c', '8', '--sources', testAddresses(55, 4), '--close', 'server', '--workers', '2', '--out', dir, '--json'], { env: { PORTCHURN_FAULT: 'worker-crash:1' } });
     assert.equal(out.status, 1, out.stderr);
     assert.match(out.stderr, /load worker 2 failed: injected crash/);
     const result = JSON.parse(out.stdout) as RunResult;

@@ -22,7 +22,13 @@ export function runOptions<T>(y: Argv<T>) {
     .option('insecure', { type: 'boolean', describe: 'https: accept any certificate', group: 'Target:' })
     .option('sources', { type: 'string', describe: 'source addresses: N, list, range A-B or CIDR', group: 'Sources:' })
     .option('source-base', { type: 'string', describe: 'first address when --sources is a count [default: 127.0.0.1]', group: 'Sources:' })
-    .option('port-mode', { type: 'string', choices: ['kernel', 'bind', 'explicit'], describe: 'who picks the source port [default: kernel without --sources, bind with]', group: 'Sources:' })
+    .option('port-mode', {
+      type: 'string',
+      choices: ['kernel', 'bind', 'nobind', 'explicit'],
+      describe: 'who picks the source port; nobind (IP_BIND_ADDRESS_NO_PORT, native engine) lets connect() pick it per destination [default: kernel without --sources, bind with]',
+      group: 'Sources:',
+    })
+    .option('engine', { type: 'string', choices: ['auto', 'native', 'js'], describe: 'native (C, epoll threads) or js (Node net); auto: native where it was built and can run the plan [default: auto]', group: 'Load:' })
     .option('explicit-ports', { type: 'string', describe: 'explicit mode: LO-HI cycled per address [default: above ip_local_port_range]', group: 'Sources:' })
     .option('allow-ephemeral-overlap', { type: 'boolean', describe: 'explicit mode: allow ports inside ip_local_port_range', group: 'Sources:' })
     .option('close', { type: 'string', choices: ['client', 'server', 'reset', 'keepalive'], describe: 'who closes first [default: client]', group: 'Load:' })
@@ -88,6 +94,7 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     sampleInterval: argv['sample-interval'],
     workers: argv.workers,
     keepaliveClient: argv['keepalive-client'] as RunOptions['keepaliveClient'],
+    engine: argv.engine as RunOptions['engine'],
     failOn: argv['fail-on']?.map(String),
     netns: argv.netns,
     sysctl: argv.sysctl?.map(String),
