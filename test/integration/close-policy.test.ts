@@ -7,6 +7,7 @@ import type { RunResult } from '../../src/result/result.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
+import { ENGINES, engineReady } from '../helpers/engines.js';
 import { testAddresses } from '../helpers/sockets.js';
 
 /**
@@ -18,25 +19,31 @@ import { testAddresses } from '../helpers/sockets.js';
  * connection then takes over the server's TIME_WAIT for that 4-tuple, so a count would be one
  * short now and then.
  */
-async function timeWaitAfter(close: ClosePolicy, block: number): Promise<{ client: number; server: number; ok: number }> {
-  const result = await run({ sources: testAddresses(block, 1), portMode: 'explicit', explicitPorts: '61200-61249', requests: '50', connections: '5', close });
+async function timeWaitAfter(close: ClosePolicy, block: number, engine: (typeof ENGINES)[number]): Promise<{ client: number; server: number; ok: number }> {
+  const result = await run({ engine, sources: testAddresses(block, 1), portMode: 'explicit', explicitPorts: '61200-61249', requests: '50', connections: '5', close });
+  assert.equal(result.engine, engine);
   const last = result.sockets!.samples.at(-1)!;
   const counts = { ok: result.totals.ok, client: last.client.TIME_WAIT ?? 0, server: last.server.TIME_WAIT ?? 0 };
   if (result.kernel?.scope === 'namespace') assert.equal(result.kernel.tcpExt.TW, counts.client + counts.server, 'the kernel counted as many');
   return counts;
 }
 
-test('--close client leaves the TIME_WAIT on the client side', async () => {
-  assert.deepEqual(await timeWaitAfter('client', 44), { ok: 50, client: 50, server: 0 });
-});
+for (const engine of ENGINES) {
+  test(`[${engine}] --close client leaves the TIME_WAIT on the client side`, async (t) => {
+    if (!engineReady(t, engine)) return;
+    assert.deepEqual(await timeWaitAfter('client', engine === 'js' ? 44 : 144, engine), { ok: 50, client: 50, server: 0 });
+  });
 
-test('--close server leaves the TIME_WAIT on the server side', async () => {
-  assert.deepEqual(await timeWaitAfter('server', 45), { ok: 50, client: 0, server: 50 });
-});
+  test(`[${engine}] --close server leaves the TIME_WAIT on the server side`, async (t) => {
+    if (!engineReady(t, engine)) return;
+    assert.deepEqual(await timeWaitAfter('server', engine === 'js' ? 45 : 145, engine), { ok: 50, client: 0, server: 50 });
+  });
 
-test('--close reset leaves no TIME_WAIT on either side', async () => {
-  assert.deepEqual(await timeWaitAfter('reset', 46), { ok: 50, client: 0, server: 0 });
-});
+  test(`[${engine}] --close reset leaves no TIME_WAIT on either side`, async (t) => {
+    if (!engineReady(t, engine)) return;
+    assert.deepEqual(await timeWaitAfter('reset', engine === 'js' ? 46 : 146, engine), { ok: 50, client: 0, server: 0 });
+  });
+}
 
 test('--close keepalive reuses a few connections for every request', async () => {
   const result = await run({ sources: testAddresses(47, 2), requests: '200', connections: '4', close: 'keepalive' });

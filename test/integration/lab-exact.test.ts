@@ -7,21 +7,25 @@ import { run } from '../../src/run.js';
 import type { RunOptions } from '../../src/plan/build-plan.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
+import { ENGINES, engineReady } from '../helpers/engines.js';
 import { pollUntil, startCli, type CliChild } from '../helpers/events.js';
 
 // The case of the issue: a 1,000-port range, no TIME_WAIT reuse, the client closing first,
 // 5,000 attempts, every run in a namespace of its own.
-const NARROW: RunOptions = { netns: true, profile: 'narrow', close: 'client', requests: '5000', connections: '16', sampleInterval: '0s' };
+const NARROW_ALL: RunOptions = { netns: true, profile: 'narrow', close: 'client', requests: '5000', connections: '16', sampleInterval: '0s' };
 
 function within(actual: number, expected: number, pct: number): boolean {
   return Math.abs(actual - expected) <= (expected * pct) / 100;
 }
 
-test('1,000-port namespace, no reuse: exhaustion exactly where the ports run out', async (t) => {
+for (const engine of ENGINES) test(`[${engine}] 1,000-port namespace, no reuse: exhaustion exactly where the ports run out`, async (t) => {
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  if (!engineReady(t, engine)) return;
+  const NARROW = { ...NARROW_ALL, engine };
   const before = await hostSysctls();
 
   const kernel = await run({ ...NARROW });
+  assert.equal(kernel.engine, engine);
   assert.equal(kernel.environment.sysctls['net.ipv4.ip_local_port_range'], '40000 40999', 'read inside the namespace');
   assert.equal(kernel.environment.sysctls['net.ipv4.tcp_tw_reuse'], '0');
   assert.ok(within(kernel.totals.ok, 1000, 2), `kernel, 1 source: ${kernel.totals.ok} ok`);
@@ -64,6 +68,24 @@ test('1,000-port namespace, no reuse: exhaustion exactly where the ports run out
   assert.equal(server.totals.errorCount, 0);
 
   assert.deepEqual(await hostSysctls(), before, 'the host settings are untouched');
+});
+
+test('[native] nobind (IP_BIND_ADDRESS_NO_PORT): the port is chosen per destination, as nginx\'s proxy_bind gets it', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  if (!engineReady(t, 'native')) return;
+  // One source, two destination ports (two listeners of the built-in target, both in the range).
+  const two = { ...NARROW_ALL, engine: 'native' as const, sources: '127.0.5.1', listen: '127.0.0.1:0,127.0.0.1:0' };
+  const nobind = await run({ ...two, portMode: 'nobind' });
+  assert.ok(within(nobind.totals.ok, 2000, 2), `nobind, 1 source, 2 destinations: ${nobind.totals.ok} ok`);
+  assert.deepEqual(Object.keys(nobind.totals.errors), ['EADDRNOTAVAIL'], 'connect() finds no free 4-tuple');
+  assert.equal(nobind.model.ceilingOk, 2000, 'the model counts ports per destination');
+  assert.equal(nobind.kernel?.tcp.ActiveOpens, nobind.totals.ok);
+  const bind = await run({ ...two, portMode: 'bind' });
+  assert.ok(within(bind.totals.ok, 1000, 2), `bind, 1 source, 2 destinations: ${bind.totals.ok} ok`);
+  assert.deepEqual(Object.keys(bind.totals.errors), ['EADDRINUSE'], 'bind() reserves the port towards every destination');
+  const four = await run({ ...NARROW_ALL, engine: 'native', sources: '127.0.6.1-127.0.6.4', portMode: 'nobind' });
+  assert.ok(within(four.totals.ok, 4000, 2), `nobind, 4 sources: ${four.totals.ok} ok`);
+  assert.deepEqual(Object.keys(four.target.stats!.byRemoteAddress).sort(), ['127.0.6.1', '127.0.6.2', '127.0.6.3', '127.0.6.4']);
 });
 
 test('portchurn lab: the same sweep under two profiles, the narrow one exhausting where the model says', async (t) => {

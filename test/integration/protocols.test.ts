@@ -4,31 +4,40 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createServer } from 'node:https';
 import { run } from '../../src/run.js';
+import { ENGINES, engineReady } from '../helpers/engines.js';
 import { echo, startRecordingServer } from '../helpers/servers.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url));
 
-test('tcp:// target: connect, send the payload, wait for the expected bytes, close', async () => {
-  const server = await startRecordingServer(echo);
-  try {
-    const result = await run({ target: `tcp://127.0.0.1:${server.port}`, payload: 'PING\n', expectBytes: '5', requests: '30', connections: '3' });
-    assert.equal(result.totals.ok, 30);
-    assert.equal(server.accepted.length, 30);
-    assert.equal(result.latency.ttfbUs.summary.count, 30);
-  } finally {
-    await server.close();
-  }
-});
+for (const engine of ENGINES) {
+  test(`[${engine}] tcp:// target: connect, send the payload, wait for the expected bytes, close`, async (t) => {
+    if (!engineReady(t, engine)) return;
+    const server = await startRecordingServer(echo);
+    try {
+      const result = await run({ engine, target: `tcp://127.0.0.1:${server.port}`, payload: 'PING\n', expectBytes: '5', requests: '30', connections: '3' });
+      assert.equal(result.engine, engine, 'the engine asked for ran');
+      assert.equal(result.totals.ok, 30);
+      assert.equal(server.accepted.length, 30);
+      assert.equal(result.latency.ttfbUs.summary.count, 30);
+    } finally {
+      await server.close();
+    }
+  });
+}
 
-test('tcp:// target that closes before the expected bytes: CLOSED_EARLY', async () => {
-  const server = await startRecordingServer((s) => s.end('x'));
-  try {
-    const result = await run({ target: `tcp://127.0.0.1:${server.port}`, expectBytes: '4', requests: '5', connections: '1' });
-    assert.deepEqual(result.totals.errors, { CLOSED_EARLY: 5 });
-  } finally {
-    await server.close();
-  }
-});
+for (const engine of ENGINES) {
+  test(`[${engine}] tcp:// target that closes before the expected bytes: CLOSED_EARLY`, async (t) => {
+    if (!engineReady(t, engine)) return;
+    const server = await startRecordingServer((s) => s.end('x'));
+    try {
+      const result = await run({ engine, target: `tcp://127.0.0.1:${server.port}`, expectBytes: '4', requests: '5', connections: '1' });
+      assert.equal(result.engine, engine, 'the engine asked for ran');
+      assert.deepEqual(result.totals.errors, { CLOSED_EARLY: 5 });
+    } finally {
+      await server.close();
+    }
+  });
+}
 
 test('https:// target over TLS, one connection per request; an untrusted certificate counts as TLS', async () => {
   let requests = 0;
