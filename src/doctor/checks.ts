@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { readOpenFileLimit } from '../env/environment.js';
 import { namespacePrefix } from '../lab/namespace-support.js';
 import { tryBind } from '../preflight.js';
+import { loadNative } from '../engine/native/addon.js';
 
 /** What a check enables; `core` checks are always needed. */
-export type Feature = 'core' | 'netns' | 'nginx' | 'chromium';
+export type Feature = 'core' | 'native' | 'netns' | 'nginx' | 'chromium';
 
 /** One line of `portchurn doctor`. */
 export interface CheckResult {
@@ -24,6 +25,8 @@ export interface Probes {
   readonly namespace: () => string | null;
   readonly which: (command: string) => string | null;
   readonly platform: NodeJS.Platform;
+  /** Why the native engine cannot load, or null when it loads. */
+  readonly native: () => string | null;
 }
 
 /** The real host. */
@@ -42,6 +45,10 @@ export const HOST_PROBES: Probes = {
     return spawnSync(command, ['--version']).error ? null : command;
   },
   platform: process.platform,
+  native: () => {
+    const n = loadNative();
+    return n.addon === null ? n.reason : null;
+  },
 };
 
 /**
@@ -50,6 +57,14 @@ export const HOST_PROBES: Probes = {
  */
 export async function runChecks(connections: number, probes: Probes = HOST_PROBES): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  const nativeWhy = probes.native();
+  results.push({
+    name: 'native engine',
+    feature: 'native',
+    ok: nativeWhy === null,
+    detail: nativeWhy === null ? 'built and loaded: --engine auto runs http:// and tcp:// churn on it' : `${nativeWhy}; the JavaScript engine runs instead`,
+    fix: nativeWhy === null ? null : 'npm install (needs python3, make, a C compiler and Node\'s headers; it prints why a build failed)',
+  });
   const v4 = ['127.0.0.2', '127.1.2.3', '127.254.254.253'];
   const failed: string[] = [];
   for (const a of v4) if ((await probes.bind(a)) !== null) failed.push(a);

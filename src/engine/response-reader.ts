@@ -2,6 +2,9 @@
 export type ReadState = 'more' | 'done' | 'error';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CRLF = Buffer.from('\r\n');
+/** An HTTP/1.0 or 1.1 status line: the version, a space, three digits. */
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/;
 const MAX_HEAD_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
@@ -45,6 +48,9 @@ export class ResponseReader {
         const end = joined.indexOf(CRLFCRLF);
         if (end < 0) {
           if (joined.length > MAX_HEAD_BYTES) return 'error';
+          // A whole first line that is no status line: not HTTP, whatever follows (as the native framer says).
+          const firstLine = joined.indexOf(CRLF);
+          if (firstLine >= 0 && !STATUS_LINE.test(joined.subarray(0, firstLine).toString('latin1'))) return 'error';
           this.head = joined;
           return 'more';
         }
@@ -90,7 +96,7 @@ export class ResponseReader {
 
   private parseHead(text: string): ReadState | 'more' {
     const lines = text.split('\r\n');
-    const statusMatch = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+    const statusMatch = STATUS_LINE.exec(lines[0] ?? '');
     if (!statusMatch) return 'error';
     this.status = Number(statusMatch[1]);
     if (this.status >= 100 && this.status < 200 && this.status !== 101) return 'more';

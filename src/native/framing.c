@@ -38,8 +38,8 @@ static size_t kept(const pc_framer *f) {
 }
 
 static int parse_status(pc_framer *f, const char *s, size_t n) {
-  /* "HTTP/1.x NNN ..." */
-  if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || s[8] != ' ') return -1;
+  /* "HTTP/1.0 NNN ..." or "HTTP/1.1 NNN ...", as the JavaScript reader accepts */
+  if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] != '0' && s[7] != '1') || s[8] != ' ') return -1;
   int status = 0;
   for (int i = 9; i < 12; i++) {
     if (s[i] < '0' || s[i] > '9') return -1;

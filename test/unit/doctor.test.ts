@@ -8,11 +8,13 @@ const healthy: Probes = {
   namespace: () => 'unshare -n',
   which: (c) => `/usr/bin/${c}`,
   platform: 'linux',
+  native: () => null,
 };
 
 test('a healthy machine passes every check', async () => {
   const results = await runChecks(64, healthy);
   assert.deepEqual(results.map((r) => [r.name, r.ok]), [
+    ['native engine', true],
     ['loopback addresses', true],
     ['IPv6 loopback', true],
     ['open files', true],
@@ -36,7 +38,10 @@ test('each failure names its fix; only needed features fail the exit status', as
   assert.match(files.detail, /20064 needed for 10000 connections/);
   assert.match(files.fix!, /ulimit -n 65536/);
 
-  const noExtras = await runChecks(64, { ...healthy, namespace: () => null, which: () => null });
+  const noExtras = await runChecks(64, { ...healthy, namespace: () => null, which: () => null, native: () => 'not built (no build/Release/portchurn_native.node)' });
+  assert.equal(doctorStatus(noExtras, ['native']), 1);
+  assert.match(noExtras.find((r) => r.name === 'native engine')!.detail, /not built .*; the JavaScript engine runs instead/);
+  assert.match(noExtras.find((r) => r.name === 'native engine')!.fix!, /npm install/);
   assert.equal(doctorStatus(noExtras, []), 0, 'optional features missing: still usable');
   assert.equal(doctorStatus(noExtras, ['nginx']), 1);
   assert.match(noExtras.find((r) => r.name === 'nginx')!.fix!, /apt-get install nginx-light/);

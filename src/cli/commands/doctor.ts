@@ -4,7 +4,7 @@ import { parsePositiveInt } from '../../plan/units.js';
 import { PlanError } from '../../errors.js';
 import type { CliIo } from '../output.js';
 
-const FEATURES: readonly Feature[] = ['netns', 'nginx', 'chromium'];
+const FEATURES: readonly Feature[] = ['native', 'netns', 'nginx', 'chromium'];
 
 /** Options of `portchurn doctor`. */
 export function doctorOptions<T>(y: Argv<T>) {
