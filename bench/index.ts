@@ -74,13 +74,16 @@ try {
 
 const notes: string[] = [];
 const peers: Record<string, { mode: 'close' | 'keepalive'; run: () => Promise<Sample> }> = {
-  'portchurn non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close') },
+  'portchurn native non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close', ['engine=native']) },
+  'portchurn native -w2 non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close', ['engine=native', 'workers=2']) },
+  'portchurn js non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close', ['engine=js']) },
   'autocannon non-keepalive': { mode: 'close', run: () => nodeTool('autocannon', urls.close, 'close') },
   'undici reset:true': { mode: 'close', run: () => nodeTool('undici', urls.close, 'close') },
   'portchurn keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive') },
   'autocannon keepalive': { mode: 'keepalive', run: () => nodeTool('autocannon', urls.keepalive, 'keepalive') },
 };
 if (has('wrk')) {
+  peers['wrk -t1 non-keepalive'] = { mode: 'close', run: () => external('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk) };
   peers['wrk -t2 non-keepalive'] = { mode: 'close', run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk) };
   peers['wrk -t2 keepalive'] = { mode: 'keepalive', run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, urls.keepalive], parseWrk) };
 } else notes.push('wrk is not installed (apt-get install wrk): no wrk rows');
@@ -151,7 +154,7 @@ for (let rep = 0; rep < Math.max(5, reps); rep++) {
 
 // Pacer: an open loop at 10,000/s for 10 s (or half the non-keepalive capacity when that is
 // lower, to leave headroom): attempted rate against the schedule.
-const pacerRate = Math.min(10_000, Math.floor((rate('portchurn non-keepalive') ?? 10_000) / 2 / 1000) * 1000);
+const pacerRate = Math.min(10_000, Math.floor((rate('portchurn native non-keepalive') ?? rate('portchurn js non-keepalive') ?? 10_000) / 2 / 1000) * 1000);
 const pacerOut = JSON.parse(
   (await runCommand(process.execPath, [TOOL, 'portchurn', urls.close, 'close', '10', String(connections), `rate=${pacerRate}`, 'sampleInterval=0s'])).trim().split('\n').at(-1)!,
 ) as { attemptsPerSec: number };
@@ -164,7 +167,7 @@ const n = 4_000_000;
 const t0 = performance.now();
 for (let i = 0; i < n; i++) h.recordValue(100 + (i % 5000));
 const nsPerRecord = ((performance.now() - t0) * 1e6) / n;
-const nonKeepalive = rate('portchurn non-keepalive') ?? 1;
+const nonKeepalive = rate('portchurn js non-keepalive') ?? 1;
 const histogramShare = (4 * nsPerRecord) / (1e9 / nonKeepalive);
 
 let long: { connections: number; okPerSec: number; maxRssMb: number } | null = null;
@@ -182,8 +185,10 @@ for (const b of builtins) await b.close();
 const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version };
 const rows = names.map((name) => ({ name, okPerSec: rate(name), cpuSecPer1k: med(name, (s) => s.cpuSecPer1k), maxRssMb: med(name, (s) => s.maxRssMb) }));
 const goals = [
-  { goal: 'non-keepalive >= 2.5x autocannon', value: ratio('portchurn non-keepalive', 'autocannon non-keepalive'), target: 2.5 },
-  { goal: 'non-keepalive >= 0.8x wrk -t2', value: ratio('portchurn non-keepalive', 'wrk -t2 non-keepalive'), target: 0.8 },
+  { goal: 'js non-keepalive >= 2.5x autocannon', value: ratio('portchurn js non-keepalive', 'autocannon non-keepalive'), target: 2.5 },
+  { goal: 'native non-keepalive >= 1.0x wrk -t1', value: ratio('portchurn native non-keepalive', 'wrk -t1 non-keepalive'), target: 1.0 },
+  { goal: 'native -w2 non-keepalive >= 1.0x wrk -t2', value: ratio('portchurn native -w2 non-keepalive', 'wrk -t2 non-keepalive'), target: 1.0 },
+  { goal: 'native non-keepalive >= 1.0x ab (one thread each)', value: ratio('portchurn native non-keepalive', 'ab non-keepalive'), target: 1.0 },
   { goal: 'keepalive >= 1.2x autocannon', value: ratio('portchurn keepalive', 'autocannon keepalive'), target: 1.2 },
   { goal: 'sampler costs < 5 % (on / off >= 0.95)', value: median(samplerOn) / median(samplerOff), target: 0.95 },
   { goal: 'histogram recording < 5 % of a connection', value: 1 - histogramShare, target: 0.95 },
