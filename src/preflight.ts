@@ -58,3 +58,20 @@ export async function resolveTargetHost(host: string, family: 4 | 6 | null, allo
   }
   return first.address;
 }
+
+/**
+ * IP_LOCAL_PORT_RANGE exists from Linux 6.3, and the kernel uses it only where it overlaps
+ * ip_local_port_range (it narrows that range; outside it, it is ignored): both are refused
+ * before any traffic (exit 2), with what would work.
+ */
+export function checkSocketPortRange(range: { low: number; high: number }, ephemeral: { low: number; high: number }, kernelRelease: string): void {
+  const [major = 0, minor = 0] = kernelRelease.split(/[.-]/).map(Number);
+  if (major < 6 || (major === 6 && minor < 3)) {
+    throw new PreflightError(`--socket-port-range needs IP_LOCAL_PORT_RANGE, which Linux has from 6.3; this kernel is ${kernelRelease}`);
+  }
+  if (range.high < ephemeral.low || range.low > ephemeral.high) {
+    throw new PreflightError(
+      `--socket-port-range ${range.low}-${range.high} lies outside ip_local_port_range ${ephemeral.low}-${ephemeral.high}: the kernel ignores a socket range that does not narrow it; pick ports inside it`,
+    );
+  }
+}

@@ -9,7 +9,7 @@ import { createSourcePicker } from './engine/source-picker.js';
 import { buildPlan, type RunOptions } from './plan/build-plan.js';
 import type { Plan } from './plan/plan.js';
 import { rangesOverlap } from './plan/ports.js';
-import { checkSourcesBindable, resolveTargetHost } from './preflight.js';
+import { checkSocketPortRange, checkSourcesBindable, resolveTargetHost } from './preflight.js';
 import { namespaceFacts, resolveNamespace } from './lab/namespace-spec.js';
 import { runPlanInNamespace } from './lab/run-in-namespace.js';
 import { RESULT_SCHEMA, type RunResult } from './result/result.js';
@@ -90,6 +90,10 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const environment = await readEnvironment();
   const warnings: string[] = [];
   if (plan.sources.length > 0) await checkSourcesBindable(plan.sources);
+  if (plan.socketPortRange) {
+    const [low = 32768, high = 60999] = (environment.sysctls['net.ipv4.ip_local_port_range'] ?? '').split(' ').map(Number);
+    checkSocketPortRange(plan.socketPortRange, { low, high }, environment.kernelRelease);
+  }
   const skipPorts = plan.portMode === 'explicit' ? await readListeningPorts() : new Set<number>();
   if (plan.explicitPorts) {
     const [low, high] = (environment.sysctls['net.ipv4.ip_local_port_range'] ?? '').split(' ').map(Number);

@@ -28,6 +28,8 @@ export interface RunOptions extends NamespaceOptions {
   portMode?: PortMode;
   /** `LO-HI`, explicit mode only. Default: outside the kernel's ephemeral range. */
   explicitPorts?: string;
+  /** `LO-HI`: IP_LOCAL_PORT_RANGE on every socket (native engine, Linux 6.3+). */
+  socketPortRange?: string;
   /** Allow `explicitPorts` inside ip_local_port_range (safe only inside a network namespace). */
   allowEphemeralOverlap?: boolean;
   close?: ClosePolicy;
@@ -152,6 +154,9 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     throw new PlanError('--explicit-ports', '--explicit-ports applies to --port-mode explicit only');
   }
 
+  const socketPortRange = options.socketPortRange === undefined ? null : parsePortRange('--socket-port-range', options.socketPortRange);
+  if (socketPortRange && engine === 'js') throw new PlanError('--socket-port-range', '--socket-port-range sets IP_LOCAL_PORT_RANGE, a socket option Node cannot set: it needs the native engine; drop --engine js');
+  if (socketPortRange && portMode === 'explicit') throw new PlanError('--socket-port-range', '--socket-port-range narrows the ports the kernel picks; --port-mode explicit picks them itself (use --explicit-ports)');
   const sourceFamily = sources[0] === undefined ? null : familyOf(sources[0]);
   const listen = endpoint ? [] : parseListen(options.listen ?? PLAN_DEFAULTS.listen);
   const targetFamily = endpoint ? endpoint.family : familyOf(listen[0]!.host);
@@ -189,6 +194,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     sources,
     portMode,
     explicitPorts,
+    socketPortRange,
     close,
     load,
     durationMs,

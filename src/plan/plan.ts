@@ -64,6 +64,11 @@ export interface Plan {
   readonly portMode: PortMode;
   /** Port range cycled per address in explicit mode; null otherwise. */
   readonly explicitPorts: PortRange | null;
+  /**
+   * IP_LOCAL_PORT_RANGE on every socket (Linux 6.3+, native engine): the kernel picks this
+   * socket's ports from here instead of ip_local_port_range, no sysctl touched; null: not set.
+   */
+  readonly socketPortRange: PortRange | null;
   readonly close: ClosePolicy;
   readonly load: LoadModel;
   /** Run length; null when bounded by `requests` alone. */

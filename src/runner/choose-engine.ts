@@ -24,5 +24,6 @@ export function chooseEngine(plan: Plan, protocol: 'http' | 'https' | 'tcp'): En
   if (cannot === null && native.addon) return { engine: 'native', addon: native.addon, note: null };
   if (plan.engine === 'native') throw new PreflightError(`--engine native: ${cannot}`);
   if (plan.portMode === 'nobind') throw new PreflightError(`--port-mode nobind needs the native engine, and ${cannot}`);
+  if (plan.socketPortRange) throw new PreflightError(`--socket-port-range needs the native engine, and ${cannot}`);
   return { engine: 'js', note: native.addon === null ? `${cannot}: the JavaScript engine ran` : null };
 }

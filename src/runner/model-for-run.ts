@@ -19,7 +19,8 @@ export function modelForRun(plan: Plan, environment: Environment, destinations: 
     sources: Math.max(1, plan.sources.length),
     destinations: destinations.length,
     loopback: destinations.every((d) => isLoopback(d.host)),
-    ephemeralPorts: { low, high },
+    // A socket range narrows ip_local_port_range to where the two overlap (checked before the run).
+    ephemeralPorts: plan.socketPortRange ? { low: Math.max(low, plan.socketPortRange.low), high: Math.min(high, plan.socketPortRange.high) } : { low, high },
     reservedPorts: s['net.ipv4.ip_local_reserved_ports'] ?? '',
     explicitPorts: plan.explicitPorts,
     twReuse: numberOrNull(s['net.ipv4.tcp_tw_reuse']),

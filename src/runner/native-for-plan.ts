@@ -21,6 +21,7 @@ export function runNativeForPlan(addon: NativeAddon, plan: Plan, target: Resolve
       destinations: target.destinations,
       sources: part.sources,
       portMode: plan.portMode,
+      ...(plan.socketPortRange ? { socketPortLow: plan.socketPortRange.low, socketPortHigh: plan.socketPortRange.high } : {}),
       ...(plan.explicitPorts ? { explicitLow: plan.explicitPorts.low, explicitHigh: plan.explicitPorts.high, skipPorts: [...skipPorts] } : {}),
       request: churnRequest(plan, target),
       http: target.protocol === 'tcp' ? 0 : 1,

@@ -4,7 +4,10 @@ import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import { existsSync } from 'node:fs';
+import { hostSysctls } from '../../src/lab/profiles.js';
+import { engineReady } from '../helpers/engines.js';
 import { run } from '../../src/run.js';
 import type { RunResult } from '../../src/result/result.js';
 import { sweep } from '../../src/sweep/sweep.js';
@@ -73,10 +76,14 @@ test('an open loop on 2 workers: the rate and sources divided, the counts and hi
   assert.deepEqual(Object.keys(result.target.stats!.byRemoteAddress).sort(), [...result.plan.sources].sort());
 });
 
-test('unprivileged (uid 65534): the run gets a namespace of its own through a user namespace', async (t) => {
+/**
+ * Runs `portchurn ...args --json` as uid 65534 (setpriv), where `unshare -r -n` gives the run a
+ * namespace; returns its result, or null when the test was skipped.
+ */
+async function runAsNobody(t: TestContext, args: readonly string[]): Promise<RunResult | null> {
   const setpriv = spawnSync('setpriv', ['--version']).status === 0;
   const userns = setpriv && IS_ROOT && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-r', '-n', 'true']).status === 0;
-  if (!prerequisite(t, userns, 'needs root to drop to uid 65534 with setpriv, and unprivileged user namespaces')) return;
+  if (!prerequisite(t, userns, 'needs root to drop to uid 65534 with setpriv, and unprivileged user namespaces')) return null;
   const drop = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-unpriv-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -86,15 +93,32 @@ test('unprivileged (uid 65534): the run gets a namespace of its own through a us
   if (spawnSync(drop[0]!, [...drop.slice(1), 'test', '-r', BIN]).status !== 0) {
     const root = fileURLToPath(new URL('../../../', import.meta.url));
     const copy = join(dir, 'portchurn');
-    for (const part of ['package.json', 'dist', 'node_modules']) await cp(join(root, part), join(copy, part), { recursive: true });
+    for (const part of ['package.json', 'dist', 'node_modules', 'build']) if (existsSync(join(root, part))) await cp(join(root, part), join(copy, part), { recursive: true });
     bin = join(copy, 'dist', 'src', 'cli', 'bin.js');
   }
-  const out = await runCli(['run', '-n', '300', '-c', '4', '--sources', '2', '--out', join(dir, 'out'), '--json'], { wrapper: drop, bin });
+  const out = await runCli([...args, '--out', join(dir, 'out'), '--json'], { wrapper: drop, bin });
   assert.equal(out.status, 0, out.stderr);
-  const result = JSON.parse(out.stdout) as RunResult;
+  assert.equal((await readdir(join(dir, 'out'))).filter((f) => f.startsWith('run-')).length, 1);
+  return JSON.parse(out.stdout) as RunResult;
+}
+
+test('unprivileged (uid 65534): the run gets a namespace of its own through a user namespace', async (t) => {
+  const result = await runAsNobody(t, ['run', '-n', '300', '-c', '4', '--sources', '2']);
+  if (!result) return;
   assert.equal(result.plan.netns?.profile, 'host');
   assert.equal(result.kernel?.scope, 'namespace');
   assert.equal(result.kernel?.tcp.ActiveOpens, 300);
   assert.equal(result.totals.ok, 300);
-  assert.equal((await readdir(join(dir, 'out'))).filter((f) => f.startsWith('run-')).length, 1);
+});
+
+test('[native] --socket-port-range of 100 ports as uid 65534: IP_LOCAL_PORT_RANGE gives ~100 connections, then EADDRNOTAVAIL, no sysctl written', async (t) => {
+  if (!engineReady(t, 'native')) return;
+  const result = await runAsNobody(t, ['run', '--socket-port-range', '40000-40099', '--profile', 'no-reuse', '-n', '500', '-c', '8', '--sample-interval', '0s']);
+  if (!result) return;
+  assert.equal(result.engine, 'native');
+  assert.deepEqual(result.plan.socketPortRange, { low: 40000, high: 40099 });
+  assert.ok(Math.abs(result.totals.ok - 100) <= 2, `${result.totals.ok} ok`);
+  assert.deepEqual(Object.keys(result.totals.errors), ['EADDRNOTAVAIL']);
+  assert.equal(result.model.usablePorts, 100);
+  assert.equal(result.environment.sysctls['net.ipv4.ip_local_port_range'], (await hostSysctls())['net.ipv4.ip_local_port_range'], 'the namespace kept the host\'s range');
 });

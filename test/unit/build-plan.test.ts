@@ -59,6 +59,10 @@ test('every bad input of the run command is refused with the option at fault', (
     [{ sources: '127.0.0.300' }, '--sources', /not an address/],
     [{ sources: '127.0.0.9-127.0.0.1' }, '--sources', /ends before it starts/],
     [{ sources: '127.0.0.0/40' }, '--sources', /not a CIDR block/],
+    [{ socketPortRange: '40000-40099', engine: 'js' }, '--socket-port-range', /IP_LOCAL_PORT_RANGE, a socket option Node cannot set/],
+    [{ socketPortRange: '40000-40099', sources: '1', portMode: 'explicit' }, '--socket-port-range', /use --explicit-ports/],
+    [{ socketPortRange: '400-300' }, '--socket-port-range', /.+/],
+    [{ portMode: 'nobind', sources: '1', engine: 'js' }, '--port-mode', /nobind needs the native engine/],
     [{ sources: '4', portMode: 'kernel' }, '--port-mode', /cannot use chosen --sources \(4 addresses\); use --port-mode bind or explicit/],
     [{ sources: '127.0.0.1', portMode: 'kernel' }, '--port-mode', /cannot use chosen --sources \(127\.0\.0\.1\)/],
     [{ portMode: 'bind' }, '--port-mode', /needs --sources/],
@@ -101,4 +105,13 @@ test('a plan that needs more file descriptors than the limit gets a warning with
   assert.match(fileDescriptorWarning(plan, 1024)!, /5000 connections in flight need about 10064 file descriptors but the open-file limit is 1024.*ulimit -n 65536/);
   assert.equal(fileDescriptorWarning(plan, 20000), null);
   assert.equal(fileDescriptorWarning(buildPlan({ connections: '5000', target: 'http://127.0.0.1:1/' }, facts), 6000), null, 'an external target needs one per connection');
+});
+
+test('--socket-port-range: refused on kernels before 6.3 and outside ip_local_port_range, where the kernel would ignore it', async () => {
+  const { checkSocketPortRange } = await import('../../src/preflight.js');
+  const eph = { low: 32768, high: 60999 };
+  assert.throws(() => checkSocketPortRange({ low: 40000, high: 40099 }, eph, '6.1.0-18-amd64'), /Linux has from 6\.3; this kernel is 6\.1\.0-18-amd64/);
+  assert.throws(() => checkSocketPortRange({ low: 1000, high: 1099 }, eph, '6.18.44'), /lies outside ip_local_port_range 32768-60999/);
+  assert.doesNotThrow(() => checkSocketPortRange({ low: 40000, high: 40099 }, eph, '6.3.0'));
+  assert.doesNotThrow(() => checkSocketPortRange({ low: 60000, high: 61999 }, eph, '7.0.1'), 'an overlap is narrowed to, not refused');
 });

@@ -30,6 +30,7 @@ export function runOptions<T>(y: Argv<T>) {
     })
     .option('engine', { type: 'string', choices: ['auto', 'native', 'js'], describe: 'native (C, epoll threads) or js (Node net); auto: native where it was built and can run the plan [default: auto]', group: 'Load:' })
     .option('explicit-ports', { type: 'string', describe: 'explicit mode: LO-HI cycled per address [default: above ip_local_port_range]', group: 'Sources:' })
+    .option('socket-port-range', { type: 'string', describe: 'LO-HI: IP_LOCAL_PORT_RANGE on every socket (native engine, Linux 6.3+): a narrower port range for this run alone, no sysctl', group: 'Sources:' })
     .option('allow-ephemeral-overlap', { type: 'boolean', describe: 'explicit mode: allow ports inside ip_local_port_range', group: 'Sources:' })
     .option('close', { type: 'string', choices: ['client', 'server', 'reset', 'keepalive'], describe: 'who closes first [default: client]', group: 'Load:' })
     .option('connections', { type: 'string', alias: 'c', describe: 'closed loop: connections in flight [default: 64]', group: 'Load:' })
@@ -76,6 +77,7 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     sourceBase: argv['source-base'],
     portMode: argv['port-mode'] as RunOptions['portMode'],
     explicitPorts: argv['explicit-ports'],
+    socketPortRange: argv['socket-port-range'],
     allowEphemeralOverlap: argv['allow-ephemeral-overlap'],
     close: argv.close as RunOptions['close'],
     connections: argv.connections,

@@ -11,6 +11,9 @@ export interface NativeConfig {
   readonly explicitLow?: number;
   readonly explicitHigh?: number;
   readonly skipPorts?: readonly number[];
+  /** IP_LOCAL_PORT_RANGE for every socket. */
+  readonly socketPortLow?: number;
+  readonly socketPortHigh?: number;
   readonly request: Buffer | null;
   /** 1: frame HTTP/1.x responses; 0: raw TCP. */
   readonly http: 0 | 1;
