@@ -1,0 +1,43 @@
+// A short load through the native addon alone (no portchurn runner), for valgrind to watch:
+// every port mode and close policy against a server that answers a chunked response in two
+// writes and closes. Prints the record count; exits 1 if any attempt failed.
+import { createServer, type AddressInfo } from 'node:net';
+import { loadNative } from '../../src/engine/native/addon.js';
+
+const native = loadNative();
+if (!native.addon) throw new Error(`no native engine: ${native.reason}`);
+const addon = native.addon;
+const server = createServer((s) => {
+  s.on('error', () => {});
+  s.once('data', () => {
+    s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+    s.end('0\r\n\r\n');
+  });
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const port = (server.address() as AddressInfo).port;
+const request = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+let records = 0;
+let failed = 0;
+const cases = [
+  ['kernel', 'server', []],
+  ['bind', 'client', ['127.0.0.2']],
+  ['nobind', 'reset', ['127.0.0.3']],
+  ['explicit', 'client', ['127.0.0.4']],
+] as const;
+for (const [portMode, close, sources] of cases) {
+  const h = addon.start({ destinations: [{ host: '127.0.0.1', port }], sources, portMode, explicitLow: 61300, explicitHigh: 61399, request, http: 1, expectBytes: 0, headRequest: 0, close, connections: 4, ratePerSec: 0, startMs: addon.nowMs(), durationMs: 60_000, maxAttempts: 200, timeoutMs: 30_000, graceMs: 2000 });
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const d = addon.drain(h);
+    if (d.records) {
+      const i32 = new Int32Array(d.records);
+      for (let k = 0; k < d.records.byteLength / 64; k++) if (i32[k * 16 + 12] !== 0 || i32[k * 16 + 13] !== 200) failed++;
+      records += d.records.byteLength / 64;
+    }
+    if (d.finished && !d.records) break;
+  }
+}
+server.close();
+process.stdout.write(`records ${records} failed ${failed}\n`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { prerequisite } from '../helpers/prereq.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+test('the native response framing under libFuzzer (ASan, UBSan) for 20 s, from the corpus in the repository', async (t) => {
+  const clang = spawnSync('clang', ['--version']).status === 0;
+  if (!prerequisite(t, clang, "needs Debian's clang for libFuzzer (apt-get install clang)")) return;
+  const dir = await mkdtemp(join(tmpdir(), 'portchurn-fuzz-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const bin = join(dir, 'framing_fuzz');
+  const build = spawnSync('clang', ['-g', '-O1', '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=all', `-I${ROOT}src/native`, `${ROOT}src/native/fuzz/framing_fuzz.c`, `${ROOT}src/native/framing.c`, '-o', bin], { encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stderr);
+  // A copy of the corpus: the run adds inputs, the repository's seeds stay as they are.
+  const corpus = join(dir, 'corpus');
+  await cp(join(ROOT, 'test/fuzz/framing-corpus'), corpus, { recursive: true });
+  const run = spawnSync(bin, [corpus, '-max_total_time=20', '-timeout=5', `-artifact_prefix=${dir}/`], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, run.stderr.split('\n').slice(-30).join('\n'));
+  assert.match(run.stderr, /Done \d+ runs in \d+ second/);
+});
