@@ -4,7 +4,7 @@ import { runWorkers, WorkerCrashError } from './runner/run-workers.js';
 import { authorityOf } from './engine/http-request.js';
 import type { Transport } from './engine/transport.js';
 import { countCarryOver } from './env/carry-over.js';
-import { readEnvironment, readHostFacts, readListeningPorts } from './env/environment.js';
+import { ephemeralRangeOf, readEnvironment, readHostFacts, readListeningPorts } from './env/environment.js';
 import { createSourcePicker } from './engine/source-picker.js';
 import { buildPlan, type RunOptions } from './plan/build-plan.js';
 import type { Plan } from './plan/plan.js';
@@ -23,7 +23,8 @@ import { chooseEngine } from './runner/choose-engine.js';
 import { runNativeForPlan } from './runner/native-for-plan.js';
 import { cpuSince, processCpuTime } from './env/cpu-time.js';
 import { counterDelta, readKernelCounters } from './env/kernel-counters.js';
-import { diagnose, type StageCpu } from './model/limited-by.js';
+import type { StageCpu } from './model/limited-by.js';
+import { limitedByOf } from './runner/limited-by-of.js';
 import { evaluateThresholds } from './thresholds/thresholds.js';
 
 /** Ways to follow and stop a run; the library itself never prints. */
@@ -90,15 +91,12 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const environment = await readEnvironment();
   const warnings: string[] = [];
   if (plan.sources.length > 0) await checkSourcesBindable(plan.sources);
-  if (plan.socketPortRange) {
-    const [low = 32768, high = 60999] = (environment.sysctls['net.ipv4.ip_local_port_range'] ?? '').split(' ').map(Number);
-    checkSocketPortRange(plan.socketPortRange, { low, high }, environment.kernelRelease);
-  }
+  const ephemeral = ephemeralRangeOf(environment.sysctls['net.ipv4.ip_local_port_range']);
+  if (plan.socketPortRange) checkSocketPortRange(plan.socketPortRange, ephemeral, environment.kernelRelease);
   const skipPorts = plan.portMode === 'explicit' ? await readListeningPorts() : new Set<number>();
   if (plan.explicitPorts) {
-    const [low, high] = (environment.sysctls['net.ipv4.ip_local_port_range'] ?? '').split(' ').map(Number);
-    if (low && high && rangesOverlap(plan.explicitPorts, { low, high })) {
-      warnings.push(`explicit ports ${plan.explicitPorts.low}-${plan.explicitPorts.high} overlap ip_local_port_range ${low}-${high}: other programs on this host may fail to connect during the run`);
+    if (rangesOverlap(plan.explicitPorts, ephemeral)) {
+      warnings.push(`explicit ports ${plan.explicitPorts.low}-${plan.explicitPorts.high} overlap ip_local_port_range ${ephemeral.low}-${ephemeral.high}: other programs on this host may fail to connect during the run`);
     }
   }
   const endpoint = plan.target.kind === 'external' ? plan.target.endpoint : null;
@@ -174,7 +172,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     const fds = fileDescriptorWarning(plan, environment.openFileLimit);
     if (fds) warnings.push(fds);
     if (load.unsent > 0) warnings.push(`${load.unsent} scheduled requests were never sent: --max-in-flight was reached when the run ended`);
-    const result: RunResult = {
+    const measured: Omit<RunResult, 'limitedBy'> = {
       schema: RESULT_SCHEMA,
       kind: 'run',
       tool: { name: 'portchurn', version: VERSION },
@@ -210,24 +208,10 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       sockets,
       kernel,
       cpu,
-      limitedBy: diagnose({
-        portMode: plan.portMode,
-        load: plan.load,
-        attempts: r.attempts,
-        ok: r.ok,
-        okPerSec: perSec(r.ok, durationMs),
-        errors: r.errors,
-        statuses: r.statuses,
-        timeSeries: markPartialSeconds(r.seconds, durationMs),
-        timeWaitSamples: sockets?.samples.map((x) => x.client.TIME_WAIT ?? 0) ?? [],
-        kernel,
-        cpu,
-        meanLatencyUs: r.histograms.totalUs.summary.meanUs,
-        maxTwBuckets: Number(environment.sysctls['net.ipv4.tcp_max_tw_buckets'] ?? NaN) || null,
-      }),
       warnings,
       ...(failures.length > 0 ? { failures } : {}),
     };
+    const result: RunResult = { ...measured, limitedBy: limitedByOf(measured) };
     return plan.thresholds.length > 0 ? { ...result, thresholds: evaluateThresholds(plan.thresholds, result, null) } : result;
   } finally {
     await sampler?.stop(null);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import type { HostFacts } from '../plan/build-plan.js';
+import type { PortRange } from '../plan/ports.js';
 import { NAMESPACE_SYSCTLS } from '../lab/sysctls.js';
 import { readTcpSockets } from './proc-net-tcp.js';
 
@@ -58,12 +59,15 @@ export async function readEnvironment(): Promise<Environment> {
 /** Linux's default ip_local_port_range, used where /proc cannot be read. */
 const LINUX_DEFAULT_RANGE = { low: 32768, high: 60999 };
 
+/** ip_local_port_range from its text as /proc prints it (`"32768 60999"`); Linux's default where absent or unreadable. */
+export function ephemeralRangeOf(text: string | null | undefined): PortRange {
+  const [low, high] = (text ?? '').split(' ').map(Number);
+  return low && high ? { low, high } : LINUX_DEFAULT_RANGE;
+}
+
 /** What `buildPlan` needs of this host. */
 export async function readHostFacts(): Promise<HostFacts> {
-  const text = await readSysctl('net.ipv4.ip_local_port_range');
-  const [low, high] = (text ?? '').split(' ').map(Number);
-  const ephemeralPorts = low && high ? { low, high } : LINUX_DEFAULT_RANGE;
-  return { ephemeralPorts };
+  return { ephemeralPorts: ephemeralRangeOf(await readSysctl('net.ipv4.ip_local_port_range')) };
 }
 
 /** Ports with a listening socket on this host; explicit mode never binds to them. */

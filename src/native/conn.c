@@ -44,6 +44,9 @@ static void release(pc_loop *loop, pc_slot *slot) {
   if (slot->fd >= 0) close(slot->fd);
   slot->fd = -1;
   slot->state = SLOT_FREE;
+  /* Taken again only by the next launch, after this epoll batch: a stale event of the old
+     connection in the batch finds the slot FREE and is ignored. */
+  loop->free_slots[loop->free_count++] = (int)(slot - loop->slots);
   loop->in_flight--;
 }
 

@@ -107,6 +107,12 @@ static napi_value throw_type(napi_env env, const char *message) {
   return NULL;
 }
 
+/* Refuses a configuration: frees what was filled so far, throws a TypeError. */
+static napi_value refuse(napi_env env, pc_loop *loop, const char *message) {
+  pc_loop_free(loop);
+  return throw_type(env, message);
+}
+
 /* start(config) -> handle */
 static napi_value start(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -119,20 +125,20 @@ static napi_value start(napi_env env, napi_callback_info info) {
   char text[32];
 
   c->destinations = get_endpoints(env, cfgv, "destinations", &c->destination_count, 1);
-  if (c->destination_count <= 0) goto bad_destinations;
+  if (c->destination_count <= 0) return refuse(env, loop, "destinations must be IP literals with ports 1-65535");
   c->sources = get_endpoints(env, cfgv, "sources", &c->source_count, 0);
-  if (c->source_count < 0) goto bad_sources;
+  if (c->source_count < 0) return refuse(env, loop, "sources must be IP literals");
   c->source_offset = (int)get_number(env, cfgv, "sourceOffset", 0);
-  if (!get_string(env, cfgv, "portMode", text, sizeof text)) goto bad_mode;
+  if (!get_string(env, cfgv, "portMode", text, sizeof text)) return refuse(env, loop, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
   if (strcmp(text, "kernel") == 0) c->port_mode = PC_PORT_KERNEL;
   else if (strcmp(text, "bind") == 0) c->port_mode = PC_PORT_BIND;
   else if (strcmp(text, "nobind") == 0) c->port_mode = PC_PORT_NOBIND;
   else if (strcmp(text, "explicit") == 0) c->port_mode = PC_PORT_EXPLICIT;
-  else goto bad_mode;
-  if ((c->port_mode == PC_PORT_KERNEL) != (c->source_count == 0)) goto bad_mode;
+  else return refuse(env, loop, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
+  if ((c->port_mode == PC_PORT_KERNEL) != (c->source_count == 0)) return refuse(env, loop, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
   if (c->port_mode == PC_PORT_EXPLICIT) {
     double lo = get_number(env, cfgv, "explicitLow", 0), hi = get_number(env, cfgv, "explicitHigh", 0);
-    if (lo < 1 || hi > 65535 || lo > hi) goto bad_mode;
+    if (lo < 1 || hi > 65535 || lo > hi) return refuse(env, loop, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
     c->explicit_low = (uint16_t)lo;
     c->explicit_high = (uint16_t)hi;
     for (int i = 0; i < c->source_count; i++) c->sources[i].next_port = c->explicit_low;
@@ -140,7 +146,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
     uint32_t n = 0;
     if (get_prop(env, cfgv, "skipPorts", &skip) && napi_get_array_length(env, skip, &n) == napi_ok && n > 0) {
       c->skip_ports = calloc(65536 / 8, 1);
-      if (!c->skip_ports) goto oom;
+      if (!c->skip_ports) return refuse(env, loop, "out of memory");
       for (uint32_t i = 0; i < n; i++) {
         napi_value p;
         int32_t port;
@@ -162,7 +168,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
       napi_get_buffer_info(env, req, &data, &len);
       if (len > 0) {
         c->request = malloc(len);
-        if (!c->request) goto oom;
+        if (!c->request) return refuse(env, loop, "out of memory");
         memcpy(c->request, data, len);
         c->request_len = len;
       }
@@ -171,15 +177,15 @@ static napi_value start(napi_env env, napi_callback_info info) {
   c->http = get_number(env, cfgv, "http", 1) != 0;
   c->expect_bytes = (int64_t)get_number(env, cfgv, "expectBytes", 0);
   c->head_request = get_number(env, cfgv, "headRequest", 0) != 0;
-  if (!get_string(env, cfgv, "close", text, sizeof text)) goto bad_close;
+  if (!get_string(env, cfgv, "close", text, sizeof text)) return refuse(env, loop, "close must be client, server or reset");
   if (strcmp(text, "client") == 0) c->close = PC_CLOSE_CLIENT;
   else if (strcmp(text, "server") == 0) c->close = PC_CLOSE_SERVER;
   else if (strcmp(text, "reset") == 0) c->close = PC_CLOSE_RESET;
-  else goto bad_close;
+  else return refuse(env, loop, "close must be client, server or reset");
   c->open_loop = get_number(env, cfgv, "ratePerSec", 0) > 0;
   c->rate_per_ms = get_number(env, cfgv, "ratePerSec", 0) / 1000.0;
   c->connections = (int)get_number(env, cfgv, "connections", 0);
-  if (c->connections < 1 || c->connections > 1000000) return pc_loop_free(loop), throw_type(env, "connections must be 1 to 1,000,000");
+  if (c->connections < 1 || c->connections > 1000000) return refuse(env, loop, "connections must be 1 to 1,000,000");
   c->start_ms = get_number(env, cfgv, "startMs", pc_now_ms());
   double duration = get_number(env, cfgv, "durationMs", -1);
   c->deadline_ms = duration < 0 ? INFINITY : c->start_ms + duration;
@@ -201,22 +207,6 @@ static napi_value start(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return handle;
-
-bad_destinations:
-  pc_loop_free(loop);
-  return throw_type(env, "destinations must be IP literals with ports 1-65535");
-bad_sources:
-  pc_loop_free(loop);
-  return throw_type(env, "sources must be IP literals");
-bad_mode:
-  pc_loop_free(loop);
-  return throw_type(env, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
-bad_close:
-  pc_loop_free(loop);
-  return throw_type(env, "close must be client, server or reset");
-oom:
-  pc_loop_free(loop);
-  return throw_type(env, "out of memory");
 }
 
 static pc_loop *loop_of(napi_env env, napi_callback_info info) {

@@ -25,10 +25,7 @@ static int may_launch(const pc_loop *loop) {
 }
 
 static pc_slot *free_slot(pc_loop *loop) {
-  /* A linear search is cheap beside a connect(); the slot count is the concurrency. */
-  for (int i = 0; i < loop->cfg.connections; i++)
-    if (loop->slots[i].state == SLOT_FREE) return &loop->slots[i];
-  return NULL;
+  return loop->free_count > 0 ? &loop->slots[loop->free_slots[--loop->free_count]] : NULL;
 }
 
 static void abort_all(pc_loop *loop) {
@@ -120,8 +117,12 @@ int pc_loop_start(pc_loop *loop) {
   loop->epfd = epoll_create1(EPOLL_CLOEXEC);
   if (loop->epfd < 0) return errno;
   loop->slots = calloc((size_t)loop->cfg.connections, sizeof *loop->slots);
-  if (!loop->slots) return ENOMEM;
-  for (int i = 0; i < loop->cfg.connections; i++) loop->slots[i].fd = -1;
+  loop->free_slots = calloc((size_t)loop->cfg.connections, sizeof *loop->free_slots);
+  if (!loop->slots || !loop->free_slots) return ENOMEM;
+  for (int i = loop->cfg.connections - 1; i >= 0; i--) {
+    loop->slots[i].fd = -1;
+    loop->free_slots[loop->free_count++] = i;
+  }
   int err = pthread_create(&loop->thread, NULL, run, loop);
   if (err) return err;
   loop->started = 1;
@@ -150,6 +151,7 @@ void pc_loop_free(pc_loop *loop) {
   pc_loop_join(loop);
   if (loop->epfd >= 0) close(loop->epfd);
   free(loop->slots);
+  free(loop->free_slots);
   free(loop->out);
   free(loop->cfg.destinations);
   free(loop->cfg.sources);

@@ -1,6 +1,6 @@
 import { markPartialSeconds, mergeSnapshots, type LoadSnapshot } from '../engine/load-snapshot.js';
 import { createLatencyHistogram, encodeHistogram } from '../engine/histogram.js';
-import { diagnose } from '../model/limited-by.js';
+import { limitedByOf } from '../runner/limited-by-of.js';
 import type { AddressCounts, TargetStats } from '../target/stats.js';
 import { modelForRun } from '../runner/model-for-run.js';
 import { ResultInputError } from '../errors.js';
@@ -65,8 +65,9 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
   const errorCount = Object.values(m.errors).reduce((a: number, n) => a + (n ?? 0), 0);
   const perSec = (n: number): number => (durationMs > 0 ? Math.round((n * 100000) / durationMs) / 100 : 0);
   const plan = { ...first.result.plan, sources: m.sources.map((s) => s.address).filter((a) => a !== 'kernel') };
-  return {
-    ...first.result,
+  const { limitedBy: _first, ...firstMeasured } = first.result;
+  const merged: Omit<RunResult, 'limitedBy'> = {
+    ...firstMeasured,
     plan,
     model: modelForRun(plan, first.result.environment, first.result.target.endpoints, durationMs),
     startedAt: files.map((f) => f.result.startedAt).sort()[0]!,
@@ -80,24 +81,8 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
     timeSeries: markPartialSeconds(m.seconds, durationMs),
     sources: m.sources,
     sockets: null,
-    // Each host's counters and CPU are its own, in each host's own result; the merge keeps none of them.
     kernel: null,
     cpu: null,
-    limitedBy: diagnose({
-      portMode: plan.portMode,
-      load: plan.load,
-      attempts: m.attempts,
-      ok: m.ok,
-      okPerSec: perSec(m.ok),
-      errors: m.errors,
-      statuses: m.statuses,
-      timeSeries: markPartialSeconds(m.seconds, durationMs),
-      timeWaitSamples: [],
-      kernel: null,
-      cpu: null,
-      meanLatencyUs: m.histograms.totalUs.summary.meanUs,
-      maxTwBuckets: null,
-    }),
     warnings: [...new Set(files.flatMap((f) => f.result.warnings))],
     hosts: files.map((f) => ({
       file: f.path,
@@ -110,4 +95,6 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
       sources: f.result.sources.length,
     })),
   };
+  // Each host's kernel counters and CPU stay in its own result: the merge judges by counts alone.
+  return { ...merged, limitedBy: limitedByOf(merged) };
 }

@@ -20,7 +20,8 @@ function unsupported(plan: Plan, protocol: 'http' | 'https' | 'tcp'): string | n
 export function chooseEngine(plan: Plan, protocol: 'http' | 'https' | 'tcp'): EngineDecision {
   if (plan.engine === 'js') return { engine: 'js', note: null };
   const native = loadNative();
-  const cannot = native.addon === null ? `the native engine is ${native.reason}` : unsupported(plan, protocol) === null ? null : `the native engine cannot run this: ${unsupported(plan, protocol)}`;
+  const why = native.addon === null ? null : unsupported(plan, protocol);
+  const cannot = native.addon === null ? `the native engine is ${native.reason}` : why === null ? null : `the native engine cannot run this: ${why}`;
   if (cannot === null && native.addon) return { engine: 'native', addon: native.addon, note: null };
   if (plan.engine === 'native') throw new PreflightError(`--engine native: ${cannot}`);
   if (plan.portMode === 'nobind') throw new PreflightError(`--port-mode nobind needs the native engine, and ${cannot}`);

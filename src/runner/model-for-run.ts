@@ -1,4 +1,4 @@
-import type { Environment } from '../env/environment.js';
+import { ephemeralRangeOf, type Environment } from '../env/environment.js';
 import { isLoopback } from '../plan/addresses.js';
 import type { Plan } from '../plan/plan.js';
 import { predictCapacity, type Prediction } from '../model/capacity.js';
@@ -12,7 +12,7 @@ function numberOrNull(text: string | null): number | null {
 /** The capacity model for a run, from its plan, the settings it read and how long it ran. */
 export function modelForRun(plan: Plan, environment: Environment, destinations: readonly { host: string; port: number }[], durationMs: number): Prediction {
   const s = environment.sysctls;
-  const [low = 32768, high = 60999] = (s['net.ipv4.ip_local_port_range'] ?? '').split(' ').map(Number);
+  const { low, high } = ephemeralRangeOf(s['net.ipv4.ip_local_port_range']);
   return predictCapacity({
     close: plan.close,
     portMode: plan.portMode,

@@ -14,8 +14,10 @@ const GRACE_MS = 2000;
  * sources (dealt round-robin), connections or rate, and requests, as the JavaScript workers get.
  */
 export function runNativeForPlan(addon: NativeAddon, plan: Plan, target: ResolvedTarget, skipPorts: ReadonlySet<number>, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<LoadSnapshot> {
-  const n = partitionLoad(plan, plan.workers).length;
-  const parts: NativePart[] = partitionLoad(plan, plan.workers).map((part, w) => ({
+  const shares = partitionLoad(plan, plan.workers);
+  const request = churnRequest(plan, target);
+  const n = shares.length;
+  const parts: NativePart[] = shares.map((part, w) => ({
     sourceIndices: plan.sources.map((_, i) => i).filter((i) => i % n === w),
     config: {
       destinations: target.destinations,
@@ -23,7 +25,7 @@ export function runNativeForPlan(addon: NativeAddon, plan: Plan, target: Resolve
       portMode: plan.portMode,
       ...(plan.socketPortRange ? { socketPortLow: plan.socketPortRange.low, socketPortHigh: plan.socketPortRange.high } : {}),
       ...(plan.explicitPorts ? { explicitLow: plan.explicitPorts.low, explicitHigh: plan.explicitPorts.high, skipPorts: [...skipPorts] } : {}),
-      request: churnRequest(plan, target),
+      request,
       http: target.protocol === 'tcp' ? 0 : 1,
       expectBytes: plan.tcp.expectBytes,
       headRequest: plan.http.method === 'HEAD' ? 1 : 0,

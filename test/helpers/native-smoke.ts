@@ -3,6 +3,7 @@
 // writes and closes. Prints the record count; exits 1 if any attempt failed.
 import { createServer, type AddressInfo } from 'node:net';
 import { loadNative } from '../../src/engine/native/addon.js';
+import { pollUntil } from './events.js';
 
 const native = loadNative();
 if (!native.addon) throw new Error(`no native engine: ${native.reason}`);
@@ -27,16 +28,16 @@ const cases = [
 ] as const;
 for (const [portMode, close, sources] of cases) {
   const h = addon.start({ destinations: [{ host: '127.0.0.1', port }], sources, portMode, explicitLow: 61300, explicitHigh: 61399, request, http: 1, expectBytes: 0, headRequest: 0, close, connections: 4, ratePerSec: 0, startMs: addon.nowMs(), durationMs: 60_000, maxAttempts: 200, timeoutMs: 30_000, graceMs: 2000 });
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 50));
+  // The loop announces nothing: drain it until it says it finished, failing after two minutes.
+  await pollUntil(`the ${portMode} loop to finish`, 120_000, () => {
     const d = addon.drain(h);
     if (d.records) {
       const i32 = new Int32Array(d.records);
       for (let k = 0; k < d.records.byteLength / 64; k++) if (i32[k * 16 + 12] !== 0 || i32[k * 16 + 13] !== 200) failed++;
       records += d.records.byteLength / 64;
     }
-    if (d.finished && !d.records) break;
-  }
+    return d.finished && !d.records;
+  }, 50);
 }
 server.close();
 process.stdout.write(`records ${records} failed ${failed}\n`);

@@ -67,30 +67,21 @@ test('--quiet prints nothing and still writes the result', () =>
     assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
   }));
 
-test('SIGINT mid-run (once progress shows ok > 0) writes the partial result marked interrupted and exits 130', () =>
-  withDir(async (dir) => {
-    const cli = startCli(['run', '-d', '30s', '-c', '4', '--out', dir, '--json']);
-    await cli.progress((p) => Number(p.ok) > 0);
-    cli.child.kill('SIGINT');
-    assert.equal(await cli.exited, 130, cli.stderr());
-    assert.match(cli.stderr(), /SIGINT: stopping; in-flight attempts get 2 s/);
-    const result = JSON.parse(cli.stdout()) as RunResult;
-    assert.equal(result.interrupted, true);
-    assert.ok(result.totals.ok > 0);
-    assert.ok(result.totals.durationMs < 30_000);
-    assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
-  }));
-
-test('SIGTERM keeps the partial result and exits 143', () =>
-  withDir(async (dir) => {
-    const cli = startCli(['run', '-d', '30s', '-c', '4', '--out', dir, '--json']);
-    await cli.progress((p) => Number(p.ok) > 0);
-    cli.child.kill('SIGTERM');
-    assert.equal(await cli.exited, 143, cli.stderr());
-    const result = JSON.parse(cli.stdout()) as RunResult;
-    assert.equal(result.interrupted, true);
-    assert.ok(result.totals.ok > 0);
-  }));
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} mid-run (once progress shows ok > 0) writes the partial result marked interrupted and exits ${status}`, () =>
+    withDir(async (dir) => {
+      const cli = startCli(['run', '-d', '30s', '-c', '4', '--out', dir, '--json']);
+      await cli.progress((p) => Number(p.ok) > 0);
+      cli.child.kill(signal);
+      assert.equal(await cli.exited, status, cli.stderr());
+      assert.match(cli.stderr(), new RegExp(`${signal}: stopping; in-flight attempts get 2 s`));
+      const result = JSON.parse(cli.stdout()) as RunResult;
+      assert.equal(result.interrupted, true);
+      assert.ok(result.totals.ok > 0);
+      assert.ok(result.totals.durationMs < 30_000);
+      assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
+    }));
+}
 
 test('a second signal exits at once: attempts still in flight are not waited for', () =>
   withDir(async (dir) => {
