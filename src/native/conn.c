@@ -65,11 +65,35 @@ static void finish(pc_loop *loop, pc_slot *slot) {
   pc_emit(loop, &slot->rec);
 }
 
+/* Keepalive: the attempt is over and its connection waits, open, for the next request. */
+static void park(pc_loop *loop, pc_slot *slot) {
+  slot->rec.code = PC_OK;
+  slot->rec.at_ms = slot->rec.done_ms;
+  slot->state = SLOT_IDLE;
+  loop->free_slots[loop->free_count++] = (int)(slot - loop->slots);
+  loop->in_flight--;
+  pc_emit(loop, &slot->rec);
+}
+
+int pc_conn_busy(const pc_slot *slot) { return slot->state != SLOT_FREE && slot->state != SLOT_IDLE; }
+
+void pc_conn_close_idle(pc_slot *slot) {
+  if (slot->state != SLOT_IDLE) return;
+  close(slot->fd);
+  slot->fd = -1;
+  slot->state = SLOT_FREE;
+}
+
 static void response_complete(pc_loop *loop, pc_slot *slot) {
   slot->rec.done_ms = pc_now_ms();
   if (loop->cfg.http) slot->rec.status = slot->framer.status;
   slot->complete = 1;
   switch (loop->cfg.close) {
+    case PC_CLOSE_KEEPALIVE:
+      /* The server may have asked to close (or spoken HTTP/1.0): then we close, as a client must. */
+      if (loop->cfg.http && slot->reusable && pc_framer_reusable(&slot->framer)) park(loop, slot);
+      else finish(loop, slot);
+      break;
     case PC_CLOSE_CLIENT:
       /* We send the first FIN: the TIME_WAIT (60 s on Linux) stays with our source port. */
       finish(loop, slot);
@@ -135,6 +159,8 @@ static int bind_source(pc_loop *loop, int fd, pc_endpoint *src) {
   return 0;
 }
 
+static void on_writable(pc_loop *loop, pc_slot *slot);
+
 void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
   const pc_config *cfg = &loop->cfg;
   double now = pc_now_ms();
@@ -144,16 +170,27 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
   slot->written = 0;
   slot->received = 0;
   slot->complete = 0;
+  if (cfg->http) pc_framer_reset(&slot->framer, cfg->head_request);
+  if (slot->state == SLOT_IDLE) {
+    /* Keepalive: the next request on the kept connection (no connect, so no connected time). */
+    if (slot->source_index >= 0) slot->rec.source_index = cfg->source_offset + slot->source_index;
+    slot->state = SLOT_WRITING;
+    /* Edge-triggered: no new EPOLLOUT comes for a socket that was writable all along. */
+    on_writable(loop, slot);
+    return;
+  }
   slot->fd = -1;
+  slot->reusable = 1;
+  slot->source_index = -1;
   pc_endpoint *src = NULL;
   if (cfg->source_count > 0) {
     src = &cfg->sources[loop->next_source];
+    slot->source_index = loop->next_source;
     slot->rec.source_index = cfg->source_offset + loop->next_source;
     loop->next_source = (loop->next_source + 1) % cfg->source_count;
   }
   const pc_endpoint *dst = &cfg->destinations[loop->next_destination];
   loop->next_destination = (loop->next_destination + 1) % cfg->destination_count;
-  if (cfg->http) pc_framer_reset(&slot->framer, cfg->head_request);
 
   int fd = socket(dst->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -217,21 +254,23 @@ static void on_readable(pc_loop *loop, pc_slot *slot) {
           return;
         }
         if (st == PC_FRAME_DONE) {
+          /* Bytes after the response were not asked for: this connection is not used again. */
+          if (used < (size_t)n) slot->reusable = 0;
           response_complete(loop, slot);
-          if (slot->state == SLOT_FREE) return;
+          if (!pc_conn_busy(slot)) return;
         }
       } else {
         slot->received += n;
         if (slot->received >= cfg->expect_bytes) {
           response_complete(loop, slot);
-          if (slot->state == SLOT_FREE) return;
+          if (!pc_conn_busy(slot)) return;
         }
       }
     } else if (n == 0) {
       if (!slot->complete) {
         if (cfg->http && slot->state == SLOT_READING && pc_framer_eof(&slot->framer) == PC_FRAME_DONE) {
           response_complete(loop, slot);
-          if (slot->state == SLOT_FREE) return;
+          if (!pc_conn_busy(slot)) return;
         } else {
           pc_conn_end(loop, slot, PC_CLOSED_EARLY);
           return;
@@ -250,7 +289,23 @@ static void on_readable(pc_loop *loop, pc_slot *slot) {
   }
 }
 
+/*
+ * An event on a kept connection between requests. Edge-triggered epoll may report readiness for
+ * bytes already read, so peek: only an EOF, an error or unasked-for bytes end the connection
+ * (the server's keepalive timeout, say); it is not an attempt, so nothing is recorded.
+ */
+static void on_idle_event(pc_slot *slot) {
+  char byte;
+  ssize_t n = recv(slot->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  pc_conn_close_idle(slot); /* stays on the free stack, now without a connection */
+}
+
 void pc_conn_event(pc_loop *loop, pc_slot *slot, uint32_t events) {
+  if (slot->state == SLOT_IDLE) {
+    on_idle_event(slot);
+    return;
+  }
   if (slot->state == SLOT_CONNECTING) {
     int err = 0;
     socklen_t len = sizeof err;
@@ -265,7 +320,7 @@ void pc_conn_event(pc_loop *loop, pc_slot *slot, uint32_t events) {
   }
   if (slot->state == SLOT_WRITING) {
     on_writable(loop, slot);
-    if (slot->state == SLOT_FREE || slot->state == SLOT_WRITING) return;
+    if (!pc_conn_busy(slot) || slot->state == SLOT_WRITING) return;
   }
   if (slot->state == SLOT_READING || slot->state == SLOT_DRAINING) on_readable(loop, slot);
 }

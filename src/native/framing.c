@@ -25,6 +25,9 @@ void pc_framer_reset(pc_framer *f, int head_request) {
   f->status = 0;
   f->chunked = 0;
   f->until_eof = 0;
+  f->http10 = 0;
+  f->conn_close = 0;
+  f->conn_keep_alive = 0;
   f->remaining = 0;
   f->content_length = -1;
   f->line_len = 0;
@@ -48,6 +51,7 @@ static int parse_status(pc_framer *f, const char *s, size_t n) {
   if (n > 12 && s[12] != ' ') return -1;
   if (status < 100) return -1;
   f->status = status;
+  f->http10 = s[7] == '0';
   return 0;
 }
 
@@ -93,6 +97,20 @@ static int parse_chunk_size(const char *s, size_t n, int64_t *out) {
   return 0;
 }
 
+/* The tokens of a Connection header ("close", "keep-alive", comma-separated, any case). */
+static void connection_tokens(pc_framer *f, const char *v, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    while (i < n && (v[i] == ',' || v[i] == ' ' || v[i] == '\t')) i++;
+    size_t start = i;
+    while (i < n && v[i] != ',') i++;
+    size_t end = i;
+    while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t')) end--;
+    if (end - start == 5 && strncasecmp(v + start, "close", 5) == 0) f->conn_close = 1;
+    if (end - start == 10 && strncasecmp(v + start, "keep-alive", 10) == 0) f->conn_keep_alive = 1;
+  }
+}
+
 /* The body that follows the headers just ended, by RFC 9112 section 6.3. */
 static void start_body(pc_framer *f) {
   if (f->status >= 100 && f->status < 200 && f->status != 101) {
@@ -136,6 +154,10 @@ static void on_line(pc_framer *f) {
         if (f->line_len > PC_LINE_KEEP) f->state = ST_ERROR;
         /* chunked must be the last coding */
         else f->chunked = value_len >= 7 && strncasecmp(value + value_len - 7, "chunked", 7) == 0;
+      } else if (header_is(s, n, "connection", &value, &value_len)) {
+        /* A Connection header longer than is kept may hide a `close`: do not reuse. */
+        if (f->line_len > PC_LINE_KEEP) f->conn_close = 1;
+        else connection_tokens(f, value, value_len);
       }
       break;
     case ST_CHUNK_SIZE: {
@@ -203,4 +225,9 @@ pc_frame_state pc_framer_eof(pc_framer *f) {
     return PC_FRAME_DONE;
   }
   return PC_FRAME_ERROR;
+}
+
+int pc_framer_reusable(const pc_framer *f) {
+  if (f->state != ST_DONE || f->until_eof || f->conn_close) return 0;
+  return !f->http10 || f->conn_keep_alive;
 }

@@ -24,6 +24,9 @@ typedef struct {
   int status;          /* the final status, once seen */
   int chunked;
   int until_eof;       /* no length: the body ends with the connection */
+  int http10;          /* the status line said HTTP/1.0 */
+  int conn_close;      /* `Connection: close` */
+  int conn_keep_alive; /* `Connection: keep-alive` (HTTP/1.0's opt-in) */
   int64_t remaining;   /* body or chunk bytes still to come */
   int64_t content_length;
   size_t line_len;     /* bytes of the current line seen (may exceed what is kept) */
@@ -35,5 +38,10 @@ void pc_framer_reset(pc_framer *f, int head_request);
 pc_frame_state pc_framer_feed(pc_framer *f, const char *data, size_t len, size_t *used);
 /* The connection ended: a body delimited by EOF is complete; anything else was cut short. */
 pc_frame_state pc_framer_eof(pc_framer *f);
+/*
+ * After PC_FRAME_DONE: may the connection carry another request? Not when the server asked to
+ * close, spoke HTTP/1.0 without keep-alive, or delimited the body by closing.
+ */
+int pc_framer_reusable(const pc_framer *f);
 
 #endif

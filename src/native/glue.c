@@ -177,11 +177,13 @@ static napi_value start(napi_env env, napi_callback_info info) {
   c->http = get_number(env, cfgv, "http", 1) != 0;
   c->expect_bytes = (int64_t)get_number(env, cfgv, "expectBytes", 0);
   c->head_request = get_number(env, cfgv, "headRequest", 0) != 0;
-  if (!get_string(env, cfgv, "close", text, sizeof text)) return refuse(env, loop, "close must be client, server or reset");
+  const char *bad_close = "close must be client, server, reset or keepalive (keepalive: HTTP only)";
+  if (!get_string(env, cfgv, "close", text, sizeof text)) return refuse(env, loop, bad_close);
   if (strcmp(text, "client") == 0) c->close = PC_CLOSE_CLIENT;
   else if (strcmp(text, "server") == 0) c->close = PC_CLOSE_SERVER;
   else if (strcmp(text, "reset") == 0) c->close = PC_CLOSE_RESET;
-  else return refuse(env, loop, "close must be client, server or reset");
+  else if (strcmp(text, "keepalive") == 0 && c->http) c->close = PC_CLOSE_KEEPALIVE;
+  else return refuse(env, loop, bad_close);
   c->open_loop = get_number(env, cfgv, "ratePerSec", 0) > 0;
   c->rate_per_ms = get_number(env, cfgv, "ratePerSec", 0) / 1000.0;
   c->connections = (int)get_number(env, cfgv, "connections", 0);

@@ -30,13 +30,13 @@ static pc_slot *free_slot(pc_loop *loop) {
 
 static void abort_all(pc_loop *loop) {
   for (int i = 0; i < loop->cfg.connections; i++)
-    if (loop->slots[i].state != SLOT_FREE) pc_conn_end(loop, &loop->slots[i], PC_ABORTED);
+    if (pc_conn_busy(&loop->slots[i])) pc_conn_end(loop, &loop->slots[i], PC_ABORTED);
 }
 
 static void time_out(pc_loop *loop, double now) {
   for (int i = 0; i < loop->cfg.connections; i++) {
     pc_slot *s = &loop->slots[i];
-    if (s->state != SLOT_FREE && now - s->rec.start_ms >= loop->cfg.timeout_ms) pc_conn_end(loop, s, PC_TIMEOUT);
+    if (pc_conn_busy(s) && now - s->rec.start_ms >= loop->cfg.timeout_ms) pc_conn_end(loop, s, PC_TIMEOUT);
   }
 }
 
@@ -98,6 +98,7 @@ static void *run(void *arg) {
       next_scan = now + SCAN_MS;
     }
   }
+  for (int i = 0; i < cfg->connections; i++) pc_conn_close_idle(&loop->slots[i]);
   loop->end_ms = pc_now_ms();
   atomic_store(&loop->finished, 1);
   return NULL;

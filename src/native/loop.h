@@ -14,7 +14,7 @@
 #include "record.h"
 
 typedef enum { PC_PORT_KERNEL = 0, PC_PORT_BIND = 1, PC_PORT_NOBIND = 2, PC_PORT_EXPLICIT = 3 } pc_port_mode;
-typedef enum { PC_CLOSE_CLIENT = 0, PC_CLOSE_SERVER = 1, PC_CLOSE_RESET = 2 } pc_close_policy;
+typedef enum { PC_CLOSE_CLIENT = 0, PC_CLOSE_SERVER = 1, PC_CLOSE_RESET = 2, PC_CLOSE_KEEPALIVE = 3 } pc_close_policy;
 
 typedef struct {
   struct sockaddr_storage addr;
@@ -51,12 +51,17 @@ typedef struct {
   double grace_ms;
 } pc_config;
 
-typedef enum { SLOT_FREE = 0, SLOT_CONNECTING, SLOT_WRITING, SLOT_READING, SLOT_DRAINING } pc_slot_state;
+/*
+ * FREE: no connection. IDLE (keepalive): a connection kept open between requests. Both are on
+ * the free stack; taking an IDLE slot sends the next request on its connection.
+ */
+typedef enum { SLOT_FREE = 0, SLOT_CONNECTING, SLOT_WRITING, SLOT_READING, SLOT_DRAINING, SLOT_IDLE } pc_slot_state;
 
 typedef struct {
   int fd;
   pc_slot_state state;
   int source_index; /* this thread's index, -1 for the kernel's choice */
+  int reusable;     /* keepalive: nothing seen so far forbids another request on this connection */
   size_t written;
   int64_t received;
   int complete; /* the response is complete; waiting for the server's EOF */
@@ -99,6 +104,10 @@ pc_record *pc_loop_drain(pc_loop *loop, size_t *count);
 void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms);
 void pc_conn_event(pc_loop *loop, pc_slot *slot, uint32_t events);
 void pc_conn_end(pc_loop *loop, pc_slot *slot, int32_t code);
+/* Is an attempt running on the slot (not FREE, not IDLE)? */
+int pc_conn_busy(const pc_slot *slot);
+/* Closes a kept connection at the end of the run (the client's close: TIME_WAIT on our side). */
+void pc_conn_close_idle(pc_slot *slot);
 void pc_emit(pc_loop *loop, const pc_record *rec);
 
 #endif

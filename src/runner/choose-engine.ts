@@ -8,7 +8,7 @@ export type EngineDecision = { readonly engine: 'native'; readonly addon: Native
 /** Why the native engine cannot run this plan, or null when it can. */
 function unsupported(plan: Plan, protocol: 'http' | 'https' | 'tcp'): string | null {
   if (protocol === 'https') return 'it has no TLS (https targets run on the JavaScript engine)';
-  if (plan.close === 'keepalive') return 'it runs one-request connections only (--close keepalive runs on the JavaScript engine)';
+  if (plan.close === 'keepalive' && plan.keepaliveClient === 'undici') return "it is not undici (--keepalive-client undici runs undici's pool on the JavaScript engine)";
   return null;
 }
 

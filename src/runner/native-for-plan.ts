@@ -29,7 +29,7 @@ export function runNativeForPlan(addon: NativeAddon, plan: Plan, target: Resolve
       http: target.protocol === 'tcp' ? 0 : 1,
       expectBytes: plan.tcp.expectBytes,
       headRequest: plan.http.method === 'HEAD' ? 1 : 0,
-      close: plan.close === 'keepalive' ? 'client' : plan.close,
+      close: plan.close,
       connections: part.load.kind === 'closed' ? part.load.connections : part.load.maxInFlight,
       ratePerSec: part.load.kind === 'open' ? part.load.ratePerSec : 0,
       durationMs: plan.durationMs ?? -1,

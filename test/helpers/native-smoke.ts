@@ -1,6 +1,6 @@
 // A short load through the native addon alone (no portchurn runner), for valgrind to watch:
 // every port mode and close policy against a server that answers a chunked response in two
-// writes and closes. Prints the record count; exits 1 if any attempt failed.
+// writes and closes, and keepalive against one that keeps the connection. Prints the record count; exits 1 if any attempt failed.
 import { createServer, type AddressInfo } from 'node:net';
 import { loadNative } from '../../src/engine/native/addon.js';
 import { pollUntil } from './events.js';
@@ -15,9 +15,17 @@ const server = createServer((s) => {
     s.end('0\r\n\r\n');
   });
 });
+// Keepalive: every request answered on the same connection, which the server keeps open.
+const keeping = createServer((s) => {
+  s.on('error', () => {});
+  s.on('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc'));
+});
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+await new Promise<void>((resolve) => keeping.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as AddressInfo).port;
+const keepPort = (keeping.address() as AddressInfo).port;
 const request = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+const keepRequest = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
 let records = 0;
 let failed = 0;
 const cases = [
@@ -25,9 +33,11 @@ const cases = [
   ['bind', 'client', ['127.0.0.2']],
   ['nobind', 'reset', ['127.0.0.3']],
   ['explicit', 'client', ['127.0.0.4']],
+  ['bind', 'keepalive', ['127.0.0.5']],
 ] as const;
 for (const [portMode, close, sources] of cases) {
-  const h = addon.start({ destinations: [{ host: '127.0.0.1', port }], sources, portMode, explicitLow: 61300, explicitHigh: 61399, request, http: 1, expectBytes: 0, headRequest: 0, close, connections: 4, ratePerSec: 0, startMs: addon.nowMs(), durationMs: 60_000, maxAttempts: 200, timeoutMs: 30_000, graceMs: 2000 });
+  const keep = close === 'keepalive';
+  const h = addon.start({ destinations: [{ host: '127.0.0.1', port: keep ? keepPort : port }], sources, portMode, explicitLow: 61300, explicitHigh: 61399, request: keep ? keepRequest : request, http: 1, expectBytes: 0, headRequest: 0, close, connections: 4, ratePerSec: 0, startMs: addon.nowMs(), durationMs: 60_000, maxAttempts: 200, timeoutMs: 30_000, graceMs: 2000 });
   // The loop announces nothing: drain it until it says it finished, failing after two minutes.
   await pollUntil(`the ${portMode} loop to finish`, 120_000, () => {
     const d = addon.drain(h);
@@ -40,5 +50,6 @@ for (const [portMode, close, sources] of cases) {
   }, 50);
 }
 server.close();
+keeping.close();
 process.stdout.write(`records ${records} failed ${failed}\n`);
 process.exit(failed === 0 ? 0 : 1);

@@ -45,13 +45,17 @@ for (const engine of ENGINES) {
   });
 }
 
-test('--close keepalive reuses a few connections for every request', async () => {
-  const result = await run({ sources: testAddresses(47, 2), requests: '200', connections: '4', close: 'keepalive' });
-  assert.equal(result.totals.ok, 200);
-  assert.equal(result.target.stats!.requests, 200);
-  assert.ok(result.target.stats!.connections <= 4, `${result.target.stats!.connections} connections`);
-  assert.equal(Object.keys(result.target.stats!.byRemoteAddress).length, 2);
-});
+for (const engine of ENGINES) {
+  test(`[${engine}] --close keepalive reuses a few connections for every request`, async (t) => {
+    if (!engineReady(t, engine)) return;
+    const result = await run({ engine, sources: testAddresses(engine === 'js' ? 47 : 147, 2), requests: '200', connections: '4', close: 'keepalive' });
+    assert.equal(result.engine, engine);
+    assert.equal(result.totals.ok, 200);
+    assert.equal(result.target.stats!.requests, 200);
+    assert.ok(result.target.stats!.connections <= 4, `${result.target.stats!.connections} connections`);
+    assert.equal(Object.keys(result.target.stats!.byRemoteAddress).length, 2);
+  });
+}
 
 /**
  * Runs `portchurn` command lines one after another on the host of a namespace the test makes
@@ -99,22 +103,30 @@ test('in kernel mode only TIME_WAIT towards the same target counts as carry-over
   assert.ok(elsewhere!.carryOver.timeWait <= 1, `${elsewhere!.carryOver.timeWait}`);
 });
 
-test('raw keepalive: connections are reused, except when the server asks to close', async () => {
-  const { startRecordingServer } = await import('../helpers/servers.js');
-  const answer = (close: boolean) => (socket: import('node:net').Socket) =>
-    socket.on('data', () => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${close ? 'Connection: close\r\n' : ''}\r\nok`));
-  const keeping = await startRecordingServer(answer(false));
-  const closing = await startRecordingServer(answer(true));
-  try {
-    const reused = await run({ target: `http://127.0.0.1:${keeping.port}/`, requests: '40', connections: '1', close: 'keepalive', sampleInterval: '0s' });
-    assert.equal(reused.plan.keepaliveClient, 'raw');
-    assert.equal(reused.totals.ok, 40);
-    assert.equal(keeping.accepted.length, 1, 'one connection for every request');
-    const closed = await run({ target: `http://127.0.0.1:${closing.port}/`, requests: '40', connections: '1', close: 'keepalive', sampleInterval: '0s' });
-    assert.equal(closed.totals.ok, 40);
-    assert.equal(closing.accepted.length, 40, 'a new connection after each Connection: close');
-  } finally {
-    await keeping.close();
-    await closing.close();
-  }
-});
+for (const engine of ENGINES) {
+  test(`[${engine}] raw keepalive: connections are reused, except when the server asks to close or speaks HTTP/1.0`, async (t) => {
+    if (!engineReady(t, engine)) return;
+    const { startRecordingServer } = await import('../helpers/servers.js');
+    const answer = (head: string) => (socket: import('node:net').Socket) => socket.on('data', () => socket.write(`${head}\r\nContent-Length: 2\r\n\r\nok`));
+    const servers = {
+      keeping: await startRecordingServer(answer('HTTP/1.1 200 OK')),
+      closing: await startRecordingServer(answer('HTTP/1.1 200 OK\r\nConnection: close')),
+      http10: await startRecordingServer(answer('HTTP/1.0 200 OK')),
+      http10KeepAlive: await startRecordingServer(answer('HTTP/1.0 200 OK\r\nConnection: Keep-Alive')),
+    };
+    try {
+      const accepted: Record<string, number> = {};
+      for (const [name, server] of Object.entries(servers)) {
+        const result = await run({ engine, target: `http://127.0.0.1:${server.port}/`, requests: '40', connections: '1', close: 'keepalive', sampleInterval: '0s' });
+        assert.equal(result.plan.keepaliveClient, 'raw');
+        assert.equal(result.engine, engine);
+        assert.equal(result.totals.ok, 40, name);
+        accepted[name] = server.accepted.length;
+      }
+      // One connection for every request; a new one after each Connection: close or plain HTTP/1.0.
+      assert.deepEqual(accepted, { keeping: 1, closing: 40, http10: 40, http10KeepAlive: 1 });
+    } finally {
+      for (const server of Object.values(servers)) await server.close();
+    }
+  });
+}

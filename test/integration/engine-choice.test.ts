@@ -36,11 +36,15 @@ test('without the addon, auto falls back to the JavaScript engine and says why; 
   assert.match(nobind.stderr, /--port-mode nobind needs the native engine/);
 });
 
-test('--engine native refuses what it cannot run (https, keepalive) before any traffic', async (t) => {
+test('--engine native refuses what it cannot run (https, undici keepalive) before any traffic', async (t) => {
   if (!engineReady(t, 'native')) return;
-  const keepalive = await runCli(['run', '--engine', 'native', '--close', 'keepalive', '--sources', '1', '-n', '5', '--out', OUT]);
+  const keepalive = await runCli(['run', '--engine', 'native', '--close', 'keepalive', '--keepalive-client', 'undici', '--sources', '1', '-n', '5', '--out', OUT]);
   assert.equal(keepalive.status, 2);
-  assert.match(keepalive.stderr, /--engine native: the native engine cannot run this: it runs one-request connections only/);
+  assert.match(keepalive.stderr, /--engine native: the native engine cannot run this: it is not undici/);
+  // Port 9 (discard) has nothing listening: a refusal after any traffic would fail differently.
+  const https = await runCli(['run', '--engine', 'native', '--target', 'https://127.0.0.1:9/', '-n', '5', '--out', OUT]);
+  assert.equal(https.status, 2);
+  assert.match(https.stderr, /--engine native: the native engine cannot run this: it has no TLS/);
 });
 
 test('a native build that fails never fails npm install: one line says why', () => {

@@ -19,7 +19,8 @@ export interface NativeConfig {
   readonly http: 0 | 1;
   readonly expectBytes: number;
   readonly headRequest: 0 | 1;
-  readonly close: 'client' | 'server' | 'reset';
+  /** keepalive: the next request on the same connection until the server asks to close (HTTP only). */
+  readonly close: 'client' | 'server' | 'reset' | 'keepalive';
   /** Closed loop: in flight; open loop: the most in flight. */
   readonly connections: number;
   /** Open loop when > 0. */
