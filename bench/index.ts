@@ -79,12 +79,15 @@ const peers: Record<string, { mode: 'close' | 'keepalive'; run: () => Promise<Sa
   'portchurn js non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close', ['engine=js']) },
   'autocannon non-keepalive': { mode: 'close', run: () => nodeTool('autocannon', urls.close, 'close') },
   'undici reset:true': { mode: 'close', run: () => nodeTool('undici', urls.close, 'close') },
-  'portchurn keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive') },
+  'portchurn native keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive', ['engine=native']) },
+  'portchurn native -w2 keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive', ['engine=native', 'workers=2']) },
+  'portchurn js keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive', ['engine=js']) },
   'autocannon keepalive': { mode: 'keepalive', run: () => nodeTool('autocannon', urls.keepalive, 'keepalive') },
 };
 if (has('wrk')) {
   peers['wrk -t1 non-keepalive'] = { mode: 'close', run: () => external('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk) };
   peers['wrk -t2 non-keepalive'] = { mode: 'close', run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk) };
+  peers['wrk -t1 keepalive'] = { mode: 'keepalive', run: () => external('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, urls.keepalive], parseWrk) };
   peers['wrk -t2 keepalive'] = { mode: 'keepalive', run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, urls.keepalive], parseWrk) };
 } else notes.push('wrk is not installed (apt-get install wrk): no wrk rows');
 if (has('ab')) {
@@ -118,6 +121,8 @@ const med = (name: string, f: (s: Sample) => number | null): number | null => {
 };
 const rate = (name: string): number | null => med(name, (s) => s.okPerSec);
 const ratio = (a: string, b: string): number | null => (rate(a) && rate(b) ? rate(a)! / rate(b)! : null);
+const cpuOf = (name: string): number | null => med(name, (s) => s.cpuSecPer1k);
+const cpuRatio = (a: string, b: string): number | null => (cpuOf(a) && cpuOf(b) ? cpuOf(a)! / cpuOf(b)! : null);
 
 // portchurn's own figures: bind vs explicit spread, sampler on vs off.
 async function portchurnOnce(extra: string[], mode: 'close' | 'keepalive' = 'close', url = 'builtin'): Promise<Sample> {
@@ -189,7 +194,10 @@ const goals = [
   { goal: 'native non-keepalive >= 1.0x wrk -t1', value: ratio('portchurn native non-keepalive', 'wrk -t1 non-keepalive'), target: 1.0 },
   { goal: 'native -w2 non-keepalive >= 1.0x wrk -t2', value: ratio('portchurn native -w2 non-keepalive', 'wrk -t2 non-keepalive'), target: 1.0 },
   { goal: 'native non-keepalive >= 1.0x ab (one thread each)', value: ratio('portchurn native non-keepalive', 'ab non-keepalive'), target: 1.0 },
-  { goal: 'keepalive >= 1.2x autocannon', value: ratio('portchurn keepalive', 'autocannon keepalive'), target: 1.2 },
+  { goal: 'native -w2 keepalive >= 0.9x wrk -t2', value: ratio('portchurn native -w2 keepalive', 'wrk -t2 keepalive'), target: 0.9 },
+  { goal: 'native keepalive >= 0.9x wrk -t1', value: ratio('portchurn native keepalive', 'wrk -t1 keepalive'), target: 0.9 },
+  { goal: 'native CPU per 1k connections <= 1.2x wrk -t1 (wrk / native >= 0.83)', value: cpuRatio('wrk -t1 non-keepalive', 'portchurn native non-keepalive'), target: 1 / 1.2 },
+  { goal: 'js keepalive >= 1.2x autocannon', value: ratio('portchurn js keepalive', 'autocannon keepalive'), target: 1.2 },
   { goal: 'sampler costs < 5 % (on / off >= 0.95)', value: median(samplerOn) / median(samplerOff), target: 0.95 },
   { goal: 'histogram recording < 5 % of a connection', value: 1 - histogramShare, target: 0.95 },
   { goal: `open loop at ${pacerRate}/s attempted within 1 % (attempted / target)`, value: 1 - Math.abs(pacer.error), target: 0.99 },

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "diag_glue.h"
 #include "loop.h"
 
 #define CHECK(call)                                                   \
@@ -275,6 +276,7 @@ NAPI_MODULE_INIT() {
       {"drain", NULL, drain, NULL, NULL, NULL, napi_default, NULL},
       {"stop", NULL, stop, NULL, NULL, NULL, napi_default, NULL},
       {"nowMs", NULL, now_ms, NULL, NULL, NULL, napi_default, NULL},
+      {"countSockets", NULL, pc_napi_count_sockets, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value size;
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -38,6 +38,8 @@ export interface NginxOptions {
   sampleInterval?: string;
   /** keepalive: idle upstream connections nginx keeps. Default: as many as the client has (64). */
   keepaliveConnections?: string | number;
+  /** The client side's engine: `auto` (default), `native` or `js`. */
+  engine?: RunOptions['engine'];
 }
 
 /** The result of `portchurn nginx`: each variant side by side. */
@@ -77,6 +79,7 @@ export async function planNginx(options: NginxOptions): Promise<NginxVariantSpec
     ...(options.duration !== undefined || options.requests === undefined ? { duration: options.duration ?? '20s' } : {}),
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
     ...(options.sampleInterval !== undefined ? { sampleInterval: options.sampleInterval } : {}),
+    ...(options.engine !== undefined ? { engine: options.engine } : {}),
   };
   const base = await resolveNamespace({ netns: true, profile: options.profile ?? 'narrow', ...(options.profilesFile ? { profilesFile: options.profilesFile } : {}), sysctl: options.sysctl ?? [] });
   // With fewer idle slots than concurrent requests, nginx closes the excess upstream connections

@@ -81,7 +81,7 @@ function viewSections(view: StagesView, h: string): string[] {
           String(k.peakTimeWait.client),
           String(k.peakTimeWait.server),
           k.peakOccupancy === null ? '–' : `${(k.peakOccupancy * 100).toFixed(1)} %`,
-          `${k.costMs.mean.toFixed(1)} ms / ${k.costMs.max.toFixed(1)} ms`,
+          `${k.costMs.mean.toFixed(1)} ms / ${k.costMs.max.toFixed(1)} ms${k.via ? ` (${k.via})` : ''}`,
         ];
       }),
     ),

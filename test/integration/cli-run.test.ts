@@ -8,6 +8,7 @@ import { RESULT_SCHEMA, type RunResult } from '../../src/result/result.js';
 import { formatCount } from '../../src/report/format.js';
 import { runCli } from '../helpers/cli.js';
 import { testAddresses } from '../helpers/sockets.js';
+import { ENGINES, engineReady } from '../helpers/engines.js';
 import { startCli, waitUntil } from '../helpers/events.js';
 import { answerHttp, stall, startRecordingServer } from '../helpers/servers.js';
 
@@ -67,15 +68,17 @@ test('--quiet prints nothing and still writes the result', () =>
     assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
   }));
 
-for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  test(`${signal} mid-run (once progress shows ok > 0) writes the partial result marked interrupted and exits ${status}`, () =>
+for (const [engine, signal, status] of ENGINES.flatMap((e) => [[e, 'SIGINT', 130], [e, 'SIGTERM', 143]] as const)) {
+  test(`[${engine}] ${signal} mid-run (once progress shows ok > 0) writes the partial result marked interrupted and exits ${status}`, (t) =>
     withDir(async (dir) => {
-      const cli = startCli(['run', '-d', '30s', '-c', '4', '--out', dir, '--json']);
+      if (!engineReady(t, engine)) return;
+      const cli = startCli(['run', '--engine', engine, '-d', '30s', '-c', '4', '--out', dir, '--json']);
       await cli.progress((p) => Number(p.ok) > 0);
       cli.child.kill(signal);
       assert.equal(await cli.exited, status, cli.stderr());
       assert.match(cli.stderr(), new RegExp(`${signal}: stopping; in-flight attempts get 2 s`));
       const result = JSON.parse(cli.stdout()) as RunResult;
+      assert.equal(result.engine, engine);
       assert.equal(result.interrupted, true);
       assert.ok(result.totals.ok > 0);
       assert.ok(result.totals.durationMs < 30_000);

@@ -7,6 +7,7 @@ import { nginxScenario } from '../../src/nginx/scenario.js';
 import { runCli } from '../helpers/cli.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
+import { ENGINES, engineReady } from '../helpers/engines.js';
 
 function nginxInstalled(): boolean {
   try {
@@ -36,13 +37,16 @@ function prefixesLeft(): string[] {
   return readdirSync(tmpdir()).filter((d) => d.startsWith('portchurn-nginx-'));
 }
 
-test('nginx upstream exhaustion: plain fails with 502 and errno 99, split and keepalive fix it', async (t) => {
+for (const engine of ENGINES) {
+test(`[${engine}] nginx upstream exhaustion: plain fails with 502 and errno 99, split and keepalive fix it`, async (t) => {
+  if (!engineReady(t, engine)) return;
   if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
   const before = prefixesLeft();
-  const result = await nginxScenario({ variants: 'plain,split,keepalive,wide', sources: 4, splitKey: '$request_id', requests: 6000, connections: 16, sampleInterval: '500ms' });
+  const result = await nginxScenario({ variants: 'plain,split,keepalive,wide', sources: 4, splitKey: '$request_id', requests: 6000, connections: 16, sampleInterval: '500ms', engine });
   const [plain, split, keepalive, wide] = result.variants;
   assert.equal(result.profile, 'narrow');
+  for (const v of result.variants) assert.equal(v.client.engine, engine, `${v.variant}: the client side ran on ${engine}`);
 
   // plain: nginx closes its upstream connections first; 1,000 ports, then 502 with errno 99.
   assert.ok(plain!.upstream.connections >= 980 && plain!.upstream.connections <= 1000, `plain upstream connections ${plain!.upstream.connections}`);
@@ -69,6 +73,7 @@ test('nginx upstream exhaustion: plain fails with 502 and errno 99, split and ke
   assert.deepEqual(ourNginx(), [], 'every nginx was stopped');
   assert.deepEqual(prefixesLeft(), before, 'every private prefix was removed');
 });
+}
 
 test('nginx rejecting its configuration: the error carries nginx\'s own message', async (t) => {
   if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;

@@ -23,6 +23,7 @@ export function nginxOptions<T>(y: Argv<T>) {
     .option('timeout', { type: 'string', describe: 'per request [default: 10s]' })
     .option('keepalive-connections', { type: 'string', describe: "keepalive variant: nginx's idle upstream connections [default: as many as --connections]" })
     .option('sample-interval', { type: 'string', describe: 'socket sampling period [default: 1s]' })
+    .option('engine', { type: 'string', choices: ['auto', 'native', 'js'], describe: "the client side's engine [default: auto]" })
     .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result and reports' })
     .option('reports', { type: 'string', default: 'md,html,hgrm', describe: "reports written beside the JSON ('' for none)" })
     .option('json', { type: 'boolean', describe: 'print the result JSON' })
@@ -52,6 +53,7 @@ export async function nginxCommand(argv: NginxArgs, io: CliIo): Promise<number> 
       timeout: argv.timeout,
       keepaliveConnections: argv['keepalive-connections'],
       sampleInterval: argv['sample-interval'],
+      engine: argv.engine as NginxOptions['engine'],
     }).filter(([, v]) => v !== undefined),
   );
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));

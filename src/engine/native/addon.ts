@@ -46,11 +46,23 @@ export interface NativeDrain {
   readonly failedErrno: number;
 }
 
+/** Socket counts from netlink sock_diag, by TCP state number (index 1-12). */
+export interface NativeSocketCounts {
+  readonly client: number[];
+  readonly server: number[];
+  /** Per source, in the scope's order: sockets holding a port on that address. */
+  readonly portsHeld: number[];
+  /** Every socket the kernel's dump returned (listeners left out). */
+  readonly sockets: number;
+}
+
 /** The addon's functions. */
 export interface NativeAddon {
   start(config: NativeConfig): object;
   drain(handle: object): NativeDrain;
   stop(handle: object): void;
+  /** Counts sockets for a sampler scope; throws (code ENOSOCKDIAG) where the kernel has no tcp_diag. */
+  countSockets(scope: { sources: string[]; destinations: { host: string; port: number }[] }): NativeSocketCounts;
   /** CLOCK_MONOTONIC in ms: the clock every native timing is on. */
   nowMs(): number;
   readonly recordBytes: number;

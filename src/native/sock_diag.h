@@ -1,0 +1,30 @@
+/*
+ * Socket states through netlink sock_diag (INET_DIAG), without text: the kernel hands each TCP
+ * socket over as a fixed binary record, where /proc/net/tcp formats a line of hex per socket.
+ */
+#ifndef PC_SOCK_DIAG_H
+#define PC_SOCK_DIAG_H
+#include <stdint.h>
+
+/* One socket of a dump. Ports in host order; an IPv4 address fills the first 4 bytes. */
+typedef struct {
+  uint8_t family; /* AF_INET or AF_INET6: the table it came from */
+  uint8_t state;  /* TCP_ESTABLISHED (1) .. TCP_NEW_SYN_RECV (12), as /proc/net/tcp numbers them */
+  uint16_t sport, dport;
+  uint8_t src[16], dst[16];
+} pc_diag_sock;
+
+/* Called for each socket; return non-zero to stop the dump early. */
+typedef int (*pc_diag_fn)(const pc_diag_sock *s, void *ctx);
+
+/* Every socket but listeners (TCP_LISTEN is left out by the state mask). */
+#define PC_DIAG_ALL_BUT_LISTEN (0x1ffeu & ~(1u << 10))
+
+/*
+ * Dumps the TCP sockets of one family in this thread's network namespace whose state is in the
+ * `states` bitmask (bit N: state N). Returns 0, or an errno: EAFNOSUPPORT (no IPv6 here),
+ * EPROTONOSUPPORT or ENOENT (no tcp_diag in this kernel), or what socket/send/recv said.
+ */
+int pc_diag_dump(int family, uint32_t states, pc_diag_fn fn, void *ctx);
+
+#endif
