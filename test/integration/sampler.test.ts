@@ -7,6 +7,7 @@ import { answerHttp, startRecordingServer } from '../helpers/servers.js';
 import { testAddresses } from '../helpers/sockets.js';
 import { pollUntil } from '../helpers/events.js';
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import type { TestContext } from 'node:test';
 import { loadNative } from '../../src/engine/native/addon.js';
 import type { SocketSource } from '../../src/sampler/socket-reader.js';
@@ -126,7 +127,10 @@ test('sock_diag and /proc/net/tcp count the same sockets: open, TIME_WAIT, both 
     let last = readAll();
     await pollUntil('both readers to agree on 4 client TIME_WAIT', 10_000, () => {
       last = readAll();
-      return last.every((l) => JSON.stringify(l.proc) === JSON.stringify(l.diag)) && (last[1]!.diag.client.TIME_WAIT ?? 0) === 4;
+      // Compared as values: the two readers meet the states in different orders.
+      return last.every((l) => isDeepStrictEqual(l.proc, l.diag)) && (last[1]!.diag.client.TIME_WAIT ?? 0) === 4;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; last read: ${JSON.stringify(last)}`);
     });
     const [withSources, anyClient] = last;
     assert.deepEqual(withSources!.diag, withSources!.proc);
