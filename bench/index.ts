@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLatencyHistogram } from '../src/engine/histogram.js';
+import { createLatencyHistogram } from '../src/result/histogram.js';
 import { findNginx, makePrefix, removePrefix, startNginx, type NginxProcess } from '../src/nginx/nginx-process.js';
 import { formatRate, table } from '../src/report/format.js';
 import { writeResultFile } from '../src/result/write-result.js';

@@ -11,9 +11,9 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadNative } from '../src/engine/native/addon.js';
-import { run } from '../src/run.js';
 import { procReader, sockDiagReader, type SocketReader } from '../src/sampler/socket-reader.js';
 import { median } from './stats.js';
+import { run } from '../src/runner/run.js';
 
 const { values } = parseArgs({ options: { sockets: { type: 'string', default: '100000' }, reads: { type: 'string', default: '10' } } });
 const sockets = Number(values.sockets);

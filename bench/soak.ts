@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/plan/units.js';
 import { formatRate, table } from '../src/report/format.js';
 import { writeResultFile } from '../src/result/write-result.js';
-import { run } from '../src/run.js';
+import { run } from '../src/runner/run.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10m' }, connections: { type: 'string', default: '64' } } });
 const durationMs = parseDurationMs('--duration', values.duration);

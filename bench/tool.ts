@@ -5,8 +5,8 @@
  */
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { run } from '../src/run.js';
 import type { RunOptions } from '../src/plan/build-plan.js';
+import { run } from '../src/runner/run.js';
 
 const [tool = '', url = '', mode = 'close', secondsText = '5', connectionsText = '64', ...extra] = process.argv.slice(2);
 const seconds = Number(secondsText);

@@ -15,6 +15,7 @@ export class PlanError extends PortchurnError {
   readonly option: string;
   constructor(option: string, message: string, options?: { cause?: unknown }) {
     // The message quotes what the user typed; control characters are escaped so it stays one line.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     super(message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)), options);
     this.name = 'PlanError';
     this.option = option;

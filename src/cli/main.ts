@@ -1,7 +1,7 @@
 import yargs from 'yargs';
 import { PortchurnError, PlanError, PreflightError } from '../errors.js';
 import { ResultInputError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../result/version.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
 import { compareCommand, compareOptions, reportCommand, reportOptions } from './commands/report.js';
 import { serveCommand, serveOptions, type ServeArgs } from './commands/serve.js';

@@ -13,12 +13,32 @@ export function parseReportFormats(text: string): ReportFormat[] {
   return formats as ReportFormat[];
 }
 
+/** Where and how a result is saved and shown. */
+export interface SaveOptions {
+  readonly dir: string;
+  readonly prefix: string;
+  readonly formats: readonly ReportFormat[];
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+  /** The text shown when neither --json nor --quiet; default: the sweep summary and the files written. */
+  readonly summary?: (path: string, reports: readonly string[]) => string;
+}
+
+/** The sweep, lab or nginx summary with the files written beside it. */
+function filesSummary(result: AnyResult): (path: string, reports: readonly string[]) => string {
+  return (path, reports) => {
+    const hgrm = reports.filter((p) => p.endsWith('.hgrm')).length;
+    const listed = reports.filter((p) => !p.endsWith('.hgrm')).map((p) => `  report  ${p}\n`).join('');
+    return `${renderSweepSummary(result)}\n  result  ${path}\n${listed}${hgrm ? `  hgrm    ${hgrm} files beside the result\n` : ''}`;
+  };
+}
+
 /**
- * Saves a sweep, lab or nginx result the same way: the JSON (or, when it cannot be written, the
- * JSON on stdout so nothing is lost), its reports, the index entry, then the summary or the JSON.
+ * Saves every kind of result the same way: the JSON (or, when it cannot be written, the JSON on
+ * stdout so nothing is lost), its reports, the index entry, then the summary or the JSON.
  * Returns the exit status the saving calls for (ok, or failure when the JSON went to stdout).
  */
-export async function saveResult(io: CliIo, out: { dir: string; prefix: string; formats: readonly ReportFormat[]; json?: boolean; quiet?: boolean }, result: AnyResult): Promise<number> {
+export async function saveResult(io: CliIo, out: SaveOptions, result: AnyResult): Promise<number> {
   let path: string;
   try {
     path = await writeResultFile(out.dir, out.prefix, result.startedAt, result);
@@ -30,14 +50,6 @@ export async function saveResult(io: CliIo, out: { dir: string; prefix: string; 
   const reports = await writeReports(path, result, out.formats);
   await addToIndex(out.dir, path, result, reports);
   if (out.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else if (!out.quiet) {
-    const hgrm = reports.filter((p) => p.endsWith('.hgrm')).length;
-    io.stdout.write(
-      `${renderSweepSummary(result)}\n  result  ${path}\n${reports
-        .filter((p) => !p.endsWith('.hgrm'))
-        .map((p) => `  report  ${p}\n`)
-        .join('')}${hgrm ? `  hgrm    ${hgrm} files beside the result\n` : ''}`,
-    );
-  }
+  else if (!out.quiet) io.stdout.write((out.summary ?? filesSummary(result))(path, reports));
   return EXIT.ok;
 }

@@ -1,6 +1,7 @@
 import type { AnyResult } from '../result/read-result.js';
 import type { RunResult } from '../result/result.js';
-import { describeOutcome, parseThreshold } from '../thresholds/thresholds.js';
+import { describeOutcome } from '../result/thresholds.js';
+import { parseThreshold } from '../plan/thresholds.js';
 
 /** Lines naming every failed `--fail-on` threshold of a run, of each sweep stage, or of each stage of each lab profile. */
 export function failedThresholds(result: AnyResult): string[] {

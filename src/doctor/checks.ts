@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readOpenFileLimit } from '../env/environment.js';
-import { namespacePrefix } from '../lab/namespace-support.js';
-import { tryBind } from '../preflight.js';
+import { namespacePrefix } from '../env/namespace-support.js';
+import { tryBind } from '../runner/preflight.js';
 import { loadNative } from '../engine/native/addon.js';
 
 /** What a check enables; `core` checks are always needed. */

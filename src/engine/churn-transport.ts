@@ -1,11 +1,12 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ClosePolicy } from '../plan/plan.js';
-import { classifyError, classifyStatus, type ErrorCode } from './error-codes.js';
+import { classifyError, classifyStatus } from './error-codes.js';
 import type { ConnectionTimings } from './recorder.js';
 import { ResponseReader } from './response-reader.js';
 import type { SourceChoice } from './source-picker.js';
 import type { Outcome, Transport } from './transport.js';
+import type { ErrorCode } from '../result/error-codes.js';
 
 /** What every connection of a churn run does. */
 export interface ChurnSpec {

@@ -3,17 +3,7 @@ import { Pacer } from './pacer.js';
 import { Recorder } from './recorder.js';
 import type { SourcePicker } from './source-picker.js';
 import type { Outcome, Transport } from './transport.js';
-
-/** A snapshot for a progress line, taken once a second. */
-export interface Progress {
-  readonly elapsedMs: number;
-  readonly attempts: number;
-  readonly ok: number;
-  readonly errors: number;
-  readonly inFlight: number;
-  /** Counts of the last whole second. */
-  readonly lastSecond: { readonly attempts: number; readonly ok: number; readonly errors: number } | null;
-}
+import type { Progress } from '../result/progress.js';
 
 /** The timers the engine schedules with; Node's by default, a fake clock's in tests. */
 export interface EngineTimers {

@@ -1,3 +1,4 @@
+import { hostPort } from '../plan/addresses.js';
 import type { ClosePolicy } from '../plan/plan.js';
 
 /** What a request is made of; serialised once per run, written as is on every connection. */
@@ -31,5 +32,5 @@ export function serializeRequest(spec: HttpRequestSpec): Buffer {
 
 /** `host:port` as a Host header writes it. */
 export function authorityOf(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return hostPort(host, port);
 }

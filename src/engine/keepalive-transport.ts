@@ -1,8 +1,9 @@
 import { Pool } from 'undici';
-import { classifyError, classifyStatus, type ErrorCode } from './error-codes.js';
+import { classifyError, classifyStatus } from './error-codes.js';
 import type { ConnectionTimings } from './recorder.js';
 import type { SourceChoice } from './source-picker.js';
 import type { Outcome, Transport } from './transport.js';
+import type { ErrorCode } from '../result/error-codes.js';
 
 /** What a keepalive reference run sends. */
 export interface KeepaliveSpec {

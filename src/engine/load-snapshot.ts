@@ -1,5 +1,7 @@
-import { decodeHistogram, encodeHistogram, type EncodedHistogram } from './histogram.js';
-import type { ErrorCounts, FirstExhaustion, Recorder, SecondCounts, SourceCounts } from './recorder.js';
+import { decodeHistogram, encodeHistogram } from '../result/histogram.js';
+import type { Recorder } from './recorder.js';
+import type { EncodedHistogram } from '../result/latency.js';
+import type { ErrorCounts, FirstExhaustion, SecondCounts, SourceCounts } from '../result/counts.js';
 
 /** What a load measured, in a form that crosses threads and hosts and merges exactly. */
 export interface LoadSnapshot {

@@ -1,30 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
-import type { ErrorCode } from './error-codes.js';
-import { createLatencyHistogram } from './histogram.js';
-
-/** Error counts by code. */
-export type ErrorCounts = Partial<Record<ErrorCode, number>>;
-
-/** Counts of one second of the run (second 0 starts when the load starts). */
-export interface SecondCounts {
-  second: number;
-  attempts: number;
-  ok: number;
-  errors: ErrorCounts;
-  /**
-   * Set only on a second the load did not fill (the last one, when the run ended mid-second):
-   * how many of its milliseconds the load ran. Its counts are not a per-second rate.
-   */
-  coveredMs?: number;
-}
-
-/** Counts for one source address. */
-export interface SourceCounts {
-  address: string;
-  attempts: number;
-  ok: number;
-  errors: ErrorCounts;
-}
+import { createLatencyHistogram } from '../result/histogram.js';
+import type { ErrorCounts, SecondCounts, SourceCounts, FirstExhaustion } from '../result/counts.js';
+import type { ErrorCode } from '../result/error-codes.js';
 
 /** Timings of one connection, in milliseconds on the engine clock; null where the phase was not reached. */
 export interface ConnectionTimings {
@@ -34,15 +11,6 @@ export interface ConnectionTimings {
   connectedMs: number | null;
   firstByteMs: number | null;
   doneMs: number | null;
-}
-
-/** The first sign that ports ran out: how far the stage got before it. */
-export interface FirstExhaustion {
-  readonly code: 'EADDRNOTAVAIL' | 'EADDRINUSE';
-  /** Milliseconds since the load started. */
-  readonly atMs: number;
-  /** Successes counted before it. */
-  readonly okBefore: number;
 }
 
 function bump(counts: ErrorCounts, code: ErrorCode): void {

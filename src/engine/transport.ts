@@ -1,6 +1,6 @@
-import type { ErrorCode } from './error-codes.js';
 import type { ConnectionTimings } from './recorder.js';
 import type { SourceChoice } from './source-picker.js';
+import type { ErrorCode } from '../result/error-codes.js';
 
 /** How one attempt ended: ok with its timings, or an error code (timings as far as it got). */
 export type Outcome =

@@ -1,11 +1,6 @@
+import { hostPort } from '../plan/addresses.js';
 import { readTcpSockets } from './proc-net-tcp.js';
-
-/** TIME_WAIT sockets that stand in a run's way before its first connection. */
-export interface CarryOver {
-  /** What was looked at: the source addresses (bind, explicit), or the destinations (kernel mode). */
-  readonly addresses: readonly string[];
-  readonly timeWait: number;
-}
+import type { CarryOver } from '../result/environment.js';
 
 /**
  * Counts the TIME_WAIT left by earlier runs that this run will meet (Linux keeps TIME_WAIT 60 s).
@@ -21,6 +16,6 @@ export async function countCarryOver(scope: { sources: readonly string[] } | { d
     return { addresses: scope.sources, timeWait: sockets.filter((s) => wanted.has(s.localAddress)).length };
   }
   const wanted = new Set(scope.destinations);
-  const key = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+  const key = hostPort;
   return { addresses: scope.destinations, timeWait: sockets.filter((s) => wanted.has(key(s.remoteAddress, s.remotePort))).length };
 }

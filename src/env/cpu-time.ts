@@ -1,10 +1,5 @@
 import { readFileSync } from 'node:fs';
-
-/** CPU time spent in user space and in the kernel on a thread's or a process's behalf. */
-export interface CpuTime {
-  readonly userMs: number;
-  readonly systemMs: number;
-}
+import type { CpuTime } from '../result/environment.js';
 
 /**
  * /proc reports utime and stime in USER_HZ ticks, which Linux fixes at 100 per second for every

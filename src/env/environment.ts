@@ -1,25 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
-import type { HostFacts } from '../plan/build-plan.js';
-import type { PortRange } from '../plan/ports.js';
-import { NAMESPACE_SYSCTLS } from '../lab/sysctls.js';
+import { ephemeralRangeOf } from '../plan/ports.js';
+import { SYSCTLS } from '../plan/sysctls.js';
 import { readTcpSockets } from './proc-net-tcp.js';
-
-/** The sysctls that decide how many connections a source address can make (and the accept queue). */
-export const SYSCTLS = [...NAMESPACE_SYSCTLS, 'net.core.somaxconn'] as const;
-
-/** Where and with which limits a run happened. Sysctls absent on this kernel are null. */
-export interface Environment {
-  /** The generator host's name (results from several hosts are merged by `portchurn merge`). */
-  readonly hostname: string;
-  readonly platform: string;
-  readonly kernelRelease: string;
-  readonly nodeVersion: string;
-  /** Values as the kernel prints them, whitespace collapsed (`"32768 60999"`). */
-  readonly sysctls: Readonly<Record<(typeof SYSCTLS)[number], string | null>>;
-  /** Soft limit on open files (RLIMIT_NOFILE) of this process; null when unknown. */
-  readonly openFileLimit: number | null;
-}
+import type { HostFacts } from '../plan/namespace.js';
+import type { Environment } from '../result/environment.js';
 
 async function readText(path: string): Promise<string | null> {
   try {
@@ -54,15 +39,6 @@ export async function readEnvironment(): Promise<Environment> {
     sysctls,
     openFileLimit: await readOpenFileLimit(),
   };
-}
-
-/** Linux's default ip_local_port_range, used where /proc cannot be read. */
-const LINUX_DEFAULT_RANGE = { low: 32768, high: 60999 };
-
-/** ip_local_port_range from its text as /proc prints it (`"32768 60999"`); Linux's default where absent or unreadable. */
-export function ephemeralRangeOf(text: string | null | undefined): PortRange {
-  const [low, high] = (text ?? '').split(' ').map(Number);
-  return low && high ? { low, high } : LINUX_DEFAULT_RANGE;
 }
 
 /** What `buildPlan` needs of this host. */

@@ -1,25 +1,5 @@
 import { readFile } from 'node:fs/promises';
-
-/** The /proc/net/snmp `Tcp:` counters a stage records (RFC 4022 names, as the kernel prints them). */
-export const TCP_COUNTERS = ['ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets', 'OutRsts'] as const;
-
-/** The /proc/net/netstat `TcpExt:` counters a stage records. */
-export const TCPEXT_COUNTERS = ['TW', 'TWRecycled', 'TWKilled', 'TCPTimeWaitOverflow', 'TCPAbortOnData', 'ListenOverflows', 'ListenDrops'] as const;
-
-/** One reading of the counters, or the difference of two. Counters this kernel lacks are absent. */
-export interface KernelCounters {
-  readonly tcp: Partial<Record<(typeof TCP_COUNTERS)[number], number>>;
-  readonly tcpExt: Partial<Record<(typeof TCPEXT_COUNTERS)[number], number>>;
-}
-
-/**
- * What the kernel itself counted during a stage: the difference of its TCP counters between the
- * start of the load and the end of the stage. `scope` says whose they are: in a namespace of the
- * stage's own they are the stage's alone; on the host they include every other program.
- */
-export interface KernelCounterDelta extends KernelCounters {
-  readonly scope: 'namespace' | 'host';
-}
+import { TCP_COUNTERS, TCPEXT_COUNTERS, type KernelCounters, type KernelCounterDelta } from '../result/environment.js';
 
 /**
  * Parses the header/value line pairs of /proc/net/snmp or /proc/net/netstat

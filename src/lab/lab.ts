@@ -1,30 +1,15 @@
 import { PlanError } from '../errors.js';
 import { RESULT_SCHEMA } from '../result/result.js';
 import { sweep, validateSweep, type SweepHooks, type SweepOptions } from '../sweep/sweep.js';
-import type { SweepResult } from '../sweep/sweep-result.js';
-import { VERSION } from '../version.js';
-import { loadProfileFile, resolveProfiles, type Profile } from './profiles.js';
+import { VERSION } from '../result/version.js';
+import { loadProfileFile, resolveProfiles } from '../env/profiles.js';
+import type { LabProfile, LabResult } from '../result/lab-result.js';
+import type { Profile } from '../plan/sysctls.js';
 
 /** Options of `portchurn lab`: a sweep's, plus the profiles to compare. */
 export interface LabOptions extends Omit<SweepOptions, 'netns' | 'profile'> {
   /** Comma list of profile names. Default `host,no-reuse,narrow`. */
   profiles?: string;
-}
-
-/** One profile's sweep. */
-export interface LabProfile extends Profile {
-  readonly sweep: SweepResult;
-}
-
-/** The result of `portchurn lab`: the same sweep under each profile, every stage in its own namespace. */
-export interface LabResult {
-  readonly schema: typeof RESULT_SCHEMA;
-  readonly kind: 'lab';
-  readonly tool: { readonly name: 'portchurn'; readonly version: string };
-  readonly startedAt: string;
-  readonly endedAt: string;
-  readonly interrupted: boolean;
-  readonly profiles: readonly LabProfile[];
 }
 
 /** Lab defaults: short stages, and a sources axis wide enough for exhaustion to disappear in `narrow`. */

@@ -1,29 +1,15 @@
-import { readEnvironment, type Environment } from '../env/environment.js';
-import { BUILTIN_PROFILES } from '../lab/profiles.js';
+import { readEnvironment } from '../env/environment.js';
+import { BUILTIN_PROFILES } from '../env/profiles.js';
 import { predictCapacity, countReserved } from '../model/capacity.js';
+import { kernelSettingsOf } from '../model/kernel-settings.js';
 import type { ClosePolicy, PortMode } from '../plan/plan.js';
-import { tryBind } from '../preflight.js';
-import { OS_DEFAULTS, type OsDefaults } from './os-defaults.js';
-import { planCapacity, type CapacityPlan } from './plan-capacity.js';
+import { tryBind } from '../runner/preflight.js';
+import { OS_DEFAULTS } from './os-defaults.js';
+import { planCapacity } from './plan-capacity.js';
+import type { LimitsReport } from '../result/limits-report.js';
 
 /** Addresses tried to tell whether all of 127/8 answers. */
 const LOOPBACK_PROBES = ['127.0.0.2', '127.1.2.3', '127.254.254.253'];
-
-/** What `portchurn limits` reports. */
-export interface LimitsReport {
-  readonly environment: Environment;
-  readonly loopback: {
-    /** Each probed 127/8 address and whether it could be bound. */
-    readonly ipv4: readonly { readonly address: string; readonly ok: boolean }[];
-    readonly ipv6Loopback: boolean;
-    /** ::2 bound as well (it never should on Linux: IPv6 loopback is ::1 alone). */
-    readonly ipv6Other: boolean;
-  };
-  readonly question: { readonly ratePerSec: number | null; readonly close: ClosePolicy; readonly portMode: PortMode; readonly destinations: number };
-  /** This host, each built-in profile applied to it, then the other systems' defaults. */
-  readonly rows: readonly (CapacityPlan & { readonly kind: 'host' | 'profile' | 'os'; readonly note: string })[];
-  readonly osDefaults: readonly OsDefaults[];
-}
 
 /** Options of the planning question. */
 export interface LimitsOptions {
@@ -31,11 +17,6 @@ export interface LimitsOptions {
   readonly close?: ClosePolicy;
   readonly portMode?: PortMode;
   readonly destinations?: number;
-}
-
-function sysctlNumber(env: Environment, name: keyof Environment['sysctls']): number | null {
-  const v = env.sysctls[name];
-  return v === null || v === '' ? null : Number(v.split(' ')[0]);
 }
 
 /**
@@ -50,22 +31,22 @@ export async function readLimits(options: LimitsOptions = {}): Promise<LimitsRep
   const loopback = { ipv4, ipv6Loopback: (await tryBind('::1')) === null, ipv6Other: (await tryBind('::2')) === null };
   const question = { ratePerSec: options.ratePerSec ?? null, close: options.close ?? 'client', portMode: options.portMode ?? 'bind', destinations: options.destinations ?? 1 };
 
-  const [low = 32768, high = 60999] = (environment.sysctls['net.ipv4.ip_local_port_range'] ?? '').split(' ').map(Number);
   const row = (kind: 'host' | 'profile', name: string, settings: Record<string, string | null>) => {
-    const [lo = low, hi = high] = (settings['net.ipv4.ip_local_port_range'] ?? `${low} ${high}`).split(' ').map(Number);
+    // The profile's settings over this host's; what neither says reads as Linux's default.
+    const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== null));
+    const kernel = kernelSettingsOf({ ...environment.sysctls, ...given });
+    const { low: lo, high: hi } = kernel.ephemeralPorts;
     const model = predictCapacity({
+      ...kernel,
+      twReuse: kernel.twReuse ?? 2,
+      timestamps: kernel.timestamps ?? 1,
+      maxTwBuckets: null,
       close: question.close,
       portMode: question.portMode,
       sources: 1,
       destinations: question.destinations,
       loopback: false,
-      ephemeralPorts: { low: lo, high: hi },
-      reservedPorts: settings['net.ipv4.ip_local_reserved_ports'] ?? environment.sysctls['net.ipv4.ip_local_reserved_ports'] ?? '',
       explicitPorts: null,
-      twReuse: Number(settings['net.ipv4.tcp_tw_reuse'] ?? sysctlNumber(environment, 'net.ipv4.tcp_tw_reuse') ?? 2),
-      twReuseDelayMs: sysctlNumber(environment, 'net.ipv4.tcp_tw_reuse_delay'),
-      timestamps: Number(settings['net.ipv4.tcp_timestamps'] ?? sysctlNumber(environment, 'net.ipv4.tcp_timestamps') ?? 1),
-      maxTwBuckets: null,
       durationSec: null,
       offeredRatePerSec: null,
     });

@@ -1,15 +1,4 @@
-/** Another system's defaults that decide how many connections a source address can make. */
-export interface OsDefaults {
-  readonly os: string;
-  readonly ephemeralLow: number;
-  readonly ephemeralHigh: number;
-  /** How long the side that closes first keeps TIME_WAIT (2 x MSL). */
-  readonly timeWaitSec: number;
-  /** Whether 127.0.0.2 and up must be added to the loopback interface before they can be bound. */
-  readonly loopbackAliasesNeeded: boolean;
-  /** Where each figure comes from; repeated in the README. */
-  readonly source: string;
-}
+import type { OsDefaults } from '../result/limits-report.js';
 
 /**
  * Defaults of other systems, for comparison and planning. These are not measured here; each

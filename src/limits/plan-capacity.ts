@@ -1,17 +1,5 @@
 import type { ClosePolicy, PortMode } from '../plan/plan.js';
-
-/** One system or profile's answer to "how many sources for this rate". */
-export interface CapacityPlan {
-  readonly name: string;
-  readonly usablePorts: number;
-  readonly holdSec: number | null;
-  /** New connections per second one source address sustains; null when not port-bound. */
-  readonly perSourcePerSec: number | null;
-  /** Source addresses needed for the asked rate; 1 when not port-bound; null when no rate asked. */
-  readonly sourcesNeeded: number | null;
-  /** Ports needed with a single source address; null when more than 65,535 would be needed or no rate asked. */
-  readonly portsNeededOneSource: number | null;
-}
+import type { CapacityPlan } from '../result/limits-report.js';
 
 /** Inputs for one row. */
 export interface CapacityRowInput {

@@ -1,42 +1,10 @@
-import type { CpuTime } from '../env/cpu-time.js';
-import type { KernelCounterDelta } from '../env/kernel-counters.js';
-import type { ErrorCounts, SecondCounts } from '../engine/recorder.js';
 import type { LoadModel, PortMode } from '../plan/plan.js';
-
-/**
- * What held a stage's rate where it was, decided from what was measured:
- * - `tw-table`: the TIME_WAIT table was full (TcpExt TCPTimeWaitOverflow rose), so closes skipped
- *   TIME_WAIT and the stage measured a kernel without it;
- * - `ports`: source ports ran out (EADDRNOTAVAIL, EADDRINUSE);
- * - `port-search`: no port ran out, but the rate fell while TIME_WAIT grew and kernel time
- *   dominated: bind() walks the range past ports in TIME_WAIT;
- * - `target`: the target refused, reset, timed out, answered 5xx or dropped from its accept queue,
- *   or the built-in target's thread was busy;
- * - `generator-cpu`: portchurn's own threads were busy;
- * - `none`: nothing above; the rate is what the load model asked for.
- */
-export type LimitCause = 'tw-table' | 'ports' | 'port-search' | 'target' | 'generator-cpu' | 'none';
+import type { LimitCause, LimitedBy, StageCpu } from '../result/limited-by.js';
+import type { CpuTime, KernelCounterDelta } from '../result/environment.js';
+import type { ErrorCounts, SecondCounts } from '../result/counts.js';
 
 /** Every cause, in the order they are tried. */
 export const LIMIT_CAUSES: readonly LimitCause[] = ['tw-table', 'ports', 'port-search', 'target', 'generator-cpu', 'none'];
-
-/** A stage's cause and the figures that show it, in a sentence. */
-export interface LimitedBy {
-  readonly cause: LimitCause;
-  readonly because: string;
-}
-
-/** CPU time of a stage: the generator's (this process but the target's thread) and the built-in target's thread. */
-export interface StageCpu {
-  /** The load's wall-clock time the CPU times are shares of. */
-  readonly wallMs: number;
-  /** Every thread of the generator process except the built-in target's: load threads, sampler, Node's own. */
-  readonly generator: CpuTime;
-  /** The built-in target's thread; null for a target outside portchurn. */
-  readonly target: CpuTime | null;
-  /** Event-loop threads the load ran on (--workers): each can keep at most one core busy. */
-  readonly generatorThreads: number;
-}
 
 /** What `diagnose` reads: a run result's measurements. */
 export interface DiagnosisInput {

@@ -1,7 +1,6 @@
-/** The nginx variants: the failure and its fixes. */
-export type NginxVariant = 'plain' | 'split' | 'keepalive' | 'wide' | 'reuse';
+import { hostPort } from '../plan/addresses.js';
+import type { NginxVariant } from '../plan/nginx-variants.js';
 
-export const NGINX_VARIANTS: readonly NginxVariant[] = ['plain', 'split', 'keepalive', 'wide', 'reuse'];
 
 /** What a generated configuration needs. */
 export interface NginxConfigInput {
@@ -35,7 +34,7 @@ export function splitShares(sources: readonly string[]): string[] {
  * - wide, reuse: plain, with a wider ip_local_port_range or tcp_tw_reuse=1 set in the namespace.
  */
 export function renderNginxConfig(c: NginxConfigInput): string {
-  const upstreamServer = `${c.upstream.host.includes(':') ? `[${c.upstream.host}]` : c.upstream.host}:${c.upstream.port}`;
+  const upstreamServer = hostPort(c.upstream.host, c.upstream.port);
   const lines = [
     `# portchurn nginx scenario, variant ${c.variant}`,
     'daemon off;',

@@ -1,12 +1,4 @@
-/** nginx error-log lines counted by the errno in `failed (99: Cannot assign requested address)`. */
-export interface ErrorLogCounts {
-  /** errno number -> lines. */
-  readonly byErrno: Record<string, number>;
-  /** Lines with no errno (other errors). */
-  readonly other: number;
-  /** The first errno-99 line, as an example for the report. */
-  readonly example: string | null;
-}
+import type { ErrorLogCounts } from '../result/nginx-result.js';
 
 /** Counts an nginx error log by errno. Pure. */
 export function countErrorLog(text: string): ErrorLogCounts {

@@ -1,17 +1,18 @@
 import { PlanError } from '../errors.js';
-import { namespacePrefix } from '../lab/namespace-support.js';
-import { resolveNamespace, namespaceFacts, type NamespaceSpec } from '../lab/namespace-spec.js';
-import { runJobInNamespace } from '../lab/run-in-namespace.js';
-import type { SysctlSet } from '../lab/sysctls.js';
+import { namespacePrefix } from '../env/namespace-support.js';
+import { resolveNamespace } from '../env/resolve-namespace.js';
+import { runJobInNamespace } from '../runner/run-in-namespace.js';
+import type { SysctlSet } from '../plan/sysctls.js';
 import { parseSources } from '../plan/addresses.js';
 import { buildPlan, type RunOptions } from '../plan/build-plan.js';
 import { parsePositiveInt } from '../plan/units.js';
 import { RESULT_SCHEMA } from '../result/result.js';
 import type { SweepHooks } from '../sweep/sweep.js';
-import { VERSION } from '../version.js';
-import { NGINX_VARIANTS, type NginxVariant } from './config.js';
+import { VERSION } from '../result/version.js';
 import { findNginx } from './nginx-process.js';
-import type { NginxVariantResult, NginxVariantSpec } from './run-variant.js';
+import { namespaceFacts, type NamespaceSpec } from '../plan/namespace.js';
+import type { NginxResult, NginxVariantResult } from '../result/nginx-result.js';
+import { NGINX_VARIANTS, type NginxVariant, type NginxVariantSpec } from '../plan/nginx-variants.js';
 
 /** Options of `portchurn nginx`. */
 export interface NginxOptions {
@@ -40,18 +41,6 @@ export interface NginxOptions {
   keepaliveConnections?: string | number;
   /** The client side's engine: `auto` (default), `native` or `js`. */
   engine?: RunOptions['engine'];
-}
-
-/** The result of `portchurn nginx`: each variant side by side. */
-export interface NginxResult {
-  readonly schema: typeof RESULT_SCHEMA;
-  readonly kind: 'nginx';
-  readonly tool: { readonly name: 'portchurn'; readonly version: string };
-  readonly startedAt: string;
-  readonly endedAt: string;
-  readonly interrupted: boolean;
-  readonly profile: string | null;
-  readonly variants: readonly NginxVariantResult[];
 }
 
 /** Settings a variant adds in its namespace: `wide` widens the port range, `reuse` turns tcp_tw_reuse on. */

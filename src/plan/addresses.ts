@@ -22,6 +22,17 @@ function intToIpv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
+/** The 16 bytes of an IPv6 literal (`::` expanded; a dotted IPv4 tail, `::ffff:127.0.0.1`, as its 4 bytes). */
+export function ipv6Bytes(address: string): number[] {
+  const n = ipv6ToBigInt(address);
+  return Array.from({ length: 16 }, (_, i) => Number((n >> BigInt((15 - i) * 8)) & 0xffn));
+}
+
+/** `host:port`, with an IPv6 host in brackets (`[::1]:8080`). */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 function ipv6ToBigInt(address: string): bigint {
   let text = address;
   // An embedded IPv4 tail (::ffff:127.0.0.1) becomes two hextets.

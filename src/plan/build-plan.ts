@@ -1,5 +1,4 @@
 import { PlanError } from '../errors.js';
-import type { NamespaceOptions, NamespaceSpec } from '../lab/namespace-spec.js';
 import { familyOf } from './addresses.js';
 import { parseSources } from './addresses.js';
 import { parseHeaders, parseMethod } from './headers.js';
@@ -7,8 +6,9 @@ import { parseListen } from './listen.js';
 import { PLAN_DEFAULTS, type ClosePolicy, type EngineChoice, type LoadModel, type Plan, type PortMode } from './plan.js';
 import { defaultExplicitPorts, parsePortRange, rangesOverlap, type PortRange } from './ports.js';
 import { checkTargetAllowed, parseTarget } from './target-url.js';
-import { parseThreshold } from '../thresholds/thresholds.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
+import type { HostFacts, NamespaceOptions, NamespaceSpec } from './namespace.js';
+import { parseThreshold } from './thresholds.js';
 
 /** Options as a user gives them, on the command line or to `run()`. Every field is optional. */
 export interface RunOptions extends NamespaceOptions {
@@ -65,13 +65,6 @@ export interface RunOptions extends NamespaceOptions {
   engine?: EngineChoice;
 }
 
-/** What `buildPlan` needs to know of the host; read by `readHostFacts`, given by hand in tests. */
-export interface HostFacts {
-  /** net.ipv4.ip_local_port_range. */
-  readonly ephemeralPorts: PortRange;
-  /** True inside a private network namespace: explicit ports may overlap the range, nobody else needs them. */
-  readonly isolated?: boolean;
-}
 
 const PORT_MODES: readonly PortMode[] = ['kernel', 'bind', 'nobind', 'explicit'];
 const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'js'];

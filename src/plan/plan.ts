@@ -1,7 +1,7 @@
 import type { TargetEndpoint } from './target-url.js';
 import type { PortRange } from './ports.js';
-import type { NamespaceSpec } from '../lab/namespace-spec.js';
-import type { Threshold } from '../thresholds/thresholds.js';
+import type { NamespaceSpec } from './namespace.js';
+import type { Threshold } from './thresholds.js';
 
 /**
  * How a connection gets its source address and port.

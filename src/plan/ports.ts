@@ -38,3 +38,17 @@ export function defaultExplicitPorts(ephemeral: PortRange): PortRange | null {
   if (ephemeral.low - 1024 >= 1024) return { low: 1024, high: ephemeral.low - 1 };
   return null;
 }
+
+/** Linux's default ip_local_port_range, and a fresh namespace's starting range. */
+const LINUX_DEFAULT_RANGE = { low: 32768, high: 60999 };
+
+/** ip_local_port_range from its text as /proc prints it (`"32768 60999"`); null where absent or unreadable. */
+export function portRangeText(text: string | null | undefined): PortRange | null {
+  const [low, high] = (text ?? '').split(' ').map(Number);
+  return low && high ? { low, high } : null;
+}
+
+/** ip_local_port_range from its text as /proc prints it; Linux's default where absent or unreadable. */
+export function ephemeralRangeOf(text: string | null | undefined): PortRange {
+  return portRangeText(text) ?? LINUX_DEFAULT_RANGE;
+}

@@ -1,6 +1,7 @@
 import type { AnyResult } from '../result/read-result.js';
 import { formatLatencyUs, formatRate, table } from './format.js';
 import { stageRows } from './stage-rows.js';
+import { mdTable } from './markup.js';
 import { stagesOf } from './stages-view.js';
 
 /** Rows comparing several results stage by stage; ratios are to the first result's same stage. */
@@ -45,5 +46,5 @@ export function renderCompare(results: readonly { label: string; result: AnyResu
 /** `portchurn compare --format md`. */
 export function renderCompareMarkdown(results: readonly { label: string; result: AnyResult }[]): string {
   const rows = compareRows(results);
-  return [`| ${COMPARE_HEADER.join(' | ')} |`, `|${COMPARE_HEADER.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+  return `${mdTable(COMPARE_HEADER, rows)}\n`;
 }

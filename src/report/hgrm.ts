@@ -1,9 +1,9 @@
-import { decodeHistogram } from '../engine/histogram.js';
+import { decodeHistogram } from '../result/histogram.js';
 import type { RunLatency, RunResult } from '../result/result.js';
-import type { SweepResult } from '../sweep/sweep-result.js';
-import type { LabResult } from '../lab/lab.js';
-import type { NginxResult } from '../nginx/scenario.js';
+import type { SweepResult } from '../result/sweep-result.js';
 import { stagesOf } from './stages-view.js';
+import type { LabResult } from '../result/lab-result.js';
+import type { NginxResult } from '../result/nginx-result.js';
 
 /** One .hgrm file to write: a name suffix and its text. */
 export interface HgrmFile {

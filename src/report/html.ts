@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { decodeHistogram } from '../engine/histogram.js';
+import { decodeHistogram } from '../result/histogram.js';
 import type { RunResult } from '../result/result.js';
-import type { SweepResult } from '../sweep/sweep-result.js';
+import type { SweepResult } from '../result/sweep-result.js';
 import { formatDurationMs } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
 import { stagesOf, type StagesView } from './stages-view.js';
 import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags } from './stage-notes.js';
-import type { LabResult } from '../lab/lab.js';
 import { describeLoad } from './terminal.js';
+import { escapeHtml } from './markup.js';
+import type { LabResult } from '../result/lab-result.js';
 
 /** Percentiles of the latency curves, as HdrHistogram plots them (x = 1 / (1 - p)). */
 const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999];
@@ -20,13 +21,10 @@ export function asset(path: string): string {
   return readFileSync(require.resolve(path), 'utf8');
 }
 
-function esc(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+  return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -141,16 +139,16 @@ function sectionHtml(view: StagesView, k: number, h: string): string {
   const cpu = cpuTable(view);
   const why = limitedByLines(view);
   const flags = [...(view.sharedHost ? [view.sharedHost] : []), ...overflowFlags(view)];
-  return `${flags.map((f) => `<p class="flag">${esc(f)}</p>`).join('\n')}
-<p class="meta">Started ${esc(view.startedAt)} · Linux ${esc(env.kernelRelease)} · Node ${esc(env.nodeVersion)} · target ${esc(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
-close <b>${esc(first.plan.close)}</b> · ${esc(describeLoad(first.plan))} · stage policy: ${esc(view.settle)}${ns ? `<br>namespace settings: ${esc(Object.entries(ns.sysctls).map(([a, b]) => `${a}=${b}`).join(', ') || 'kernel defaults')}` : ''}</p>
+  return `${flags.map((f) => `<p class="flag">${escapeHtml(f)}</p>`).join('\n')}
+<p class="meta">Started ${escapeHtml(view.startedAt)} · Linux ${escapeHtml(env.kernelRelease)} · Node ${escapeHtml(env.nodeVersion)} · target ${escapeHtml(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
+close <b>${escapeHtml(first.plan.close)}</b> · ${escapeHtml(describeLoad(first.plan))} · stage policy: ${escapeHtml(view.settle)}${ns ? `<br>namespace settings: ${escapeHtml(Object.entries(ns.sysctls).map(([a, b]) => `${a}=${b}`).join(', ') || 'kernel defaults')}` : ''}</p>
 <${h}>Throughput against the 4-tuple space</${h}>
 <div id="chart-axis-${k}" class="chart"></div>
 <p class="note">Stage 1 is the baseline (dotted line). The model line is the most the 4-tuple space allows in the time each stage ran; where a stage is not port-bound it has no model point.</p>
 ${table(stageHeader(view.axis), stageRows(view.stages, view.references).map(stageCells))}
-${why.length ? `<${h}>Why each stage ran at its rate</${h}><ul>${why.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
+${why.length ? `<${h}>Why each stage ran at its rate</${h}><ul>${why.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : ''}
 <${h}>Kernel counters</${h}>
-<p class="note">${esc(kernelCounterNote(kernel.hostScoped))}</p>
+<p class="note">${escapeHtml(kernelCounterNote(kernel.hostScoped))}</p>
 ${table(kernel.header, kernel.rows)}
 <${h}>CPU</${h}>
 ${table(cpu.header, cpu.rows)}
@@ -162,7 +160,7 @@ ${table(cpu.header, cpu.rows)}
 ${table(['stage', 'port mode', 'formula', 'notes'], view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']))}
 <${h}>Environment</${h}>
 ${table(['setting', 'value'], [...Object.entries(env.sysctls).map(([a, b]) => [a, b ?? 'absent']), ['open-file limit', String(env.openFileLimit ?? 'unknown')], ['stage durations', view.stages.map((s) => formatDurationMs(s.run.totals.durationMs)).join(', ')]])}
-${view.warnings.length ? `<${h}>Warnings</${h}><ul>${view.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}`;
+${view.warnings.length ? `<${h}>Warnings</${h}><ul>${view.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}`;
 }
 
 /**
@@ -187,16 +185,16 @@ export function renderHtml(result: RunResult | SweepResult | LabResult): string 
   const any = views.some((v) => v.view.stages.length > 0);
   const body = [
     lab ? `<h2>Profiles side by side</h2><div id="chart-lab" class="chart"></div><p class="note">Every stage ran in a fresh network namespace with the profile's settings; the host was not changed.</p>` : '',
-    ...views.map((v, k) => (v.heading ? `<h2>${esc(v.heading)}</h2>${sectionHtml(v.view, k, 'h3')}` : sectionHtml(v.view, k, 'h2'))),
+    ...views.map((v, k) => (v.heading ? `<h2>${escapeHtml(v.heading)}</h2>${sectionHtml(v.view, k, 'h3')}` : sectionHtml(v.view, k, 'h2'))),
     any ? `<script>${asset('uplot/dist/uPlot.iife.min.js')}</script>\n<script id="data" type="application/json">${data}</script>\n<script>${PAGE_SCRIPT}</script>` : '',
   ].join('\n');
   const interrupted = result.kind === 'lab' ? result.interrupted : views[0]!.view.interrupted;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>${asset('uplot/dist/uPlot.min.css')}
 body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:17px;margin-top:28px}h3{font-size:15px;margin-top:22px}
 table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th{text-align:left}
 .meta,.note{color:#555}.flag{background:#fff3cd;border:1px solid #e0b84a;padding:6px 10px}.chart{margin:8px 0}</style></head>
-<body><h1>${esc(title)}${interrupted ? ' (interrupted: partial result)' : ''}</h1>${body}</body></html>
+<body><h1>${escapeHtml(title)}${interrupted ? ' (interrupted: partial result)' : ''}</h1>${body}</body></html>
 `;
 }

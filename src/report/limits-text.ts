@@ -1,5 +1,6 @@
-import type { LimitsReport } from '../limits/limits.js';
+import { portCount, portRangeText } from '../plan/ports.js';
 import { formatCount, formatRate, table } from './format.js';
+import type { LimitsReport } from '../result/limits-report.js';
 
 function keyValues(rows: readonly [string, string][]): string {
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -10,12 +11,12 @@ function keyValues(rows: readonly [string, string][]): string {
 export function renderLimits(report: LimitsReport): string {
   const env = report.environment;
   const s = env.sysctls;
-  const range = (s['net.ipv4.ip_local_port_range'] ?? '').split(' ').map(Number);
+  const range = portRangeText(s['net.ipv4.ip_local_port_range']);
   const allLoopback = report.loopback.ipv4.every((p) => p.ok);
   const lines = [
     `This host: ${env.platform} ${env.kernelRelease}, Node ${env.nodeVersion}`,
     keyValues([
-      ['ip_local_port_range', `${s['net.ipv4.ip_local_port_range'] ?? 'unknown'}${range.length === 2 ? ` (${formatCount(range[1]! - range[0]! + 1)} ports)` : ''}`],
+      ['ip_local_port_range', `${s['net.ipv4.ip_local_port_range'] ?? 'unknown'}${range ? ` (${formatCount(portCount(range))} ports)` : ''}`],
       ['ip_local_reserved_ports', s['net.ipv4.ip_local_reserved_ports'] || '(none)'],
       ['tcp_tw_reuse', `${s['net.ipv4.tcp_tw_reuse'] ?? 'unknown'}${s['net.ipv4.tcp_tw_reuse'] === '2' ? ' (loopback only)' : ''}`],
       ['tcp_tw_reuse_delay', s['net.ipv4.tcp_tw_reuse_delay'] === null ? 'absent (1 s fixed in this kernel)' : `${s['net.ipv4.tcp_tw_reuse_delay']} ms`],

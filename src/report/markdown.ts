@@ -1,16 +1,13 @@
-import type { LabResult } from '../lab/lab.js';
 import type { RunResult } from '../result/result.js';
-import type { SweepResult } from '../sweep/sweep-result.js';
+import type { SweepResult } from '../result/sweep-result.js';
 import { formatDurationMs, formatRate } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
 import { stagesOf, type StagesView } from './stages-view.js';
 import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
+import { mdTable } from './markup.js';
+import type { LabResult } from '../result/lab-result.js';
 
-function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const esc = (c: string): string => c.replace(/\|/g, '\\|');
-  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
-}
 
 /** The sections of one run or sweep, with headings at level `h` (`##`). */
 function viewSections(view: StagesView, h: string): string[] {

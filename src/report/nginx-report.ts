@@ -1,6 +1,6 @@
-import type { NginxResult } from '../nginx/scenario.js';
-import type { NginxVariantResult } from '../nginx/run-variant.js';
 import { formatCount, formatLatencyUs, formatRate, table } from './format.js';
+import { escapeHtml, mdTable } from './markup.js';
+import type { NginxResult, NginxVariantResult } from '../result/nginx-result.js';
 
 /** Figures of one variant, as the side-by-side table shows them. */
 export function variantCells(v: NginxVariantResult): string[] {
@@ -45,7 +45,6 @@ export function renderNginxSummary(result: NginxResult): string {
 
 /** The Markdown report: the case, the variants side by side, each configuration to copy. */
 export function renderNginxMarkdown(result: NginxResult): string {
-  const esc = (c: string): string => c.replace(/\|/g, '\\|');
   const out = [
     `# portchurn nginx: ${result.variants.map((v) => v.variant).join(', ')}${result.interrupted ? ' (interrupted: partial result)' : ''}`,
     '',
@@ -55,9 +54,7 @@ export function renderNginxMarkdown(result: NginxResult): string {
     '',
     '## Variants side by side',
     '',
-    `| ${VARIANT_HEADER.join(' | ')} |`,
-    `|${VARIANT_HEADER.map(() => '---').join('|')}|`,
-    ...result.variants.map((v) => `| ${variantCells(v).map(esc).join(' | ')} |`),
+    mdTable(VARIANT_HEADER, result.variants.map(variantCells)),
     '',
   ];
   for (const v of result.variants) {
@@ -70,9 +67,6 @@ export function renderNginxMarkdown(result: NginxResult): string {
   return out.join('\n');
 }
 
-function escHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 /**
  * A self-contained HTML page: the variants side by side, each variant's client ok/s and 502/s
@@ -104,14 +98,14 @@ data.forEach((v, i) => new uPlot({ title: v.label + ': client ok/s and errors/s 
 body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th{text-align:left}
 pre{background:#f6f6f6;padding:8px;overflow:auto}.meta{color:#555}.chart{margin:8px 0}</style></head>
-<body><h1>portchurn nginx: ${escHtml(result.variants.map((v) => v.variant).join(', '))}${result.interrupted ? ' (interrupted: partial result)' : ''}</h1>
-<p class="meta">Started ${escHtml(result.startedAt)}. ${escHtml(describe(result))}.</p>
-<table><thead><tr>${VARIANT_HEADER.map((h) => `<th>${escHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
+<body><h1>portchurn nginx: ${escapeHtml(result.variants.map((v) => v.variant).join(', '))}${result.interrupted ? ' (interrupted: partial result)' : ''}</h1>
+<p class="meta">Started ${escapeHtml(result.startedAt)}. ${escapeHtml(describe(result))}.</p>
+<table><thead><tr>${VARIANT_HEADER.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
 ${result.variants
   .map(
-    (v, i) => `<h2>${escHtml(v.variant)}</h2><div id="chart-${i}" class="chart"></div>
-<p>Model: ${escHtml(v.model.formula)}</p>${v.errorLog.example ? `<p>nginx error log:</p><pre>${escHtml(v.errorLog.example)}</pre>` : ''}
-<p>nginx.conf:</p><pre>${escHtml(v.config)}</pre>`,
+    (v, i) => `<h2>${escapeHtml(v.variant)}</h2><div id="chart-${i}" class="chart"></div>
+<p>Model: ${escapeHtml(v.model.formula)}</p>${v.errorLog.example ? `<p>nginx error log:</p><pre>${escapeHtml(v.errorLog.example)}</pre>` : ''}
+<p>nginx.conf:</p><pre>${escapeHtml(v.config)}</pre>`,
   )
   .join('\n')}
 <script>${uplotJs}</script>

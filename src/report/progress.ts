@@ -1,5 +1,5 @@
-import type { Progress } from '../engine/engine.js';
 import { formatCount, formatDurationMs } from './format.js';
+import type { Progress } from '../result/progress.js';
 
 /** The live one-line progress: elapsed, attempts/s, ok/s, errors (last second, then totals). */
 export function renderProgress(p: Progress): string {

@@ -1,8 +1,8 @@
-import { TCP_COUNTERS, TCPEXT_COUNTERS } from '../env/kernel-counters.js';
 import type { RunResult } from '../result/result.js';
-import type { StageResult } from '../sweep/sweep-result.js';
+import type { StageResult } from '../result/sweep-result.js';
 import { formatCount, formatDurationMs } from './format.js';
 import type { StagesView } from './stages-view.js';
+import { TCP_COUNTERS, TCPEXT_COUNTERS } from '../result/environment.js';
 
 /** Every stage of a view, then its reference rows, each with the label reports give it. */
 function labelled(view: StagesView): { label: string; stage: StageResult }[] {

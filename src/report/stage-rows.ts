@@ -1,4 +1,4 @@
-import type { StageResult } from '../sweep/sweep-result.js';
+import type { StageResult } from '../result/sweep-result.js';
 import { formatCount, formatDurationMs, formatLatencyUs, formatRate } from './format.js';
 import { formatErrors } from './terminal.js';
 

@@ -1,5 +1,6 @@
 import type { RunResult } from '../result/result.js';
-import type { StageResult, SweepResult } from '../sweep/sweep-result.js';
+import { portCount, portRangeText } from '../plan/ports.js';
+import type { StageResult, SweepResult } from '../result/sweep-result.js';
 
 /** A result as reports see it: one or more stages, the first being the baseline. */
 export interface StagesView {
@@ -57,7 +58,7 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
       ],
     };
   }
-  const range = result.environment.sysctls['net.ipv4.ip_local_port_range']?.split(' ').map(Number) ?? [];
+  const range = portRangeText(result.environment.sysctls['net.ipv4.ip_local_port_range']);
   const stage: StageResult = {
     index: 0,
     axisValue: result.plan.sources.length === 0 ? 'kernel' : `${result.plan.sources.length}`,
@@ -65,7 +66,7 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
     space: {
       sources: Math.max(1, result.plan.sources.length),
       destinations: result.target.endpoints.length,
-      ports: result.model.usablePorts ?? (range[0] && range[1] ? range[1] - range[0] + 1 : 0),
+      ports: result.model.usablePorts ?? (range ? portCount(range) : 0),
     },
     run: result,
   };

@@ -1,10 +1,10 @@
-import type { ErrorCounts } from '../engine/recorder.js';
-import type { EncodedHistogram } from '../engine/histogram.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../result/result.js';
 import { formatCount, formatDurationMs, formatLatencyUs, formatRate, table } from './format.js';
 import { overflowFlags } from './stage-notes.js';
 import { stagesOf } from './stages-view.js';
+import type { ErrorCounts } from '../result/counts.js';
+import type { EncodedHistogram } from '../result/latency.js';
 
 /** Most source addresses listed one per line; beyond, the spread is summarised. */
 const MAX_SOURCE_ROWS = 16;

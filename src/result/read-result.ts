@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { ResultInputError } from '../errors.js';
-import type { SweepResult } from '../sweep/sweep-result.js';
-import type { LabResult } from '../lab/lab.js';
-import type { NginxResult } from '../nginx/scenario.js';
+import type { SweepResult } from './sweep-result.js';
 import { RESULT_SCHEMA, type RunResult } from './result.js';
+import type { LabResult } from './lab-result.js';
+import type { NginxResult } from './nginx-result.js';
 
 /** Any result portchurn writes. */
 export type AnyResult = RunResult | SweepResult | LabResult | NginxResult;

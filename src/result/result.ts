@@ -1,14 +1,12 @@
-import type { ErrorCounts, FirstExhaustion, SecondCounts, SourceCounts } from '../engine/recorder.js';
-import type { Prediction } from '../model/capacity.js';
-import type { SocketReport } from '../sampler/sampler.js';
-import type { ThresholdOutcome } from '../thresholds/thresholds.js';
-import type { EncodedHistogram } from '../engine/histogram.js';
-import type { CarryOver } from '../env/carry-over.js';
-import type { Environment } from '../env/environment.js';
 import type { Plan } from '../plan/plan.js';
-import type { KernelCounterDelta } from '../env/kernel-counters.js';
-import type { LimitedBy, StageCpu } from '../model/limited-by.js';
-import type { TargetClosePolicy, TargetStats } from '../target/stats.js';
+import type { ErrorCounts, FirstExhaustion, SecondCounts, SourceCounts } from './counts.js';
+import type { Prediction } from './prediction.js';
+import type { SocketReport } from './sockets.js';
+import type { EncodedHistogram } from './latency.js';
+import type { CarryOver, Environment, KernelCounterDelta } from './environment.js';
+import type { LimitedBy, StageCpu } from './limited-by.js';
+import type { TargetClosePolicy, TargetStats } from './target-stats.js';
+import type { ThresholdOutcome } from './threshold-outcome.js';
 
 /** Schema tag of a result file; bumped when a field changes meaning. */
 export const RESULT_SCHEMA = 'portchurn/result@1';

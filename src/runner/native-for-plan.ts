@@ -1,10 +1,10 @@
-import type { Progress } from '../engine/engine.js';
 import type { LoadSnapshot } from '../engine/load-snapshot.js';
 import type { NativeAddon } from '../engine/native/addon.js';
 import { runNativeLoad, type NativePart } from '../engine/native/native-load.js';
 import { partitionLoad } from '../engine/partition.js';
 import type { Plan } from '../plan/plan.js';
 import { churnRequest, type ResolvedTarget } from './transport-for-plan.js';
+import type { Progress } from '../result/progress.js';
 
 /** Grace for in-flight attempts after an interrupt, as the JavaScript engine gives. */
 const GRACE_MS = 2000;

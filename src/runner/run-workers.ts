@@ -1,12 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { Progress } from '../engine/engine.js';
 import { mergeSnapshots, type LoadSnapshot } from '../engine/load-snapshot.js';
 import { partitionLoad } from '../engine/partition.js';
 import { PortchurnError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
-import { workerExecArgv } from '../worker-exec-argv.js';
+import { workerExecArgv } from '../env/worker-exec-argv.js';
 import type { LoadWorkerData } from './load-worker.js';
 import type { ResolvedTarget } from './transport-for-plan.js';
+import type { Progress } from '../result/progress.js';
 
 /** A load worker thread died; the others' data is kept in `partial`. */
 export class WorkerCrashError extends PortchurnError {

@@ -1,17 +1,5 @@
 import type { SocketReader } from './socket-reader.js';
-import type { StateCounts } from './tcp-table.js';
-
-/** One sample of the socket states during a stage. */
-export interface SocketSample {
-  /** Milliseconds since the sampler started. */
-  readonly tMs: number;
-  readonly client: StateCounts;
-  readonly server: StateCounts;
-  /** Most ports held by any one source address at this instant. */
-  readonly maxPortsHeld: number;
-  /** Time this sample took on the sampler thread (the kernel's dump or rendering, and counting). */
-  readonly costMs: number;
-}
+import type { SocketSample } from '../result/sockets.js';
 
 /** Reads the socket tables once through `reader`. Also returns the per-source ports held. */
 export function takeSample(reader: SocketReader, tMs: number): { sample: SocketSample; portsHeld: number[] } {

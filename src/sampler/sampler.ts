@@ -1,24 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from '../worker-exec-argv.js';
-import type { SocketSample } from './sample.js';
-import type { SocketSource } from './socket-reader.js';
+import { workerExecArgv } from '../env/worker-exec-argv.js';
 import type { SampleScope } from './tcp-table.js';
-
-/** What the sampler saw during a stage. */
-export interface SocketReport {
-  readonly intervalMs: number;
-  /** How the states were read: netlink sock_diag (the native addon) or /proc/net/tcp{,6}. Absent in results written before sock_diag. */
-  readonly via?: SocketSource;
-  readonly samples: readonly SocketSample[];
-  /** Highest TIME_WAIT count seen on each side. */
-  readonly peakTimeWait: { readonly client: number; readonly server: number };
-  /** Per source address (index-aligned with the plan's sources): most ports it held at once. */
-  readonly peakPortsHeld: readonly number[];
-  /** Highest occupancy of any source: peak ports held / usable ports; null when unknown. */
-  readonly peakOccupancy: number | null;
-  /** Sampler cost per sample on its own thread, in milliseconds. */
-  readonly costMs: { readonly mean: number; readonly max: number };
-}
+import type { SocketReport, SocketSample, SocketSource } from '../result/sockets.js';
 
 /** A running sampler. */
 export interface Sampler {

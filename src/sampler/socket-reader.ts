@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { TCP_STATES } from '../env/proc-net-tcp.js';
 import type { NativeAddon } from '../engine/native/addon.js';
-import { compileScope, countTable, emptyCounts, type SampleScope, type StateCounts, type TableCounts } from './tcp-table.js';
-
-/** How socket states are read: netlink sock_diag through the native addon, or /proc/net/tcp{,6}. */
-export type SocketSource = 'sock_diag' | 'proc';
+import { compileScope, countTable, emptyCounts, type SampleScope, type TableCounts } from './tcp-table.js';
+import type { SocketSource, StateCounts } from '../result/sockets.js';
 
 /** Reads the socket tables for one scope. */
 export interface SocketReader {

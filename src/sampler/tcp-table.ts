@@ -1,8 +1,7 @@
 import { endianness } from 'node:os';
 import { TCP_STATES } from '../env/proc-net-tcp.js';
-
-/** Counts by TCP state name. */
-export type StateCounts = Record<string, number>;
+import { ipv6Bytes } from '../plan/addresses.js';
+import type { StateCounts } from '../result/sockets.js';
 
 /** Which sockets a sample looks at. */
 export interface SampleScope {
@@ -32,14 +31,7 @@ function hexByte(n: number): string {
 export function procAddressHex(address: string, littleEndian = LE): string {
   const word = (bytes: number[]): string => (littleEndian ? [...bytes].reverse() : bytes).map(hexByte).join('');
   if (!address.includes(':')) return word(address.split('.').map(Number));
-  // Expand IPv6 into 16 bytes; a dotted IPv4 tail (::ffff:127.0.0.1) becomes two hextets.
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  const text = v4 ? `${address.slice(0, -v4[0].length)}${((+v4[1]! << 8) | +v4[2]!).toString(16)}:${((+v4[3]! << 8) | +v4[4]!).toString(16)}` : address;
-  const [head = '', tail] = text.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const hextets = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t].map((x) => parseInt(x || '0', 16));
-  const bytes = hextets.flatMap((x) => [x >> 8, x & 255]);
+  const bytes = ipv6Bytes(address);
   return [0, 4, 8, 12].map((i) => word(bytes.slice(i, i + 4))).join('');
 }
 

@@ -1,9 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNative } from '../engine/native/addon.js';
-import { takeSample, type SocketSample } from './sample.js';
-import { chooseReader, type SocketSource } from './socket-reader.js';
+import { takeSample } from './sample.js';
+import { chooseReader } from './socket-reader.js';
 import type { SampleScope } from './tcp-table.js';
 import { nextSampleDelayMs } from './pace.js';
+import type { SocketSample, SocketSource } from '../result/sockets.js';
 
 // The sampler's own thread: at 100,000 sockets one read of /proc/net/tcp takes a quarter of a
 // second (sock_diag far less), which would stall the generator's event loop if done there.

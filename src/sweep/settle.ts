@@ -1,17 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { compileScope, countTable, emptyCounts, type SampleScope } from '../sampler/tcp-table.js';
+import { procReader } from '../sampler/socket-reader.js';
+import type { SampleScope } from '../sampler/tcp-table.js';
 
 /** TIME_WAIT sockets (client and server side) of a stage's 4-tuples, read now. */
 export function timeWaitOf(scope: SampleScope): number {
-  const compiled = compileScope(scope);
-  const counts = emptyCounts(compiled);
-  for (const path of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    try {
-      countTable(readFileSync(path, 'latin1'), compiled, counts);
-    } catch {
-      // no IPv6 table
-    }
-  }
+  const counts = procReader(scope).read();
   return (counts.client.TIME_WAIT ?? 0) + (counts.server.TIME_WAIT ?? 0);
 }
 

@@ -2,21 +2,8 @@ import { PlanError } from '../errors.js';
 import type { RunOptions } from '../plan/build-plan.js';
 import type { PortMode } from '../plan/plan.js';
 import { parsePositiveInt, parsePositiveNumber } from '../plan/units.js';
-import { portRangeOf, type SysctlSet } from '../lab/sysctls.js';
-
-/** What a sweep grows from stage to stage. */
-export type Axis = 'sources' | 'dst-addresses' | 'dst-ports' | 'rate' | 'port-mode' | 'close' | 'port-range';
-
-/**
- * How stages avoid inheriting TIME_WAIT from the stage before:
- * - `fresh`: each stage takes source (and built-in target) addresses no earlier stage used;
- * - `wait`: the next stage waits until the previous stage's TIME_WAIT is gone (bounded);
- * - `none`: no precaution; the carry-over is part of what is measured.
- */
-export type SettlePolicy = 'fresh' | 'wait' | 'none';
-
-export const AXES: readonly Axis[] = ['sources', 'dst-addresses', 'dst-ports', 'rate', 'port-mode', 'close', 'port-range'];
-export const SETTLE_POLICIES: readonly SettlePolicy[] = ['fresh', 'wait', 'none'];
+import { portRangeOf, type SysctlSet } from '../plan/sysctls.js';
+import { type Axis, type SettlePolicy, AXES, type Reference, REFERENCES } from '../plan/sweep-axes.js';
 
 /** Default values per axis. */
 export const DEFAULT_VALUES: Record<Axis, string> = {
@@ -98,10 +85,6 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
     }
   });
 }
-
-/** Reference rows a sweep can run beside its stages. */
-export type Reference = 'kernel' | 'none';
-export const REFERENCES: readonly Reference[] = ['kernel', 'none'];
 
 /**
  * The reference row of a sweep, run after its stages and never its baseline: `kernel` is one

@@ -1,21 +1,22 @@
 import { randomInt } from 'node:crypto';
-import type { Progress } from '../engine/engine.js';
 import { countCarryOver } from '../env/carry-over.js';
 import { readHostFacts } from '../env/environment.js';
 import { PlanError } from '../errors.js';
-import { buildPlan, type HostFacts, type RunOptions } from '../plan/build-plan.js';
+import { buildPlan, type RunOptions } from '../plan/build-plan.js';
 import type { Plan } from '../plan/plan.js';
-import { portCount } from '../plan/ports.js';
+import { portCount, portRangeText } from '../plan/ports.js';
 import { parseDurationMs } from '../plan/units.js';
 import { RESULT_SCHEMA } from '../result/result.js';
-import { runPlan } from '../run.js';
-import { namespaceFacts, resolveNamespace, type NamespaceSpec } from '../lab/namespace-spec.js';
-import { runPlanInNamespace } from '../lab/run-in-namespace.js';
-import { namespaceUnavailable } from '../lab/namespace-support.js';
-import { VERSION } from '../version.js';
+import { executePlan } from '../runner/run.js';
+import { resolveNamespace } from '../env/resolve-namespace.js';
+import { namespaceUnavailable } from '../env/namespace-support.js';
+import { VERSION } from '../result/version.js';
 import { waitForTimeWait } from './settle.js';
-import { AXES, blockFor, planReference, planStages, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy, type StageSpec } from './stages.js';
-import type { StageResult, StageSettle, SweepResult, TupleSpace } from './sweep-result.js';
+import { blockFor, planReference, planStages, type StageSpec } from './stages.js';
+import type { StageResult, StageSettle, SweepResult, TupleSpace } from '../result/sweep-result.js';
+import { type HostFacts, namespaceFacts, type NamespaceSpec } from '../plan/namespace.js';
+import { AXES, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy } from '../plan/sweep-axes.js';
+import type { Progress } from '../result/progress.js';
 
 /** Options of a sweep: those of `run`, plus the axis and how stages settle. */
 export interface SweepOptions extends RunOptions {
@@ -84,8 +85,8 @@ async function prepareStage(options: SweepOptions, spec: StageSpec, hostFacts: H
 }
 
 function spaceOf(stage: StageResult['run']): TupleSpace {
-  const range = stage.environment.sysctls['net.ipv4.ip_local_port_range']?.split(' ').map(Number) ?? [];
-  const ports = stage.model.usablePorts ?? (stage.plan.explicitPorts ? portCount(stage.plan.explicitPorts) : range[0] && range[1] ? range[1] - range[0] + 1 : 0);
+  const range = portRangeText(stage.environment.sysctls['net.ipv4.ip_local_port_range']);
+  const ports = stage.model.usablePorts ?? (stage.plan.explicitPorts ? portCount(stage.plan.explicitPorts) : range ? portCount(range) : 0);
   return { sources: Math.max(1, stage.plan.sources.length), destinations: stage.target.endpoints.length, ports };
 }
 
@@ -156,7 +157,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
       if (waited.timeWaitLeft > 0) warnings.push(`stage ${spec.index + 1} started with ${waited.timeWaitLeft} TIME_WAIT sockets of stage ${spec.index} left after waiting ${Math.round(waited.waitedMs / 1000)} s`);
     }
     const prepared = await prepareStage(runOptions, spec, facts, namespace, settle, seed, true);
-    const run = await (prepared.plan.netns ? runPlanInNamespace : runPlan)(prepared.plan, {
+    const run = await executePlan(prepared.plan, {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
       ...(hooks.onProgress ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: all.length, axisValue: spec.axisValue }, p) } : {}),
     });

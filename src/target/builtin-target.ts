@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from '../worker-exec-argv.js';
+import { workerExecArgv } from '../env/worker-exec-argv.js';
 import { TargetError } from '../errors.js';
-import type { TargetOptions, TargetStats } from './stats.js';
+import type { TargetOptions } from './stats.js';
 import type { TargetRequest } from './worker.js';
+import type { TargetStats } from '../result/target-stats.js';
 
 /** A running built-in target, in its own worker thread. */
 export interface BuiltinTarget {

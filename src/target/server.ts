@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { canonicalAddress } from '../plan/addresses.js';
-import { STATS_PATH, type AddressCounts, type TargetOptions, type TargetStats } from './stats.js';
+import { canonicalAddress, hostPort } from '../plan/addresses.js';
+import { STATS_PATH, type TargetOptions } from './stats.js';
+import type { AddressCounts, TargetStats } from '../result/target-stats.js';
 
 /** A running target server set: one HTTP server per listen address, sharing counters. */
 export interface TargetServers {
@@ -21,7 +22,7 @@ function countIn(map: Map<string, AddressCounts>, key: string): AddressCounts {
 }
 
 function keyOf(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return hostPort(host, port);
 }
 
 /**

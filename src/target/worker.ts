@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startTargetServers } from './server.js';
-import type { TargetOptions, TargetStats } from './stats.js';
+import type { TargetOptions } from './stats.js';
 import { cpuSince, threadCpuTime } from '../env/cpu-time.js';
+import type { TargetStats } from '../result/target-stats.js';
 
 /** Messages the target worker understands. */
 export type TargetRequest = { readonly type: 'stats'; readonly id: number } | { readonly type: 'close'; readonly id: number };

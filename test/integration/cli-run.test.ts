@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeHistogram, summarize } from '../../src/engine/histogram.js';
+import { decodeHistogram, summarize } from '../../src/result/histogram.js';
 import { RESULT_SCHEMA, type RunResult } from '../../src/result/result.js';
 import { formatCount } from '../../src/report/format.js';
 import { runCli } from '../helpers/cli.js';
@@ -148,7 +148,7 @@ test('an unwritable --out: the error says where, the result JSON goes to stdout,
   }));
 
 test('the target dies mid-run: failures are counted, the run goes on to its end and writes its result', async () => {
-  const { run } = await import('../../src/run.js');
+  const { run } = await import('../../src/runner/run.js');
   const server = await startRecordingServer(answerHttp);
   const result = run({ target: `http://127.0.0.1:${server.port}/`, duration: '1500ms', connections: '4', close: 'server', sampleInterval: '0s' });
   // Closed once it has served 50 connections, however long the run's pre-flight took.

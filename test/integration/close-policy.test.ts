@@ -1,7 +1,7 @@
+import type { Socket } from 'node:net';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClosePolicy } from '../../src/plan/plan.js';
-import { run } from '../../src/run.js';
 import type { TestContext } from 'node:test';
 import type { RunResult } from '../../src/result/result.js';
 import { BIN, runCli } from '../helpers/cli.js';
@@ -9,6 +9,7 @@ import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { testAddresses } from '../helpers/sockets.js';
+import { run } from '../../src/runner/run.js';
 
 /**
  * Runs 50 connections from a fresh address and counts TIME_WAIT on each side, as the run's own
@@ -107,7 +108,7 @@ for (const engine of ENGINES) {
   test(`[${engine}] raw keepalive: connections are reused, except when the server asks to close or speaks HTTP/1.0`, async (t) => {
     if (!engineReady(t, engine)) return;
     const { startRecordingServer } = await import('../helpers/servers.js');
-    const answer = (head: string) => (socket: import('node:net').Socket) => socket.on('data', () => socket.write(`${head}\r\nContent-Length: 2\r\n\r\nok`));
+    const answer = (head: string) => (socket: Socket) => socket.on('data', () => socket.write(`${head}\r\nContent-Length: 2\r\n\r\nok`));
     const servers = {
       keeping: await startRecordingServer(answer('HTTP/1.1 200 OK')),
       closing: await startRecordingServer(answer('HTTP/1.1 200 OK\r\nConnection: close')),

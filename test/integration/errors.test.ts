@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { run } from '../../src/run.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { closedPort, startRecordingServer, stall } from '../helpers/servers.js';
+import { run } from '../../src/runner/run.js';
 
 for (const engine of ENGINES) {
   test(`[${engine}] a closed port is counted as ECONNREFUSED`, async (t) => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Socket } from 'node:net';
-import { run } from '../../src/run.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { startRecordingServer } from '../helpers/servers.js';
+import { run } from '../../src/runner/run.js';
 
 /** Responses whose end each engine must find by HTTP/1.1's rules, sent in awkward pieces. */
 const SHAPES: [string, string[], { ok: number } | { error: string }][] = [

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { renderHtml } from '../../src/report/html.js';
-import type { SweepResult } from '../../src/sweep/sweep-result.js';
+import type { SweepResult } from '../../src/result/sweep-result.js';
 import { fixture } from '../helpers/fixtures.js';
 import { prerequisite } from '../helpers/prereq.js';
 

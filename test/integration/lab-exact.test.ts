@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { hostSysctls } from '../../src/lab/profiles.js';
+import { hostSysctls } from '../../src/env/profiles.js';
 import { lab } from '../../src/lab/lab.js';
-import { run } from '../../src/run.js';
 import type { RunOptions } from '../../src/plan/build-plan.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { pollUntil, startCli, type CliChild } from '../helpers/events.js';
+import { run } from '../../src/runner/run.js';
 
 // The case of the issue: a 1,000-port range, no TIME_WAIT reuse, the client closing first,
 // 5,000 attempts, every run in a namespace of its own.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LimitsReport } from '../../src/limits/limits.js';
 import { runCli } from '../helpers/cli.js';
+import type { LimitsReport } from '../../src/result/limits-report.js';
 
 test('portchurn limits --rate answers the planning question for this host, each profile and each OS', async () => {
   const out = await runCli(['limits', '--rate', '20000', '--close', 'client', '--json']);

@@ -3,12 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeHistogram } from '../../src/engine/histogram.js';
+import { decodeHistogram } from '../../src/result/histogram.js';
 import type { RunResult } from '../../src/result/result.js';
-import { run } from '../../src/run.js';
 import { runCli } from '../helpers/cli.js';
 import { answerHttp, startRecordingServer } from '../helpers/servers.js';
 import { testAddresses } from '../helpers/sockets.js';
+import { run } from '../../src/runner/run.js';
 
 test('portchurn merge: two generators of one plan read as one, histograms added exactly, a row per host', async () => {
   const server = await startRecordingServer(answerHttp);

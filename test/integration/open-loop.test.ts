@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeHistogram } from '../../src/engine/histogram.js';
-import { run } from '../../src/run.js';
+import { decodeHistogram } from '../../src/result/histogram.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
+import { run } from '../../src/runner/run.js';
 
 for (const engine of ENGINES) {
   test(`[${engine}] open loop against a target slower than the interval: corrected p99 above uncorrected p99`, async (t) => {

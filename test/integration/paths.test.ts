@@ -6,15 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { existsSync } from 'node:fs';
-import { hostSysctls } from '../../src/lab/profiles.js';
+import { hostSysctls } from '../../src/env/profiles.js';
 import { engineReady } from '../helpers/engines.js';
-import { run } from '../../src/run.js';
 import type { RunResult } from '../../src/result/result.js';
 import { sweep } from '../../src/sweep/sweep.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { IS_ROOT, prerequisite } from '../helpers/prereq.js';
 import { testAddresses } from '../helpers/sockets.js';
+import { run } from '../../src/runner/run.js';
 
 function within(actual: number, expected: number, pct: number): boolean {
   return Math.abs(actual - expected) <= (expected * pct) / 100;

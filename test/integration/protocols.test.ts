@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { createServer } from 'node:https';
-import { run } from '../../src/run.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { echo, startRecordingServer } from '../helpers/servers.js';
+import { run } from '../../src/runner/run.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url));
 

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
@@ -10,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { TestContext } from 'node:test';
 import { loadNative } from '../../src/engine/native/addon.js';
-import type { SocketSource } from '../../src/sampler/socket-reader.js';
 import { procReader, sockDiagReader } from '../../src/sampler/socket-reader.js';
 import { prerequisite } from '../helpers/prereq.js';
+import type { SocketSource } from '../../src/result/sockets.js';
 
 /** Both ways of reading socket states: every sampler test runs with each. */
 const READERS: readonly SocketSource[] = ['sock_diag', 'proc'];
@@ -109,7 +110,7 @@ test('sock_diag and /proc/net/tcp count the same sockets: open, TIME_WAIT, both 
   // sockets on both sides, then closes half of them first from the client (client TIME_WAIT).
   const servers = [await startRecordingServer((s) => s.on('data', () => s.write('x'))), await startRecordingServer((s) => s.on('data', () => s.write('x')), '::1')];
   const sources = parseSources(testAddresses(152, 2));
-  const open: import('node:net').Socket[] = [];
+  const open: Socket[] = [];
   try {
     for (let i = 0; i < 8; i++) {
       const [server, localAddress, host] = i % 2 === 0 ? [servers[0]!, sources[(i / 2) % 2]!, '127.0.0.1'] : [servers[1]!, '::1', '::1'];

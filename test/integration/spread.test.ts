@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSources } from '../../src/plan/addresses.js';
-import { run } from '../../src/run.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { answerHttp, startRecordingServer } from '../helpers/servers.js';
 import { testAddresses } from '../helpers/sockets.js';
+import { run } from '../../src/runner/run.js';
 
 for (const engine of ENGINES) {
   test(`[${engine}] four sources: the built-in target sees exactly those four addresses, evenly (±1)`, async (t) => {

@@ -9,10 +9,10 @@ import { startCli } from '../helpers/events.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { testAddresses } from '../helpers/sockets.js';
-import { hostSysctls } from '../../src/lab/profiles.js';
+import { hostSysctls } from '../../src/env/profiles.js';
 import { LIMIT_CAUSES } from '../../src/model/limited-by.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import type { SweepResult } from '../../src/sweep/sweep-result.js';
+import type { SweepResult } from '../../src/result/sweep-result.js';
 
 test('a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address blocks, and the target saw exactly each stage\'s addresses', async () => {
   const result = await sweep({ netns: false, values: '1,4', reference: 'none', requests: '200', connections: '4', close: 'client' });

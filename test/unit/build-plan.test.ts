@@ -100,7 +100,7 @@ test('every bad input of the run command is refused with the option at fault', (
 });
 
 test('a plan that needs more file descriptors than the limit gets a warning with the fix', async () => {
-  const { fileDescriptorWarning } = await import('../../src/run.js');
+  const { fileDescriptorWarning } = await import('../../src/runner/run-plan.js');
   const plan = buildPlan({ connections: '5000' }, facts);
   assert.match(fileDescriptorWarning(plan, 1024)!, /5000 connections in flight need about 10064 file descriptors but the open-file limit is 1024.*ulimit -n 65536/);
   assert.equal(fileDescriptorWarning(plan, 20000), null);
@@ -108,7 +108,7 @@ test('a plan that needs more file descriptors than the limit gets a warning with
 });
 
 test('--socket-port-range: refused on kernels before 6.3 and outside ip_local_port_range, where the kernel would ignore it', async () => {
-  const { checkSocketPortRange } = await import('../../src/preflight.js');
+  const { checkSocketPortRange } = await import('../../src/runner/preflight.js');
   const eph = { low: 32768, high: 60999 };
   assert.throws(() => checkSocketPortRange({ low: 40000, high: 40099 }, eph, '6.1.0-18-amd64'), /Linux has from 6\.3; this kernel is 6\.1\.0-18-amd64/);
   assert.throws(() => checkSocketPortRange({ low: 1000, high: 1099 }, eph, '6.18.44'), /lies outside ip_local_port_range 32768-60999/);

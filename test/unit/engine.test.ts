@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runLoad, type EngineOptions, type Progress } from '../../src/engine/engine.js';
+import { runLoad, type EngineOptions } from '../../src/engine/engine.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { createSourcePicker, type SourceChoice } from '../../src/engine/source-picker.js';
 import type { Outcome, Transport } from '../../src/engine/transport.js';
+import type { Progress } from '../../src/result/progress.js';
 
 /**
  * A transport on the fake clock that ends each attempt after `delayMs` (0: on the next tick, as

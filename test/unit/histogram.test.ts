@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, summarize } from '../../src/engine/histogram.js';
+import { createLatencyHistogram, decodeHistogram, encodeHistogram, summarize } from '../../src/result/histogram.js';
 
 test('an encoded histogram decodes to the summary it states', () => {
   const h = createLatencyHistogram();

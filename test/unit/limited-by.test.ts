@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SecondCounts } from '../../src/engine/recorder.js';
 import { diagnose, type DiagnosisInput } from '../../src/model/limited-by.js';
+import type { SecondCounts } from '../../src/result/counts.js';
 
 const seconds = (oks: number[]): SecondCounts[] => oks.map((ok, second) => ({ second, attempts: ok, ok, errors: {} }));
 

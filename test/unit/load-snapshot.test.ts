@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeHistogram } from '../../src/engine/histogram.js';
+import { decodeHistogram } from '../../src/result/histogram.js';
 import { mergeSnapshots, snapshotOf } from '../../src/engine/load-snapshot.js';
 import { Recorder } from '../../src/engine/recorder.js';
 

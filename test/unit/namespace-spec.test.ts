@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PlanError } from '../../src/errors.js';
 import { markPartialSeconds } from '../../src/engine/load-snapshot.js';
-import { hostSysctls } from '../../src/lab/profiles.js';
-import { resolveNamespace } from '../../src/lab/namespace-spec.js';
+import { hostSysctls } from '../../src/env/profiles.js';
+import { resolveNamespace } from '../../src/env/resolve-namespace.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 
 const can = (): null => null;

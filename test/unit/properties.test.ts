@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { PlanError } from '../../src/errors.js';
-import { parseSysctls } from '../../src/lab/sysctls.js';
+import { parseSysctls } from '../../src/plan/sysctls.js';
 import { parseSources } from '../../src/plan/addresses.js';
 import { buildPlan, type RunOptions } from '../../src/plan/build-plan.js';
 import { parseHeaders } from '../../src/plan/headers.js';
@@ -10,7 +10,7 @@ import { parseListen } from '../../src/plan/listen.js';
 import { parsePortRange } from '../../src/plan/ports.js';
 import { parseTarget } from '../../src/plan/target-url.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from '../../src/plan/units.js';
-import { parseThreshold } from '../../src/thresholds/thresholds.js';
+import { parseThreshold } from '../../src/plan/thresholds.js';
 
 const RUNS = { numRuns: 2000 };
 

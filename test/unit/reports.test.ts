@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { decodeHistogram } from '../../src/engine/histogram.js';
+import { decodeHistogram } from '../../src/result/histogram.js';
 import { renderCompare } from '../../src/report/compare.js';
 import { parseHgrm, renderHgrm } from '../../src/report/hgrm.js';
 import { renderHtml } from '../../src/report/html.js';
@@ -9,7 +9,7 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderSweepSummary } from '../../src/report/sweep-terminal.js';
 import { validateResult } from '../../src/result/read-result.js';
 import { ResultInputError } from '../../src/errors.js';
-import type { SweepResult } from '../../src/sweep/sweep-result.js';
+import type { SweepResult } from '../../src/result/sweep-result.js';
 import { fixture, fixturePath } from '../helpers/fixtures.js';
 
 const stored = JSON.parse(fixture('sweep-result.json')) as SweepResult;

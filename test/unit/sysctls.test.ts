@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PlanError } from '../../src/errors.js';
-import { namespaceFacts, resolveNamespace } from '../../src/lab/namespace-spec.js';
-import { loadProfileFile, resolveProfiles } from '../../src/lab/profiles.js';
-import { parseSysctls, portRangeOf } from '../../src/lab/sysctls.js';
+import { resolveNamespace } from '../../src/env/resolve-namespace.js';
+import { loadProfileFile, resolveProfiles } from '../../src/env/profiles.js';
+import { parseSysctls, portRangeOf } from '../../src/plan/sysctls.js';
+import { namespaceFacts } from '../../src/plan/namespace.js';
 
 test('--sysctl assignments are validated and normalised', () => {
   assert.deepEqual(parseSysctls(['net.ipv4.ip_local_port_range="40000 40999"', 'net.ipv4.tcp_tw_reuse=0', 'net/ipv4/tcp_timestamps=1']), {

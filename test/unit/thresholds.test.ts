@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PlanError } from '../../src/errors.js';
 import type { RunResult } from '../../src/result/result.js';
-import type { SweepResult } from '../../src/sweep/sweep-result.js';
-import { evaluateThresholds, parseThreshold } from '../../src/thresholds/thresholds.js';
+import type { SweepResult } from '../../src/result/sweep-result.js';
+import { evaluateThresholds } from '../../src/result/thresholds.js';
 import { fixture } from '../helpers/fixtures.js';
+import { parseThreshold } from '../../src/plan/thresholds.js';
 
 test('--fail-on expressions parse into metric, operator and value in the metric\'s unit', () => {
   const table: [string, string, string, number, boolean][] = [

@@ -1,13 +1,13 @@
 import type { Argv } from 'yargs';
 import { lab, LAB_DEFAULTS, type LabOptions } from '../../lab/lab.js';
 import { renderProgress } from '../../report/progress.js';
-import type { Axis, Reference, SettlePolicy } from '../../sweep/stages.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
 import { toRunOptions, type RunArgs } from './run.js';
 import { stageLine, sweepOptions, type SweepArgs } from './sweep.js';
+import type { Axis, Reference, SettlePolicy } from '../../plan/sweep-axes.js';
 
 /** Options of `portchurn lab`: a sweep's, plus the profiles. */
 export function labOptions<T>(y: Argv<T>) {

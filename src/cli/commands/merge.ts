@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { mergeRunResults } from '../../result/merge-results.js';
+import { mergeRunResults } from '../../runner/merge-results.js';
 import { readResult } from '../../result/read-result.js';
 import { ResultInputError } from '../../errors.js';
 import type { RunResult } from '../../result/result.js';

@@ -1,15 +1,12 @@
 import type { Argv } from 'yargs';
-import { buildPlan, type RunOptions } from '../../plan/build-plan.js';
-import { readHostFacts } from '../../env/environment.js';
-import { namespaceFacts, resolveNamespace } from '../../lab/namespace-spec.js';
+import { type RunOptions } from '../../plan/build-plan.js';
 import { renderProgress } from '../../report/progress.js';
 import { renderRunSummary } from '../../report/terminal.js';
-import { writeResultFile } from '../../result/write-result.js';
-import { addToIndex } from '../../result/results-index.js';
-import { run } from '../../run.js';
+import { saveResult } from '../save-result.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { failedThresholds } from '../threshold-report.js';
+import { resolvePlan, run } from '../../runner/run.js';
 
 /** Options of `portchurn run`, declared for yargs; values reach `buildPlan` as typed, unparsed. */
 export function runOptions<T>(y: Argv<T>) {
@@ -109,9 +106,7 @@ export function toRunOptions(argv: RunArgs): RunOptions {
 /** `portchurn run`: runs the load, writes the JSON result, prints the summary. Returns the exit status. */
 export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
   if (argv['dry-run']) {
-    const options = toRunOptions(argv);
-    const namespace = await resolveNamespace(options);
-    io.stdout.write(`${JSON.stringify(buildPlan(options, namespace ? namespaceFacts(namespace) : await readHostFacts(), namespace), null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(await resolvePlan(toRunOptions(argv)), null, 2)}\n`);
     return EXIT.ok;
   }
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
@@ -126,18 +121,8 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
           : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    let path: string | null = null;
-    try {
-      path = await writeResultFile(argv.out, 'run', result.startedAt, result);
-    } catch (error) {
-      // Nothing measured is lost: the result goes to stdout whole.
-      printError(io, `${(error as Error).message}; the result JSON follows on stdout`);
-      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      return EXIT.failure;
-    }
-    await addToIndex(argv.out, path, result, []);
-    if (argv.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!argv.quiet) io.stdout.write(`${renderRunSummary(result)}  result      ${path}\n`);
+    const saved = await saveResult(io, { dir: argv.out, prefix: 'run', formats: [], json: argv.json, quiet: argv.quiet, summary: (path) => `${renderRunSummary(result)}  result      ${path}\n` }, result);
+    if (saved !== EXIT.ok) return saved;
     for (const failure of result.failures ?? []) printError(io, `${failure}; the other workers' data is in the result`);
     const failed = failedThresholds(result);
     for (const line of failed) printError(io, line);

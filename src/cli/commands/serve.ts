@@ -4,9 +4,10 @@ import { PLAN_DEFAULTS } from '../../plan/plan.js';
 import { parseBytes, parseDurationMs } from '../../plan/units.js';
 import { authorityOf } from '../../engine/http-request.js';
 import { startBuiltinTarget } from '../../target/builtin-target.js';
-import { STATS_PATH, type TargetClosePolicy } from '../../target/stats.js';
+import { STATS_PATH } from '../../target/stats.js';
 import { EXIT, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
+import type { TargetClosePolicy } from '../../result/target-stats.js';
 
 /** Options of `portchurn serve`. */
 export function serveOptions<T>(y: Argv<T>) {

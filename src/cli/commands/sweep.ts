@@ -1,13 +1,13 @@
 import type { Argv } from 'yargs';
 import { renderProgress } from '../../report/progress.js';
-import { AXES, REFERENCES, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy } from '../../sweep/stages.js';
 import { sweep, type SweepOptions } from '../../sweep/sweep.js';
-import type { StageResult } from '../../sweep/sweep-result.js';
+import type { StageResult } from '../../result/sweep-result.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
 import { runOptions, toRunOptions, type RunArgs } from './run.js';
+import { AXES, REFERENCES, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy } from '../../plan/sweep-axes.js';
 
 /** Options of `portchurn sweep`: those of run, plus the axis and the stage policy. */
 export function sweepOptions<T>(y: Argv<T>) {

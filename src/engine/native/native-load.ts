@@ -1,9 +1,10 @@
 import { constants } from 'node:os';
-import type { Progress } from '../engine.js';
-import { classifyStatus, type ErrorCode } from '../error-codes.js';
+import { classifyStatus } from '../error-codes.js';
 import { snapshotOf, type LoadSnapshot } from '../load-snapshot.js';
 import { Recorder, type ConnectionTimings } from '../recorder.js';
 import type { NativeAddon, NativeConfig } from './addon.js';
+import type { ErrorCode } from '../../result/error-codes.js';
+import type { Progress } from '../../result/progress.js';
 
 /** One native thread: its configuration and the plan-wide index of each of its sources. */
 export interface NativePart {

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:net';
-import { PreflightError } from './errors.js';
-import { isLoopback } from './plan/addresses.js';
+import { PreflightError } from '../errors.js';
+import { isLoopback } from '../plan/addresses.js';
 
 /** Most addresses the bind check tries; beyond that it samples evenly, first and last included. */
 const BIND_CHECK_SAMPLE = 64;

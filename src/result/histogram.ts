@@ -1,4 +1,5 @@
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import type { LatencySummary, EncodedHistogram } from './latency.js';
 
 /** Highest latency a histogram tracks: one hour in microseconds. */
 const HIGHEST_US = 3_600_000_000;
@@ -6,25 +7,6 @@ const HIGHEST_US = 3_600_000_000;
 /** A latency histogram in microseconds, 3 significant digits. */
 export function createLatencyHistogram(): Histogram {
   return build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, autoResize: true });
-}
-
-/** The figures every report shows of one histogram, in microseconds. */
-export interface LatencySummary {
-  readonly count: number;
-  readonly minUs: number;
-  readonly p50Us: number;
-  readonly p90Us: number;
-  readonly p99Us: number;
-  readonly p999Us: number;
-  readonly maxUs: number;
-  readonly meanUs: number;
-}
-
-/** A histogram as a result stores it: the exact data, and its summary. */
-export interface EncodedHistogram {
-  readonly summary: LatencySummary;
-  /** hdr-histogram-js `encodeIntoCompressedBase64`: decode, merge and re-summarise exactly. */
-  readonly hdr: string;
 }
 
 /** Summarises a histogram. An empty histogram gives zeros. */

@@ -1,5 +1,6 @@
-import { diagnose, type LimitedBy } from '../model/limited-by.js';
+import { diagnose } from './limited-by.js';
 import type { RunResult } from '../result/result.js';
+import type { LimitedBy } from '../result/limited-by.js';
 
 /** What held a run's rate, read off its result (a run, a stage, or a merge of hosts' runs). */
 export function limitedByOf(r: Omit<RunResult, 'limitedBy'>): LimitedBy {

@@ -1,10 +1,10 @@
 import { markPartialSeconds, mergeSnapshots, type LoadSnapshot } from '../engine/load-snapshot.js';
-import { createLatencyHistogram, encodeHistogram } from '../engine/histogram.js';
-import { limitedByOf } from '../runner/limited-by-of.js';
-import type { AddressCounts, TargetStats } from '../target/stats.js';
-import { modelForRun } from '../runner/model-for-run.js';
+import { createLatencyHistogram, encodeHistogram } from '../result/histogram.js';
+import { limitedByOf } from '../model/limited-by-of.js';
+import { modelForRun } from '../model/model-for-run.js';
 import { ResultInputError } from '../errors.js';
-import type { RunResult } from './result.js';
+import type { RunResult } from '../result/result.js';
+import type { AddressCounts, TargetStats } from '../result/target-stats.js';
 
 const EMPTY = encodeHistogram(createLatencyHistogram());
 

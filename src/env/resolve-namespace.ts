@@ -1,36 +1,8 @@
 import { PlanError } from '../errors.js';
-import type { HostFacts } from '../plan/build-plan.js';
+import type { NamespaceOptions, NamespaceSpec } from '../plan/namespace.js';
 import { loadProfileFile, resolveProfiles } from './profiles.js';
-import { parseSysctls, type SysctlSet } from './sysctls.js';
+import { parseSysctls } from '../plan/sysctls.js';
 import { namespaceUnavailable } from './namespace-support.js';
-
-/** Where a stage runs when it runs in a namespace of its own, and with which settings. */
-export interface NamespaceSpec {
-  /** Written inside the namespace before the stage starts. */
-  readonly sysctls: SysctlSet;
-  /** The profile the settings came from, if any. */
-  readonly profile: string | null;
-}
-
-/** The kernel's default ip_local_port_range, which a fresh namespace starts from. */
-const NAMESPACE_DEFAULT_RANGE = { low: 32768, high: 60999 };
-
-/** The options that ask for a namespace. */
-export interface NamespaceOptions {
-  /**
-   * true: every stage in a fresh namespace of its own (fails where none can be made); false
-   * (`--no-netns`): on the host. Absent: a namespace when the target is the built-in one and
-   * this process can make namespaces (root, or unprivileged user namespaces), else the host.
-   */
-  netns?: boolean;
-  /** `name=value`, repeatable. */
-  sysctl?: readonly string[];
-  /** Default `host`: the host's own values of the namespace settings, copied in. */
-  profile?: string;
-  profilesFile?: string;
-  /** A target outside portchurn: it cannot be reached from a fresh namespace. */
-  target?: string;
-}
 
 /** The profile a namespace gets when none is named: the host's own settings, copied in. */
 export const DEFAULT_NAMESPACE_PROFILE = 'host';
@@ -65,10 +37,4 @@ export async function resolveNamespace(options: NamespaceOptions, unavailable: (
     }
   }
   return { sysctls: { ...(profile?.sysctls ?? {}), ...sysctls }, profile: profile?.name ?? null };
-}
-
-/** What `buildPlan` should assume inside the namespace: its own port range, and no other programs to starve. */
-export function namespaceFacts(spec: NamespaceSpec): HostFacts {
-  const range = spec.sysctls['net.ipv4.ip_local_port_range']?.split(' ').map(Number);
-  return { ephemeralPorts: range ? { low: range[0]!, high: range[1]! } : NAMESPACE_DEFAULT_RANGE, isolated: true };
 }

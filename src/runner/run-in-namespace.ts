@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
-import type { Progress } from '../engine/engine.js';
 import { PortchurnError, PreflightError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../result/result.js';
-import { namespacePrefix } from './namespace-support.js';
-import type { StageJob, StageMessage, StageRequest } from './stage-child.js';
-import type { SysctlSet } from './sysctls.js';
+import { namespacePrefix } from '../env/namespace-support.js';
+import type { SysctlSet } from '../plan/sysctls.js';
+import type { StageJob, StageMessage, StageRequest } from './stage-protocol.js';
+import type { Progress } from '../result/progress.js';
 
 /** Failure of a namespaced stage's child process. */
 export class NamespaceError extends PortchurnError {
@@ -29,7 +29,7 @@ export function runPlanInNamespace(plan: Plan, hooks: { signal?: AbortSignal; on
  */
 export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<T> {
   const prefix = namespacePrefix();
-  const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, new URL('./stage-child.js', import.meta.url).pathname], {
+  const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, new URL('../cli/stage-child.js', import.meta.url).pathname], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';

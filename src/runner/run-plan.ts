@@ -1,31 +1,30 @@
-import { runLoad, type Progress } from './engine/engine.js';
-import { markPartialSeconds, snapshotOf, type LoadSnapshot } from './engine/load-snapshot.js';
-import { runWorkers, WorkerCrashError } from './runner/run-workers.js';
-import { authorityOf } from './engine/http-request.js';
-import type { Transport } from './engine/transport.js';
-import { countCarryOver } from './env/carry-over.js';
-import { ephemeralRangeOf, readEnvironment, readHostFacts, readListeningPorts } from './env/environment.js';
-import { createSourcePicker } from './engine/source-picker.js';
-import { buildPlan, type RunOptions } from './plan/build-plan.js';
-import type { Plan } from './plan/plan.js';
-import { rangesOverlap } from './plan/ports.js';
+import { runLoad } from '../engine/engine.js';
+import { markPartialSeconds, snapshotOf, type LoadSnapshot } from '../engine/load-snapshot.js';
+import { runWorkers, WorkerCrashError } from './run-workers.js';
+import { authorityOf } from '../engine/http-request.js';
+import type { Transport } from '../engine/transport.js';
+import { countCarryOver } from '../env/carry-over.js';
+import { readEnvironment, readListeningPorts } from '../env/environment.js';
+import { createSourcePicker } from '../engine/source-picker.js';
+import type { Plan } from '../plan/plan.js';
+import { rangesOverlap, ephemeralRangeOf } from '../plan/ports.js';
 import { checkSocketPortRange, checkSourcesBindable, resolveTargetHost } from './preflight.js';
-import { namespaceFacts, resolveNamespace } from './lab/namespace-spec.js';
-import { runPlanInNamespace } from './lab/run-in-namespace.js';
-import { RESULT_SCHEMA, type RunResult } from './result/result.js';
-import { modelForRun } from './runner/model-for-run.js';
-import { transportForPlan, type ResolvedTarget } from './runner/transport-for-plan.js';
-import { startSampler, type Sampler, type SocketReport } from './sampler/sampler.js';
-import { startBuiltinTarget, type BuiltinTarget } from './target/builtin-target.js';
-import type { TargetClosePolicy } from './target/stats.js';
-import { VERSION } from './version.js';
-import { chooseEngine } from './runner/choose-engine.js';
-import { runNativeForPlan } from './runner/native-for-plan.js';
-import { cpuSince, processCpuTime } from './env/cpu-time.js';
-import { counterDelta, readKernelCounters } from './env/kernel-counters.js';
-import type { StageCpu } from './model/limited-by.js';
-import { limitedByOf } from './runner/limited-by-of.js';
-import { evaluateThresholds } from './thresholds/thresholds.js';
+import { RESULT_SCHEMA, type RunResult } from '../result/result.js';
+import { modelForRun } from '../model/model-for-run.js';
+import { transportForPlan, type ResolvedTarget } from './transport-for-plan.js';
+import { startSampler, type Sampler } from '../sampler/sampler.js';
+import { startBuiltinTarget, type BuiltinTarget } from '../target/builtin-target.js';
+import { VERSION } from '../result/version.js';
+import { chooseEngine } from './choose-engine.js';
+import { runNativeForPlan } from './native-for-plan.js';
+import { cpuSince, processCpuTime } from '../env/cpu-time.js';
+import { counterDelta, readKernelCounters } from '../env/kernel-counters.js';
+import { limitedByOf } from '../model/limited-by-of.js';
+import { evaluateThresholds } from '../result/thresholds.js';
+import type { SocketReport } from '../result/sockets.js';
+import type { TargetClosePolicy } from '../result/target-stats.js';
+import type { StageCpu } from '../result/limited-by.js';
+import type { Progress } from '../result/progress.js';
 
 /** Ways to follow and stop a run; the library itself never prints. */
 export interface RunHooks {
@@ -33,16 +32,6 @@ export interface RunHooks {
   readonly signal?: AbortSignal;
   /** Called once a second during the load. */
   readonly onProgress?: (progress: Progress) => void;
-}
-
-/**
- * Builds the plan from user options (reading this host's port range, or the namespace's) and
- * runs it, on the host or, with `netns`, in a fresh network namespace.
- */
-export async function run(options: RunOptions = {}, hooks: RunHooks = {}): Promise<RunResult> {
-  const namespace = await resolveNamespace(options);
-  const plan = buildPlan(options, namespace ? namespaceFacts(namespace) : await readHostFacts(), namespace);
-  return plan.netns ? runPlanInNamespace(plan, hooks) : runPlan(plan, hooks);
 }
 
 function perSec(count: number, ms: number): number {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { readSysctl } from '../env/environment.js';
+import { readSysctl } from './environment.js';
 import { PlanError } from '../errors.js';
-import { NAMESPACE_SYSCTLS, normaliseSysctl, type SysctlSet } from './sysctls.js';
+import { NAMESPACE_SYSCTLS, normaliseSysctl, type SysctlSet } from '../plan/sysctls.js';
+import type { Profile } from '../plan/sysctls.js';
 
 /**
  * Named sets of kernel settings, applied inside each stage's namespace. `host` copies the host's
@@ -17,13 +18,6 @@ export const BUILTIN_PROFILES: Record<string, { readonly description: string; re
     sysctls: { 'net.ipv4.ip_local_port_range': '40000 40999', 'net.ipv4.tcp_tw_reuse': '0' },
   },
 };
-
-/** A profile resolved to the settings it writes. */
-export interface Profile {
-  readonly name: string;
-  readonly description: string;
-  readonly sysctls: SysctlSet;
-}
 
 /** The host's own values of the namespace sysctls (absent ones left out). */
 export async function hostSysctls(): Promise<SysctlSet> {

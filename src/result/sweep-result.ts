@@ -1,6 +1,6 @@
-import type { Environment } from '../env/environment.js';
-import type { RESULT_SCHEMA, RunResult } from '../result/result.js';
-import type { Axis, SettlePolicy } from './stages.js';
+import type { RESULT_SCHEMA, RunResult } from './result.js';
+import type { Environment } from './environment.js';
+import type { Axis, SettlePolicy } from '../plan/sweep-axes.js';
 
 /** How a stage was kept clear of the TIME_WAIT of the stages before it. */
 export interface StageSettle {

@@ -78,3 +78,13 @@ export function portRangeOf(count: number): string {
   if (!Number.isSafeInteger(count) || count < 2 || count > 25_536) throw new PlanError('--values', `--values ${count}: a port range axis value must be 2 to 25536 ports`);
   return `40000 ${40000 + count - 1}`;
 }
+
+/** The sysctls that decide how many connections a source address can make (and the accept queue). */
+export const SYSCTLS = [...NAMESPACE_SYSCTLS, 'net.core.somaxconn'] as const;
+
+/** A profile resolved to the settings it writes. */
+export interface Profile {
+  readonly name: string;
+  readonly description: string;
+  readonly sysctls: SysctlSet;
+}

@@ -1,0 +1,78 @@
+/**
+ * The layer rules of src/, checked by `npm run lint` (and so `npm test`). Data flows one way:
+ * plan -> runner -> engine -> result -> reporters; each folder imports only the ones below it.
+ *
+ *   errors.ts                         error classes
+ *   plan/                             what to run: options, parsing, the typed plan (a leaf)
+ *   result/                           what a run produced: every result kind, its types and reader
+ *   env/, model/                      this host's settings and counters; the capacity model
+ *   engine/, target/, sampler/        the load, the built-in target, the socket-state sampler
+ *   runner/                           runs a plan on the host or in a namespace
+ *   sweep/, lab/, nginx/, limits/, doctor/   scenarios made of runs
+ *   report/                           renders a result as text (reads result/ and plan/ only)
+ *   cli/                              the only code that prints or sets the exit status
+ */
+const layer = (...folders) => `^src/(${folders.join('|')})/`;
+const below = {
+  plan: [],
+  result: ['plan'],
+  env: ['plan', 'result'],
+  model: ['plan', 'result'],
+  engine: ['plan', 'result', 'env', 'model'],
+  target: ['plan', 'result', 'env'],
+  sampler: ['plan', 'result', 'env', 'engine'],
+  runner: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler'],
+  sweep: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner'],
+  lab: ['plan', 'result', 'env', 'model', 'runner', 'sweep'],
+  nginx: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep'],
+  limits: ['plan', 'result', 'env', 'model', 'runner'],
+  doctor: ['plan', 'result', 'env', 'engine', 'runner'],
+  report: ['plan', 'result'],
+};
+const ALL = ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep', 'lab', 'nginx', 'limits', 'doctor', 'report', 'cli'];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles, type imports included.',
+      from: {},
+      to: { circular: true },
+    },
+    ...Object.entries(below).map(([folder, allowed]) => ({
+      name: `${folder}-imports-only-below`,
+      severity: 'error',
+      comment: `src/${folder}/ may import ${allowed.length ? allowed.join(', ') : 'nothing of src/'} (and errors.ts); never a layer above it.`,
+      from: { path: layer(folder) },
+      to: { path: layer(...ALL.filter((f) => f !== folder && !allowed.includes(f))) },
+    })),
+    {
+      name: 'nothing-loose-in-src',
+      severity: 'error',
+      comment: 'Only index.ts and errors.ts live at the top of src/.',
+      from: { path: '^src/[^/]+\\.ts$', pathNot: '^src/(index|errors)\\.ts$' },
+      to: {},
+    },
+    {
+      name: 'library-never-imports-cli',
+      severity: 'error',
+      comment: 'index.ts is the library: it never reaches the CLI.',
+      from: { path: '^src/index\\.ts$' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'no-orphans',
+      severity: 'error',
+      comment: 'A module nothing imports is dead code (entry points excepted).',
+      from: { orphan: true, path: '^src/', pathNot: ['^src/index\\.ts$', '^src/cli/(bin|stage-child)\\.ts$', '(^|/)worker\\.ts$', '^src/runner/load-worker\\.ts$', '\\.d\\.ts$'] },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,39 @@
+import { enterStageNamespace } from '../runner/enter-namespace.js';
+import { runPlan } from '../runner/run-plan.js';
+import type { StageRequest, StageMessage } from '../runner/stage-protocol.js';
+import type { Progress } from '../result/progress.js';
+
+const send = (message: StageMessage): Promise<void> => new Promise((resolve) => process.send!(message, () => resolve()));
+
+/**
+ * The child process of a namespaced stage, started by `unshare -n` (src/runner/run-in-namespace.ts):
+ * a program of its own, so it sits with the CLI. It prepares the namespace (enterStageNamespace),
+ * runs the job (a plan, or an nginx variant) and sends the result back. When it exits, the
+ * kernel removes the namespace and every socket and TIME_WAIT in it; nothing is left on the host.
+ */
+async function stage(request: StageRequest): Promise<void> {
+  const controller = new AbortController();
+  process.on('message', (m: { type?: string }) => m?.type === 'abort' && controller.abort());
+  // The parent is gone (crashed or killed): stop at once; the namespace dies with this process.
+  process.on('disconnect', () => {
+    controller.abort();
+    setTimeout(() => process.exit(1), 2000).unref();
+  });
+  enterStageNamespace(request.parentNetns, request.sysctls);
+  const hooks = { signal: controller.signal, onProgress: (progress: Progress) => void send({ type: 'progress', progress }) };
+  const job = request.job;
+  // The nginx module is loaded only for its job, so plain runs do not pay for it.
+  const result = job.kind === 'run' ? await runPlan(job.plan, hooks) : await (await import('../nginx/run-variant.js')).runNginxVariant(job.spec, hooks);
+  await send({ type: 'result', result });
+}
+
+// Ctrl-C reaches the whole process group; the parent decides what a signal means and tells us
+// (abort), so that the partial result still travels back.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+
+process.once('message', (request: StageRequest) => {
+  stage(request)
+    .catch((error: Error) => send({ type: 'error', name: error.name, message: error.message }))
+    .finally(() => process.exit(0));
+});

@@ -1,0 +1,42 @@
+import { ephemeralRangeOf } from './ports.js';
+import type { PortRange } from './ports.js';
+import type { SysctlSet } from './sysctls.js';
+
+/** Where a stage runs when it runs in a namespace of its own, and with which settings. */
+export interface NamespaceSpec {
+  /** Written inside the namespace before the stage starts. */
+  readonly sysctls: SysctlSet;
+  /** The profile the settings came from, if any. */
+  readonly profile: string | null;
+}
+
+/** The options that ask for a namespace. */
+export interface NamespaceOptions {
+  /**
+   * true: every stage in a fresh namespace of its own (fails where none can be made); false
+   * (`--no-netns`): on the host. Absent: a namespace when the target is the built-in one and
+   * this process can make namespaces (root, or unprivileged user namespaces), else the host.
+   */
+  netns?: boolean;
+  /** `name=value`, repeatable. */
+  sysctl?: readonly string[];
+  /** Default `host`: the host's own values of the namespace settings, copied in. */
+  profile?: string;
+  profilesFile?: string;
+  /** A target outside portchurn: it cannot be reached from a fresh namespace. */
+  target?: string;
+}
+
+/** What `buildPlan` needs to know of the host; read by `readHostFacts`, given by hand in tests. */
+export interface HostFacts {
+  /** net.ipv4.ip_local_port_range. */
+  readonly ephemeralPorts: PortRange;
+  /** True inside a private network namespace: explicit ports may overlap the range, nobody else needs them. */
+  readonly isolated?: boolean;
+}
+
+/** What `buildPlan` should assume inside the namespace: its own port range, and no other programs to starve. */
+export function namespaceFacts(spec: NamespaceSpec): HostFacts {
+  // A fresh namespace starts from the kernel's default range, as ephemeralRangeOf assumes.
+  return { ephemeralPorts: ephemeralRangeOf(spec.sysctls['net.ipv4.ip_local_port_range']), isolated: true };
+}

@@ -1,0 +1,44 @@
+import type { ClosePolicy, PortMode } from '../plan/plan.js';
+import type { Environment } from './environment.js';
+
+/** What `portchurn limits` reports. */
+export interface LimitsReport {
+  readonly environment: Environment;
+  readonly loopback: {
+    /** Each probed 127/8 address and whether it could be bound. */
+    readonly ipv4: readonly { readonly address: string; readonly ok: boolean }[];
+    readonly ipv6Loopback: boolean;
+    /** ::2 bound as well (it never should on Linux: IPv6 loopback is ::1 alone). */
+    readonly ipv6Other: boolean;
+  };
+  readonly question: { readonly ratePerSec: number | null; readonly close: ClosePolicy; readonly portMode: PortMode; readonly destinations: number };
+  /** This host, each built-in profile applied to it, then the other systems' defaults. */
+  readonly rows: readonly (CapacityPlan & { readonly kind: 'host' | 'profile' | 'os'; readonly note: string })[];
+  readonly osDefaults: readonly OsDefaults[];
+}
+
+/** One system or profile's answer to "how many sources for this rate". */
+export interface CapacityPlan {
+  readonly name: string;
+  readonly usablePorts: number;
+  readonly holdSec: number | null;
+  /** New connections per second one source address sustains; null when not port-bound. */
+  readonly perSourcePerSec: number | null;
+  /** Source addresses needed for the asked rate; 1 when not port-bound; null when no rate asked. */
+  readonly sourcesNeeded: number | null;
+  /** Ports needed with a single source address; null when more than 65,535 would be needed or no rate asked. */
+  readonly portsNeededOneSource: number | null;
+}
+
+/** Another system's defaults that decide how many connections a source address can make. */
+export interface OsDefaults {
+  readonly os: string;
+  readonly ephemeralLow: number;
+  readonly ephemeralHigh: number;
+  /** How long the side that closes first keeps TIME_WAIT (2 x MSL). */
+  readonly timeWaitSec: number;
+  /** Whether 127.0.0.2 and up must be added to the loopback interface before they can be bound. */
+  readonly loopbackAliasesNeeded: boolean;
+  /** Where each figure comes from; repeated in the README. */
+  readonly source: string;
+}

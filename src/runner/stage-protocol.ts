@@ -1,0 +1,20 @@
+import type { NginxVariantSpec } from '../plan/nginx-variants.js';
+import type { Plan } from '../plan/plan.js';
+import type { SysctlSet } from '../plan/sysctls.js';
+
+/** A job the namespace child can run: a plan, or one variant of the nginx scenario. */
+export type StageJob = { readonly kind: 'run'; readonly plan: Plan } | { readonly kind: 'nginx'; readonly spec: NginxVariantSpec };
+
+/** What the parent sends the namespace child. */
+export interface StageRequest {
+  readonly job: StageJob;
+  readonly sysctls: SysctlSet;
+  /** The parent's network namespace (`net:[inode]`); the child refuses to write settings in it. */
+  readonly parentNetns: string;
+}
+
+/** What the child sends back. */
+export type StageMessage =
+  | { readonly type: 'progress'; readonly progress: unknown }
+  | { readonly type: 'result'; readonly result: unknown }
+  | { readonly type: 'error'; readonly name: string; readonly message: string };
