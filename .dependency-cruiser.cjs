@@ -29,7 +29,23 @@ const below = {
   doctor: ['plan', 'result', 'env', 'engine', 'runner'],
   report: ['plan', 'result'],
 };
-const ALL = ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep', 'lab', 'nginx', 'limits', 'doctor', 'report', 'cli'];
+const ALL = [
+  'plan',
+  'result',
+  'env',
+  'model',
+  'engine',
+  'target',
+  'sampler',
+  'runner',
+  'sweep',
+  'lab',
+  'nginx',
+  'limits',
+  'doctor',
+  'report',
+  'cli',
+];
 
 module.exports = {
   forbidden: [
@@ -65,7 +81,17 @@ module.exports = {
       name: 'no-orphans',
       severity: 'error',
       comment: 'A module nothing imports is dead code (entry points excepted).',
-      from: { orphan: true, path: '^src/', pathNot: ['^src/index\\.ts$', '^src/cli/(bin|stage-child)\\.ts$', '(^|/)worker\\.ts$', '^src/runner/load-worker\\.ts$', '\\.d\\.ts$'] },
+      from: {
+        orphan: true,
+        path: '^src/',
+        pathNot: [
+          '^src/index\\.ts$',
+          '^src/cli/(bin|stage-child)\\.ts$',
+          '(^|/)worker\\.ts$',
+          '^src/runner/load-worker\\.ts$',
+          '\\.d\\.ts$',
+        ],
+      },
       to: {},
     },
   ],

@@ -21,7 +21,12 @@ import { childrenCpuSec, parseAb, parseWrk, runCommand } from './external.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, reps: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' }, long: { type: 'boolean', default: false } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '64' },
+    long: { type: 'boolean', default: false },
+  },
 });
 const seconds = Number(values.seconds);
 const reps = Number(values.reps);
@@ -64,34 +69,63 @@ try {
   const port = 20000 + Math.floor(Math.random() * 10000);
   const config = `daemon off;\nmaster_process off;\nworker_processes 1;\npid ${prefix}/nginx.pid;\nerror_log ${prefix}/logs/error.log error;\nevents { worker_connections 16384; }\nhttp {\n  access_log off;\n  client_body_temp_path ${prefix}/temp/client;\n  proxy_temp_path ${prefix}/temp/proxy;\n  fastcgi_temp_path ${prefix}/temp/fastcgi;\n  uwsgi_temp_path ${prefix}/temp/uwsgi;\n  scgi_temp_path ${prefix}/temp/scgi;\n  keepalive_requests 10000000;\n  server { listen 127.0.0.1:${port} backlog=4096; location / { return 200 "ok"; } }\n}\n`;
   nginx = await startNginx(bin, prefix, config, port);
-  urls = { close: `http://127.0.0.1:${port}/`, keepalive: `http://127.0.0.1:${port}/`, name: `nginx (1 worker) at 127.0.0.1:${port}, answering 2 bytes` };
+  urls = {
+    close: `http://127.0.0.1:${port}/`,
+    keepalive: `http://127.0.0.1:${port}/`,
+    name: `nginx (1 worker) at 127.0.0.1:${port}, answering 2 bytes`,
+  };
 } catch {
   const close = await startBuiltinTarget({ listen: [{ host: '127.0.0.1', port: 0 }], close: 'server', delayMs: 0, bodyBytes: 2 });
   const keep = await startBuiltinTarget({ listen: [{ host: '127.0.0.1', port: 0 }], close: 'client', delayMs: 0, bodyBytes: 2 });
   builtins.push(close, keep);
-  urls = { close: `http://127.0.0.1:${close.addresses[0]!.port}/`, keepalive: `http://127.0.0.1:${keep.addresses[0]!.port}/`, name: 'the built-in target (nginx not installed)' };
+  urls = {
+    close: `http://127.0.0.1:${close.addresses[0]!.port}/`,
+    keepalive: `http://127.0.0.1:${keep.addresses[0]!.port}/`,
+    name: 'the built-in target (nginx not installed)',
+  };
 }
 
 const notes: string[] = [];
 const peers: Record<string, { mode: 'close' | 'keepalive'; run: () => Promise<Sample> }> = {
   'portchurn native non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close', ['engine=native']) },
-  'portchurn native -w2 non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close', ['engine=native', 'workers=2']) },
+  'portchurn native -w2 non-keepalive': {
+    mode: 'close',
+    run: () => nodeTool('portchurn', urls.close, 'close', ['engine=native', 'workers=2']),
+  },
   'portchurn js non-keepalive': { mode: 'close', run: () => nodeTool('portchurn', urls.close, 'close', ['engine=js']) },
   'autocannon non-keepalive': { mode: 'close', run: () => nodeTool('autocannon', urls.close, 'close') },
   'undici reset:true': { mode: 'close', run: () => nodeTool('undici', urls.close, 'close') },
   'portchurn native keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive', ['engine=native']) },
-  'portchurn native -w2 keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive', ['engine=native', 'workers=2']) },
+  'portchurn native -w2 keepalive': {
+    mode: 'keepalive',
+    run: () => nodeTool('portchurn', urls.keepalive, 'keepalive', ['engine=native', 'workers=2']),
+  },
   'portchurn js keepalive': { mode: 'keepalive', run: () => nodeTool('portchurn', urls.keepalive, 'keepalive', ['engine=js']) },
   'autocannon keepalive': { mode: 'keepalive', run: () => nodeTool('autocannon', urls.keepalive, 'keepalive') },
 };
 if (has('wrk')) {
-  peers['wrk -t1 non-keepalive'] = { mode: 'close', run: () => external('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk) };
-  peers['wrk -t2 non-keepalive'] = { mode: 'close', run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk) };
-  peers['wrk -t1 keepalive'] = { mode: 'keepalive', run: () => external('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, urls.keepalive], parseWrk) };
-  peers['wrk -t2 keepalive'] = { mode: 'keepalive', run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, urls.keepalive], parseWrk) };
+  peers['wrk -t1 non-keepalive'] = {
+    mode: 'close',
+    run: () => external('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk),
+  };
+  peers['wrk -t2 non-keepalive'] = {
+    mode: 'close',
+    run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '-H', 'Connection: close', urls.close], parseWrk),
+  };
+  peers['wrk -t1 keepalive'] = {
+    mode: 'keepalive',
+    run: () => external('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, urls.keepalive], parseWrk),
+  };
+  peers['wrk -t2 keepalive'] = {
+    mode: 'keepalive',
+    run: () => external('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, urls.keepalive], parseWrk),
+  };
 } else notes.push('wrk is not installed (apt-get install wrk): no wrk rows');
 if (has('ab')) {
-  peers['ab non-keepalive'] = { mode: 'close', run: () => external('ab', ['-q', '-t', String(seconds), '-n', '100000000', '-c', String(connections), urls.close], parseAb) };
+  peers['ab non-keepalive'] = {
+    mode: 'close',
+    run: () => external('ab', ['-q', '-t', String(seconds), '-n', '100000000', '-c', String(connections), urls.close], parseAb),
+  };
 } else notes.push('ab is not installed (apt-get install apache2-utils): no ab row');
 
 const names = Object.keys(peers);
@@ -159,9 +193,26 @@ for (let rep = 0; rep < Math.max(5, reps); rep++) {
 
 // Pacer: an open loop at 10,000/s for 10 s (or half the non-keepalive capacity when that is
 // lower, to leave headroom): attempted rate against the schedule.
-const pacerRate = Math.min(10_000, Math.floor((rate('portchurn native non-keepalive') ?? rate('portchurn js non-keepalive') ?? 10_000) / 2 / 1000) * 1000);
+const pacerRate = Math.min(
+  10_000,
+  Math.floor((rate('portchurn native non-keepalive') ?? rate('portchurn js non-keepalive') ?? 10_000) / 2 / 1000) * 1000,
+);
 const pacerOut = JSON.parse(
-  (await runCommand(process.execPath, [TOOL, 'portchurn', urls.close, 'close', '10', String(connections), `rate=${pacerRate}`, 'sampleInterval=0s'])).trim().split('\n').at(-1)!,
+  (
+    await runCommand(process.execPath, [
+      TOOL,
+      'portchurn',
+      urls.close,
+      'close',
+      '10',
+      String(connections),
+      `rate=${pacerRate}`,
+      'sampleInterval=0s',
+    ])
+  )
+    .trim()
+    .split('\n')
+    .at(-1)!,
 ) as { attemptsPerSec: number };
 const pacer = { ratePerSec: pacerRate, attemptsPerSec: pacerOut.attemptsPerSec, error: pacerOut.attemptsPerSec / pacerRate - 1 };
 process.stderr.write(`pacer at ${pacerRate}/s: ${formatRate(pacerOut.attemptsPerSec)} attempted/s\n`);
@@ -188,22 +239,56 @@ if (prefix) await removePrefix(prefix);
 for (const b of builtins) await b.close();
 
 const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version };
-const rows = names.map((name) => ({ name, okPerSec: rate(name), cpuSecPer1k: med(name, (s) => s.cpuSecPer1k), maxRssMb: med(name, (s) => s.maxRssMb) }));
+const rows = names.map((name) => ({
+  name,
+  okPerSec: rate(name),
+  cpuSecPer1k: med(name, (s) => s.cpuSecPer1k),
+  maxRssMb: med(name, (s) => s.maxRssMb),
+}));
 const goals = [
   { goal: 'js non-keepalive >= 2.5x autocannon', value: ratio('portchurn js non-keepalive', 'autocannon non-keepalive'), target: 2.5 },
   { goal: 'native non-keepalive >= 1.0x wrk -t1', value: ratio('portchurn native non-keepalive', 'wrk -t1 non-keepalive'), target: 1.0 },
-  { goal: 'native -w2 non-keepalive >= 1.0x wrk -t2', value: ratio('portchurn native -w2 non-keepalive', 'wrk -t2 non-keepalive'), target: 1.0 },
-  { goal: 'native non-keepalive >= 1.0x ab (one thread each)', value: ratio('portchurn native non-keepalive', 'ab non-keepalive'), target: 1.0 },
+  {
+    goal: 'native -w2 non-keepalive >= 1.0x wrk -t2',
+    value: ratio('portchurn native -w2 non-keepalive', 'wrk -t2 non-keepalive'),
+    target: 1.0,
+  },
+  {
+    goal: 'native non-keepalive >= 1.0x ab (one thread each)',
+    value: ratio('portchurn native non-keepalive', 'ab non-keepalive'),
+    target: 1.0,
+  },
   { goal: 'native -w2 keepalive >= 0.9x wrk -t2', value: ratio('portchurn native -w2 keepalive', 'wrk -t2 keepalive'), target: 0.9 },
   { goal: 'native keepalive >= 0.9x wrk -t1', value: ratio('portchurn native keepalive', 'wrk -t1 keepalive'), target: 0.9 },
-  { goal: 'native CPU per 1k connections <= 1.2x wrk -t1 (wrk / native >= 0.83)', value: cpuRatio('wrk -t1 non-keepalive', 'portchurn native non-keepalive'), target: 1 / 1.2 },
+  {
+    goal: 'native CPU per 1k connections <= 1.2x wrk -t1 (wrk / native >= 0.83)',
+    value: cpuRatio('wrk -t1 non-keepalive', 'portchurn native non-keepalive'),
+    target: 1 / 1.2,
+  },
   { goal: 'js keepalive >= 1.2x autocannon', value: ratio('portchurn js keepalive', 'autocannon keepalive'), target: 1.2 },
   { goal: 'sampler costs < 5 % (on / off >= 0.95)', value: median(samplerOn) / median(samplerOff), target: 0.95 },
   { goal: 'histogram recording < 5 % of a connection', value: 1 - histogramShare, target: 0.95 },
   { goal: `open loop at ${pacerRate}/s attempted within 1 % (attempted / target)`, value: 1 - Math.abs(pacer.error), target: 0.99 },
   ...(long ? [{ goal: 'peak RSS < 200 MB over 2 million connections (MB)', value: long.maxRssMb, target: 200 }] : []),
 ];
-const report = { kind: 'bench', at: new Date().toISOString(), machine, target: urls.name, seconds, reps, connections, rows, goals, spread, pacer, sampler: { on: samplerOn, off: samplerOff }, nsPerRecord, long, notes, samples };
+const report = {
+  kind: 'bench',
+  at: new Date().toISOString(),
+  machine,
+  target: urls.name,
+  seconds,
+  reps,
+  connections,
+  rows,
+  goals,
+  spread,
+  pacer,
+  sampler: { on: samplerOn, off: samplerOff },
+  nsPerRecord,
+  long,
+  notes,
+  samples,
+};
 await mkdir('results', { recursive: true });
 const path = await writeResultFile('results', 'bench', report.at, report);
 const fmt = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
@@ -215,16 +300,30 @@ process.stdout.write(
     table([
       ['tool', 'req/s', 'x autocannon', 'CPU s per 1k requests', 'peak RSS MB'],
       ...rows.map((r) => {
-        const peer = r.name.includes('keepalive') && !r.name.includes('non-keepalive') ? 'autocannon keepalive' : 'autocannon non-keepalive';
-        return [r.name, r.okPerSec === null ? '–' : formatRate(r.okPerSec), fmt(r.okPerSec && rate(peer) ? r.okPerSec / rate(peer)! : null), fmt(r.cpuSecPer1k, 3), fmt(r.maxRssMb, 0)];
+        const peer =
+          r.name.includes('keepalive') && !r.name.includes('non-keepalive') ? 'autocannon keepalive' : 'autocannon non-keepalive';
+        return [
+          r.name,
+          r.okPerSec === null ? '–' : formatRate(r.okPerSec),
+          fmt(r.okPerSec && rate(peer) ? r.okPerSec / rate(peer)! : null),
+          fmt(r.cpuSecPer1k, 3),
+          fmt(r.maxRssMb, 0),
+        ];
       }),
     ]),
     '',
-    table([['portchurn, client closes first' + (canNetns ? ' (in a namespace)' : ''), 'req/s'], ...spread.map((s) => [s.label, formatRate(s.okPerSec)])]),
+    table([
+      ['portchurn, client closes first' + (canNetns ? ' (in a namespace)' : ''), 'req/s'],
+      ...spread.map((s) => [s.label, formatRate(s.okPerSec)]),
+    ]),
     '',
     table([
       ['goal', 'measured', 'met'],
-      ...goals.map((g) => [g.goal, fmt(g.value), g.value === null ? '–' : g.goal.includes('RSS') ? (g.value < g.target ? 'yes' : 'no') : g.value >= g.target ? 'yes' : 'no']),
+      ...goals.map((g) => [
+        g.goal,
+        fmt(g.value),
+        g.value === null ? '–' : g.goal.includes('RSS') ? (g.value < g.target ? 'yes' : 'no') : g.value >= g.target ? 'yes' : 'no',
+      ]),
     ]),
     '',
     `pacer: ${formatRate(pacer.attemptsPerSec)} attempted/s against ${formatRate(pacer.ratePerSec)}/s (${(pacer.error * 100).toFixed(2)} %)`,

@@ -22,7 +22,10 @@ const reads = Number(values.reads);
 if (process.env.PORTCHURN_SAMPLER_BENCH_NS !== '1') {
   // Re-run this script inside a fresh namespace and pass its output through.
   const self = fileURLToPath(import.meta.url);
-  const out = spawnSync('unshare', ['-n', process.execPath, self, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, PORTCHURN_SAMPLER_BENCH_NS: '1' } });
+  const out = spawnSync('unshare', ['-n', process.execPath, self, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, PORTCHURN_SAMPLER_BENCH_NS: '1' },
+  });
   if (out.error || out.status !== 0) {
     process.stderr.write(`bench:sampler needs root for unshare -n (${out.error?.message ?? `exit ${out.status}`})\n`);
     process.exit(1);
@@ -45,7 +48,15 @@ writeFileSync('/proc/sys/net/ipv4/tcp_tw_reuse', '0');
 // the load ends well inside the 60 s that a TIME_WAIT lasts.
 const sources = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
 process.stderr.write(`making ${sockets} TIME_WAIT sockets (client closes first, ${sources.length} sources, nobind)...\n`);
-const load = await run({ netns: false, sources: sources.join(','), portMode: 'nobind', close: 'client', requests: sockets, connections: 64, sampleInterval: '0s' });
+const load = await run({
+  netns: false,
+  sources: sources.join(','),
+  portMode: 'nobind',
+  close: 'client',
+  requests: sockets,
+  connections: 64,
+  sampleInterval: '0s',
+});
 const destination = load.target.endpoints[0]!;
 const scope = { sources, destinations: [destination] };
 const readers: SocketReader[] = [sockDiagReader(native.addon, scope), procReader(scope)];

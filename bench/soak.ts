@@ -29,7 +29,13 @@ const result = await run(
   {
     onProgress: (p) => {
       const mem = process.memoryUsage();
-      ticks.push({ second: Math.round(p.elapsedMs / 1000), okPerSec: p.lastSecond?.ok ?? 0, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20, handles: process.getActiveResourcesInfo().length });
+      ticks.push({
+        second: Math.round(p.elapsedMs / 1000),
+        okPerSec: p.lastSecond?.ok ?? 0,
+        rssMb: mem.rss / 2 ** 20,
+        heapMb: mem.heapUsed / 2 ** 20,
+        handles: process.getActiveResourcesInfo().length,
+      });
     },
   },
 );
@@ -43,7 +49,16 @@ const rows = (['okPerSec', 'rssMb', 'heapMb', 'handles'] as const).map((k) => {
   const b = mean(last, (t) => t[k]);
   return { metric: k, first: a, last: b, change: a > 0 ? b / a - 1 : 0 };
 });
-const report = { kind: 'soak', at: new Date().toISOString(), durationMs, windowSec: window, connections: Number(values.connections), totals: result.totals, rows, ticks };
+const report = {
+  kind: 'soak',
+  at: new Date().toISOString(),
+  durationMs,
+  windowSec: window,
+  connections: Number(values.connections),
+  totals: result.totals,
+  rows,
+  ticks,
+};
 await mkdir('results', { recursive: true });
 const path = await writeResultFile('results', 'soak', report.at, report);
 process.stdout.write(

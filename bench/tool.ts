@@ -57,5 +57,7 @@ async function measure(): Promise<{ ok: number; elapsedSec: number; attempts?: n
 const cpu0 = process.cpuUsage();
 const { ok, elapsedSec, attempts = ok } = await measure();
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(`${JSON.stringify({ okPerSec: ok / elapsedSec, ok, attemptsPerSec: attempts / elapsedSec, cpuSec: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ okPerSec: ok / elapsedSec, ok, attemptsPerSec: attempts / elapsedSec, cpuSec: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+);
 process.exit(0);

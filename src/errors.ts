@@ -9,14 +9,19 @@ export class PortchurnError extends Error {
   }
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /** Bad input: an option that cannot be given a meaning. The CLI exits 2, before any traffic. */
 export class PlanError extends PortchurnError {
   /** The option at fault, as the user typed it (`--sources`). */
   readonly option: string;
   constructor(option: string, message: string, options?: { cause?: unknown }) {
     // The message quotes what the user typed; control characters are escaped so it stays one line.
-    // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    super(message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1)), options);
+    super(
+      message.replace(CONTROL_CHARACTERS, (c) => JSON.stringify(c).slice(1, -1)),
+      options,
+    );
     this.name = 'PlanError';
     this.option = option;
   }

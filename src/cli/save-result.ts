@@ -8,8 +8,13 @@ import { EXIT, printError, type CliIo } from './output.js';
 
 /** Parses `--reports md,html,hgrm` ('' for none). */
 export function parseReportFormats(text: string): ReportFormat[] {
-  const formats = text.split(',').map((f) => f.trim()).filter(Boolean);
-  for (const f of formats) if (!(REPORT_FORMATS as readonly string[]).includes(f)) throw new PlanError('--reports', `--reports '${f}' must be among ${REPORT_FORMATS.join(', ')}`);
+  const formats = text
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  for (const f of formats)
+    if (!(REPORT_FORMATS as readonly string[]).includes(f))
+      throw new PlanError('--reports', `--reports '${f}' must be among ${REPORT_FORMATS.join(', ')}`);
   return formats as ReportFormat[];
 }
 
@@ -28,7 +33,10 @@ export interface SaveOptions {
 function filesSummary(result: AnyResult): (path: string, reports: readonly string[]) => string {
   return (path, reports) => {
     const hgrm = reports.filter((p) => p.endsWith('.hgrm')).length;
-    const listed = reports.filter((p) => !p.endsWith('.hgrm')).map((p) => `  report  ${p}\n`).join('');
+    const listed = reports
+      .filter((p) => !p.endsWith('.hgrm'))
+      .map((p) => `  report  ${p}\n`)
+      .join('');
     return `${renderSweepSummary(result)}\n  result  ${path}\n${listed}${hgrm ? `  hgrm    ${hgrm} files beside the result\n` : ''}`;
   };
 }

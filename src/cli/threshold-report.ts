@@ -14,6 +14,8 @@ export function failedThresholds(result: AnyResult): string[] {
           ? result.profiles.flatMap((p) => p.sweep.stages.map((s) => ({ label: `profile ${p.name}, `, stage: s.index + 1, run: s.run })))
           : [];
   return runs.flatMap(({ label, stage, run }) =>
-    (run.thresholds ?? []).filter((o) => o.failed).map((o) => `threshold failed: ${label}${describeOutcome({ ...o, stage }, parseThreshold(o.text).metric)}`),
+    (run.thresholds ?? [])
+      .filter((o) => o.failed)
+      .map((o) => `threshold failed: ${label}${describeOutcome({ ...o, stage }, parseThreshold(o.text).metric)}`),
   );
 }

@@ -62,8 +62,11 @@ export async function runChecks(connections: number, probes: Probes = HOST_PROBE
     name: 'native engine',
     feature: 'native',
     ok: nativeWhy === null,
-    detail: nativeWhy === null ? 'built and loaded: --engine auto runs http:// and tcp:// churn on it' : `${nativeWhy}; the JavaScript engine runs instead`,
-    fix: nativeWhy === null ? null : 'npm install (needs python3, make, a C compiler and Node\'s headers; it prints why a build failed)',
+    detail:
+      nativeWhy === null
+        ? 'built and loaded: --engine auto runs http:// and tcp:// churn on it'
+        : `${nativeWhy}; the JavaScript engine runs instead`,
+    fix: nativeWhy === null ? null : "npm install (needs python3, make, a C compiler and Node's headers; it prints why a build failed)",
   });
   const v4 = ['127.0.0.2', '127.1.2.3', '127.254.254.253'];
   const failed: string[] = [];
@@ -73,25 +76,59 @@ export async function runChecks(connections: number, probes: Probes = HOST_PROBE
     feature: 'core',
     ok: failed.length === 0,
     detail: failed.length === 0 ? `${v4.join(', ')} can be bound: all of 127/8 is usable as sources` : `cannot bind ${failed.join(', ')}`,
-    fix: failed.length === 0 ? null : probes.platform === 'darwin' ? `sudo ifconfig lo0 alias ${failed[0]} (once per address)` : `add the addresses to lo: ip addr add ${failed[0]}/8 dev lo`,
+    fix:
+      failed.length === 0
+        ? null
+        : probes.platform === 'darwin'
+          ? `sudo ifconfig lo0 alias ${failed[0]} (once per address)`
+          : `add the addresses to lo: ip addr add ${failed[0]}/8 dev lo`,
   });
   const v6 = (await probes.bind('::1')) === null;
-  results.push({ name: 'IPv6 loopback', feature: 'core', ok: v6, detail: v6 ? '::1 can be bound (IPv6 has that one address only)' : '::1 cannot be bound', fix: v6 ? null : 'enable IPv6 on lo (sysctl net.ipv6.conf.lo.disable_ipv6=0)' });
+  results.push({
+    name: 'IPv6 loopback',
+    feature: 'core',
+    ok: v6,
+    detail: v6 ? '::1 can be bound (IPv6 has that one address only)' : '::1 cannot be bound',
+    fix: v6 ? null : 'enable IPv6 on lo (sysctl net.ipv6.conf.lo.disable_ipv6=0)',
+  });
   const limit = await probes.openFileLimit();
   const needed = connections * 2 + 64;
   results.push({
     name: 'open files',
     feature: 'core',
     ok: limit === null || limit >= needed,
-    detail: limit === null ? 'limit unknown' : `limit ${limit}, ${needed} needed for ${connections} connections (client and built-in target side, plus 64)`,
+    detail:
+      limit === null
+        ? 'limit unknown'
+        : `limit ${limit}, ${needed} needed for ${connections} connections (client and built-in target side, plus 64)`,
     fix: limit !== null && limit < needed ? `raise it for this shell: ulimit -n ${Math.max(needed, 65536)}` : null,
   });
   const ns = probes.namespace();
-  results.push({ name: 'network namespaces', feature: 'netns', ok: ns !== null, detail: ns ? `'${ns}' works: portchurn lab and --netns can run` : 'cannot make a network namespace', fix: ns ? null : 'run as root, or allow unprivileged user namespaces (kernel.unprivileged_userns_clone=1); needs unshare (util-linux) and ip (iproute2)' });
+  results.push({
+    name: 'network namespaces',
+    feature: 'netns',
+    ok: ns !== null,
+    detail: ns ? `'${ns}' works: portchurn lab and --netns can run` : 'cannot make a network namespace',
+    fix: ns
+      ? null
+      : 'run as root, or allow unprivileged user namespaces (kernel.unprivileged_userns_clone=1); needs unshare (util-linux) and ip (iproute2)',
+  });
   const nginx = probes.which('nginx') ?? (probes === HOST_PROBES && existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null);
-  results.push({ name: 'nginx', feature: 'nginx', ok: nginx !== null, detail: nginx ? `${nginx} (for portchurn nginx)` : 'not found (portchurn nginx needs it)', fix: nginx ? null : 'apt-get install nginx-light, or pass --nginx-bin' });
+  results.push({
+    name: 'nginx',
+    feature: 'nginx',
+    ok: nginx !== null,
+    detail: nginx ? `${nginx} (for portchurn nginx)` : 'not found (portchurn nginx needs it)',
+    fix: nginx ? null : 'apt-get install nginx-light, or pass --nginx-bin',
+  });
   const chromium = probes.which('chromium');
-  results.push({ name: 'chromium', feature: 'chromium', ok: chromium !== null, detail: chromium ? `${chromium} (HTML report checks and screenshots)` : 'not found (optional: HTML report screenshots)', fix: chromium ? null : 'apt-get install chromium' });
+  results.push({
+    name: 'chromium',
+    feature: 'chromium',
+    ok: chromium !== null,
+    detail: chromium ? `${chromium} (HTML report checks and screenshots)` : 'not found (optional: HTML report screenshots)',
+    fix: chromium ? null : 'apt-get install chromium',
+  });
   return results;
 }
 

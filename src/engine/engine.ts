@@ -86,7 +86,9 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
       timers.clearTimeout(deadlineTimer);
       timers.clearInterval(progressTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      const pacerLeft = pacer ? Math.max(0, Math.min(maxAttempts, pacer.due(Math.min(now(), deadlineMs)) + pacer.taken) - recorder.attempts) : 0;
+      const pacerLeft = pacer
+        ? Math.max(0, Math.min(maxAttempts, pacer.due(Math.min(now(), deadlineMs)) + pacer.taken) - recorder.attempts)
+        : 0;
       resolve({ recorder, startMs, endMs: now(), interrupted, unsent: pacerLeft });
     };
     const stop = (): void => {
@@ -99,14 +101,16 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
       if (inFlight > 0) graceTimer = timers.setTimeout(() => transport.abortInFlight(), options.graceMs ?? 2000);
     };
 
-    const onOutcome = (sourceIndex: number) => (outcome: Outcome): void => {
-      inFlight--;
-      if (outcome.ok) recorder.success(sourceIndex, outcome.timings);
-      else recorder.failure(sourceIndex, outcome.code, outcome.atMs, outcome.timings, outcome.status);
-      if (stopping) finishIfIdle();
-      else if (load.kind === 'closed') scheduleLaunch();
-      else tick();
-    };
+    const onOutcome =
+      (sourceIndex: number) =>
+      (outcome: Outcome): void => {
+        inFlight--;
+        if (outcome.ok) recorder.success(sourceIndex, outcome.timings);
+        else recorder.failure(sourceIndex, outcome.code, outcome.atMs, outcome.timings, outcome.status);
+        if (stopping) finishIfIdle();
+        else if (load.kind === 'closed') scheduleLaunch();
+        else tick();
+      };
 
     const launch = (intendedMs: number | null): boolean => {
       const t = now();
@@ -160,7 +164,11 @@ export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
         elapsedMs: now() - startMs,
         ...totals,
         inFlight,
-        lastSecond: { attempts: totals.attempts - lastSecond.attempts, ok: totals.ok - lastSecond.ok, errors: totals.errors - lastSecond.errors },
+        lastSecond: {
+          attempts: totals.attempts - lastSecond.attempts,
+          ok: totals.ok - lastSecond.ok,
+          errors: totals.errors - lastSecond.errors,
+        },
       });
       lastSecond = totals;
     }, 1000);

@@ -1,6 +1,5 @@
 import type { ErrorCode } from '../result/error-codes.js';
 
-
 const ERRNO_NAME = /^E[A-Z0-9]+$/;
 
 /** Maps a thrown error to its code by `err.code` (never by message). */

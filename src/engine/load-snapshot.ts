@@ -39,7 +39,12 @@ export function snapshotOf(r: Recorder, outcome: { startMs: number; endMs: numbe
     seconds: r.seconds,
     sources: r.sources,
     firstExhaustion: r.firstExhaustion,
-    histograms: { connectUs: encodeHistogram(r.connectUs), ttfbUs: encodeHistogram(r.ttfbUs), totalUs: encodeHistogram(r.totalUs), totalCorrectedUs: encodeHistogram(r.totalCorrectedUs) },
+    histograms: {
+      connectUs: encodeHistogram(r.connectUs),
+      ttfbUs: encodeHistogram(r.ttfbUs),
+      totalUs: encodeHistogram(r.totalUs),
+      totalCorrectedUs: encodeHistogram(r.totalCorrectedUs),
+    },
   };
 }
 

@@ -27,6 +27,10 @@ export function partitionLoad(plan: { sources: readonly string[]; load: LoadMode
   const load: LoadModel[] =
     plan.load.kind === 'closed'
       ? split(plan.load.connections, n).map((connections) => ({ kind: 'closed', connections }))
-      : split(plan.load.maxInFlight, n).map((maxInFlight) => ({ kind: 'open', ratePerSec: (plan.load as { ratePerSec: number }).ratePerSec / n, maxInFlight: Math.max(1, maxInFlight) }));
+      : split(plan.load.maxInFlight, n).map((maxInFlight) => ({
+          kind: 'open',
+          ratePerSec: (plan.load as { ratePerSec: number }).ratePerSec / n,
+          maxInFlight: Math.max(1, maxInFlight),
+        }));
   return Array.from({ length: n }, (_, w) => ({ sources: sources[w]!, load: load[w]!, requests: requests === null ? null : requests[w]! }));
 }

@@ -19,7 +19,11 @@ export interface SourcePicker {
  * let bind() choose: a bind(addr, 0) reserves the port for every destination, while a port we
  * choose is tied to the full 4-tuple, as IP_BIND_ADDRESS_NO_PORT would do.
  */
-export function createSourcePicker(addresses: readonly string[], ports: PortRange | null, skipPorts: ReadonlySet<number> = new Set()): SourcePicker {
+export function createSourcePicker(
+  addresses: readonly string[],
+  ports: PortRange | null,
+  skipPorts: ReadonlySet<number> = new Set(),
+): SourcePicker {
   if (addresses.length === 0) {
     const kernel: SourceChoice = { sourceIndex: 0, address: null, port: 0 };
     return { next: () => kernel };

@@ -5,7 +5,13 @@ import type { ErrorCode } from '../result/error-codes.js';
 /** How one attempt ended: ok with its timings, or an error code (timings as far as it got). */
 export type Outcome =
   | { readonly ok: true; readonly timings: ConnectionTimings & { doneMs: number } }
-  | { readonly ok: false; readonly code: ErrorCode; readonly atMs: number; readonly timings: ConnectionTimings; /** The HTTP status, for HTTP_xXX codes. */ readonly status?: number };
+  | {
+      readonly ok: false;
+      readonly code: ErrorCode;
+      readonly atMs: number;
+      readonly timings: ConnectionTimings;
+      /** The HTTP status, for HTTP_xXX codes. */ readonly status?: number;
+    };
 
 /**
  * The engine's view of a transport: start one attempt from a source; `done` is called exactly

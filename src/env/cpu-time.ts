@@ -38,5 +38,8 @@ export function processCpuTime(): CpuTime {
 
 /** `later - earlier` in whole milliseconds, never below zero (clock-tick rounding). */
 export function cpuSince(earlier: CpuTime, later: CpuTime): CpuTime {
-  return { userMs: Math.max(0, Math.round(later.userMs - earlier.userMs)), systemMs: Math.max(0, Math.round(later.systemMs - earlier.systemMs)) };
+  return {
+    userMs: Math.max(0, Math.round(later.userMs - earlier.userMs)),
+    systemMs: Math.max(0, Math.round(later.systemMs - earlier.systemMs)),
+  };
 }

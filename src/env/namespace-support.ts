@@ -13,7 +13,8 @@ export function namespacePrefix(): string[] {
   if (spawnSync('unshare', ['--version']).error) {
     throw new PreflightError('--netns needs the unshare command (Debian: apt-get install util-linux)');
   }
-  if (spawnSync('ip', ['-V']).error) throw new PreflightError('--netns needs the ip command to bring loopback up (Debian: apt-get install iproute2)');
+  if (spawnSync('ip', ['-V']).error)
+    throw new PreflightError('--netns needs the ip command to bring loopback up (Debian: apt-get install iproute2)');
   const candidates = process.getuid?.() === 0 ? [['unshare', '-n']] : [['unshare', '-r', '-n']];
   for (const prefix of candidates) {
     if (spawnSync(prefix[0]!, [...prefix.slice(1), 'true']).status === 0) return (cachedPrefix = prefix);

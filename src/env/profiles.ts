@@ -11,7 +11,10 @@ import type { Profile } from '../plan/sysctls.js';
 export const BUILTIN_PROFILES: Record<string, { readonly description: string; readonly sysctls: SysctlSet | 'host' }> = {
   host: { description: "the host's own values", sysctls: 'host' },
   'no-reuse': { description: 'tcp_tw_reuse=0: no TIME_WAIT reuse for outgoing connections', sysctls: { 'net.ipv4.tcp_tw_reuse': '0' } },
-  'loopback-reuse': { description: 'tcp_tw_reuse=2: reuse on loopback only (the Linux default)', sysctls: { 'net.ipv4.tcp_tw_reuse': '2' } },
+  'loopback-reuse': {
+    description: 'tcp_tw_reuse=2: reuse on loopback only (the Linux default)',
+    sysctls: { 'net.ipv4.tcp_tw_reuse': '2' },
+  },
   reuse: { description: 'tcp_tw_reuse=1: reuse for every outgoing connection', sysctls: { 'net.ipv4.tcp_tw_reuse': '1' } },
   narrow: {
     description: '1,000 ports, no reuse: exhaustion in seconds',
@@ -40,7 +43,8 @@ export async function loadProfileFile(path: string): Promise<Record<string, Prof
   } catch (error) {
     throw new PlanError('--profiles-file', `--profiles-file ${path}: ${(error as Error).message}`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new PlanError('--profiles-file', `--profiles-file ${path}: must be an object of profiles`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new PlanError('--profiles-file', `--profiles-file ${path}: must be an object of profiles`);
   const out: Record<string, Profile> = {};
   for (const [name, raw] of Object.entries(data as Record<string, unknown>)) {
     const body = raw as { description?: unknown; sysctls?: unknown };
@@ -61,7 +65,11 @@ export async function resolveProfiles(names: readonly string[], extra: Record<st
   return names.map((name) => {
     if (extra[name]) return extra[name];
     const builtin = BUILTIN_PROFILES[name];
-    if (!builtin) throw new PlanError('--profile', `--profile '${name}' is not known: ${[...Object.keys(BUILTIN_PROFILES), ...Object.keys(extra)].join(', ')}`);
+    if (!builtin)
+      throw new PlanError(
+        '--profile',
+        `--profile '${name}' is not known: ${[...Object.keys(BUILTIN_PROFILES), ...Object.keys(extra)].join(', ')}`,
+      );
     return { name, description: builtin.description, sysctls: builtin.sysctls === 'host' ? host : builtin.sysctls };
   });
 }

@@ -13,20 +13,35 @@ export const DEFAULT_NAMESPACE_PROFILE = 'host';
  * stays on the host: `--no-netns`, a `--target` outside portchurn, or no namespace to be had
  * (`unavailable` says why, or null when namespaces can be made).
  */
-export async function resolveNamespace(options: NamespaceOptions, unavailable: () => string | null = namespaceUnavailable): Promise<NamespaceSpec | null> {
+export async function resolveNamespace(
+  options: NamespaceOptions,
+  unavailable: () => string | null = namespaceUnavailable,
+): Promise<NamespaceSpec | null> {
   // Bad values are refused first, wherever the run would go.
   const sysctls = parseSysctls(options.sysctl ?? []);
   const extra = options.profilesFile ? await loadProfileFile(options.profilesFile) : {};
   const [profile] = await resolveProfiles([options.profile ?? DEFAULT_NAMESPACE_PROFILE], extra);
   const setting = (options.sysctl?.length ?? 0) > 0 ? '--sysctl' : options.profile !== undefined ? '--profile' : null;
   if (options.netns === false) {
-    if (setting) throw new PlanError(setting, `${setting} is written inside a namespace and --no-netns runs on the host: portchurn never writes the host's own settings`);
+    if (setting)
+      throw new PlanError(
+        setting,
+        `${setting} is written inside a namespace and --no-netns runs on the host: portchurn never writes the host's own settings`,
+      );
     return null;
   }
   if (options.target !== undefined) {
     // Another program's server listens in the host's namespace; a fresh one cannot reach it.
-    if (options.netns === true) throw new PlanError('--netns', '--netns runs in a fresh network namespace, where a --target outside portchurn cannot be reached; drop --netns (the nginx command runs its own target in one)');
-    if (setting) throw new PlanError(setting, `${setting} is written inside a namespace, and a --target outside portchurn runs on the host: portchurn never writes the host's own settings`);
+    if (options.netns === true)
+      throw new PlanError(
+        '--netns',
+        '--netns runs in a fresh network namespace, where a --target outside portchurn cannot be reached; drop --netns (the nginx command runs its own target in one)',
+      );
+    if (setting)
+      throw new PlanError(
+        setting,
+        `${setting} is written inside a namespace, and a --target outside portchurn runs on the host: portchurn never writes the host's own settings`,
+      );
     return null;
   }
   if (options.netns === undefined) {

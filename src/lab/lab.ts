@@ -19,8 +19,14 @@ export const LAB_DEFAULTS = { profiles: 'host,no-reuse,narrow', duration: '4s', 
  * Runs the same sweep under each profile, every stage in a fresh network namespace with the
  * profile's settings. Every profile and stage is validated before the first connection.
  */
-export async function lab(options: LabOptions = {}, hooks: SweepHooks & { onProfile?: (profile: Profile, index: number, count: number) => void } = {}): Promise<LabResult> {
-  const names = (options.profiles ?? LAB_DEFAULTS.profiles).split(',').map((n) => n.trim()).filter(Boolean);
+export async function lab(
+  options: LabOptions = {},
+  hooks: SweepHooks & { onProfile?: (profile: Profile, index: number, count: number) => void } = {},
+): Promise<LabResult> {
+  const names = (options.profiles ?? LAB_DEFAULTS.profiles)
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new PlanError('--profiles', '--profiles names no profile');
   const extra = options.profilesFile ? await loadProfileFile(options.profilesFile) : {};
   const profiles = await resolveProfiles(names, extra);
@@ -48,5 +54,13 @@ export async function lab(options: LabOptions = {}, hooks: SweepHooks & { onProf
       break;
     }
   }
-  return { schema: RESULT_SCHEMA, kind: 'lab', tool: { name: 'portchurn', version: VERSION }, startedAt, endedAt: new Date().toISOString(), interrupted, profiles: done };
+  return {
+    schema: RESULT_SCHEMA,
+    kind: 'lab',
+    tool: { name: 'portchurn', version: VERSION },
+    startedAt,
+    endedAt: new Date().toISOString(),
+    interrupted,
+    profiles: done,
+  };
 }

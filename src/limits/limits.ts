@@ -29,7 +29,12 @@ export async function readLimits(options: LimitsOptions = {}): Promise<LimitsRep
   const ipv4 = [];
   for (const address of LOOPBACK_PROBES) ipv4.push({ address, ok: (await tryBind(address)) === null });
   const loopback = { ipv4, ipv6Loopback: (await tryBind('::1')) === null, ipv6Other: (await tryBind('::2')) === null };
-  const question = { ratePerSec: options.ratePerSec ?? null, close: options.close ?? 'client', portMode: options.portMode ?? 'bind', destinations: options.destinations ?? 1 };
+  const question = {
+    ratePerSec: options.ratePerSec ?? null,
+    close: options.close ?? 'client',
+    portMode: options.portMode ?? 'bind',
+    destinations: options.destinations ?? 1,
+  };
 
   const row = (kind: 'host' | 'profile', name: string, settings: Record<string, string | null>) => {
     // The profile's settings over this host's; what neither says reads as Linux's default.
@@ -50,7 +55,9 @@ export async function readLimits(options: LimitsOptions = {}): Promise<LimitsRep
       durationSec: null,
       offeredRatePerSec: null,
     });
-    const usable = model.usablePorts ?? hi - lo + 1 - countReserved(environment.sysctls['net.ipv4.ip_local_reserved_ports'] ?? '', { low: lo, high: hi });
+    const usable =
+      model.usablePorts ??
+      hi - lo + 1 - countReserved(environment.sysctls['net.ipv4.ip_local_reserved_ports'] ?? '', { low: lo, high: hi });
     const plan = planCapacity({
       name,
       usablePorts: usable,
@@ -68,7 +75,15 @@ export async function readLimits(options: LimitsOptions = {}): Promise<LimitsRep
       .filter(([name]) => name !== 'host')
       .map(([name, p]) => row('profile', `profile ${name}`, p.sysctls === 'host' ? {} : (p.sysctls as Record<string, string>))),
     ...OS_DEFAULTS.map((os) => ({
-      ...planCapacity({ name: `${os.os} defaults`, usablePorts: os.ephemeralHigh - os.ephemeralLow + 1, holdSec: os.timeWaitSec, destinations: question.destinations, portMode: question.portMode, close: question.close, ratePerSec: question.ratePerSec }),
+      ...planCapacity({
+        name: `${os.os} defaults`,
+        usablePorts: os.ephemeralHigh - os.ephemeralLow + 1,
+        holdSec: os.timeWaitSec,
+        destinations: question.destinations,
+        portMode: question.portMode,
+        close: question.close,
+        ratePerSec: question.ratePerSec,
+      }),
       kind: 'os' as const,
       note: `${os.ephemeralLow}-${os.ephemeralHigh}, TIME_WAIT ${os.timeWaitSec} s${os.loopbackAliasesNeeded ? ', loopback aliases needed' : ''}`,
     })),

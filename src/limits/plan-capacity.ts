@@ -20,7 +20,14 @@ export interface CapacityRowInput {
  */
 export function planCapacity(input: CapacityRowInput): CapacityPlan {
   if (input.close !== 'client') {
-    return { name: input.name, usablePorts: input.usablePorts, holdSec: null, perSourcePerSec: null, sourcesNeeded: input.ratePerSec === null ? null : 1, portsNeededOneSource: null };
+    return {
+      name: input.name,
+      usablePorts: input.usablePorts,
+      holdSec: null,
+      perSourcePerSec: null,
+      sourcesNeeded: input.ratePerSec === null ? null : 1,
+      portsNeededOneSource: null,
+    };
   }
   const destinations = input.portMode === 'bind' ? 1 : input.destinations;
   const perSourcePerSec = (input.usablePorts * destinations) / input.holdSec;

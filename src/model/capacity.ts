@@ -32,7 +32,10 @@ export interface ModelInput {
 /** Counts the ports of a reserved-ports list (`8080,9000-9010`) that fall inside `range`. */
 export function countReserved(list: string, range: PortRange): number {
   let n = 0;
-  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [lo, hi = lo] = item.split('-').map(Number);
     if (lo === undefined || hi === undefined || Number.isNaN(lo) || Number.isNaN(hi)) continue;
     n += Math.max(0, Math.min(hi, range.high) - Math.max(lo, range.low) + 1);
@@ -41,7 +44,18 @@ export function countReserved(list: string, range: PortRange): number {
 }
 
 function notPortBound(formula: string, notes: string[] = []): Prediction {
-  return { portBound: false, usablePorts: null, tuples: null, holdSec: null, sustainedPerSec: null, ceilingOk: null, ceilingPerSec: null, limitedBy: null, formula, notes };
+  return {
+    portBound: false,
+    usablePorts: null,
+    tuples: null,
+    holdSec: null,
+    sustainedPerSec: null,
+    ceilingOk: null,
+    ceilingPerSec: null,
+    limitedBy: null,
+    formula,
+    notes,
+  };
 }
 
 /**
@@ -49,7 +63,8 @@ function notPortBound(formula: string, notes: string[] = []): Prediction {
  * of this length can complete. Pure: every kernel setting comes in through `input`.
  */
 export function predictCapacity(input: ModelInput): Prediction {
-  if (input.close === 'server') return notPortBound('not port-bound: the server closes first and keeps the TIME_WAIT; client ports come free at once');
+  if (input.close === 'server')
+    return notPortBound('not port-bound: the server closes first and keeps the TIME_WAIT; client ports come free at once');
   if (input.close === 'reset') return notPortBound('not port-bound: RST leaves no TIME_WAIT on either side');
   if (input.close === 'keepalive') return notPortBound('not port-bound: connections are reused');
   const timestamps = input.timestamps !== 0;
@@ -81,10 +96,16 @@ export function predictCapacity(input: ModelInput): Prediction {
   const holdSec = reuse ? (input.twReuseDelayMs ?? 1000) / 1000 : TIME_WAIT_SEC;
   if (connectPicks) notes.push('connect() tries even ports first and leaves odd ones to bind(); all count here');
   if (input.portMode === 'nobind') notes.push('nobind: the address is bound, the port left to connect(): ports count per destination');
-  if (reuse) notes.push(`tcp_tw_reuse=${input.twReuse}${input.twReuse === 2 ? ' (loopback)' : ''}: connect() takes over a TIME_WAIT port after ${holdSec} s`);
+  if (reuse)
+    notes.push(
+      `tcp_tw_reuse=${input.twReuse}${input.twReuse === 2 ? ' (loopback)' : ''}: connect() takes over a TIME_WAIT port after ${holdSec} s`,
+    );
   else if (input.portMode === 'bind' && (input.twReuse ?? 0) > 0) notes.push('bind() does not use tcp_tw_reuse');
   if (input.maxTwBuckets !== null && tuples > input.maxTwBuckets) {
-    return notPortBound(`not port-bound: tcp_max_tw_buckets=${input.maxTwBuckets} < ${tuples} usable 4-tuples; past the cap sockets skip TIME_WAIT and free their port at once`, notes);
+    return notPortBound(
+      `not port-bound: tcp_max_tw_buckets=${input.maxTwBuckets} < ${tuples} usable 4-tuples; past the cap sockets skip TIME_WAIT and free their port at once`,
+      notes,
+    );
   }
   const sustainedPerSec = tuples / holdSec;
   const formula = `${sources} source${sources === 1 ? '' : 's'} x ${usablePorts} ports${destinations > 1 ? ` x ${destinations} destinations` : ''} / ${holdSec} s = ${Math.round(sustainedPerSec * 10) / 10}/s sustained`;

@@ -15,7 +15,9 @@ export function sysctlNumber(text: string | null | undefined): number | null {
  * The model's kernel inputs from sysctl values: the one place they are read, for a run, an nginx
  * variant and `portchurn limits` alike.
  */
-export function kernelSettingsOf(s: SysctlValues): Pick<ModelInput, 'ephemeralPorts' | 'reservedPorts' | 'twReuse' | 'twReuseDelayMs' | 'timestamps' | 'maxTwBuckets'> {
+export function kernelSettingsOf(
+  s: SysctlValues,
+): Pick<ModelInput, 'ephemeralPorts' | 'reservedPorts' | 'twReuse' | 'twReuseDelayMs' | 'timestamps' | 'maxTwBuckets'> {
   return {
     ephemeralPorts: ephemeralRangeOf(s['net.ipv4.ip_local_port_range']),
     reservedPorts: s['net.ipv4.ip_local_reserved_ports'] ?? '',

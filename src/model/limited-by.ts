@@ -54,7 +54,9 @@ function targetErrors(input: DiagnosisInput): { count: number; text: string } {
     if (c > 0) parts.push(`${code} ${n(c)}`);
     count += c;
   }
-  const fivexx = Object.entries(input.statuses).filter(([s]) => s.startsWith('5')).reduce((a, [, c]) => a + c, 0);
+  const fivexx = Object.entries(input.statuses)
+    .filter(([s]) => s.startsWith('5'))
+    .reduce((a, [, c]) => a + c, 0);
   if (fivexx > 0) parts.push(`HTTP 5xx ${n(fivexx)}`);
   return { count: count + fivexx, text: parts.join(', ') };
 }
@@ -72,7 +74,10 @@ export function diagnose(input: DiagnosisInput): LimitedBy {
   const exhausted = (input.errors.EADDRNOTAVAIL ?? 0) + (input.errors.EADDRINUSE ?? 0);
   if (exhausted > 0 && exhausted >= input.attempts * ERROR_SHARE) {
     const code = (input.errors.EADDRINUSE ?? 0) > (input.errors.EADDRNOTAVAIL ?? 0) ? 'EADDRINUSE' : 'EADDRNOTAVAIL';
-    return { cause: 'ports', because: `source ports ran out: ${n(exhausted)} of ${n(input.attempts)} attempts (${pct(exhausted / Math.max(1, input.attempts))}) failed with ${code}` };
+    return {
+      cause: 'ports',
+      because: `source ports ran out: ${n(exhausted)} of ${n(input.attempts)} attempts (${pct(exhausted / Math.max(1, input.attempts))}) failed with ${code}`,
+    };
   }
   const whole = input.timeSeries.filter((s) => s.coveredMs === undefined);
   const third = Math.floor(whole.length / 3);
@@ -94,9 +99,16 @@ export function diagnose(input: DiagnosisInput): LimitedBy {
   const refused = targetErrors(input);
   const dropped = (k?.tcpExt.ListenOverflows ?? 0) + (k?.tcpExt.ListenDrops ?? 0);
   if (refused.count > 0 && refused.count >= input.attempts * ERROR_SHARE) {
-    return { cause: 'target', because: `the target failed ${pct(refused.count / Math.max(1, input.attempts))} of attempts (${refused.text})` };
+    return {
+      cause: 'target',
+      because: `the target failed ${pct(refused.count / Math.max(1, input.attempts))} of attempts (${refused.text})`,
+    };
   }
-  if (dropped > 0) return { cause: 'target', because: `the target's accept queue overflowed: ListenOverflows + ListenDrops rose by ${n(dropped)}${k?.scope === 'host' ? ' (host-wide)' : ''}` };
+  if (dropped > 0)
+    return {
+      cause: 'target',
+      because: `the target's accept queue overflowed: ListenOverflows + ListenDrops rose by ${n(dropped)}${k?.scope === 'host' ? ' (host-wide)' : ''}`,
+    };
   if (cpu) {
     const gen = busy(cpu.generator, cpu.wallMs, cpu.generatorThreads);
     const tgt = cpu.target ? busy(cpu.target, cpu.wallMs, 1) : 0;
@@ -104,11 +116,17 @@ export function diagnose(input: DiagnosisInput): LimitedBy {
     if (Math.max(gen, tgt) >= BUSY_SHARE) {
       return tgt > gen
         ? { cause: 'target', because: `the built-in target's thread was busy (${shares})` }
-        : { cause: 'generator-cpu', because: `portchurn's own threads were busy (${shares}): the generator, not the kernel's ports, set this rate` };
+        : {
+            cause: 'generator-cpu',
+            because: `portchurn's own threads were busy (${shares}): the generator, not the kernel's ports, set this rate`,
+          };
     }
   }
   if (input.load.kind === 'open') {
-    return { cause: 'none', because: `the open loop asked for ${n(input.load.ratePerSec)}/s and got ${n(input.okPerSec)} ok/s with nothing saturated` };
+    return {
+      cause: 'none',
+      because: `the open loop asked for ${n(input.load.ratePerSec)}/s and got ${n(input.okPerSec)} ok/s with nothing saturated`,
+    };
   }
   const little = input.meanLatencyUs > 0 ? (input.load.connections * 1e6) / input.meanLatencyUs : 0;
   return {

@@ -75,7 +75,9 @@ static void park(pc_loop *loop, pc_slot *slot) {
   pc_emit(loop, &slot->rec);
 }
 
-int pc_conn_busy(const pc_slot *slot) { return slot->state != SLOT_FREE && slot->state != SLOT_IDLE; }
+int pc_conn_busy(const pc_slot *slot) {
+  return slot->state != SLOT_FREE && slot->state != SLOT_IDLE;
+}
 
 void pc_conn_close_idle(pc_slot *slot) {
   if (slot->state != SLOT_IDLE) return;
@@ -91,8 +93,10 @@ static void response_complete(pc_loop *loop, pc_slot *slot) {
   switch (loop->cfg.close) {
     case PC_CLOSE_KEEPALIVE:
       /* The server may have asked to close (or spoken HTTP/1.0): then we close, as a client must. */
-      if (loop->cfg.http && slot->reusable && pc_framer_reusable(&slot->framer)) park(loop, slot);
-      else finish(loop, slot);
+      if (loop->cfg.http && slot->reusable && pc_framer_reusable(&slot->framer))
+        park(loop, slot);
+      else
+        finish(loop, slot);
       break;
     case PC_CLOSE_CLIENT:
       /* We send the first FIN: the TIME_WAIT (60 s on Linux) stays with our source port. */
@@ -124,8 +128,10 @@ static uint16_t next_explicit_port(const pc_config *cfg, pc_endpoint *src) {
 }
 
 static void set_port(struct sockaddr_storage *ss, uint16_t port) {
-  if (ss->ss_family == AF_INET) ((struct sockaddr_in *)ss)->sin_port = htons(port);
-  else ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+  if (ss->ss_family == AF_INET)
+    ((struct sockaddr_in *)ss)->sin_port = htons(port);
+  else
+    ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
 /* The port mode's options and bind(); returns 0 or an errno. */
@@ -166,7 +172,15 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
   double now = pc_now_ms();
   loop->attempts++;
   loop->in_flight++;
-  slot->rec = (pc_record){.intended_ms = isnan(intended_ms) ? now : intended_ms, .start_ms = now, .connected_ms = NAN, .first_byte_ms = NAN, .done_ms = NAN, .at_ms = NAN, .code = 0, .status = 0, .source_index = -1};
+  slot->rec = (pc_record){.intended_ms = isnan(intended_ms) ? now : intended_ms,
+                          .start_ms = now,
+                          .connected_ms = NAN,
+                          .first_byte_ms = NAN,
+                          .done_ms = NAN,
+                          .at_ms = NAN,
+                          .code = 0,
+                          .status = 0,
+                          .source_index = -1};
   slot->written = 0;
   slot->received = 0;
   slot->complete = 0;
@@ -198,7 +212,8 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
     return;
   }
   slot->fd = fd;
-  if (cfg->socket_port_range != 0 && setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &cfg->socket_port_range, sizeof cfg->socket_port_range) != 0) {
+  if (cfg->socket_port_range != 0 &&
+      setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &cfg->socket_port_range, sizeof cfg->socket_port_range) != 0) {
     pc_conn_end(loop, slot, errno);
     return;
   }
@@ -282,8 +297,10 @@ static void on_readable(pc_loop *loop, pc_slot *slot) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR) continue;
       /* After a complete response an error while closing changes nothing that was measured. */
-      if (slot->complete) finish(loop, slot);
-      else pc_conn_end(loop, slot, errno);
+      if (slot->complete)
+        finish(loop, slot);
+      else
+        pc_conn_end(loop, slot, errno);
       return;
     }
   }

@@ -27,7 +27,8 @@ static int read_keys(napi_env env, napi_value arr, int with_port, pc_scope_key *
     int32_t port = 0;
     if (napi_get_element(env, arr, i, &item) != napi_ok) return 0;
     if (with_port) {
-      if (napi_get_named_property(env, item, "host", &host_v) != napi_ok || napi_get_named_property(env, item, "port", &port_v) != napi_ok) return 0;
+      if (napi_get_named_property(env, item, "host", &host_v) != napi_ok || napi_get_named_property(env, item, "port", &port_v) != napi_ok)
+        return 0;
       if (napi_get_value_int32(env, port_v, &port) != napi_ok || port < 0 || port > 65535) return 0;
     } else {
       host_v = item;
@@ -51,13 +52,17 @@ static napi_value number_array(napi_env env, const double *values, size_t n) {
 napi_value pc_napi_count_sockets(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg, sources_v, destinations_v;
-  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1) return fail(env, NULL, "countSockets(scope) needs a scope");
-  if (napi_get_named_property(env, arg, "sources", &sources_v) != napi_ok || napi_get_named_property(env, arg, "destinations", &destinations_v) != napi_ok) return fail(env, NULL, "scope needs sources and destinations");
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1)
+    return fail(env, NULL, "countSockets(scope) needs a scope");
+  if (napi_get_named_property(env, arg, "sources", &sources_v) != napi_ok ||
+      napi_get_named_property(env, arg, "destinations", &destinations_v) != napi_ok)
+    return fail(env, NULL, "scope needs sources and destinations");
   pc_scope scope = {0};
   pc_counts counts = {0};
   napi_value out = NULL;
   const char *bad = NULL;
-  if (!read_keys(env, sources_v, 0, &scope.sources, &scope.source_count) || !read_keys(env, destinations_v, 1, &scope.destinations, &scope.destination_count)) {
+  if (!read_keys(env, sources_v, 0, &scope.sources, &scope.source_count) ||
+      !read_keys(env, destinations_v, 1, &scope.destinations, &scope.destination_count)) {
     bad = "scope: sources must be IP literals, destinations { host: IP literal, port }";
     goto done;
   }

@@ -4,14 +4,14 @@
 #include <strings.h>
 
 enum {
-  ST_STATUS,      /* the status line */
-  ST_HEADERS,     /* header lines up to the empty one */
-  ST_BODY,        /* `remaining` bytes of a Content-Length body */
-  ST_CHUNK_SIZE,  /* a chunk-size line */
-  ST_CHUNK_DATA,  /* `remaining` bytes of chunk data */
-  ST_CHUNK_CRLF,  /* the CRLF after chunk data */
-  ST_TRAILERS,    /* trailer lines up to the empty one */
-  ST_UNTIL_EOF,   /* a body that ends with the connection */
+  ST_STATUS,     /* the status line */
+  ST_HEADERS,    /* header lines up to the empty one */
+  ST_BODY,       /* `remaining` bytes of a Content-Length body */
+  ST_CHUNK_SIZE, /* a chunk-size line */
+  ST_CHUNK_DATA, /* `remaining` bytes of chunk data */
+  ST_CHUNK_CRLF, /* the CRLF after chunk data */
+  ST_TRAILERS,   /* trailer lines up to the empty one */
+  ST_UNTIL_EOF,  /* a body that ends with the connection */
   ST_DONE,
   ST_ERROR
 };
@@ -140,24 +140,31 @@ static void on_line(pc_framer *f) {
   size_t value_len;
   switch (f->state) {
     case ST_STATUS:
-      if (parse_status(f, s, n) != 0) f->state = ST_ERROR;
-      else f->state = ST_HEADERS;
+      if (parse_status(f, s, n) != 0)
+        f->state = ST_ERROR;
+      else
+        f->state = ST_HEADERS;
       break;
     case ST_HEADERS:
       if (n == 0 && f->line_len <= 1) {
         start_body(f);
       } else if (header_is(s, n, "content-length", &value, &value_len)) {
         int64_t v;
-        if (f->line_len > PC_LINE_KEEP || parse_decimal(value, value_len, &v) != 0 || (f->content_length >= 0 && v != f->content_length)) f->state = ST_ERROR;
-        else f->content_length = v;
+        if (f->line_len > PC_LINE_KEEP || parse_decimal(value, value_len, &v) != 0 || (f->content_length >= 0 && v != f->content_length))
+          f->state = ST_ERROR;
+        else
+          f->content_length = v;
       } else if (header_is(s, n, "transfer-encoding", &value, &value_len)) {
         if (f->line_len > PC_LINE_KEEP) f->state = ST_ERROR;
         /* chunked must be the last coding */
-        else f->chunked = value_len >= 7 && strncasecmp(value + value_len - 7, "chunked", 7) == 0;
+        else
+          f->chunked = value_len >= 7 && strncasecmp(value + value_len - 7, "chunked", 7) == 0;
       } else if (header_is(s, n, "connection", &value, &value_len)) {
         /* A Connection header longer than is kept may hide a `close`: do not reuse. */
-        if (f->line_len > PC_LINE_KEEP) f->conn_close = 1;
-        else connection_tokens(f, value, value_len);
+        if (f->line_len > PC_LINE_KEEP)
+          f->conn_close = 1;
+        else
+          connection_tokens(f, value, value_len);
       }
       break;
     case ST_CHUNK_SIZE: {

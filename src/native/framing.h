@@ -19,9 +19,9 @@ typedef enum {
 } pc_frame_state;
 
 typedef struct {
-  int state;           /* internal parser state */
-  int head_request;    /* the request was HEAD: no body */
-  int status;          /* the final status, once seen */
+  int state;        /* internal parser state */
+  int head_request; /* the request was HEAD: no body */
+  int status;       /* the final status, once seen */
   int chunked;
   int until_eof;       /* no length: the body ends with the connection */
   int http10;          /* the status line said HTTP/1.0 */
@@ -29,7 +29,7 @@ typedef struct {
   int conn_keep_alive; /* `Connection: keep-alive` (HTTP/1.0's opt-in) */
   int64_t remaining;   /* body or chunk bytes still to come */
   int64_t content_length;
-  size_t line_len;     /* bytes of the current line seen (may exceed what is kept) */
+  size_t line_len; /* bytes of the current line seen (may exceed what is kept) */
   char line[PC_LINE_KEEP];
 } pc_framer;
 

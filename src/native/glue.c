@@ -14,12 +14,12 @@
 #include "diag_glue.h"
 #include "loop.h"
 
-#define CHECK(call)                                                   \
-  do {                                                                \
-    if ((call) != napi_ok) {                                          \
+#define CHECK(call)                                                      \
+  do {                                                                   \
+    if ((call) != napi_ok) {                                             \
       napi_throw_error(env, NULL, "portchurn native: " #call " failed"); \
-      return NULL;                                                    \
-    }                                                                 \
+      return NULL;                                                       \
+    }                                                                    \
   } while (0)
 
 static int get_prop(napi_env env, napi_value obj, const char *name, napi_value *out) {
@@ -130,16 +130,28 @@ static napi_value start(napi_env env, napi_callback_info info) {
   c->sources = get_endpoints(env, cfgv, "sources", &c->source_count, 0);
   if (c->source_count < 0) return refuse(env, loop, "sources must be IP literals");
   c->source_offset = (int)get_number(env, cfgv, "sourceOffset", 0);
-  if (!get_string(env, cfgv, "portMode", text, sizeof text)) return refuse(env, loop, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
-  if (strcmp(text, "kernel") == 0) c->port_mode = PC_PORT_KERNEL;
-  else if (strcmp(text, "bind") == 0) c->port_mode = PC_PORT_BIND;
-  else if (strcmp(text, "nobind") == 0) c->port_mode = PC_PORT_NOBIND;
-  else if (strcmp(text, "explicit") == 0) c->port_mode = PC_PORT_EXPLICIT;
-  else return refuse(env, loop, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
-  if ((c->port_mode == PC_PORT_KERNEL) != (c->source_count == 0)) return refuse(env, loop, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
+  if (!get_string(env, cfgv, "portMode", text, sizeof text))
+    return refuse(env, loop,
+                  "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
+  if (strcmp(text, "kernel") == 0)
+    c->port_mode = PC_PORT_KERNEL;
+  else if (strcmp(text, "bind") == 0)
+    c->port_mode = PC_PORT_BIND;
+  else if (strcmp(text, "nobind") == 0)
+    c->port_mode = PC_PORT_NOBIND;
+  else if (strcmp(text, "explicit") == 0)
+    c->port_mode = PC_PORT_EXPLICIT;
+  else
+    return refuse(env, loop,
+                  "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
+  if ((c->port_mode == PC_PORT_KERNEL) != (c->source_count == 0))
+    return refuse(env, loop,
+                  "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
   if (c->port_mode == PC_PORT_EXPLICIT) {
     double lo = get_number(env, cfgv, "explicitLow", 0), hi = get_number(env, cfgv, "explicitHigh", 0);
-    if (lo < 1 || hi > 65535 || lo > hi) return refuse(env, loop, "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
+    if (lo < 1 || hi > 65535 || lo > hi)
+      return refuse(env, loop,
+                    "portMode must be kernel (without sources), bind, nobind or explicit (with sources and a valid explicit range)");
     c->explicit_low = (uint16_t)lo;
     c->explicit_high = (uint16_t)hi;
     for (int i = 0; i < c->source_count; i++) c->sources[i].next_port = c->explicit_low;
@@ -152,7 +164,8 @@ static napi_value start(napi_env env, napi_callback_info info) {
         napi_value p;
         int32_t port;
         napi_get_element(env, skip, i, &p);
-        if (napi_get_value_int32(env, p, &port) == napi_ok && port >= 0 && port < 65536) c->skip_ports[port >> 3] |= (uint8_t)(1u << (port & 7));
+        if (napi_get_value_int32(env, p, &port) == napi_ok && port >= 0 && port < 65536)
+          c->skip_ports[port >> 3] |= (uint8_t)(1u << (port & 7));
       }
     }
   }
@@ -180,11 +193,16 @@ static napi_value start(napi_env env, napi_callback_info info) {
   c->head_request = get_number(env, cfgv, "headRequest", 0) != 0;
   const char *bad_close = "close must be client, server, reset or keepalive (keepalive: HTTP only)";
   if (!get_string(env, cfgv, "close", text, sizeof text)) return refuse(env, loop, bad_close);
-  if (strcmp(text, "client") == 0) c->close = PC_CLOSE_CLIENT;
-  else if (strcmp(text, "server") == 0) c->close = PC_CLOSE_SERVER;
-  else if (strcmp(text, "reset") == 0) c->close = PC_CLOSE_RESET;
-  else if (strcmp(text, "keepalive") == 0 && c->http) c->close = PC_CLOSE_KEEPALIVE;
-  else return refuse(env, loop, bad_close);
+  if (strcmp(text, "client") == 0)
+    c->close = PC_CLOSE_CLIENT;
+  else if (strcmp(text, "server") == 0)
+    c->close = PC_CLOSE_SERVER;
+  else if (strcmp(text, "reset") == 0)
+    c->close = PC_CLOSE_RESET;
+  else if (strcmp(text, "keepalive") == 0 && c->http)
+    c->close = PC_CLOSE_KEEPALIVE;
+  else
+    return refuse(env, loop, bad_close);
   c->open_loop = get_number(env, cfgv, "ratePerSec", 0) > 0;
   c->rate_per_ms = get_number(env, cfgv, "ratePerSec", 0) / 1000.0;
   c->connections = (int)get_number(env, cfgv, "connections", 0);
@@ -280,6 +298,7 @@ NAPI_MODULE_INIT() {
   };
   napi_value size;
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
-  if (napi_create_uint32(env, sizeof(pc_record), &size) != napi_ok || napi_set_named_property(env, exports, "recordBytes", size) != napi_ok) return NULL;
+  if (napi_create_uint32(env, sizeof(pc_record), &size) != napi_ok || napi_set_named_property(env, exports, "recordBytes", size) != napi_ok)
+    return NULL;
   return exports;
 }

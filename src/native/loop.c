@@ -55,7 +55,8 @@ static double launch(pc_loop *loop, double now) {
     if (!slot) break;
     pc_conn_open(loop, slot, intended);
   }
-  if (cfg->open_loop && may_launch(loop) && loop->in_flight < cfg->connections) return cfg->start_ms + (double)loop->attempts / cfg->rate_per_ms;
+  if (cfg->open_loop && may_launch(loop) && loop->in_flight < cfg->connections)
+    return cfg->start_ms + (double)loop->attempts / cfg->rate_per_ms;
   return INFINITY;
 }
 
@@ -130,7 +131,9 @@ int pc_loop_start(pc_loop *loop) {
   return 0;
 }
 
-void pc_loop_request_stop(pc_loop *loop) { atomic_store(&loop->stop_requested, 1); }
+void pc_loop_request_stop(pc_loop *loop) {
+  atomic_store(&loop->stop_requested, 1);
+}
 
 void pc_loop_join(pc_loop *loop) {
   if (loop->started) pthread_join(loop->thread, NULL);

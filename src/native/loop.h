@@ -37,15 +37,15 @@ typedef struct {
   uint32_t socket_port_range;
   char *request;
   size_t request_len;
-  int http;       /* 1: frame an HTTP/1.x response; 0: raw TCP, read expect_bytes */
+  int http; /* 1: frame an HTTP/1.x response; 0: raw TCP, read expect_bytes */
   int64_t expect_bytes;
   int head_request;
   pc_close_policy close;
   int open_loop;
-  int connections;   /* closed loop: in flight; open loop: the most in flight */
+  int connections;    /* closed loop: in flight; open loop: the most in flight */
   double rate_per_ms; /* open loop */
   double start_ms;
-  double deadline_ms; /* +inf: none */
+  double deadline_ms;   /* +inf: none */
   int64_t max_attempts; /* -1: none */
   double timeout_ms;
   double grace_ms;

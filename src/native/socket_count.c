@@ -13,9 +13,12 @@
 
 int pc_scope_key_of(const char *address, int port, int with_port, pc_scope_key *out) {
   memset(out, 0, sizeof *out);
-  if (inet_pton(AF_INET, address, out->key + 1) == 1) out->key[0] = AF_INET;
-  else if (inet_pton(AF_INET6, address, out->key + 1) == 1) out->key[0] = AF_INET6;
-  else return 0;
+  if (inet_pton(AF_INET, address, out->key + 1) == 1)
+    out->key[0] = AF_INET;
+  else if (inet_pton(AF_INET6, address, out->key + 1) == 1)
+    out->key[0] = AF_INET6;
+  else
+    return 0;
   if (with_port) {
     out->key[17] = (uint8_t)(port >> 8);
     out->key[18] = (uint8_t)port;
@@ -23,7 +26,9 @@ int pc_scope_key_of(const char *address, int port, int with_port, pc_scope_key *
   return 1;
 }
 
-static int compare_keys(const void *a, const void *b) { return memcmp(a, b, sizeof(pc_scope_key)); }
+static int compare_keys(const void *a, const void *b) {
+  return memcmp(a, b, sizeof(pc_scope_key));
+}
 
 /* Sources sort with their caller's index beside them: sorted as pairs, then split. */
 typedef struct {
@@ -31,7 +36,9 @@ typedef struct {
   int index;
 } indexed_key;
 
-static int compare_indexed(const void *a, const void *b) { return compare_keys(&((const indexed_key *)a)->key, &((const indexed_key *)b)->key); }
+static int compare_indexed(const void *a, const void *b) {
+  return compare_keys(&((const indexed_key *)a)->key, &((const indexed_key *)b)->key);
+}
 
 void pc_scope_sort(pc_scope *scope) {
   qsort(scope->destinations, scope->destination_count, sizeof *scope->destinations, compare_keys);
@@ -70,9 +77,11 @@ static int count_one(const pc_diag_sock *s, void *arg) {
   key_of(s->family, s->src, s->sport, 1, &local);
   key_of(s->family, s->dst, s->dport, 1, &remote);
   key_of(s->family, s->src, 0, 0, &local_addr);
-  const pc_scope_key *source = scope->source_count ? bsearch(&local_addr, scope->sources, scope->source_count, sizeof local_addr, compare_keys) : NULL;
+  const pc_scope_key *source =
+      scope->source_count ? bsearch(&local_addr, scope->sources, scope->source_count, sizeof local_addr, compare_keys) : NULL;
   /* Client side: towards a destination, from a stage source (any source in kernel mode). */
-  if (bsearch(&remote, scope->destinations, scope->destination_count, sizeof remote, compare_keys) && (scope->source_count == 0 || source)) c->counts->client[s->state]++;
+  if (bsearch(&remote, scope->destinations, scope->destination_count, sizeof remote, compare_keys) && (scope->source_count == 0 || source))
+    c->counts->client[s->state]++;
   /* Server side: on a destination address:port (listeners were left out). */
   if (bsearch(&local, scope->destinations, scope->destination_count, sizeof local, compare_keys)) c->counts->server[s->state]++;
   if (source) c->counts->ports_held[scope->source_index[source - scope->sources]]++;

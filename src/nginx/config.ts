@@ -1,7 +1,6 @@
 import { hostPort } from '../plan/addresses.js';
 import type { NginxVariant } from '../plan/nginx-variants.js';
 
-
 /** What a generated configuration needs. */
 export interface NginxConfigInput {
   readonly variant: NginxVariant;

@@ -16,15 +16,28 @@ export class NginxError extends PortchurnError {
 
 /** Finds the nginx binary: `--nginx-bin`, else `nginx` on PATH, else Debian's /usr/sbin/nginx. */
 export function findNginx(bin?: string): string {
-  const candidates = bin ? [bin] : [...(process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, 'nginx')), '/usr/sbin/nginx'];
+  const candidates = bin
+    ? [bin]
+    : [
+        ...(process.env.PATH ?? '')
+          .split(':')
+          .filter(Boolean)
+          .map((d) => join(d, 'nginx')),
+        '/usr/sbin/nginx',
+      ];
   for (const c of candidates) if (existsSync(c)) return c;
-  throw new PreflightError(bin ? `--nginx-bin ${bin} does not exist` : 'nginx is not installed: apt-get install nginx-light (Debian/Ubuntu) or brew install nginx (macOS), or pass --nginx-bin');
+  throw new PreflightError(
+    bin
+      ? `--nginx-bin ${bin} does not exist`
+      : 'nginx is not installed: apt-get install nginx-light (Debian/Ubuntu) or brew install nginx (macOS), or pass --nginx-bin',
+  );
 }
 
 /** A private prefix for one nginx: configuration, pid, logs, temp files. */
 export async function makePrefix(): Promise<string> {
   const prefix = await mkdtemp(join(tmpdir(), 'portchurn-nginx-'));
-  for (const dir of ['logs', 'temp', 'temp/client', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) await mkdir(join(prefix, dir), { recursive: true });
+  for (const dir of ['logs', 'temp', 'temp/client', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi'])
+    await mkdir(join(prefix, dir), { recursive: true });
   return prefix;
 }
 

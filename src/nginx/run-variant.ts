@@ -26,7 +26,10 @@ async function freePort(): Promise<number> {
  * on nginx's upstream connections, and the client load through nginx. nginx, the target and the
  * prefix are gone when it returns or throws.
  */
-export async function runNginxVariant(spec: NginxVariantSpec, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<NginxVariantResult> {
+export async function runNginxVariant(
+  spec: NginxVariantSpec,
+  hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
+): Promise<NginxVariantResult> {
   let target: BuiltinTarget | null = null;
   let nginx: NginxProcess | null = null;
   let sampler: Sampler | null = null;
@@ -48,7 +51,11 @@ export async function runNginxVariant(spec: NginxVariantSpec, hooks: { signal?: 
     // nginx's upstream connections: from the split addresses, or (no bind) from 127.0.0.1.
     const proxySources = spec.variant === 'split' ? spec.splitSources : [];
     // The client side keeps its connections to nginx alive, as browsers behind a balancer do.
-    const plan = buildPlan({ ...spec.load, target: `http://127.0.0.1:${listenPort}/`, close: 'keepalive' }, { ephemeralPorts: { low: 1024, high: 65535 }, isolated: true }, spec.namespace);
+    const plan = buildPlan(
+      { ...spec.load, target: `http://127.0.0.1:${listenPort}/`, close: 'keepalive' },
+      { ephemeralPorts: { low: 1024, high: 65535 }, isolated: true },
+      spec.namespace,
+    );
     if (plan.sampleIntervalMs > 0) sampler = await startSampler({ sources: proxySources, destinations: [upstream] }, plan.sampleIntervalMs);
     const client = await runPlan(plan, hooks);
     const model = predictCapacity({
@@ -69,7 +76,17 @@ export async function runNginxVariant(spec: NginxVariantSpec, hooks: { signal?: 
     nginx = null;
     const stats = await target.close();
     target = null;
-    return { variant: spec.variant, config, upstreamClose: spec.upstreamClose, splitKey: spec.variant === 'split' ? spec.splitKey : null, client, upstream: stats, upstreamSockets, errorLog, model };
+    return {
+      variant: spec.variant,
+      config,
+      upstreamClose: spec.upstreamClose,
+      splitKey: spec.variant === 'split' ? spec.splitKey : null,
+      client,
+      upstream: stats,
+      upstreamSockets,
+      errorLog,
+      model,
+    };
   } finally {
     await sampler?.stop(null);
     await nginx?.stop();

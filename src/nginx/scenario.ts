@@ -52,15 +52,25 @@ export function variantSysctls(variant: NginxVariant): SysctlSet {
 
 /** Checks the options and builds each variant's spec; no traffic. */
 export async function planNginx(options: NginxOptions): Promise<NginxVariantSpec[]> {
-  const variants = (options.variants ?? 'plain,split,keepalive').split(',').map((v) => v.trim()).filter(Boolean);
+  const variants = (options.variants ?? 'plain,split,keepalive')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (variants.length === 0) throw new PlanError('--variants', '--variants names no variant');
-  for (const v of variants) if (!(NGINX_VARIANTS as readonly string[]).includes(v)) throw new PlanError('--variants', `--variants '${v}' must be among ${NGINX_VARIANTS.join(', ')}`);
+  for (const v of variants)
+    if (!(NGINX_VARIANTS as readonly string[]).includes(v))
+      throw new PlanError('--variants', `--variants '${v}' must be among ${NGINX_VARIANTS.join(', ')}`);
   const count = parsePositiveInt('--sources', options.sources ?? 8);
   if (count > 1024) throw new PlanError('--sources', '--sources for the split is at most 1024 addresses');
   const splitKey = options.splitKey ?? '$remote_addr$remote_port';
-  if (!/^(\$[A-Za-z_][A-Za-z0-9_]*)+$/.test(splitKey)) throw new PlanError('--split-key', `--split-key '${splitKey}' must be nginx variables only, e.g. $remote_addr$remote_port or $request_id`);
+  if (!/^(\$[A-Za-z_][A-Za-z0-9_]*)+$/.test(splitKey))
+    throw new PlanError(
+      '--split-key',
+      `--split-key '${splitKey}' must be nginx variables only, e.g. $remote_addr$remote_port or $request_id`,
+    );
   const upstreamClose = options.upstreamClose ?? 'client';
-  if (upstreamClose !== 'client' && upstreamClose !== 'server') throw new PlanError('--upstream-close', "--upstream-close must be 'client' or 'server'");
+  if (upstreamClose !== 'client' && upstreamClose !== 'server')
+    throw new PlanError('--upstream-close', "--upstream-close must be 'client' or 'server'");
   const load: RunOptions = {
     ...(options.connections !== undefined ? { connections: String(options.connections) } : {}),
     ...(options.rate !== undefined ? { rate: String(options.rate) } : {}),
@@ -70,7 +80,12 @@ export async function planNginx(options: NginxOptions): Promise<NginxVariantSpec
     ...(options.sampleInterval !== undefined ? { sampleInterval: options.sampleInterval } : {}),
     ...(options.engine !== undefined ? { engine: options.engine } : {}),
   };
-  const base = await resolveNamespace({ netns: true, profile: options.profile ?? 'narrow', ...(options.profilesFile ? { profilesFile: options.profilesFile } : {}), sysctl: options.sysctl ?? [] });
+  const base = await resolveNamespace({
+    netns: true,
+    profile: options.profile ?? 'narrow',
+    ...(options.profilesFile ? { profilesFile: options.profilesFile } : {}),
+    sysctl: options.sysctl ?? [],
+  });
   // With fewer idle slots than concurrent requests, nginx closes the excess upstream connections
   // after use, and churns (and exhausts) again: default to one slot per client connection.
   const keepaliveConnections = parsePositiveInt('--keepalive-connections', options.keepaliveConnections ?? options.connections ?? 64);
@@ -88,7 +103,10 @@ export async function planNginx(options: NginxOptions): Promise<NginxVariantSpec
  * The nginx upstream exhaustion case: each variant in a fresh network namespace (default
  * profile narrow), the built-in target as upstream, a real nginx in front, client load through it.
  */
-export async function nginxScenario(options: NginxOptions = {}, hooks: SweepHooks & { onVariant?: (variant: NginxVariant, index: number, count: number) => void } = {}): Promise<NginxResult> {
+export async function nginxScenario(
+  options: NginxOptions = {},
+  hooks: SweepHooks & { onVariant?: (variant: NginxVariant, index: number, count: number) => void } = {},
+): Promise<NginxResult> {
   const specs = await planNginx(options);
   const nginxBin = findNginx(options.nginxBin);
   namespacePrefix();
@@ -111,5 +129,14 @@ export async function nginxScenario(options: NginxOptions = {}, hooks: SweepHook
       break;
     }
   }
-  return { schema: RESULT_SCHEMA, kind: 'nginx', tool: { name: 'portchurn', version: VERSION }, startedAt, endedAt: new Date().toISOString(), interrupted, profile: specs[0]?.namespace.profile ?? null, variants };
+  return {
+    schema: RESULT_SCHEMA,
+    kind: 'nginx',
+    tool: { name: 'portchurn', version: VERSION },
+    startedAt,
+    endedAt: new Date().toISOString(),
+    interrupted,
+    profile: specs[0]?.namespace.profile ?? null,
+    variants,
+  };
 }

@@ -55,11 +55,17 @@ function bigIntToIpv6(n: bigint): string {
   // Compress the longest run of zero hextets, as RFC 5952 asks.
   let bestStart = -1;
   let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (parts[i] !== '0') { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (parts[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && parts[j] === '0') j++;
-    if (j - i > bestLength && j - i > 1) { bestStart = i; bestLength = j - i; }
+    if (j - i > bestLength && j - i > 1) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j;
   }
   if (bestStart < 0) return parts.join(':');

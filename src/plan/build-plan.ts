@@ -65,7 +65,6 @@ export interface RunOptions extends NamespaceOptions {
   engine?: EngineChoice;
 }
 
-
 const PORT_MODES: readonly PortMode[] = ['kernel', 'bind', 'nobind', 'explicit'];
 const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'js'];
 const CLOSE_POLICIES: readonly ClosePolicy[] = ['client', 'server', 'reset', 'keepalive'];
@@ -79,7 +78,10 @@ function oneOf<T extends string>(option: string, value: string, allowed: readonl
 
 function buildLoad(options: RunOptions): LoadModel {
   if (options.rate !== undefined && options.connections !== undefined) {
-    throw new PlanError('--rate', '--rate (open loop) and --connections (closed loop) exclude each other; cap an open loop with --max-in-flight');
+    throw new PlanError(
+      '--rate',
+      '--rate (open loop) and --connections (closed loop) exclude each other; cap an open loop with --max-in-flight',
+    );
   }
   if (options.rate !== undefined) {
     return {
@@ -88,7 +90,8 @@ function buildLoad(options: RunOptions): LoadModel {
       maxInFlight: parsePositiveInt('--max-in-flight', options.maxInFlight ?? PLAN_DEFAULTS.maxInFlight),
     };
   }
-  if (options.maxInFlight !== undefined) throw new PlanError('--max-in-flight', '--max-in-flight applies to an open loop only (with --rate)');
+  if (options.maxInFlight !== undefined)
+    throw new PlanError('--max-in-flight', '--max-in-flight applies to an open loop only (with --rate)');
   return { kind: 'closed', connections: parsePositiveInt('--connections', options.connections ?? PLAN_DEFAULTS.connections) };
 }
 
@@ -105,7 +108,8 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   }
   const protocol = endpoint?.protocol ?? 'http';
 
-  const sources = options.sources === undefined ? [] : parseSources(String(options.sources), options.sourceBase ?? PLAN_DEFAULTS.sourceBase);
+  const sources =
+    options.sources === undefined ? [] : parseSources(String(options.sources), options.sourceBase ?? PLAN_DEFAULTS.sourceBase);
   const portMode = oneOf('--port-mode', options.portMode ?? (sources.length === 0 ? 'kernel' : 'bind'), PORT_MODES);
   if (portMode === 'kernel' && sources.length > 0) {
     // Without bind() the kernel takes the source address from the route (127.0.0.1 on loopback),
@@ -117,7 +121,10 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   }
   const engine = oneOf('--engine', options.engine ?? PLAN_DEFAULTS.engine, ENGINES);
   if (portMode === 'nobind' && engine === 'js') {
-    throw new PlanError('--port-mode', '--port-mode nobind needs the native engine (IP_BIND_ADDRESS_NO_PORT is a socket option Node cannot set); drop --engine js');
+    throw new PlanError(
+      '--port-mode',
+      '--port-mode nobind needs the native engine (IP_BIND_ADDRESS_NO_PORT is a socket option Node cannot set); drop --engine js',
+    );
   }
   if (portMode !== 'kernel' && sources.length === 0) {
     throw new PlanError('--port-mode', `--port-mode ${portMode} needs --sources (e.g. --sources 4)`);
@@ -128,19 +135,26 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     throw new PlanError('--close', '--close keepalive reuses connections, so --port-mode explicit has nothing to choose; use bind');
   }
   if (close === 'keepalive' && protocol === 'tcp') {
-    throw new PlanError('--close', '--close keepalive needs an HTTP target; a tcp:// target has no request framing to reuse a connection with');
+    throw new PlanError(
+      '--close',
+      '--close keepalive needs an HTTP target; a tcp:// target has no request framing to reuse a connection with',
+    );
   }
 
   let explicitPorts: PortRange | null = null;
   if (portMode === 'explicit') {
     if (options.explicitPorts === undefined) {
       explicitPorts = defaultExplicitPorts(facts.ephemeralPorts);
-      if (!explicitPorts) throw new PlanError('--explicit-ports', '--explicit-ports: ip_local_port_range leaves no room outside it; give a range');
+      if (!explicitPorts)
+        throw new PlanError('--explicit-ports', '--explicit-ports: ip_local_port_range leaves no room outside it; give a range');
     } else {
       explicitPorts = parsePortRange('--explicit-ports', options.explicitPorts);
       if (rangesOverlap(explicitPorts, facts.ephemeralPorts) && options.allowEphemeralOverlap !== true && facts.isolated !== true) {
         const eph = facts.ephemeralPorts;
-        throw new PlanError('--explicit-ports', `--explicit-ports ${explicitPorts.low}-${explicitPorts.high} overlaps ip_local_port_range ${eph.low}-${eph.high}, which would starve other programs of ports; pass --allow-ephemeral-overlap to insist`);
+        throw new PlanError(
+          '--explicit-ports',
+          `--explicit-ports ${explicitPorts.low}-${explicitPorts.high} overlaps ip_local_port_range ${eph.low}-${eph.high}, which would starve other programs of ports; pass --allow-ephemeral-overlap to insist`,
+        );
       }
     }
   } else if (options.explicitPorts !== undefined) {
@@ -148,8 +162,16 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   }
 
   const socketPortRange = options.socketPortRange === undefined ? null : parsePortRange('--socket-port-range', options.socketPortRange);
-  if (socketPortRange && engine === 'js') throw new PlanError('--socket-port-range', '--socket-port-range sets IP_LOCAL_PORT_RANGE, a socket option Node cannot set: it needs the native engine; drop --engine js');
-  if (socketPortRange && portMode === 'explicit') throw new PlanError('--socket-port-range', '--socket-port-range narrows the ports the kernel picks; --port-mode explicit picks them itself (use --explicit-ports)');
+  if (socketPortRange && engine === 'js')
+    throw new PlanError(
+      '--socket-port-range',
+      '--socket-port-range sets IP_LOCAL_PORT_RANGE, a socket option Node cannot set: it needs the native engine; drop --engine js',
+    );
+  if (socketPortRange && portMode === 'explicit')
+    throw new PlanError(
+      '--socket-port-range',
+      '--socket-port-range narrows the ports the kernel picks; --port-mode explicit picks them itself (use --explicit-ports)',
+    );
   const sourceFamily = sources[0] === undefined ? null : familyOf(sources[0]);
   const listen = endpoint ? [] : parseListen(options.listen ?? PLAN_DEFAULTS.listen);
   const targetFamily = endpoint ? endpoint.family : familyOf(listen[0]!.host);
@@ -163,17 +185,23 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   const load = buildLoad(options);
   const requests = options.requests === undefined ? null : parsePositiveInt('--requests', options.requests);
   const durationMs =
-    options.duration !== undefined ? parseDurationMs('--duration', options.duration) : requests === null ? parseDurationMs('--duration', PLAN_DEFAULTS.duration) : null;
+    options.duration !== undefined
+      ? parseDurationMs('--duration', options.duration)
+      : requests === null
+        ? parseDurationMs('--duration', PLAN_DEFAULTS.duration)
+        : null;
   if (durationMs !== null && durationMs < 1) throw new PlanError('--duration', '--duration must be longer than 0');
   const timeoutMs = parseDurationMs('--timeout', options.timeout ?? PLAN_DEFAULTS.timeout);
   if (timeoutMs < 1) throw new PlanError('--timeout', '--timeout must be longer than 0');
 
   const httpOptionsGiven = options.method !== undefined || (options.header?.length ?? 0) > 0 || options.body !== undefined;
   const tcpOptionsGiven = options.payload !== undefined || options.expectBytes !== undefined;
-  if (protocol === 'tcp' && httpOptionsGiven) throw new PlanError('--method', '--method, --header and --body apply to HTTP targets; a tcp:// target takes --payload');
+  if (protocol === 'tcp' && httpOptionsGiven)
+    throw new PlanError('--method', '--method, --header and --body apply to HTTP targets; a tcp:// target takes --payload');
   if (protocol !== 'tcp' && tcpOptionsGiven) throw new PlanError('--payload', '--payload and --expect-bytes apply to tcp:// targets only');
   const expectBytes = options.expectBytes === undefined ? PLAN_DEFAULTS.expectBytes : Number(options.expectBytes);
-  if (!Number.isSafeInteger(expectBytes) || expectBytes < 0) throw new PlanError('--expect-bytes', `--expect-bytes must be a whole number >= 0, got '${String(options.expectBytes)}'`);
+  if (!Number.isSafeInteger(expectBytes) || expectBytes < 0)
+    throw new PlanError('--expect-bytes', `--expect-bytes must be a whole number >= 0, got '${String(options.expectBytes)}'`);
 
   return {
     target: endpoint

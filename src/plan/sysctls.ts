@@ -75,7 +75,8 @@ export function parseSysctls(assignments: readonly string[]): SysctlSet {
 
 /** Sets `ip_local_port_range` to `count` ports starting at 40000 (the port-range axis). */
 export function portRangeOf(count: number): string {
-  if (!Number.isSafeInteger(count) || count < 2 || count > 25_536) throw new PlanError('--values', `--values ${count}: a port range axis value must be 2 to 25536 ports`);
+  if (!Number.isSafeInteger(count) || count < 2 || count > 25_536)
+    throw new PlanError('--values', `--values ${count}: a port range axis value must be 2 to 25536 ports`);
   return `40000 ${40000 + count - 1}`;
 }
 

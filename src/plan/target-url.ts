@@ -44,6 +44,9 @@ export function parseTarget(text: string, option = '--target'): TargetEndpoint {
 export function checkTargetAllowed(host: string, allowRemote: boolean, option = '--target'): void {
   if (allowRemote) return;
   if (familyOf(host) !== null && !isLoopback(host)) {
-    throw new PlanError(option, `${option} ${host} is not a loopback address; portchurn exhausts ports, so pass --allow-remote to aim it elsewhere`);
+    throw new PlanError(
+      option,
+      `${option} ${host} is not a loopback address; portchurn exhausts ports, so pass --allow-remote to aim it elsewhere`,
+    );
   }
 }

@@ -18,7 +18,9 @@ export function compareRows(results: readonly { label: string; result: AnyResult
   const out: string[][] = [];
   for (const { label, view, rows } of rowsBy) {
     const env = view.stages[0]?.run.environment;
-    const host = env ? `${env.kernelRelease}; range ${env.sysctls['net.ipv4.ip_local_port_range'] ?? '?'}; tw_reuse ${env.sysctls['net.ipv4.tcp_tw_reuse'] ?? '?'}` : '';
+    const host = env
+      ? `${env.kernelRelease}; range ${env.sysctls['net.ipv4.ip_local_port_range'] ?? '?'}; tw_reuse ${env.sysctls['net.ipv4.tcp_tw_reuse'] ?? '?'}`
+      : '';
     for (const [i, row] of rows.entries()) {
       const ref = reference[i];
       out.push([

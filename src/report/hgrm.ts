@@ -28,7 +28,10 @@ export function renderHgrm(result: RunResult | SweepResult | LabResult | NginxRe
     for (const stage of stagesOf(part.result).stages) {
       for (const [name, encoded] of Object.entries(stage.run.latency) as [keyof RunLatency, RunLatency[keyof RunLatency]][]) {
         if (!encoded || encoded.summary.count === 0) continue;
-        files.push({ name: `${part.prefix}stage${stage.index + 1}-${name}`, text: decodeHistogram(encoded.hdr).outputPercentileDistribution(5, 1000) });
+        files.push({
+          name: `${part.prefix}stage${stage.index + 1}-${name}`,
+          text: decodeHistogram(encoded.hdr).outputPercentileDistribution(5, 1000),
+        });
       }
     }
   }

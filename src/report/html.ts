@@ -21,7 +21,6 @@ export function asset(path: string): string {
   return readFileSync(require.resolve(path), 'utf8');
 }
 
-
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
@@ -141,7 +140,15 @@ function sectionHtml(view: StagesView, k: number, h: string): string {
   const flags = [...(view.sharedHost ? [view.sharedHost] : []), ...overflowFlags(view)];
   return `${flags.map((f) => `<p class="flag">${escapeHtml(f)}</p>`).join('\n')}
 <p class="meta">Started ${escapeHtml(view.startedAt)} · Linux ${escapeHtml(env.kernelRelease)} · Node ${escapeHtml(env.nodeVersion)} · target ${escapeHtml(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
-close <b>${escapeHtml(first.plan.close)}</b> · ${escapeHtml(describeLoad(first.plan))} · stage policy: ${escapeHtml(view.settle)}${ns ? `<br>namespace settings: ${escapeHtml(Object.entries(ns.sysctls).map(([a, b]) => `${a}=${b}`).join(', ') || 'kernel defaults')}` : ''}</p>
+close <b>${escapeHtml(first.plan.close)}</b> · ${escapeHtml(describeLoad(first.plan))} · stage policy: ${escapeHtml(view.settle)}${
+    ns
+      ? `<br>namespace settings: ${escapeHtml(
+          Object.entries(ns.sysctls)
+            .map(([a, b]) => `${a}=${b}`)
+            .join(', ') || 'kernel defaults',
+        )}`
+      : ''
+  }</p>
 <${h}>Throughput against the 4-tuple space</${h}>
 <div id="chart-axis-${k}" class="chart"></div>
 <p class="note">Stage 1 is the baseline (dotted line). The model line is the most the 4-tuple space allows in the time each stage ran; where a stage is not port-bound it has no model point.</p>
@@ -157,7 +164,10 @@ ${table(cpu.header, cpu.rows)}
 <${h}>Latency percentiles</${h}>
 <div id="chart-latency-${k}" class="chart"></div>
 <${h}>Model</${h}>
-${table(['stage', 'port mode', 'formula', 'notes'], view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']))}
+${table(
+  ['stage', 'port mode', 'formula', 'notes'],
+  view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']),
+)}
 <${h}>Environment</${h}>
 ${table(['setting', 'value'], [...Object.entries(env.sysctls).map(([a, b]) => [a, b ?? 'absent']), ['open-file limit', String(env.openFileLimit ?? 'unknown')], ['stage durations', view.stages.map((s) => formatDurationMs(s.run.totals.durationMs)).join(', ')]])}
 ${view.warnings.length ? `<${h}>Warnings</${h}><ul>${view.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}`;
@@ -168,7 +178,10 @@ ${view.warnings.length ? `<${h}>Warnings</${h}><ul>${view.warnings.map((w) => `<
  * stylesheet are inlined from node_modules, the data is embedded as JSON.
  */
 export function renderHtml(result: RunResult | SweepResult | LabResult): string {
-  const views = result.kind === 'lab' ? result.profiles.map((p) => ({ heading: `Profile ${p.name}: ${p.description}`, view: stagesOf(p.sweep) })) : [{ heading: null, view: stagesOf(result) }];
+  const views =
+    result.kind === 'lab'
+      ? result.profiles.map((p) => ({ heading: `Profile ${p.name}: ${p.description}`, view: stagesOf(p.sweep) }))
+      : [{ heading: null, view: stagesOf(result) }];
   const title =
     result.kind === 'lab'
       ? `portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${result.profiles[0] ? ` x ${result.profiles[0].sweep.axis}` : ''}`
@@ -178,15 +191,23 @@ export function renderHtml(result: RunResult | SweepResult | LabResult): string 
       ? {
           axis: result.profiles[0].sweep.axis,
           labels: result.profiles[0].sweep.stages.map((s) => s.axisValue),
-          profiles: result.profiles.map((p) => ({ name: p.name, ok: stageRows(p.sweep.stages).map((r) => r.okPerSec), model: stageRows(p.sweep.stages).map((r) => r.modelPerSec) })),
+          profiles: result.profiles.map((p) => ({
+            name: p.name,
+            ok: stageRows(p.sweep.stages).map((r) => r.okPerSec),
+            model: stageRows(p.sweep.stages).map((r) => r.modelPerSec),
+          })),
         }
       : null;
   const data = JSON.stringify({ lab, sections: views.map((v) => sectionData(v.view)) }).replace(/</g, '\\u003c');
   const any = views.some((v) => v.view.stages.length > 0);
   const body = [
-    lab ? `<h2>Profiles side by side</h2><div id="chart-lab" class="chart"></div><p class="note">Every stage ran in a fresh network namespace with the profile's settings; the host was not changed.</p>` : '',
+    lab
+      ? `<h2>Profiles side by side</h2><div id="chart-lab" class="chart"></div><p class="note">Every stage ran in a fresh network namespace with the profile's settings; the host was not changed.</p>`
+      : '',
     ...views.map((v, k) => (v.heading ? `<h2>${escapeHtml(v.heading)}</h2>${sectionHtml(v.view, k, 'h3')}` : sectionHtml(v.view, k, 'h2'))),
-    any ? `<script>${asset('uplot/dist/uPlot.iife.min.js')}</script>\n<script id="data" type="application/json">${data}</script>\n<script>${PAGE_SCRIPT}</script>` : '',
+    any
+      ? `<script>${asset('uplot/dist/uPlot.iife.min.js')}</script>\n<script id="data" type="application/json">${data}</script>\n<script>${PAGE_SCRIPT}</script>`
+      : '',
   ].join('\n');
   const interrupted = result.kind === 'lab' ? result.interrupted : views[0]!.view.interrupted;
   return `<!doctype html>

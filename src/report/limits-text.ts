@@ -16,37 +16,68 @@ export function renderLimits(report: LimitsReport): string {
   const lines = [
     `This host: ${env.platform} ${env.kernelRelease}, Node ${env.nodeVersion}`,
     keyValues([
-      ['ip_local_port_range', `${s['net.ipv4.ip_local_port_range'] ?? 'unknown'}${range ? ` (${formatCount(portCount(range))} ports)` : ''}`],
+      [
+        'ip_local_port_range',
+        `${s['net.ipv4.ip_local_port_range'] ?? 'unknown'}${range ? ` (${formatCount(portCount(range))} ports)` : ''}`,
+      ],
       ['ip_local_reserved_ports', s['net.ipv4.ip_local_reserved_ports'] || '(none)'],
       ['tcp_tw_reuse', `${s['net.ipv4.tcp_tw_reuse'] ?? 'unknown'}${s['net.ipv4.tcp_tw_reuse'] === '2' ? ' (loopback only)' : ''}`],
-      ['tcp_tw_reuse_delay', s['net.ipv4.tcp_tw_reuse_delay'] === null ? 'absent (1 s fixed in this kernel)' : `${s['net.ipv4.tcp_tw_reuse_delay']} ms`],
+      [
+        'tcp_tw_reuse_delay',
+        s['net.ipv4.tcp_tw_reuse_delay'] === null ? 'absent (1 s fixed in this kernel)' : `${s['net.ipv4.tcp_tw_reuse_delay']} ms`,
+      ],
       ['tcp_max_tw_buckets', s['net.ipv4.tcp_max_tw_buckets'] ?? 'unknown'],
       ['tcp_timestamps', s['net.ipv4.tcp_timestamps'] ?? 'unknown'],
       ['somaxconn', s['net.core.somaxconn'] ?? 'unknown'],
       ['open-file limit', String(env.openFileLimit ?? 'unknown')],
-      ['127/8 loopback', allLoopback ? `all of it answers (bound ${report.loopback.ipv4.map((p) => p.address).join(', ')})` : `only some: ${report.loopback.ipv4.map((p) => `${p.address} ${p.ok ? 'ok' : 'no'}`).join(', ')}; add aliases to lo`],
-      ['IPv6 loopback', report.loopback.ipv6Loopback ? (report.loopback.ipv6Other ? '::1 and more' : '::1 only (one source address for IPv6)') : 'no ::1'],
+      [
+        '127/8 loopback',
+        allLoopback
+          ? `all of it answers (bound ${report.loopback.ipv4.map((p) => p.address).join(', ')})`
+          : `only some: ${report.loopback.ipv4.map((p) => `${p.address} ${p.ok ? 'ok' : 'no'}`).join(', ')}; add aliases to lo`,
+      ],
+      [
+        'IPv6 loopback',
+        report.loopback.ipv6Loopback ? (report.loopback.ipv6Other ? '::1 and more' : '::1 only (one source address for IPv6)') : 'no ::1',
+      ],
     ]),
     '',
   ];
   const q = report.question;
   const asked = q.ratePerSec === null ? 'capacity per source address' : `${formatCount(q.ratePerSec)} new connections/s`;
-  lines.push(`Planning: ${asked}, ${q.close} closes first, port mode ${q.portMode}, ${q.destinations} destination${q.destinations === 1 ? '' : 's'} (target not on loopback)`);
+  lines.push(
+    `Planning: ${asked}, ${q.close} closes first, port mode ${q.portMode}, ${q.destinations} destination${q.destinations === 1 ? '' : 's'} (target not on loopback)`,
+  );
   lines.push(
     table([
-      ['system or profile', 'ports', 'hold', 'per source/s', ...(q.ratePerSec === null ? [] : ['sources needed', 'ports, one source']), 'settings'],
+      [
+        'system or profile',
+        'ports',
+        'hold',
+        'per source/s',
+        ...(q.ratePerSec === null ? [] : ['sources needed', 'ports, one source']),
+        'settings',
+      ],
       ...report.rows.map((r) => [
         r.name,
         formatCount(r.usablePorts),
         r.holdSec === null ? '–' : `${r.holdSec} s`,
         r.perSourcePerSec === null ? 'not port-bound' : formatRate(r.perSourcePerSec),
-        ...(q.ratePerSec === null ? [] : [String(r.sourcesNeeded), r.portsNeededOneSource === null ? (r.perSourcePerSec === null ? '–' : 'more than fit') : formatCount(r.portsNeededOneSource)]),
+        ...(q.ratePerSec === null
+          ? []
+          : [
+              String(r.sourcesNeeded),
+              r.portsNeededOneSource === null ? (r.perSourcePerSec === null ? '–' : 'more than fit') : formatCount(r.portsNeededOneSource),
+            ]),
         r.note,
       ]),
     ]),
   );
   if (q.ratePerSec !== null && q.close === 'client') {
-    lines.push('', `Or let the server close first (or reset): then client ports are not what limits the rate. Sources needed is the N for nginx's proxy_bind split (split_clients over N addresses).`);
+    lines.push(
+      '',
+      `Or let the server close first (or reset): then client ports are not what limits the rate. Sources needed is the N for nginx's proxy_bind split (split_clients over N addresses).`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,6 @@ import { describeLoad } from './terminal.js';
 import { mdTable } from './markup.js';
 import type { LabResult } from '../result/lab-result.js';
 
-
 /** The sections of one run or sweep, with headings at level `h` (`##`). */
 function viewSections(view: StagesView, h: string): string[] {
   const first = view.stages[0]?.run;
@@ -24,7 +23,15 @@ function viewSections(view: StagesView, h: string): string[] {
   out.push(
     `Started ${view.startedAt} on Linux ${env.kernelRelease}, Node ${env.nodeVersion}. Target: ${first.target.url}${first.target.kind === 'builtin' ? ' (built-in)' : ''}.`,
     `Close: **${first.plan.close}**; load: ${describeLoad(first.plan)}. Stage policy: ${view.settle}.`,
-    ...(first.plan.netns ? [`Namespace settings: ${Object.entries(first.plan.netns.sysctls).map(([k, v]) => `${k}=${v}`).join(', ') || 'the kernel defaults'}${first.plan.netns.profile ? ` (profile ${first.plan.netns.profile})` : ''}.`] : []),
+    ...(first.plan.netns
+      ? [
+          `Namespace settings: ${
+            Object.entries(first.plan.netns.sysctls)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') || 'the kernel defaults'
+          }${first.plan.netns.profile ? ` (profile ${first.plan.netns.profile})` : ''}.`,
+        ]
+      : []),
     '',
     `${h} Stages`,
     '',
@@ -41,7 +48,7 @@ function viewSections(view: StagesView, h: string): string[] {
     '',
     `${h} CPU`,
     '',
-    'CPU time over the stage: the generator is every thread of its process but the built-in target\'s (load threads, sampler, Node\'s own); the target is its one thread. A namespaced stage\'s process is its own.',
+    "CPU time over the stage: the generator is every thread of its process but the built-in target's (load threads, sampler, Node's own); the target is its one thread. A namespaced stage's process is its own.",
     '',
     mdTable(cpu.header, cpu.rows),
     '',
@@ -49,7 +56,10 @@ function viewSections(view: StagesView, h: string): string[] {
     '',
     mdTable(
       ['stage', 'port mode', 'formula', 'notes'],
-      [...view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']), ...view.references.map((s) => ['ref', s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–'])],
+      [
+        ...view.stages.map((s) => [String(s.index + 1), s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']),
+        ...view.references.map((s) => ['ref', s.run.plan.portMode, s.run.model.formula, s.run.model.notes.join('; ') || '–']),
+      ],
     ),
     '',
     `${h} Errors by code`,
@@ -60,7 +70,9 @@ function viewSections(view: StagesView, h: string): string[] {
         i >= view.stages.length ? 'ref' : String(s.index + 1),
         String(s.run.totals.attempts),
         String(s.run.totals.ok),
-        Object.entries(s.run.totals.errors).map(([code, n]) => `${code} ${n}`).join(', ') || 'none',
+        Object.entries(s.run.totals.errors)
+          .map(([code, n]) => `${code} ${n}`)
+          .join(', ') || 'none',
       ]),
     ),
     '',
@@ -118,14 +130,32 @@ function labTable(result: LabResult): string {
 }
 
 /** The Markdown report of a run, a sweep or a lab, rendered from the result alone. */
-export function renderMarkdown(result: RunResult | SweepResult | LabResult, files: { html?: string; hgrm?: readonly string[] } = {}): string {
+export function renderMarkdown(
+  result: RunResult | SweepResult | LabResult,
+  files: { html?: string; hgrm?: readonly string[] } = {},
+): string {
   const out: string[] = [];
   if (result.kind === 'lab') {
     const first = result.profiles[0]?.sweep;
-    out.push(`# portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${first ? ` x ${first.axis} ${first.values.join(', ')}` : ''}${result.interrupted ? ' (interrupted: partial result)' : ''}`, '');
-    out.push('Every stage ran in a fresh network namespace with the profile\'s settings; the host was not changed.', '');
+    out.push(
+      `# portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${first ? ` x ${first.axis} ${first.values.join(', ')}` : ''}${result.interrupted ? ' (interrupted: partial result)' : ''}`,
+      '',
+    );
+    out.push("Every stage ran in a fresh network namespace with the profile's settings; the host was not changed.", '');
     out.push('## Profiles side by side', '', labTable(result), '');
-    out.push(mdTable(['profile', 'what it is', 'settings written in each namespace'], result.profiles.map((p) => [p.name, p.description, Object.entries(p.sysctls).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'])), '');
+    out.push(
+      mdTable(
+        ['profile', 'what it is', 'settings written in each namespace'],
+        result.profiles.map((p) => [
+          p.name,
+          p.description,
+          Object.entries(p.sysctls)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ') || '(none)',
+        ]),
+      ),
+      '',
+    );
     for (const p of result.profiles) out.push(`## Profile ${p.name}`, '', ...viewSections(stagesOf(p.sweep), '###'));
   } else {
     const view = stagesOf(result);

@@ -14,7 +14,9 @@ export function variantCells(v: NginxVariantResult): string[] {
     v.variant,
     formatRate(c.okPerSec),
     formatCount(c.statuses['502'] ?? 0),
-    Object.entries(v.errorLog.byErrno).map(([errno, n]) => `${errno}: ${formatCount(n)}`).join(', ') || 'none',
+    Object.entries(v.errorLog.byErrno)
+      .map(([errno, n]) => `${errno}: ${formatCount(n)}`)
+      .join(', ') || 'none',
     formatCount(v.upstream.connections),
     formatCount(upstreamOk),
     v.model.ceilingOk === null ? 'not port-bound' : formatCount(v.model.ceilingOk),
@@ -24,14 +26,32 @@ export function variantCells(v: NginxVariantResult): string[] {
   ];
 }
 
-export const VARIANT_HEADER = ['variant', 'client ok/s', '502s', 'nginx error log by errno', 'upstream connections', 'upstream requests', 'model: upstream connections possible', 'peak TIME_WAIT (nginx upstream side)', 'client p99', 'upstream connections by nginx source address'];
+export const VARIANT_HEADER = [
+  'variant',
+  'client ok/s',
+  '502s',
+  'nginx error log by errno',
+  'upstream connections',
+  'upstream requests',
+  'model: upstream connections possible',
+  'peak TIME_WAIT (nginx upstream side)',
+  'client p99',
+  'upstream connections by nginx source address',
+];
 
 function describe(result: NginxResult): string {
   const first = result.variants[0];
   if (!first) return 'no variant ran';
   const ns = first.client.plan.netns;
-  const load = first.client.plan.load.kind === 'closed' ? `${first.client.plan.load.connections} keepalive client connections` : `${first.client.plan.load.ratePerSec}/s`;
-  return `profile ${result.profile ?? '(none)'} (${Object.entries(ns?.sysctls ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || 'kernel defaults'}); upstream closes: ${first.upstreamClose === 'client' ? 'never first (nginx closes first and holds the TIME_WAIT)' : 'first (TIME_WAIT sits upstream)'}; client: ${load}`;
+  const load =
+    first.client.plan.load.kind === 'closed'
+      ? `${first.client.plan.load.connections} keepalive client connections`
+      : `${first.client.plan.load.ratePerSec}/s`;
+  return `profile ${result.profile ?? '(none)'} (${
+    Object.entries(ns?.sysctls ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || 'kernel defaults'
+  }); upstream closes: ${first.upstreamClose === 'client' ? 'never first (nginx closes first and holds the TIME_WAIT)' : 'first (TIME_WAIT sits upstream)'}; client: ${load}`;
 }
 
 /** Terminal summary of `portchurn nginx`. */
@@ -60,13 +80,15 @@ export function renderNginxMarkdown(result: NginxResult): string {
   for (const v of result.variants) {
     out.push(`## ${v.variant}`, '');
     out.push(`Model: ${v.model.formula}${v.model.notes.length ? ` (${v.model.notes.join('; ')})` : ''}.`);
-    if (v.splitKey) out.push(`Split key: \`${v.splitKey}\`${v.splitKey.includes('remote_port') ? ' (hashes client connections: few keepalive clients fill few buckets, so the split is uneven)' : ''}.`);
+    if (v.splitKey)
+      out.push(
+        `Split key: \`${v.splitKey}\`${v.splitKey.includes('remote_port') ? ' (hashes client connections: few keepalive clients fill few buckets, so the split is uneven)' : ''}.`,
+      );
     if (v.errorLog.example) out.push('', 'nginx error log:', '', '```', v.errorLog.example, '```');
     out.push('', 'nginx.conf:', '', '```nginx', v.config.trimEnd(), '```', '');
   }
   return out.join('\n');
 }
-
 
 /**
  * A self-contained HTML page: the variants side by side, each variant's client ok/s and 502/s

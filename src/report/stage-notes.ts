@@ -43,7 +43,12 @@ export function kernelCounterTable(view: StagesView): { header: string[]; rows: 
   const rows = entries.map(({ label, stage }) => {
     const k = stage.run.kernel;
     if (!k) return [label, 'not read', ...header.slice(2).map(() => '–')];
-    return [label, k.scope, ...TCP_COUNTERS.map((c) => formatCount(k.tcp[c] ?? 0)), ...TCPEXT_COUNTERS.map((c) => formatCount(k.tcpExt[c] ?? 0))];
+    return [
+      label,
+      k.scope,
+      ...TCP_COUNTERS.map((c) => formatCount(k.tcp[c] ?? 0)),
+      ...TCPEXT_COUNTERS.map((c) => formatCount(k.tcpExt[c] ?? 0)),
+    ];
   });
   return { header, rows, hostScoped: entries.some(({ stage }) => stage.run.kernel?.scope === 'host') };
 }
@@ -68,7 +73,14 @@ function cpuCells(run: RunResult): string[] {
 /** Header and rows of the CPU each side spent per stage. */
 export function cpuTable(view: StagesView): { header: string[]; rows: string[][] } {
   return {
-    header: ['stage', 'load ran', 'generator user / system', 'generator, of one core', 'built-in target user / system', 'target, of one core'],
+    header: [
+      'stage',
+      'load ran',
+      'generator user / system',
+      'generator, of one core',
+      'built-in target user / system',
+      'target, of one core',
+    ],
     rows: labelled(view).map(({ label, stage }) => [label, ...cpuCells(stage.run)]),
   };
 }
@@ -76,6 +88,8 @@ export function cpuTable(view: StagesView): { header: string[]; rows: string[][]
 /** What the kernel-counter table means, and whose counters they are. */
 export function kernelCounterNote(hostScoped: boolean): string {
   return `Deltas of /proc/net/snmp (Tcp) and /proc/net/netstat (TcpExt) from the start of the load to the end of the stage. ActiveOpens counts connect()s that sent a SYN, PassiveOpens the connections the target accepted, TW the sockets that entered TIME_WAIT.${
-    hostScoped ? " Rows scoped 'host' were read in the host's namespace: they include every other program's connections." : ' Each stage had a namespace of its own: the counts are its alone.'
+    hostScoped
+      ? " Rows scoped 'host' were read in the host's namespace: they include every other program's connections."
+      : ' Each stage had a namespace of its own: the counts are its alone.'
   }`;
 }

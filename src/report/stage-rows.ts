@@ -68,7 +68,23 @@ export function stageRows(stages: readonly StageResult[], references: readonly S
 
 /** Column headings of the stage table. */
 export function stageHeader(axis: string | null): string[] {
-  return ['stage', axis ?? 'sources', '4-tuple space (src x dst x ports)', 'offered/s', 'ok/s', 'x baseline', 'model ok/s', 'measured / model', 'errors', 'total p50', 'p99', 'p99.9', 'peak TIME_WAIT client / server', 'first exhaustion', 'limited by'];
+  return [
+    'stage',
+    axis ?? 'sources',
+    '4-tuple space (src x dst x ports)',
+    'offered/s',
+    'ok/s',
+    'x baseline',
+    'model ok/s',
+    'measured / model',
+    'errors',
+    'total p50',
+    'p99',
+    'p99.9',
+    'peak TIME_WAIT client / server',
+    'first exhaustion',
+    'limited by',
+  ];
 }
 
 function ratio(n: number | null): string {

@@ -35,7 +35,8 @@ export function sharedHostLine(runs: readonly RunResult[]): string | null {
   const onHost = runs.filter((r) => r.plan.netns === null);
   if (onHost.length === 0) return null;
   const reasons = [...new Set(onHost.map((r) => r.plan.hostReason ?? 'the result does not say why'))].join('; ');
-  const which = onHost.length === runs.length ? (runs.length === 1 ? 'This run' : 'Every stage') : `${onHost.length} of ${runs.length} stages`;
+  const which =
+    onHost.length === runs.length ? (runs.length === 1 ? 'This run' : 'Every stage') : `${onHost.length} of ${runs.length} stages`;
   return `Shared host: ${which} ran in the host's network namespace (${reasons}), sharing its TIME_WAIT table, port range and kernel counters with every other program${runs.length > 1 ? ' and with each other' : ''}.`;
 }
 

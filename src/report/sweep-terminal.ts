@@ -14,11 +14,35 @@ export function renderSweepSummary(result: AnyResult): string {
   if (result.kind === 'nginx') return renderNginxSummary(result);
   if (result.kind === 'lab') {
     const head = `portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}; every stage in a fresh network namespace\n\n`;
-    return head + result.profiles.map((p) => `profile ${p.name} (${p.description}; ${Object.entries(p.sysctls).map(([k, v]) => `${k.replace('net.ipv4.', '')}=${v}`).join(', ') || 'kernel defaults'})\n${renderSweepSummary(p.sweep)}`).join('\n');
+    return (
+      head +
+      result.profiles
+        .map(
+          (p) =>
+            `profile ${p.name} (${p.description}; ${
+              Object.entries(p.sysctls)
+                .map(([k, v]) => `${k.replace('net.ipv4.', '')}=${v}`)
+                .join(', ') || 'kernel defaults'
+            })\n${renderSweepSummary(p.sweep)}`,
+        )
+        .join('\n')
+    );
   }
   const view = stagesOf(result);
   const first = view.stages[0]?.run;
-  const header = ['stage', view.axis ?? 'sources', 'src x dst x ports', 'ok/s', 'x base', 'model ok/s', 'meas/model', 'errors', 'p99', 'TIME_WAIT cli/srv', 'limited by'];
+  const header = [
+    'stage',
+    view.axis ?? 'sources',
+    'src x dst x ports',
+    'ok/s',
+    'x base',
+    'model ok/s',
+    'meas/model',
+    'errors',
+    'p99',
+    'TIME_WAIT cli/srv',
+    'limited by',
+  ];
   const lines = [
     `${view.title}${view.interrupted ? ' (INTERRUPTED: partial result)' : ''}`,
     ...(view.sharedHost ? [`  ${view.sharedHost}`] : []),

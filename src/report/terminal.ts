@@ -21,8 +21,14 @@ export function formatErrors(errors: ErrorCounts): string {
 
 /** One line describing the load model and bounds of a plan. */
 export function describeLoad(plan: Plan): string {
-  const model = plan.load.kind === 'closed' ? `closed loop, ${plan.load.connections} connections` : `open loop at ${formatRate(plan.load.ratePerSec)}/s (max ${plan.load.maxInFlight} in flight)`;
-  const bounds = [plan.durationMs === null ? null : formatDurationMs(plan.durationMs), plan.requests === null ? null : `${formatCount(plan.requests)} requests`].filter(Boolean);
+  const model =
+    plan.load.kind === 'closed'
+      ? `closed loop, ${plan.load.connections} connections`
+      : `open loop at ${formatRate(plan.load.ratePerSec)}/s (max ${plan.load.maxInFlight} in flight)`;
+  const bounds = [
+    plan.durationMs === null ? null : formatDurationMs(plan.durationMs),
+    plan.requests === null ? null : `${formatCount(plan.requests)} requests`,
+  ].filter(Boolean);
   return `${model}, up to ${bounds.join(' or ')}`;
 }
 
@@ -42,7 +48,10 @@ function latencyRow(label: string, h: EncodedHistogram): string[] {
 function sourcesSection(result: RunResult): string {
   const rows = result.sources;
   if (rows.length <= MAX_SOURCE_ROWS) {
-    return table([['source', 'attempts', 'ok', 'errors'], ...rows.map((r) => [r.address, formatCount(r.attempts), formatCount(r.ok), formatErrors(r.errors)])]);
+    return table([
+      ['source', 'attempts', 'ok', 'errors'],
+      ...rows.map((r) => [r.address, formatCount(r.attempts), formatCount(r.ok), formatErrors(r.errors)]),
+    ]);
   }
   const oks = rows.map((r) => r.ok);
   return `  ${rows.length} sources: ok per source min ${formatCount(Math.min(...oks))}, max ${formatCount(Math.max(...oks))} (every address is in the JSON result)`;
@@ -68,7 +77,14 @@ export function renderRunSummary(result: RunResult): string {
     '',
     table([
       ['', 'attempts', 'ok', 'errors', 'attempts/s', 'ok/s'],
-      ['total', formatCount(totals.attempts), formatCount(totals.ok), formatCount(totals.errorCount), formatRate(totals.attemptsPerSec), formatRate(totals.okPerSec)],
+      [
+        'total',
+        formatCount(totals.attempts),
+        formatCount(totals.ok),
+        formatCount(totals.errorCount),
+        formatRate(totals.attemptsPerSec),
+        formatRate(totals.okPerSec),
+      ],
     ]),
     `  errors      ${formatErrors(totals.errors)}`,
     '',
@@ -79,21 +95,44 @@ export function renderRunSummary(result: RunResult): string {
       latencyRow(latency.totalCorrectedUs ? 'total (uncorrected)' : 'total', latency.totalUs),
       ...(latency.totalCorrectedUs ? [latencyRow('total (corrected)', latency.totalCorrectedUs)] : []),
     ]),
-    ...(latency.totalCorrectedUs ? ['  corrected: measured from the scheduled send time (coordinated omission); uncorrected: from the actual send'] : []),
+    ...(latency.totalCorrectedUs
+      ? ['  corrected: measured from the scheduled send time (coordinated omission); uncorrected: from the actual send']
+      : []),
     '',
     sourcesSection(result),
   ];
   if (result.target.stats) {
     const remotes = Object.keys(result.target.stats.byRemoteAddress).length;
-    lines.push(`  target saw  ${formatCount(result.target.stats.connections)} connections, ${formatCount(result.target.stats.requests)} requests, from ${remotes} address${remotes === 1 ? '' : 'es'}`);
+    lines.push(
+      `  target saw  ${formatCount(result.target.stats.connections)} connections, ${formatCount(result.target.stats.requests)} requests, from ${remotes} address${remotes === 1 ? '' : 'es'}`,
+    );
   }
   if (result.hosts) {
-    lines.push('', table([['generator host', 'file', 'attempts', 'ok', 'errors', 'ok/s'], ...result.hosts.map((h) => [h.hostname, h.file, formatCount(h.attempts), formatCount(h.ok), formatCount(h.errorCount), formatRate(h.okPerSec)])]));
+    lines.push(
+      '',
+      table([
+        ['generator host', 'file', 'attempts', 'ok', 'errors', 'ok/s'],
+        ...result.hosts.map((h) => [
+          h.hostname,
+          h.file,
+          formatCount(h.attempts),
+          formatCount(h.ok),
+          formatCount(h.errorCount),
+          formatRate(h.okPerSec),
+        ]),
+      ]),
+    );
   }
   const k = result.kernel;
-  if (k) lines.push(`  kernel      ${k.scope === 'host' ? 'host-wide ' : ''}ActiveOpens ${formatCount(k.tcp.ActiveOpens ?? 0)}, PassiveOpens ${formatCount(k.tcp.PassiveOpens ?? 0)}, TW ${formatCount(k.tcpExt.TW ?? 0)}, TWRecycled ${formatCount(k.tcpExt.TWRecycled ?? 0)}, TCPTimeWaitOverflow ${formatCount(k.tcpExt.TCPTimeWaitOverflow ?? 0)}`);
+  if (k)
+    lines.push(
+      `  kernel      ${k.scope === 'host' ? 'host-wide ' : ''}ActiveOpens ${formatCount(k.tcp.ActiveOpens ?? 0)}, PassiveOpens ${formatCount(k.tcp.PassiveOpens ?? 0)}, TW ${formatCount(k.tcpExt.TW ?? 0)}, TWRecycled ${formatCount(k.tcpExt.TWRecycled ?? 0)}, TCPTimeWaitOverflow ${formatCount(k.tcpExt.TCPTimeWaitOverflow ?? 0)}`,
+    );
   const c = result.cpu;
-  if (c) lines.push(`  cpu         generator ${formatCount(c.generator.userMs)} ms user + ${formatCount(c.generator.systemMs)} ms system${c.target ? `; built-in target ${formatCount(c.target.userMs)} + ${formatCount(c.target.systemMs)} ms` : ''}, over ${formatDurationMs(c.wallMs)}`);
+  if (c)
+    lines.push(
+      `  cpu         generator ${formatCount(c.generator.userMs)} ms user + ${formatCount(c.generator.systemMs)} ms system${c.target ? `; built-in target ${formatCount(c.target.userMs)} + ${formatCount(c.target.systemMs)} ms` : ''}, over ${formatDurationMs(c.wallMs)}`,
+    );
   if (result.limitedBy) lines.push(`  limited by  ${result.limitedBy.cause}: ${result.limitedBy.because}`);
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return `${lines.join('\n')}\n`;

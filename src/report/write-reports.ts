@@ -34,7 +34,10 @@ export async function writeReports(jsonPath: string, result: AnyResult, formats:
   for (const [i, f] of hgrm.entries()) await writeAtomic(hgrmPaths[i]!, f.text);
   const htmlPath = formats.includes('html') ? `${stem}.html` : undefined;
   if (htmlPath) {
-    const html = result.kind === 'nginx' ? renderNginxHtml(result, asset('uplot/dist/uPlot.iife.min.js'), asset('uplot/dist/uPlot.min.css')) : renderHtml(result);
+    const html =
+      result.kind === 'nginx'
+        ? renderNginxHtml(result, asset('uplot/dist/uPlot.iife.min.js'), asset('uplot/dist/uPlot.min.css'))
+        : renderHtml(result);
     await writeAtomic(htmlPath, html);
   }
   if (formats.includes('md')) {

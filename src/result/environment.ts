@@ -45,4 +45,12 @@ export interface CpuTime {
 export const TCP_COUNTERS = ['ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets', 'OutRsts'] as const;
 
 /** The /proc/net/netstat `TcpExt:` counters a stage records. */
-export const TCPEXT_COUNTERS = ['TW', 'TWRecycled', 'TWKilled', 'TCPTimeWaitOverflow', 'TCPAbortOnData', 'ListenOverflows', 'ListenDrops'] as const;
+export const TCPEXT_COUNTERS = [
+  'TW',
+  'TWRecycled',
+  'TWKilled',
+  'TCPTimeWaitOverflow',
+  'TCPAbortOnData',
+  'ListenOverflows',
+  'ListenDrops',
+] as const;

@@ -11,7 +11,12 @@ export interface LimitsReport {
     /** ::2 bound as well (it never should on Linux: IPv6 loopback is ::1 alone). */
     readonly ipv6Other: boolean;
   };
-  readonly question: { readonly ratePerSec: number | null; readonly close: ClosePolicy; readonly portMode: PortMode; readonly destinations: number };
+  readonly question: {
+    readonly ratePerSec: number | null;
+    readonly close: ClosePolicy;
+    readonly portMode: PortMode;
+    readonly destinations: number;
+  };
   /** This host, each built-in profile applied to it, then the other systems' defaults. */
   readonly rows: readonly (CapacityPlan & { readonly kind: 'host' | 'profile' | 'os'; readonly note: string })[];
   readonly osDefaults: readonly OsDefaults[];

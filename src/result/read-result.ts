@@ -11,14 +11,20 @@ export type AnyResult = RunResult | SweepResult | LabResult | NginxResult;
 /** Checks parsed JSON is a result this version understands. */
 export function validateResult(path: string, data: unknown): AnyResult {
   const d = data as { schema?: unknown; kind?: unknown } | null;
-  if (typeof d !== 'object' || d === null || typeof d.schema !== 'string') throw new ResultInputError(path, `${path} is not a portchurn result (no schema field)`);
+  if (typeof d !== 'object' || d === null || typeof d.schema !== 'string')
+    throw new ResultInputError(path, `${path} is not a portchurn result (no schema field)`);
   const m = /^portchurn\/result@(\d+)$/.exec(d.schema);
   if (!m) throw new ResultInputError(path, `${path} has schema '${d.schema}', not a portchurn result`);
   const current = Number(RESULT_SCHEMA.split('@')[1]);
-  if (Number(m[1]) > current) throw new ResultInputError(path, `${path} was written with the newer schema ${d.schema}; this portchurn reads ${RESULT_SCHEMA}: upgrade portchurn`);
+  if (Number(m[1]) > current)
+    throw new ResultInputError(
+      path,
+      `${path} was written with the newer schema ${d.schema}; this portchurn reads ${RESULT_SCHEMA}: upgrade portchurn`,
+    );
   if (d.kind === 'run') {
     const r = d as Partial<RunResult>;
-    if (!r.plan || !r.totals || !r.latency || !r.environment || !r.model) throw new ResultInputError(path, `${path} is a run result with fields missing (truncated or edited?)`);
+    if (!r.plan || !r.totals || !r.latency || !r.environment || !r.model)
+      throw new ResultInputError(path, `${path} is a run result with fields missing (truncated or edited?)`);
   } else if (d.kind === 'sweep') {
     const s = d as Partial<SweepResult>;
     if (!Array.isArray(s.stages) || !s.stages.every((st) => st?.run?.totals && st.run.latency && st.run.model)) {
@@ -26,7 +32,14 @@ export function validateResult(path: string, data: unknown): AnyResult {
     }
   } else if (d.kind === 'lab') {
     const l = d as Partial<LabResult>;
-    if (!Array.isArray(l.profiles) || !l.profiles.every((p) => Array.isArray(p?.sweep?.stages) && p.sweep.stages.every((st: { run?: RunResult }) => st?.run?.totals && st.run.latency && st.run.model))) {
+    if (
+      !Array.isArray(l.profiles) ||
+      !l.profiles.every(
+        (p) =>
+          Array.isArray(p?.sweep?.stages) &&
+          p.sweep.stages.every((st: { run?: RunResult }) => st?.run?.totals && st.run.latency && st.run.model),
+      )
+    ) {
       throw new ResultInputError(path, `${path} is a lab result with profiles missing or incomplete (truncated or edited?)`);
     }
   } else if (d.kind === 'nginx') {

@@ -3,12 +3,14 @@ import { loadNative, type NativeAddon } from '../engine/native/addon.js';
 import type { Plan } from '../plan/plan.js';
 
 /** The engine a run uses, and what the result should say about the choice. */
-export type EngineDecision = { readonly engine: 'native'; readonly addon: NativeAddon; readonly note: null } | { readonly engine: 'js'; readonly note: string | null };
+export type EngineDecision =
+  { readonly engine: 'native'; readonly addon: NativeAddon; readonly note: null } | { readonly engine: 'js'; readonly note: string | null };
 
 /** Why the native engine cannot run this plan, or null when it can. */
 function unsupported(plan: Plan, protocol: 'http' | 'https' | 'tcp'): string | null {
   if (protocol === 'https') return 'it has no TLS (https targets run on the JavaScript engine)';
-  if (plan.close === 'keepalive' && plan.keepaliveClient === 'undici') return "it is not undici (--keepalive-client undici runs undici's pool on the JavaScript engine)";
+  if (plan.close === 'keepalive' && plan.keepaliveClient === 'undici')
+    return "it is not undici (--keepalive-client undici runs undici's pool on the JavaScript engine)";
   return null;
 }
 
@@ -21,7 +23,8 @@ export function chooseEngine(plan: Plan, protocol: 'http' | 'https' | 'tcp'): En
   if (plan.engine === 'js') return { engine: 'js', note: null };
   const native = loadNative();
   const why = native.addon === null ? null : unsupported(plan, protocol);
-  const cannot = native.addon === null ? `the native engine is ${native.reason}` : why === null ? null : `the native engine cannot run this: ${why}`;
+  const cannot =
+    native.addon === null ? `the native engine is ${native.reason}` : why === null ? null : `the native engine cannot run this: ${why}`;
   if (cannot === null && native.addon) return { engine: 'native', addon: native.addon, note: null };
   if (plan.engine === 'native') throw new PreflightError(`--engine native: ${cannot}`);
   if (plan.portMode === 'nobind') throw new PreflightError(`--port-mode nobind needs the native engine, and ${cannot}`);

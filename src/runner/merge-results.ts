@@ -21,14 +21,27 @@ function snapshotOfResult(r: RunResult): LoadSnapshot {
     seconds: r.timeSeries,
     sources: r.sources,
     firstExhaustion: r.firstExhaustion,
-    histograms: { connectUs: r.latency.connectUs, ttfbUs: r.latency.ttfbUs, totalUs: r.latency.totalUs, totalCorrectedUs: r.latency.totalCorrectedUs ?? EMPTY },
+    histograms: {
+      connectUs: r.latency.connectUs,
+      ttfbUs: r.latency.ttfbUs,
+      totalUs: r.latency.totalUs,
+      totalCorrectedUs: r.latency.totalCorrectedUs ?? EMPTY,
+    },
   };
 }
 
 /** What must match for results to be one plan run on several hosts (sources and workers may differ). */
 function planKey(r: RunResult): string {
   const p = r.plan;
-  return JSON.stringify({ target: p.target.kind === 'external' ? p.target.endpoint.url : 'builtin', portMode: p.portMode, close: p.close, load: p.load.kind, duration: p.durationMs, http: p.http, tcp: p.tcp });
+  return JSON.stringify({
+    target: p.target.kind === 'external' ? p.target.endpoint.url : 'builtin',
+    portMode: p.portMode,
+    close: p.close,
+    load: p.load.kind,
+    duration: p.durationMs,
+    http: p.http,
+    tcp: p.tcp,
+  });
 }
 
 function sumStats(list: readonly (TargetStats | null)[]): TargetStats | null {
@@ -36,7 +49,9 @@ function sumStats(list: readonly (TargetStats | null)[]): TargetStats | null {
   if (present.length === 0) return null;
   const add = (maps: Record<string, AddressCounts>[]): Record<string, AddressCounts> => {
     const out: Record<string, AddressCounts> = {};
-    for (const m of maps) for (const [k, v] of Object.entries(m)) out[k] = { connections: (out[k]?.connections ?? 0) + v.connections, requests: (out[k]?.requests ?? 0) + v.requests };
+    for (const m of maps)
+      for (const [k, v] of Object.entries(m))
+        out[k] = { connections: (out[k]?.connections ?? 0) + v.connections, requests: (out[k]?.requests ?? 0) + v.requests };
     return out;
   };
   return {
@@ -58,7 +73,11 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
   if (!first) throw new ResultInputError('', 'merge needs at least one result');
   for (const f of files) {
     if (f.result.kind !== 'run') throw new ResultInputError(f.path, `${f.path} is a ${f.result.kind} result; merge combines run results`);
-    if (planKey(f.result) !== planKey(first.result)) throw new ResultInputError(f.path, `${f.path} ran another plan than ${first.path} (target, port mode, close, load model, duration or request must match)`);
+    if (planKey(f.result) !== planKey(first.result))
+      throw new ResultInputError(
+        f.path,
+        `${f.path} ran another plan than ${first.path} (target, port mode, close, load model, duration or request must match)`,
+      );
   }
   const m = mergeSnapshots(files.map((f) => snapshotOfResult(f.result)));
   const durationMs = Math.max(...files.map((f) => f.result.totals.durationMs));
@@ -71,13 +90,34 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
     plan,
     model: modelForRun(plan, first.result.environment, first.result.target.endpoints, durationMs),
     startedAt: files.map((f) => f.result.startedAt).sort()[0]!,
-    endedAt: files.map((f) => f.result.endedAt).sort().at(-1)!,
+    endedAt: files
+      .map((f) => f.result.endedAt)
+      .sort()
+      .at(-1)!,
     interrupted: m.interrupted,
     target: { ...first.result.target, stats: sumStats(files.map((f) => f.result.target.stats)) },
-    carryOver: { addresses: files.flatMap((f) => f.result.carryOver.addresses), timeWait: files.reduce((a, f) => a + f.result.carryOver.timeWait, 0) },
-    totals: { durationMs, attempts: m.attempts, ok: m.ok, errorCount, errors: m.errors, statuses: m.statuses, attemptsPerSec: perSec(m.attempts), okPerSec: perSec(m.ok), unsent: m.unsent },
+    carryOver: {
+      addresses: files.flatMap((f) => f.result.carryOver.addresses),
+      timeWait: files.reduce((a, f) => a + f.result.carryOver.timeWait, 0),
+    },
+    totals: {
+      durationMs,
+      attempts: m.attempts,
+      ok: m.ok,
+      errorCount,
+      errors: m.errors,
+      statuses: m.statuses,
+      attemptsPerSec: perSec(m.attempts),
+      okPerSec: perSec(m.ok),
+      unsent: m.unsent,
+    },
     firstExhaustion: m.firstExhaustion,
-    latency: { connectUs: m.histograms.connectUs, ttfbUs: m.histograms.ttfbUs, totalUs: m.histograms.totalUs, totalCorrectedUs: first.result.latency.totalCorrectedUs ? m.histograms.totalCorrectedUs : null },
+    latency: {
+      connectUs: m.histograms.connectUs,
+      ttfbUs: m.histograms.ttfbUs,
+      totalUs: m.histograms.totalUs,
+      totalCorrectedUs: first.result.latency.totalCorrectedUs ? m.histograms.totalCorrectedUs : null,
+    },
     timeSeries: markPartialSeconds(m.seconds, durationMs),
     sources: m.sources,
     sockets: null,

@@ -13,7 +13,13 @@ const GRACE_MS = 2000;
  * Runs a plan's load on the native engine: one thread per `--workers`, each with its share of
  * sources (dealt round-robin), connections or rate, and requests, as the JavaScript workers get.
  */
-export function runNativeForPlan(addon: NativeAddon, plan: Plan, target: ResolvedTarget, skipPorts: ReadonlySet<number>, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<LoadSnapshot> {
+export function runNativeForPlan(
+  addon: NativeAddon,
+  plan: Plan,
+  target: ResolvedTarget,
+  skipPorts: ReadonlySet<number>,
+  hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
+): Promise<LoadSnapshot> {
   const shares = partitionLoad(plan, plan.workers);
   const request = churnRequest(plan, target);
   const n = shares.length;
@@ -24,7 +30,9 @@ export function runNativeForPlan(addon: NativeAddon, plan: Plan, target: Resolve
       sources: part.sources,
       portMode: plan.portMode,
       ...(plan.socketPortRange ? { socketPortLow: plan.socketPortRange.low, socketPortHigh: plan.socketPortRange.high } : {}),
-      ...(plan.explicitPorts ? { explicitLow: plan.explicitPorts.low, explicitHigh: plan.explicitPorts.high, skipPorts: [...skipPorts] } : {}),
+      ...(plan.explicitPorts
+        ? { explicitLow: plan.explicitPorts.low, explicitHigh: plan.explicitPorts.high, skipPorts: [...skipPorts] }
+        : {}),
       request,
       http: target.protocol === 'tcp' ? 0 : 1,
       expectBytes: plan.tcp.expectBytes,

@@ -49,7 +49,9 @@ export async function resolveTargetHost(host: string, family: 4 | 6 | null, allo
   try {
     addresses = await lookup(host, { all: true });
   } catch (error) {
-    throw new PreflightError(`target host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    throw new PreflightError(`target host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: error,
+    });
   }
   const first = addresses[0];
   if (!first) throw new PreflightError(`target host ${host} resolves to no address`);
@@ -64,7 +66,11 @@ export async function resolveTargetHost(host: string, family: 4 | 6 | null, allo
  * ip_local_port_range (it narrows that range; outside it, it is ignored): both are refused
  * before any traffic (exit 2), with what would work.
  */
-export function checkSocketPortRange(range: { low: number; high: number }, ephemeral: { low: number; high: number }, kernelRelease: string): void {
+export function checkSocketPortRange(
+  range: { low: number; high: number },
+  ephemeral: { low: number; high: number },
+  kernelRelease: string,
+): void {
   const [major = 0, minor = 0] = kernelRelease.split(/[.-]/).map(Number);
   if (major < 6 || (major === 6 && minor < 3)) {
     throw new PreflightError(`--socket-port-range needs IP_LOCAL_PORT_RANGE, which Linux has from 6.3; this kernel is ${kernelRelease}`);

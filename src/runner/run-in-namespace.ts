@@ -17,7 +17,10 @@ export class NamespaceError extends PortchurnError {
 }
 
 /** Runs a plan in a fresh network namespace with the plan's settings (see `runJobInNamespace`). */
-export function runPlanInNamespace(plan: Plan, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<RunResult> {
+export function runPlanInNamespace(
+  plan: Plan,
+  hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+): Promise<RunResult> {
   return runJobInNamespace<RunResult>({ kind: 'run', plan }, plan.netns?.sysctls ?? {}, hooks);
 }
 
@@ -27,7 +30,11 @@ export function runPlanInNamespace(plan: Plan, hooks: { signal?: AbortSignal; on
  * there with it. An abort is passed on, so the child returns what it measured; if this process
  * dies, the child sees its IPC channel close and ends, and the namespace with it.
  */
-export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<T> {
+export function runJobInNamespace<T>(
+  job: StageJob,
+  sysctls: SysctlSet,
+  hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+): Promise<T> {
   const prefix = namespacePrefix();
   const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, new URL('../cli/stage-child.js', import.meta.url).pathname], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -45,13 +52,22 @@ export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: {
         resolve(message.result as T);
       } else {
         settled = true;
-        reject(message.name === 'PreflightError' ? new PreflightError(message.message) : new NamespaceError(message.name === 'NginxError' ? message.message : `in the namespace: ${message.message}`));
+        reject(
+          message.name === 'PreflightError'
+            ? new PreflightError(message.message)
+            : new NamespaceError(message.name === 'NginxError' ? message.message : `in the namespace: ${message.message}`),
+        );
       }
     });
     child.on('error', (error) => reject(new NamespaceError(`cannot start the namespace stage: ${error.message}`)));
     child.on('exit', (code, signal) => {
       hooks.signal?.removeEventListener('abort', onAbort);
-      if (!settled) reject(new NamespaceError(`the namespace stage ended without a result (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').at(-1) ?? ''}`));
+      if (!settled)
+        reject(
+          new NamespaceError(
+            `the namespace stage ended without a result (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').at(-1) ?? ''}`,
+          ),
+        );
     });
     child.send({ job, sysctls, parentNetns: readlinkSync('/proc/self/ns/net') } satisfies StageRequest);
   });

@@ -52,7 +52,13 @@ export function fileDescriptorWarning(plan: Plan, limit: number | null): string 
 }
 
 /** The load on this thread; `onTransport` lets the caller close the transport whatever happens. */
-async function runInThisThread(plan: Plan, resolved: ResolvedTarget, skipPorts: ReadonlySet<number>, hooks: RunHooks, onTransport: (t: Transport) => void): Promise<LoadSnapshot> {
+async function runInThisThread(
+  plan: Plan,
+  resolved: ResolvedTarget,
+  skipPorts: ReadonlySet<number>,
+  hooks: RunHooks,
+  onTransport: (t: Transport) => void,
+): Promise<LoadSnapshot> {
   const now = (): number => performance.now();
   const transport = transportForPlan(plan, resolved, now);
   onTransport(transport);
@@ -85,7 +91,9 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const skipPorts = plan.portMode === 'explicit' ? await readListeningPorts() : new Set<number>();
   if (plan.explicitPorts) {
     if (rangesOverlap(plan.explicitPorts, ephemeral)) {
-      warnings.push(`explicit ports ${plan.explicitPorts.low}-${plan.explicitPorts.high} overlap ip_local_port_range ${ephemeral.low}-${ephemeral.high}: other programs on this host may fail to connect during the run`);
+      warnings.push(
+        `explicit ports ${plan.explicitPorts.low}-${plan.explicitPorts.high} overlap ip_local_port_range ${ephemeral.low}-${ephemeral.high}: other programs on this host may fail to connect during the run`,
+      );
     }
   }
   const endpoint = plan.target.kind === 'external' ? plan.target.endpoint : null;
@@ -101,7 +109,12 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const startedAt = new Date().toISOString();
   try {
     if (plan.target.kind === 'builtin') {
-      target = await startBuiltinTarget({ listen: plan.target.listen, close: closePolicy, delayMs: plan.target.delayMs, bodyBytes: plan.target.bodyBytes });
+      target = await startBuiltinTarget({
+        listen: plan.target.listen,
+        close: closePolicy,
+        delayMs: plan.target.delayMs,
+        bodyBytes: plan.target.bodyBytes,
+      });
     }
     const destinations = target ? target.addresses : [{ host: connectHost!, port: endpoint!.port }];
     const resolved: ResolvedTarget = {
@@ -117,7 +130,9 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     );
     if (carryOver.timeWait > 0) {
       const where = plan.portMode === 'kernel' ? 'towards the target' : `on the source address${plan.sources.length === 1 ? '' : 'es'}`;
-      warnings.push(`${carryOver.timeWait.toLocaleString('en-US')} TIME_WAIT sockets from earlier runs were already ${where}: fewer ports are free${plan.portMode === 'kernel' ? '' : ' and bind() is slower'}; wait 60 s or use fresh --sources`);
+      warnings.push(
+        `${carryOver.timeWait.toLocaleString('en-US')} TIME_WAIT sockets from earlier runs were already ${where}: fewer ports are free${plan.portMode === 'kernel' ? '' : ' and bind() is slower'}; wait 60 s or use fresh --sources`,
+      );
     }
 
     if (plan.sampleIntervalMs > 0) sampler = await startSampler({ sources: plan.sources, destinations }, plan.sampleIntervalMs);

@@ -22,12 +22,21 @@ export class WorkerCrashError extends PortchurnError {
  * Runs the load on `plan.workers` threads, each with its share (partitionLoad), all from one
  * start time so their seconds line up, and merges their snapshots exactly. Progress is summed.
  */
-export async function runWorkers(plan: Plan, target: ResolvedTarget, skipPorts: ReadonlySet<number>, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<LoadSnapshot> {
+export async function runWorkers(
+  plan: Plan,
+  target: ResolvedTarget,
+  skipPorts: ReadonlySet<number>,
+  hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
+): Promise<LoadSnapshot> {
   const parts = partitionLoad(plan, plan.workers);
   const startAbsMs = performance.timeOrigin + performance.now();
   const latest: (Progress | null)[] = parts.map(() => null);
   const workers = parts.map(
-    (part, i) => new Worker(new URL('./load-worker.js', import.meta.url), { workerData: { plan, part, target, skipPorts: [...skipPorts], startAbsMs, index: i } satisfies LoadWorkerData & { index: number }, execArgv: workerExecArgv() }),
+    (part, i) =>
+      new Worker(new URL('./load-worker.js', import.meta.url), {
+        workerData: { plan, part, target, skipPorts: [...skipPorts], startAbsMs, index: i } satisfies LoadWorkerData & { index: number },
+        execArgv: workerExecArgv(),
+      }),
   );
   const onAbort = (): void => workers.forEach((w) => w.postMessage('abort'));
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
@@ -47,11 +56,17 @@ export async function runWorkers(plan: Plan, target: ResolvedTarget, skipPorts: 
                 ok: sum((p) => p.ok),
                 errors: sum((p) => p.errors),
                 inFlight: sum((p) => p.inFlight),
-                lastSecond: { attempts: sum((p) => p.lastSecond?.attempts ?? 0), ok: sum((p) => p.lastSecond?.ok ?? 0), errors: sum((p) => p.lastSecond?.errors ?? 0) },
+                lastSecond: {
+                  attempts: sum((p) => p.lastSecond?.attempts ?? 0),
+                  ok: sum((p) => p.lastSecond?.ok ?? 0),
+                  errors: sum((p) => p.lastSecond?.errors ?? 0),
+                },
               });
             }
           });
-          worker.once('error', (e: unknown) => reject(new Error(`load worker ${i + 1} failed: ${e instanceof Error ? e.message : JSON.stringify(e)}`)));
+          worker.once('error', (e: unknown) =>
+            reject(new Error(`load worker ${i + 1} failed: ${e instanceof Error ? e.message : JSON.stringify(e)}`)),
+          );
           worker.once('exit', (code) => reject(new Error(`load worker ${i + 1} exited (${code}) without a result`)));
         }),
     ),

@@ -6,5 +6,8 @@ export function takeSample(reader: SocketReader, tMs: number): { sample: SocketS
   const t0 = performance.now();
   const counts = reader.read();
   const maxPortsHeld = counts.portsHeld.reduce((a, b) => Math.max(a, b), 0);
-  return { sample: { tMs, client: counts.client, server: counts.server, maxPortsHeld, costMs: performance.now() - t0 }, portsHeld: counts.portsHeld };
+  return {
+    sample: { tMs, client: counts.client, server: counts.server, maxPortsHeld, costMs: performance.now() - t0 },
+    portsHeld: counts.portsHeld,
+  };
 }

@@ -15,7 +15,10 @@ export interface Sampler {
  * taken when stopped.
  */
 export async function startSampler(scope: SampleScope, intervalMs: number, prefer: 'auto' | SocketSource = 'auto'): Promise<Sampler> {
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { scope, intervalMs, prefer }, execArgv: workerExecArgv() });
+  const worker = new Worker(new URL('./worker.js', import.meta.url), {
+    workerData: { scope, intervalMs, prefer },
+    execArgv: workerExecArgv(),
+  });
   const failed = new Promise<never>((_, reject) => worker.once('error', reject));
   failed.catch(() => {});
   const { via } = await Promise.race([new Promise<{ via: SocketSource }>((resolve) => worker.once('message', resolve)), failed]);

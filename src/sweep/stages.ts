@@ -31,7 +31,10 @@ export interface StageSpec {
 }
 
 function listOf(text: string): string[] {
-  return text.split(',').map((v) => v.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -45,7 +48,10 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
   const sourceCount = options.sources === undefined ? null : /^\d+$/.test(String(options.sources).trim()) ? Number(options.sources) : null;
   const fresh = settle === 'fresh';
   if (axis === 'port-range' && (options.netns === false || options.target !== undefined)) {
-    throw new PlanError('--axis', '--axis port-range changes ip_local_port_range, which portchurn does only inside a namespace of its own: drop --no-netns and --target (or use portchurn lab)');
+    throw new PlanError(
+      '--axis',
+      '--axis port-range changes ip_local_port_range, which portchurn does only inside a namespace of its own: drop --no-netns and --target (or use portchurn lab)',
+    );
   }
   if (options.target !== undefined && (axis === 'dst-addresses' || axis === 'dst-ports')) {
     throw new PlanError('--axis', `--axis ${axis} grows the built-in target's listeners; it does not apply with --target`);
@@ -57,7 +63,11 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
         const count = parsePositiveInt('--values', value);
         // Every stage, the baseline too, in one port mode: the address count is the only variable.
         const mode: PortMode = options.portMode ?? 'bind';
-        if (mode === 'kernel') throw new PlanError('--port-mode', '--axis sources binds each stage to its addresses: use --port-mode bind or explicit (the unbound kernel path is the reference row, --reference kernel)');
+        if (mode === 'kernel')
+          throw new PlanError(
+            '--port-mode',
+            '--axis sources binds each stage to its addresses: use --port-mode bind or explicit (the unbound kernel path is the reference row, --reference kernel)',
+          );
         return { ...base, options: { portMode: mode, sources: String(count) }, freshSources: fresh ? count : null };
       }
       case 'dst-addresses': {
@@ -66,21 +76,32 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
       }
       case 'dst-ports': {
         const count = parsePositiveInt('--values', value);
-        return { ...base, options: { listen: Array.from({ length: count }, () => '127.0.0.1:0').join(',') }, freshSources: fresh ? sourceCount : null };
+        return {
+          ...base,
+          options: { listen: Array.from({ length: count }, () => '127.0.0.1:0').join(',') },
+          freshSources: fresh ? sourceCount : null,
+        };
       }
       case 'rate':
         parsePositiveNumber('--values', value);
         return { ...base, options: { rate: value }, freshSources: fresh ? sourceCount : null };
       case 'port-mode': {
-        if (!['kernel', 'bind', 'explicit'].includes(value)) throw new PlanError('--values', `--values '${value}' is not a port mode (kernel, bind, explicit)`);
+        if (!['kernel', 'bind', 'explicit'].includes(value))
+          throw new PlanError('--values', `--values '${value}' is not a port mode (kernel, bind, explicit)`);
         if (value === 'kernel') return { ...base, options: { portMode: 'kernel', sources: undefined }, freshSources: null };
         const count = sourceCount ?? 1;
         return { ...base, options: { portMode: value as PortMode, sources: String(count) }, freshSources: fresh ? count : null };
       }
       case 'port-range':
-        return { ...base, sysctls: { 'net.ipv4.ip_local_port_range': portRangeOf(parsePositiveInt('--values', value)) }, options: {}, freshSources: fresh ? sourceCount : null };
+        return {
+          ...base,
+          sysctls: { 'net.ipv4.ip_local_port_range': portRangeOf(parsePositiveInt('--values', value)) },
+          options: {},
+          freshSources: fresh ? sourceCount : null,
+        };
       case 'close':
-        if (!['client', 'server', 'reset', 'keepalive'].includes(value)) throw new PlanError('--values', `--values '${value}' is not a close policy (client, server, reset, keepalive)`);
+        if (!['client', 'server', 'reset', 'keepalive'].includes(value))
+          throw new PlanError('--values', `--values '${value}' is not a close policy (client, server, reset, keepalive)`);
         return { ...base, options: { close: value as RunOptions['close'] }, freshSources: fresh ? sourceCount : null };
     }
   });
@@ -92,9 +113,17 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
  * applies), the path of a client that names no source. Default: `kernel` for the sources axis.
  */
 export function planReference(axis: Axis, reference: Reference | undefined, index: number): StageSpec | null {
-  if (!REFERENCES.includes(reference ?? 'none')) throw new PlanError('--reference', `--reference '${String(reference)}' must be one of ${REFERENCES.join(', ')}`);
+  if (!REFERENCES.includes(reference ?? 'none'))
+    throw new PlanError('--reference', `--reference '${String(reference)}' must be one of ${REFERENCES.join(', ')}`);
   if ((reference ?? (axis === 'sources' ? 'kernel' : 'none')) === 'none') return null;
-  return { index, axisValue: 'kernel', options: { portMode: 'kernel', sources: undefined }, freshSources: null, freshListen: null, sysctls: {} };
+  return {
+    index,
+    axisValue: 'kernel',
+    options: { portMode: 'kernel', sources: undefined },
+    freshSources: null,
+    freshListen: null,
+    sysctls: {},
+  };
 }
 
 /**

@@ -63,7 +63,15 @@ function addressesOf(spec: StageSpec, block: number): { sources?: string; source
  * Builds a stage's plan; in settle fresh on the host, moves to the next block until its addresses
  * hold no TIME_WAIT (a namespace is fresh by itself).
  */
-async function prepareStage(options: SweepOptions, spec: StageSpec, hostFacts: HostFacts, namespace: NamespaceSpec | null, settle: SettlePolicy, seed: number, check: boolean): Promise<PreparedStage> {
+async function prepareStage(
+  options: SweepOptions,
+  spec: StageSpec,
+  hostFacts: HostFacts,
+  namespace: NamespaceSpec | null,
+  settle: SettlePolicy,
+  seed: number,
+  check: boolean,
+): Promise<PreparedStage> {
   const merged: RunOptions = { ...options, ...spec.options };
   const stageNamespace = namespace ? { ...namespace, sysctls: { ...namespace.sysctls, ...spec.sysctls } } : null;
   const facts = stageNamespace ? namespaceFacts(stageNamespace) : hostFacts;
@@ -71,7 +79,8 @@ async function prepareStage(options: SweepOptions, spec: StageSpec, hostFacts: H
   if (stageNamespace) check = false;
   const needsBlock = settle === 'fresh' && (spec.freshSources !== null || spec.freshListen !== null);
   if (!needsBlock) {
-    const listen = spec.freshListen === null ? {} : { listen: Array.from({ length: spec.freshListen }, (_, i) => `127.0.0.${i + 1}:0`).join(',') };
+    const listen =
+      spec.freshListen === null ? {} : { listen: Array.from({ length: spec.freshListen }, (_, i) => `127.0.0.${i + 1}:0`).join(',') };
     return { spec, plan: build(listen), block: null };
   }
   for (let attempt = 0; attempt < 32; attempt++) {
@@ -109,7 +118,8 @@ async function planSweep(options: SweepOptions): Promise<SweepPlan> {
   const axis = options.axis ?? 'sources';
   if (!AXES.includes(axis)) throw new PlanError('--axis', `--axis '${axis}' must be one of ${AXES.join(', ')}`);
   const settle = options.settle ?? 'fresh';
-  if (!SETTLE_POLICIES.includes(settle)) throw new PlanError('--settle', `--settle '${settle}' must be one of ${SETTLE_POLICIES.join(', ')}`);
+  if (!SETTLE_POLICIES.includes(settle))
+    throw new PlanError('--settle', `--settle '${settle}' must be one of ${SETTLE_POLICIES.join(', ')}`);
   const settleTimeoutMs = parseDurationMs('--settle-timeout', options.settleTimeout ?? '75s');
   const { axis: _a, values: _v, reference: _r, settle: _s, settleTimeout: _t, ...runOptions } = options;
   const specs = planStages(axis, options.values, runOptions, settle);
@@ -117,10 +127,14 @@ async function planSweep(options: SweepOptions): Promise<SweepPlan> {
   const facts = await readHostFacts();
   const namespace = await resolveNamespace(runOptions);
   if (!namespace && specs.some((s) => Object.keys(s.sysctls).length > 0)) {
-    throw new PlanError('--axis', `--axis ${axis} changes settings inside a namespace, and none can be made here: ${namespaceUnavailable() ?? 'on the host'}`);
+    throw new PlanError(
+      '--axis',
+      `--axis ${axis} changes settings inside a namespace, and none can be made here: ${namespaceUnavailable() ?? 'on the host'}`,
+    );
   }
   const seed = randomInt(224);
-  for (const spec of [...specs, ...(reference ? [reference] : [])]) await prepareStage(runOptions, spec, facts, namespace, settle, seed, false);
+  for (const spec of [...specs, ...(reference ? [reference] : [])])
+    await prepareStage(runOptions, spec, facts, namespace, settle, seed, false);
   return { axis, settle, settleTimeoutMs, runOptions, specs, reference, facts, namespace, seed };
 }
 
@@ -153,20 +167,34 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
     let waited: { waitedMs: number; timeWaitLeft: number } | null = null;
     const previous = done.at(-1);
     if (settle === 'wait' && previous && !namespace) {
-      waited = await waitForTimeWait({ sources: previous.run.plan.sources, destinations: previous.run.target.endpoints }, settleTimeoutMs, hooks.signal);
-      if (waited.timeWaitLeft > 0) warnings.push(`stage ${spec.index + 1} started with ${waited.timeWaitLeft} TIME_WAIT sockets of stage ${spec.index} left after waiting ${Math.round(waited.waitedMs / 1000)} s`);
+      waited = await waitForTimeWait(
+        { sources: previous.run.plan.sources, destinations: previous.run.target.endpoints },
+        settleTimeoutMs,
+        hooks.signal,
+      );
+      if (waited.timeWaitLeft > 0)
+        warnings.push(
+          `stage ${spec.index + 1} started with ${waited.timeWaitLeft} TIME_WAIT sockets of stage ${spec.index} left after waiting ${Math.round(waited.waitedMs / 1000)} s`,
+        );
     }
     const prepared = await prepareStage(runOptions, spec, facts, namespace, settle, seed, true);
     const run = await executePlan(prepared.plan, {
       ...(hooks.signal ? { signal: hooks.signal } : {}),
-      ...(hooks.onProgress ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: all.length, axisValue: spec.axisValue }, p) } : {}),
+      ...(hooks.onProgress
+        ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: all.length, axisValue: spec.axisValue }, p) }
+        : {}),
     });
     if (run.interrupted && run.totals.attempts === 0) {
       // The signal came before this stage sent anything: it did not run.
       interrupted = true;
       break;
     }
-    const stageSettle: StageSettle = { policy: settle, block: prepared.block, waitedMs: waited?.waitedMs ?? null, timeWaitLeft: waited?.timeWaitLeft ?? null };
+    const stageSettle: StageSettle = {
+      policy: settle,
+      block: prepared.block,
+      waitedMs: waited?.waitedMs ?? null,
+      timeWaitLeft: waited?.timeWaitLeft ?? null,
+    };
     const stageResult: StageResult = { index: spec.index, axisValue: spec.axisValue, settle: stageSettle, space: spaceOf(run), run };
     (spec === reference ? references : stages).push(stageResult);
     hooks.onStageDone?.({ index: spec.index, count: all.length, axisValue: spec.axisValue }, stageResult);

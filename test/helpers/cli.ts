@@ -12,10 +12,17 @@ export interface CliRun {
 }
 
 /** Runs `portchurn ...args` (optionally under a wrapper like `unshare -n`) and collects its output. */
-export function runCli(args: readonly string[], options: { wrapper?: readonly string[]; cwd?: string; timeoutMs?: number; env?: Record<string, string>; bin?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  options: { wrapper?: readonly string[]; cwd?: string; timeoutMs?: number; env?: Record<string, string>; bin?: string } = {},
+): Promise<CliRun> {
   const command = [...(options.wrapper ?? []), process.execPath, options.bin ?? BIN, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...options.env } });
+    const child = spawn(command[0]!, command.slice(1), {
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

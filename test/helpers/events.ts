@@ -5,7 +5,12 @@ import { BIN } from './cli.js';
  * Resolves when `ready()` holds, checking it now and again on every `wake` call; rejects with
  * `what` when `timeoutMs` passes first. Tests wait on events this way, never on a fixed sleep.
  */
-export function waitUntil(what: string, timeoutMs: number, ready: () => boolean, subscribe: (wake: () => void) => () => void): Promise<void> {
+export function waitUntil(
+  what: string,
+  timeoutMs: number,
+  ready: () => boolean,
+  subscribe: (wake: () => void) => () => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let unsubscribe: () => void = () => {};
     const timer = setTimeout(() => {
@@ -47,7 +52,10 @@ export interface CliChild {
 
 /** Starts `portchurn ...args` with `--progress-json`. */
 export function startCli(args: readonly string[], options: { detached?: boolean } = {}): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args, '--progress-json'], { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached === true });
+  const child = spawn(process.execPath, [BIN, ...args, '--progress-json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached === true,
+  });
   let stdout = '';
   let stderr = '';
   const lines: Record<string, unknown>[] = [];
@@ -63,10 +71,12 @@ export function startCli(args: readonly string[], options: { detached?: boolean 
     }
     for (const wake of listeners) wake();
   });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
-    for (const wake of listeners) wake();
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      for (const wake of listeners) wake();
+      resolve(code);
+    }),
+  );
   return {
     child,
     stdout: () => stdout,
@@ -74,10 +84,15 @@ export function startCli(args: readonly string[], options: { detached?: boolean 
     exited,
     progress: async (match, timeoutMs = 30_000) => {
       let found: Record<string, unknown> | undefined;
-      await waitUntil(`a progress line that matches (stderr so far: ${stderr.slice(-300)})`, timeoutMs, () => (found = lines.find(match)) !== undefined || child.exitCode !== null, (wake) => {
-        listeners.add(wake);
-        return () => listeners.delete(wake);
-      });
+      await waitUntil(
+        `a progress line that matches (stderr so far: ${stderr.slice(-300)})`,
+        timeoutMs,
+        () => (found = lines.find(match)) !== undefined || child.exitCode !== null,
+        (wake) => {
+          listeners.add(wake);
+          return () => listeners.delete(wake);
+        },
+      );
       if (!found) throw new Error(`the CLI exited (${child.exitCode}) before the progress line came: ${stderr.slice(-500)}`);
       return found;
     },

@@ -43,7 +43,8 @@ export class FakeClock implements EngineTimers {
   /** The earliest timer, or null. */
   private next(): [number, Timer] | null {
     let next: [number, Timer] | null = null;
-    for (const entry of this.timers) if (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq)) next = entry;
+    for (const entry of this.timers)
+      if (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq)) next = entry;
     return next;
   }
 

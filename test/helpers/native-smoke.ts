@@ -37,17 +37,40 @@ const cases = [
 ] as const;
 for (const [portMode, close, sources] of cases) {
   const keep = close === 'keepalive';
-  const h = addon.start({ destinations: [{ host: '127.0.0.1', port: keep ? keepPort : port }], sources, portMode, explicitLow: 61300, explicitHigh: 61399, request: keep ? keepRequest : request, http: 1, expectBytes: 0, headRequest: 0, close, connections: 4, ratePerSec: 0, startMs: addon.nowMs(), durationMs: 60_000, maxAttempts: 200, timeoutMs: 30_000, graceMs: 2000 });
+  const h = addon.start({
+    destinations: [{ host: '127.0.0.1', port: keep ? keepPort : port }],
+    sources,
+    portMode,
+    explicitLow: 61300,
+    explicitHigh: 61399,
+    request: keep ? keepRequest : request,
+    http: 1,
+    expectBytes: 0,
+    headRequest: 0,
+    close,
+    connections: 4,
+    ratePerSec: 0,
+    startMs: addon.nowMs(),
+    durationMs: 60_000,
+    maxAttempts: 200,
+    timeoutMs: 30_000,
+    graceMs: 2000,
+  });
   // The loop announces nothing: drain it until it says it finished, failing after two minutes.
-  await pollUntil(`the ${portMode} loop to finish`, 120_000, () => {
-    const d = addon.drain(h);
-    if (d.records) {
-      const i32 = new Int32Array(d.records);
-      for (let k = 0; k < d.records.byteLength / 64; k++) if (i32[k * 16 + 12] !== 0 || i32[k * 16 + 13] !== 200) failed++;
-      records += d.records.byteLength / 64;
-    }
-    return d.finished && !d.records;
-  }, 50);
+  await pollUntil(
+    `the ${portMode} loop to finish`,
+    120_000,
+    () => {
+      const d = addon.drain(h);
+      if (d.records) {
+        const i32 = new Int32Array(d.records);
+        for (let k = 0; k < d.records.byteLength / 64; k++) if (i32[k * 16 + 12] !== 0 || i32[k * 16 + 13] !== 200) failed++;
+        records += d.records.byteLength / 64;
+      }
+      return d.finished && !d.records;
+    },
+    50,
+  );
 }
 server.close();
 keeping.close();

@@ -34,10 +34,15 @@ export async function startRecordingServer(onSocket: (socket: Socket) => void, h
     port: (server.address() as AddressInfo).port,
     accepted,
     whenAccepted: (count, timeoutMs = 30_000) =>
-      waitUntil(`${count} accepted connections (${accepted.length} so far)`, timeoutMs, () => accepted.length >= count, (wake) => {
-        onAccept.add(wake);
-        return () => onAccept.delete(wake);
-      }),
+      waitUntil(
+        `${count} accepted connections (${accepted.length} so far)`,
+        timeoutMs,
+        () => accepted.length >= count,
+        (wake) => {
+          onAccept.add(wake);
+          return () => onAccept.delete(wake);
+        },
+      ),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -25,7 +25,10 @@ const BAD_INPUTS: [string[], RegExp][] = [
   [['--netns', '--sysctl', 'net.ipv4.ip_local_port_range=40000 40000'], /at least 2 ports/],
   [['--netns', '--sysctl', 'net.ipv4.tcp_fin_timeout=5'], /not a setting portchurn sets in a namespace/],
   [['--netns', '--sysctl', 'net.ipv4.tcp_tw_reuse=3'], /from 0 to 2/],
-  [['--sysctl', 'net.ipv4.tcp_tw_reuse=0'], /--sysctl is written inside a namespace, and a --target outside portchurn runs on the host: portchurn never writes the host's own settings/],
+  [
+    ['--sysctl', 'net.ipv4.tcp_tw_reuse=0'],
+    /--sysctl is written inside a namespace, and a --target outside portchurn runs on the host: portchurn never writes the host's own settings/,
+  ],
   [['--netns'], /--netns runs in a fresh network namespace, where a --target outside portchurn cannot be reached/],
   [['--netns', '--profile', 'fastest'], /--profile 'fastest' is not known/],
 ];

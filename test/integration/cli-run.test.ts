@@ -23,7 +23,20 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 
 test('run --json prints the result it wrote; its histograms decode to the summaries it states', () =>
   withDir(async (dir) => {
-    const out = await runCli(['run', '--sources', testAddresses(48, 3), '-n', '300', '-c', '6', '--close', 'server', '--out', dir, '--json']);
+    const out = await runCli([
+      'run',
+      '--sources',
+      testAddresses(48, 3),
+      '-n',
+      '300',
+      '-c',
+      '6',
+      '--close',
+      'server',
+      '--out',
+      dir,
+      '--json',
+    ]);
     assert.equal(out.status, 0, out.stderr);
     const printed = JSON.parse(out.stdout) as RunResult;
     const files = (await readdir(dir)).filter((f) => f !== 'index.json');
@@ -35,7 +48,10 @@ test('run --json prints the result it wrote; its histograms decode to the summar
     assert.equal(saved.totals.attempts, 300);
     assert.equal(saved.totals.ok + saved.totals.errorCount, 300);
     assert.equal(saved.sources.length, 3);
-    assert.equal(saved.timeSeries.reduce((a, s) => a + s.attempts, 0), 300);
+    assert.equal(
+      saved.timeSeries.reduce((a, s) => a + s.attempts, 0),
+      300,
+    );
     for (const name of ['connectUs', 'ttfbUs', 'totalUs'] as const) {
       const h = saved.latency[name];
       assert.deepEqual(summarize(decodeHistogram(h.hdr)), h.summary, name);
@@ -56,7 +72,11 @@ test('the terminal summary shows the numbers of the JSON result', () =>
     const totalRow = out.stdout.split('\n').find((l) => l.trim().startsWith('total ') && !l.includes('µs') && !l.includes('ms'));
     assert.ok(totalRow, out.stdout);
     const cells = totalRow.trim().split(/\s+/);
-    assert.deepEqual(cells.slice(1, 4), [formatCount(result.totals.attempts), formatCount(result.totals.ok), formatCount(result.totals.errorCount)]);
+    assert.deepEqual(cells.slice(1, 4), [
+      formatCount(result.totals.attempts),
+      formatCount(result.totals.ok),
+      formatCount(result.totals.errorCount),
+    ]);
     assert.match(out.stdout, new RegExp(`target saw\\s+${formatCount(result.target.stats!.connections)} connections`));
   }));
 
@@ -68,7 +88,13 @@ test('--quiet prints nothing and still writes the result', () =>
     assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
   }));
 
-for (const [engine, signal, status] of ENGINES.flatMap((e) => [[e, 'SIGINT', 130], [e, 'SIGTERM', 143]] as const)) {
+for (const [engine, signal, status] of ENGINES.flatMap(
+  (e) =>
+    [
+      [e, 'SIGINT', 130],
+      [e, 'SIGTERM', 143],
+    ] as const,
+)) {
   test(`[${engine}] ${signal} mid-run (once progress shows ok > 0) writes the partial result marked interrupted and exits ${status}`, (t) =>
     withDir(async (dir) => {
       if (!engineReady(t, engine)) return;
@@ -96,10 +122,15 @@ test('a second signal exits at once: attempts still in flight are not waited for
       await server.whenAccepted(4);
       await cli.progress(() => true);
       cli.child.kill('SIGINT');
-      await waitUntil('the first signal to be taken', 10_000, () => /SIGINT: stopping/.test(cli.stderr()), (wake) => {
-        cli.child.stderr!.on('data', wake);
-        return () => cli.child.stderr!.off('data', wake);
-      });
+      await waitUntil(
+        'the first signal to be taken',
+        10_000,
+        () => /SIGINT: stopping/.test(cli.stderr()),
+        (wake) => {
+          cli.child.stderr!.on('data', wake);
+          return () => cli.child.stderr!.off('data', wake);
+        },
+      );
       cli.child.kill('SIGINT');
       assert.equal(await cli.exited, 130);
       assert.equal(cli.stdout(), '', 'no result: the second signal ended the process');
@@ -110,23 +141,59 @@ test('a second signal exits at once: attempts still in flight are not waited for
 
 test('--fail-on: a threshold that holds exits 1 naming it and its value; the result records it; malformed exits 2', () =>
   withDir(async (dir) => {
-    const pass = await runCli(['run', '-n', '50', '-c', '2', '--out', dir, '--quiet', '--fail-on', 'error-rate>1%', '--fail-on', 'p99>60s']);
+    const pass = await runCli([
+      'run',
+      '-n',
+      '50',
+      '-c',
+      '2',
+      '--out',
+      dir,
+      '--quiet',
+      '--fail-on',
+      'error-rate>1%',
+      '--fail-on',
+      'p99>60s',
+    ]);
     assert.equal(pass.status, 0, pass.stderr);
     const fail = await runCli(['run', '-n', '50', '-c', '2', '--out', dir, '--json', '--fail-on', 'ok<1000', '--fail-on', 'p99>1us']);
     assert.equal(fail.status, 1);
     assert.match(fail.stderr, /threshold failed: ok<1000 \(measured 50, limit 1000\)/);
     assert.match(fail.stderr, /threshold failed: p99>1us \(measured/);
     const result = JSON.parse(fail.stdout) as RunResult;
-    assert.deepEqual(result.thresholds!.map((t) => t.failed), [true, true]);
+    assert.deepEqual(
+      result.thresholds!.map((t) => t.failed),
+      [true, true],
+    );
     const bad = await runCli(['run', '-n', '5', '--out', dir, '--fail-on', 'p99 > soon']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--fail-on 'p99 > soon'/);
   }));
 
-test('a crashed worker thread: the others\' data is kept, the CLI names it and exits 1', () =>
+test("a crashed worker thread: the others' data is kept, the CLI names it and exits 1", () =>
   withDir(async (dir) => {
     // The JavaScript engine's worker threads (the fault switch crashes one of them).
-    const out = await runCli(['run', '--engine', 'js', '-d', '2s', '-c', '8', '--sources', testAddresses(55, 4), '--close', 'server', '--workers', '2', '--out', dir, '--json'], { env: { PORTCHURN_FAULT: 'worker-crash:1' } });
+    const out = await runCli(
+      [
+        'run',
+        '--engine',
+        'js',
+        '-d',
+        '2s',
+        '-c',
+        '8',
+        '--sources',
+        testAddresses(55, 4),
+        '--close',
+        'server',
+        '--workers',
+        '2',
+        '--out',
+        dir,
+        '--json',
+      ],
+      { env: { PORTCHURN_FAULT: 'worker-crash:1' } },
+    );
     assert.equal(out.status, 1, out.stderr);
     assert.match(out.stderr, /load worker 2 failed: injected crash/);
     const result = JSON.parse(out.stdout) as RunResult;
@@ -150,7 +217,13 @@ test('an unwritable --out: the error says where, the result JSON goes to stdout,
 test('the target dies mid-run: failures are counted, the run goes on to its end and writes its result', async () => {
   const { run } = await import('../../src/runner/run.js');
   const server = await startRecordingServer(answerHttp);
-  const result = run({ target: `http://127.0.0.1:${server.port}/`, duration: '1500ms', connections: '4', close: 'server', sampleInterval: '0s' });
+  const result = run({
+    target: `http://127.0.0.1:${server.port}/`,
+    duration: '1500ms',
+    connections: '4',
+    close: 'server',
+    sampleInterval: '0s',
+  });
   // Closed once it has served 50 connections, however long the run's pre-flight took.
   await server.whenAccepted(50);
   await server.close();

@@ -20,12 +20,25 @@ import { run } from '../../src/runner/run.js';
  * connection then takes over the server's TIME_WAIT for that 4-tuple, so a count would be one
  * short now and then.
  */
-async function timeWaitAfter(close: ClosePolicy, block: number, engine: (typeof ENGINES)[number]): Promise<{ client: number; server: number; ok: number }> {
-  const result = await run({ engine, sources: testAddresses(block, 1), portMode: 'explicit', explicitPorts: '61200-61249', requests: '50', connections: '5', close });
+async function timeWaitAfter(
+  close: ClosePolicy,
+  block: number,
+  engine: (typeof ENGINES)[number],
+): Promise<{ client: number; server: number; ok: number }> {
+  const result = await run({
+    engine,
+    sources: testAddresses(block, 1),
+    portMode: 'explicit',
+    explicitPorts: '61200-61249',
+    requests: '50',
+    connections: '5',
+    close,
+  });
   assert.equal(result.engine, engine);
   const last = result.sockets!.samples.at(-1)!;
   const counts = { ok: result.totals.ok, client: last.client.TIME_WAIT ?? 0, server: last.server.TIME_WAIT ?? 0 };
-  if (result.kernel?.scope === 'namespace') assert.equal(result.kernel.tcpExt.TW, counts.client + counts.server, 'the kernel counted as many');
+  if (result.kernel?.scope === 'namespace')
+    assert.equal(result.kernel.tcpExt.TW, counts.client + counts.server, 'the kernel counted as many');
   return counts;
 }
 
@@ -49,7 +62,13 @@ for (const engine of ENGINES) {
 for (const engine of ENGINES) {
   test(`[${engine}] --close keepalive reuses a few connections for every request`, async (t) => {
     if (!engineReady(t, engine)) return;
-    const result = await run({ engine, sources: testAddresses(engine === 'js' ? 47 : 147, 2), requests: '200', connections: '4', close: 'keepalive' });
+    const result = await run({
+      engine,
+      sources: testAddresses(engine === 'js' ? 47 : 147, 2),
+      requests: '200',
+      connections: '4',
+      close: 'keepalive',
+    });
     assert.equal(result.engine, engine);
     assert.equal(result.totals.ok, 200);
     assert.equal(result.target.stats!.requests, 200);
@@ -64,18 +83,30 @@ for (const engine of ENGINES) {
  * the real host's table holds. Returns each one's JSON result.
  */
 async function inOneNamespace(t: TestContext, commands: readonly string[][], before = ''): Promise<RunResult[]> {
-  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for a namespace of the test\'s own')) return [];
+  if (!prerequisite(t, CAN_UNSHARE, "needs root and unshare -n for a namespace of the test's own")) return [];
   const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
-  const lines = commands.map((c) => `${quote(process.execPath)} ${quote(BIN)} ${c.map(quote).join(' ')} --no-netns --json --out "$D" && echo '\u001e'`);
+  const lines = commands.map(
+    (c) => `${quote(process.execPath)} ${quote(BIN)} ${c.map(quote).join(' ')} --no-netns --json --out "$D" && echo '\u001e'`,
+  );
   const script = `set -e; ip link set lo up; D=$(mktemp -d); ${before} ${lines.join('; ')}; rm -rf "$D"`;
-  const out = await runCli([], { wrapper: ['unshare', '-n', 'bash', '-c', script, 'bash'] }).catch((e: Error) => ({ status: -1, stdout: '', stderr: e.message }));
+  const out = await runCli([], { wrapper: ['unshare', '-n', 'bash', '-c', script, 'bash'] }).catch((e: Error) => ({
+    status: -1,
+    stdout: '',
+    stderr: e.message,
+  }));
   assert.equal(out.status, 0, out.stderr);
-  return out.stdout.split('\u001e').filter((p) => p.trim()).map((p) => JSON.parse(p) as RunResult);
+  return out.stdout
+    .split('\u001e')
+    .filter((p) => p.trim())
+    .map((p) => JSON.parse(p) as RunResult);
 }
 
 test('TIME_WAIT left by an earlier run on the same sources is counted and warned about', async (t) => {
   const run = ['run', '--sources', '127.0.49.1', '--close', 'client', '-c', '1'];
-  const results = await inOneNamespace(t, [[...run, '-n', '30'], [...run, '-n', '5']]);
+  const results = await inOneNamespace(t, [
+    [...run, '-n', '30'],
+    [...run, '-n', '5'],
+  ]);
   if (results.length === 0) return;
   const [first, second] = results;
   assert.equal(first!.carryOver.timeWait, 0);
@@ -89,7 +120,15 @@ test('in kernel mode only TIME_WAIT towards the same target counts as carry-over
   // with a bounded poll of its port), reached twice.
   const target = ['--target', 'http://127.0.0.1:18080/', '--close', 'client', '-c', '1'];
   const serve = `${process.execPath} ${BIN} serve --listen 127.0.0.1:18080 --close client --duration 60s >/dev/null 2>&1 & S=$!; trap 'kill $S' EXIT; for i in $(seq 1 1000); do (exec 3<>/dev/tcp/127.0.0.1/18080) 2>/dev/null && break; sleep 0.01; done;`;
-  const results = await inOneNamespace(t, [['run', ...target, '-n', '25'], ['run', ...target, '-n', '1'], ['run', '--close', 'client', '-c', '1', '-n', '1']], serve);
+  const results = await inOneNamespace(
+    t,
+    [
+      ['run', ...target, '-n', '25'],
+      ['run', ...target, '-n', '1'],
+      ['run', '--close', 'client', '-c', '1', '-n', '1'],
+    ],
+    serve,
+  );
   if (results.length === 0) return;
   const [first, second, elsewhere] = results;
   // The readiness probe's one connection left a TIME_WAIT towards the target before the first run.
@@ -118,7 +157,14 @@ for (const engine of ENGINES) {
     try {
       const accepted: Record<string, number> = {};
       for (const [name, server] of Object.entries(servers)) {
-        const result = await run({ engine, target: `http://127.0.0.1:${server.port}/`, requests: '40', connections: '1', close: 'keepalive', sampleInterval: '0s' });
+        const result = await run({
+          engine,
+          target: `http://127.0.0.1:${server.port}/`,
+          requests: '40',
+          connections: '1',
+          close: 'keepalive',
+          sampleInterval: '0s',
+        });
         assert.equal(result.plan.keepaliveClient, 'raw');
         assert.equal(result.engine, engine);
         assert.equal(result.totals.ok, 40, name);

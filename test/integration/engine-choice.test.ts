@@ -27,7 +27,10 @@ test('without the addon, auto falls back to the JavaScript engine and says why; 
   const result = JSON.parse(auto.stdout) as RunResult;
   assert.equal(result.engine, 'js');
   assert.equal(result.totals.ok, 50);
-  assert.ok(result.warnings.some((w) => /the native engine is switched off with PORTCHURN_NATIVE=off: the JavaScript engine ran/.test(w)), result.warnings.join('; '));
+  assert.ok(
+    result.warnings.some((w) => /the native engine is switched off with PORTCHURN_NATIVE=off: the JavaScript engine ran/.test(w)),
+    result.warnings.join('; '),
+  );
   const native = await runCli(['run', '--engine', 'native', '-n', '5', '--out', OUT], off);
   assert.equal(native.status, 2);
   assert.match(native.stderr, /--engine native: the native engine is switched off/);
@@ -38,7 +41,21 @@ test('without the addon, auto falls back to the JavaScript engine and says why; 
 
 test('--engine native refuses what it cannot run (https, undici keepalive) before any traffic', async (t) => {
   if (!engineReady(t, 'native')) return;
-  const keepalive = await runCli(['run', '--engine', 'native', '--close', 'keepalive', '--keepalive-client', 'undici', '--sources', '1', '-n', '5', '--out', OUT]);
+  const keepalive = await runCli([
+    'run',
+    '--engine',
+    'native',
+    '--close',
+    'keepalive',
+    '--keepalive-client',
+    'undici',
+    '--sources',
+    '1',
+    '-n',
+    '5',
+    '--out',
+    OUT,
+  ]);
   assert.equal(keepalive.status, 2);
   assert.match(keepalive.stderr, /--engine native: the native engine cannot run this: it is not undici/);
   // Port 9 (discard) has nothing listening: a refusal after any traffic would fail differently.
@@ -48,7 +65,11 @@ test('--engine native refuses what it cannot run (https, undici keepalive) befor
 });
 
 test('a native build that fails never fails npm install: one line says why', () => {
-  const out = spawnSync(process.execPath, [ROOT + 'scripts/build-native.mjs'], { cwd: ROOT, env: { ...process.env, npm_config_node_gyp: ROOT + 'no/such/node-gyp.js' }, encoding: 'utf8' });
+  const out = spawnSync(process.execPath, [ROOT + 'scripts/build-native.mjs'], {
+    cwd: ROOT,
+    env: { ...process.env, npm_config_node_gyp: ROOT + 'no/such/node-gyp.js' },
+    encoding: 'utf8',
+  });
   assert.equal(out.status, 0);
   const lines = out.stderr.trim().split('\n');
   assert.equal(lines.length, 1, out.stderr);

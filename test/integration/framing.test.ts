@@ -8,12 +8,20 @@ import { run } from '../../src/runner/run.js';
 /** Responses whose end each engine must find by HTTP/1.1's rules, sent in awkward pieces. */
 const SHAPES: [string, string[], { ok: number } | { error: string }][] = [
   ['Content-Length', ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel', 'lo'], { ok: 1 }],
-  ['chunked with an extension and a trailer', ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n', '2\r\nde\r\n0\r\nX-T: 1\r\n\r\n'], { ok: 1 }],
+  [
+    'chunked with an extension and a trailer',
+    ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n', '2\r\nde\r\n0\r\nX-T: 1\r\n\r\n'],
+    { ok: 1 },
+  ],
   ['header names in any case, lines split mid-way', ['HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh:', ' 2\r\n\r', '\nok'], { ok: 1 }],
   ['204 has no body', ['HTTP/1.1 204 No Content\r\n\r\n'], { ok: 1 }],
   ['304 has no body whatever its Content-Length', ['HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n'], { ok: 0 }],
   ['an interim 100 Continue, then the response', ['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx'], { ok: 1 }],
-  ['a long header line is skipped, not kept', [`HTTP/1.1 200 OK\r\nX-Long: ${'a'.repeat(20_000)}\r\nContent-Length: 1\r\n\r\nx`], { ok: 1 }],
+  [
+    'a long header line is skipped, not kept',
+    [`HTTP/1.1 200 OK\r\nX-Long: ${'a'.repeat(20_000)}\r\nContent-Length: 1\r\n\r\nx`],
+    { ok: 1 },
+  ],
   ['not HTTP', ['SSH-2.0-OpenSSH\r\n'], { error: 'BAD_RESPONSE' }],
   ['a chunk size that is not hex', ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'], { error: 'BAD_RESPONSE' }],
 ];
@@ -36,7 +44,15 @@ for (const engine of ENGINES) {
     for (const [name, pieces, expect] of SHAPES) {
       const server = await startRecordingServer(serve(pieces));
       try {
-        const r = await run({ engine, target: `http://127.0.0.1:${server.port}/`, requests: '3', connections: '1', close: 'server', timeout: '5s', sampleInterval: '0s' });
+        const r = await run({
+          engine,
+          target: `http://127.0.0.1:${server.port}/`,
+          requests: '3',
+          connections: '1',
+          close: 'server',
+          timeout: '5s',
+          sampleInterval: '0s',
+        });
         assert.equal(r.engine, engine);
         if ('ok' in expect) {
           // 304 is a complete response but not a 2xx: counted as HTTP_3XX, with its status.
@@ -57,7 +73,16 @@ test('[both] HEAD: a Content-Length with no body follows', async (t) => {
     if (!engineReady(t, engine)) return;
     const server = await startRecordingServer(serve(['HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n']));
     try {
-      const r = await run({ engine, target: `http://127.0.0.1:${server.port}/`, method: 'HEAD', requests: '3', connections: '1', close: 'server', timeout: '5s', sampleInterval: '0s' });
+      const r = await run({
+        engine,
+        target: `http://127.0.0.1:${server.port}/`,
+        method: 'HEAD',
+        requests: '3',
+        connections: '1',
+        close: 'server',
+        timeout: '5s',
+        sampleInterval: '0s',
+      });
       assert.equal(r.totals.ok, 3, `${engine}: ${JSON.stringify(r.totals.errors)}`);
     } finally {
       await server.close();

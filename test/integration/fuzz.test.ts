@@ -15,12 +15,29 @@ test('the native response framing under libFuzzer (ASan, UBSan) for 20 s, from t
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-fuzz-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const bin = join(dir, 'framing_fuzz');
-  const build = spawnSync('clang', ['-g', '-O1', '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=all', `-I${ROOT}src/native`, `${ROOT}src/native/fuzz/framing_fuzz.c`, `${ROOT}src/native/framing.c`, '-o', bin], { encoding: 'utf8' });
+  const build = spawnSync(
+    'clang',
+    [
+      '-g',
+      '-O1',
+      '-fsanitize=fuzzer,address,undefined',
+      '-fno-sanitize-recover=all',
+      `-I${ROOT}src/native`,
+      `${ROOT}src/native/fuzz/framing_fuzz.c`,
+      `${ROOT}src/native/framing.c`,
+      '-o',
+      bin,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(build.status, 0, build.stderr);
   // A copy of the corpus: the run adds inputs, the repository's seeds stay as they are.
   const corpus = join(dir, 'corpus');
   await cp(join(ROOT, 'test/fuzz/framing-corpus'), corpus, { recursive: true });
-  const run = spawnSync(bin, [corpus, '-max_total_time=20', '-timeout=5', `-artifact_prefix=${dir}/`], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(bin, [corpus, '-max_total_time=20', '-timeout=5', `-artifact_prefix=${dir}/`], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(run.status, 0, run.stderr.split('\n').slice(-30).join('\n'));
   assert.match(run.stderr, /Done \d+ runs in \d+ second/);
 });

@@ -21,7 +21,15 @@ test('the HTML report opens in headless Chromium with no errors and every chart 
   // The flags keep Chromium off the network (this machine has none) and out of a sandbox it cannot make as root.
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const tab = await browser.newPage({ viewport: { width: 1000, height: 900 } });

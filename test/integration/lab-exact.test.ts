@@ -12,65 +12,82 @@ import { run } from '../../src/runner/run.js';
 
 // The case of the issue: a 1,000-port range, no TIME_WAIT reuse, the client closing first,
 // 5,000 attempts, every run in a namespace of its own.
-const NARROW_ALL: RunOptions = { netns: true, profile: 'narrow', close: 'client', requests: '5000', connections: '16', sampleInterval: '0s' };
+const NARROW_ALL: RunOptions = {
+  netns: true,
+  profile: 'narrow',
+  close: 'client',
+  requests: '5000',
+  connections: '16',
+  sampleInterval: '0s',
+};
 
 function within(actual: number, expected: number, pct: number): boolean {
   return Math.abs(actual - expected) <= (expected * pct) / 100;
 }
 
-for (const engine of ENGINES) test(`[${engine}] 1,000-port namespace, no reuse: exhaustion exactly where the ports run out`, async (t) => {
-  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
-  if (!engineReady(t, engine)) return;
-  const NARROW = { ...NARROW_ALL, engine };
-  const before = await hostSysctls();
+for (const engine of ENGINES)
+  test(`[${engine}] 1,000-port namespace, no reuse: exhaustion exactly where the ports run out`, async (t) => {
+    if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+    if (!engineReady(t, engine)) return;
+    const NARROW = { ...NARROW_ALL, engine };
+    const before = await hostSysctls();
 
-  const kernel = await run({ ...NARROW });
-  assert.equal(kernel.engine, engine);
-  assert.equal(kernel.environment.sysctls['net.ipv4.ip_local_port_range'], '40000 40999', 'read inside the namespace');
-  assert.equal(kernel.environment.sysctls['net.ipv4.tcp_tw_reuse'], '0');
-  assert.ok(within(kernel.totals.ok, 1000, 2), `kernel, 1 source: ${kernel.totals.ok} ok`);
-  assert.deepEqual(Object.keys(kernel.totals.errors), ['EADDRNOTAVAIL']);
-  assert.equal(kernel.totals.ok + kernel.totals.errors.EADDRNOTAVAIL!, 5000);
-  assert.equal(kernel.firstExhaustion?.code, 'EADDRNOTAVAIL');
-  // Connections already in flight when the ports ran out may still succeed: at most --connections of them.
-  const after = kernel.totals.ok - kernel.firstExhaustion!.okBefore;
-  assert.ok(after >= 0 && after <= 16, `${after} succeeded after the first EADDRNOTAVAIL`);
-  assert.equal(kernel.kernel?.tcp.ActiveOpens, kernel.totals.ok, 'an EADDRNOTAVAIL connect() sends no SYN');
-  assert.equal(kernel.kernel?.tcpExt.TW, kernel.totals.ok);
-  assert.deepEqual(kernel.plan.netns, { profile: 'narrow', sysctls: { 'net.ipv4.ip_local_port_range': '40000 40999', 'net.ipv4.tcp_tw_reuse': '0' } });
+    const kernel = await run({ ...NARROW });
+    assert.equal(kernel.engine, engine);
+    assert.equal(kernel.environment.sysctls['net.ipv4.ip_local_port_range'], '40000 40999', 'read inside the namespace');
+    assert.equal(kernel.environment.sysctls['net.ipv4.tcp_tw_reuse'], '0');
+    assert.ok(within(kernel.totals.ok, 1000, 2), `kernel, 1 source: ${kernel.totals.ok} ok`);
+    assert.deepEqual(Object.keys(kernel.totals.errors), ['EADDRNOTAVAIL']);
+    assert.equal(kernel.totals.ok + kernel.totals.errors.EADDRNOTAVAIL!, 5000);
+    assert.equal(kernel.firstExhaustion?.code, 'EADDRNOTAVAIL');
+    // Connections already in flight when the ports ran out may still succeed: at most --connections of them.
+    const after = kernel.totals.ok - kernel.firstExhaustion!.okBefore;
+    assert.ok(after >= 0 && after <= 16, `${after} succeeded after the first EADDRNOTAVAIL`);
+    assert.equal(kernel.kernel?.tcp.ActiveOpens, kernel.totals.ok, 'an EADDRNOTAVAIL connect() sends no SYN');
+    assert.equal(kernel.kernel?.tcpExt.TW, kernel.totals.ok);
+    assert.deepEqual(kernel.plan.netns, {
+      profile: 'narrow',
+      sysctls: { 'net.ipv4.ip_local_port_range': '40000 40999', 'net.ipv4.tcp_tw_reuse': '0' },
+    });
 
-  for (const n of [1, 2, 4]) {
-    const bind = await run({ ...NARROW, sources: `127.0.1.1-127.0.1.${n}` });
-    assert.ok(within(bind.totals.ok, 1000 * n, 2), `bind, ${n} sources: ${bind.totals.ok} ok`);
-    assert.deepEqual(Object.keys(bind.totals.errors), ['EADDRINUSE'], `bind, ${n} sources`);
-    assert.equal(bind.model.ceilingOk, 1000 * n, 'the model says where');
-    // The kernel's own account, in a namespace that is the run's alone: a failed bind() never
-    // reaches connect(), so ActiveOpens counts exactly the attempts that did.
-    assert.equal(bind.kernel?.scope, 'namespace');
-    assert.equal(bind.kernel?.tcp.ActiveOpens, bind.totals.attempts - bind.totals.errors.EADDRINUSE!);
-    assert.equal(bind.kernel?.tcp.PassiveOpens, bind.target.stats!.connections);
-    assert.equal(bind.limitedBy?.cause, 'ports');
-  }
+    for (const n of [1, 2, 4]) {
+      const bind = await run({ ...NARROW, sources: `127.0.1.1-127.0.1.${n}` });
+      assert.ok(within(bind.totals.ok, 1000 * n, 2), `bind, ${n} sources: ${bind.totals.ok} ok`);
+      assert.deepEqual(Object.keys(bind.totals.errors), ['EADDRINUSE'], `bind, ${n} sources`);
+      assert.equal(bind.model.ceilingOk, 1000 * n, 'the model says where');
+      // The kernel's own account, in a namespace that is the run's alone: a failed bind() never
+      // reaches connect(), so ActiveOpens counts exactly the attempts that did.
+      assert.equal(bind.kernel?.scope, 'namespace');
+      assert.equal(bind.kernel?.tcp.ActiveOpens, bind.totals.attempts - bind.totals.errors.EADDRINUSE!);
+      assert.equal(bind.kernel?.tcp.PassiveOpens, bind.target.stats!.connections);
+      assert.equal(bind.limitedBy?.cause, 'ports');
+    }
 
-  // Explicit ports: with timestamps on, a hand-bound port takes over its TIME_WAIT 4-tuple at once.
-  const explicit = await run({ ...NARROW, sources: '127.0.2.1', portMode: 'explicit', explicitPorts: '40000-40999' });
-  assert.equal(explicit.totals.ok, 5000, `explicit, timestamps on: ${JSON.stringify(explicit.totals.errors)}`);
-  assert.equal(explicit.totals.errorCount, 0);
-  assert.equal(explicit.model.portBound, false);
-  const noTs = await run({ ...NARROW, sources: '127.0.2.1', portMode: 'explicit', explicitPorts: '40000-40999', sysctl: ['net.ipv4.tcp_timestamps=0'] });
-  assert.ok(within(noTs.totals.ok, 1000, 2), `explicit, timestamps off: ${noTs.totals.ok} ok`);
-  // bind() to the chosen port succeeds (libuv sets SO_REUSEADDR); connect() then finds the
-  // 4-tuple in TIME_WAIT and may not take it over: EADDRNOTAVAIL, not EADDRINUSE.
-  assert.deepEqual(Object.keys(noTs.totals.errors), ['EADDRNOTAVAIL']);
+    // Explicit ports: with timestamps on, a hand-bound port takes over its TIME_WAIT 4-tuple at once.
+    const explicit = await run({ ...NARROW, sources: '127.0.2.1', portMode: 'explicit', explicitPorts: '40000-40999' });
+    assert.equal(explicit.totals.ok, 5000, `explicit, timestamps on: ${JSON.stringify(explicit.totals.errors)}`);
+    assert.equal(explicit.totals.errorCount, 0);
+    assert.equal(explicit.model.portBound, false);
+    const noTs = await run({
+      ...NARROW,
+      sources: '127.0.2.1',
+      portMode: 'explicit',
+      explicitPorts: '40000-40999',
+      sysctl: ['net.ipv4.tcp_timestamps=0'],
+    });
+    assert.ok(within(noTs.totals.ok, 1000, 2), `explicit, timestamps off: ${noTs.totals.ok} ok`);
+    // bind() to the chosen port succeeds (libuv sets SO_REUSEADDR); connect() then finds the
+    // 4-tuple in TIME_WAIT and may not take it over: EADDRNOTAVAIL, not EADDRINUSE.
+    assert.deepEqual(Object.keys(noTs.totals.errors), ['EADDRNOTAVAIL']);
 
-  const server = await run({ ...NARROW, close: 'server' });
-  assert.equal(server.totals.ok, 5000);
-  assert.equal(server.totals.errorCount, 0);
+    const server = await run({ ...NARROW, close: 'server' });
+    assert.equal(server.totals.ok, 5000);
+    assert.equal(server.totals.errorCount, 0);
 
-  assert.deepEqual(await hostSysctls(), before, 'the host settings are untouched');
-});
+    assert.deepEqual(await hostSysctls(), before, 'the host settings are untouched');
+  });
 
-test('[native] nobind (IP_BIND_ADDRESS_NO_PORT): the port is chosen per destination, as nginx\'s proxy_bind gets it', async (t) => {
+test("[native] nobind (IP_BIND_ADDRESS_NO_PORT): the port is chosen per destination, as nginx's proxy_bind gets it", async (t) => {
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
   if (!engineReady(t, 'native')) return;
   // One source, two destination ports (two listeners of the built-in target, both in the range).
@@ -92,7 +109,10 @@ test('portchurn lab: the same sweep under two profiles, the narrow one exhaustin
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
   const before = await hostSysctls();
   const result = await lab({ profiles: 'no-reuse,narrow', values: '1,4', requests: '6000', connections: '16', sampleInterval: '0s' });
-  assert.deepEqual(result.profiles.map((p) => p.name), ['no-reuse', 'narrow']);
+  assert.deepEqual(
+    result.profiles.map((p) => p.name),
+    ['no-reuse', 'narrow'],
+  );
   const [noReuse, narrow] = result.profiles;
   assert.equal(noReuse!.sweep.stages[0]!.run.totals.errorCount, 0, 'the default range does not run out in 6,000');
   // Every stage binds (the baseline too); the unbound kernel path is the reference row.
@@ -104,7 +124,8 @@ test('portchurn lab: the same sweep under two profiles, the narrow one exhaustin
   assert.equal(reference.plan.portMode, 'kernel');
   assert.equal(reference.firstExhaustion?.code, 'EADDRNOTAVAIL');
   assert.ok(within(reference.totals.ok, 1000, 2));
-  for (const p of result.profiles) for (const s of [...p.sweep.stages, ...p.sweep.references!]) assert.equal(s.run.plan.netns?.profile, p.name);
+  for (const p of result.profiles)
+    for (const s of [...p.sweep.stages, ...p.sweep.references!]) assert.equal(s.run.plan.netns?.profile, p.name);
   assert.deepEqual(await hostSysctls(), before);
 });
 
@@ -116,7 +137,23 @@ test('portchurn lab from the CLI: --fail-on decides the exit status, naming prof
   const { join } = await import('node:path');
   const out = await mkdtemp(join(tmpdir(), 'portchurn-lab-cli-'));
   t.after(() => rm(out, { recursive: true, force: true }));
-  const args = ['lab', '--profiles', 'narrow', '--values', '1', '--reference', 'none', '-n', '1500', '-c', '8', '--sample-interval', '0s', '--out', out];
+  const args = [
+    'lab',
+    '--profiles',
+    'narrow',
+    '--values',
+    '1',
+    '--reference',
+    'none',
+    '-n',
+    '1500',
+    '-c',
+    '8',
+    '--sample-interval',
+    '0s',
+    '--out',
+    out,
+  ];
   const failing = await runCli([...args, '--fail-on', 'errors>0']);
   assert.equal(failing.status, 1, failing.stderr);
   assert.match(failing.stderr, /threshold failed: profile narrow, stage 1: errors>0 \(measured 5\d\d, limit 0\)/);
@@ -140,14 +177,15 @@ function stageChildren(): number[] {
     .map(Number);
 }
 
-test('Ctrl-C (SIGINT to the process group) keeps the namespace stage\'s partial result; a killed parent takes the namespace with it', async (t) => {
+test("Ctrl-C (SIGINT to the process group) keeps the namespace stage's partial result; a killed parent takes the namespace with it", async (t) => {
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const out = await mkdtemp(join(tmpdir(), 'portchurn-ns-int-'));
   t.after(() => rm(out, { recursive: true, force: true }));
-  const start = (): CliChild => startCli(['run', '--netns', '--profile', 'narrow', '-d', '30s', '--sources', '16', '--json', '--out', out], { detached: true });
+  const start = (): CliChild =>
+    startCli(['run', '--netns', '--profile', 'narrow', '-d', '30s', '--sources', '16', '--json', '--out', out], { detached: true });
 
   const cli = start();
   // Ctrl-C once the namespaced stage reports successes.

@@ -20,7 +20,18 @@ test("import { run } from 'portchurn' returns the result object and prints nothi
   assert.equal(result.totals.attempts, 20);
   assert.match(lib.renderRunSummary(result), /attempts/);
   assert.throws(() => lib.buildPlan({ connections: 0 }, { ephemeralPorts: { low: 32768, high: 60999 } }), lib.PlanError);
-  for (const name of ['sweep', 'lab', 'nginxScenario', 'readLimits', 'predictCapacity', 'mergeRunResults', 'renderMarkdown', 'renderHtml', 'renderHgrm', 'readResult']) {
+  for (const name of [
+    'sweep',
+    'lab',
+    'nginxScenario',
+    'readLimits',
+    'predictCapacity',
+    'mergeRunResults',
+    'renderMarkdown',
+    'renderHtml',
+    'renderHgrm',
+    'readResult',
+  ]) {
     assert.equal(typeof (lib as Record<string, unknown>)[name], 'function', name);
   }
 });

@@ -12,13 +12,19 @@ test('portchurn limits --rate answers the planning question for this host, each 
   assert.equal(host.usablePorts, high! - low! + 1);
   assert.equal(host.sourcesNeeded, Math.ceil(20000 / ((high! - low! + 1) / 60)));
   assert.equal(report.rows.find((r) => r.name === 'profile narrow')!.sourcesNeeded, 1200);
-  assert.deepEqual(report.rows.filter((r) => r.kind === 'os').map((r) => [r.name, r.sourcesNeeded]), [
-    ['Linux defaults', 43],
-    ['macOS defaults', 37],
-    ['FreeBSD defaults', 22],
-    ['Windows defaults', 147],
-  ]);
-  assert.ok(report.loopback.ipv4.every((p) => p.ok), 'all of 127/8 answers on Linux');
+  assert.deepEqual(
+    report.rows.filter((r) => r.kind === 'os').map((r) => [r.name, r.sourcesNeeded]),
+    [
+      ['Linux defaults', 43],
+      ['macOS defaults', 37],
+      ['FreeBSD defaults', 22],
+      ['Windows defaults', 147],
+    ],
+  );
+  assert.ok(
+    report.loopback.ipv4.every((p) => p.ok),
+    'all of 127/8 answers on Linux',
+  );
   assert.equal(report.loopback.ipv6Other, false, 'IPv6 loopback is ::1 alone');
 });
 

@@ -16,8 +16,22 @@ test('portchurn merge: two generators of one plan read as one, histograms added 
   try {
     const target = `http://127.0.0.1:${server.port}/`;
     // Two "hosts": the same plan, each from its own source block.
-    const a = await run({ target, sources: testAddresses(53, 2), requests: '150', connections: '3', close: 'server', sampleInterval: '0s' });
-    const b = await run({ target, sources: testAddresses(54, 2), requests: '250', connections: '3', close: 'server', sampleInterval: '0s' });
+    const a = await run({
+      target,
+      sources: testAddresses(53, 2),
+      requests: '150',
+      connections: '3',
+      close: 'server',
+      sampleInterval: '0s',
+    });
+    const b = await run({
+      target,
+      sources: testAddresses(54, 2),
+      requests: '250',
+      connections: '3',
+      close: 'server',
+      sampleInterval: '0s',
+    });
     await writeFile(join(dir, 'a.json'), JSON.stringify(a));
     await writeFile(join(dir, 'b.json'), JSON.stringify(b));
     const out = await runCli(['merge', join(dir, 'a.json'), join(dir, 'b.json'), '--out', dir, '--json']);
@@ -27,7 +41,10 @@ test('portchurn merge: two generators of one plan read as one, histograms added 
     assert.equal(merged.totals.ok, 400);
     assert.equal(merged.sources.length, 4);
     assert.equal(merged.plan.sources.length, 4);
-    assert.deepEqual(merged.hosts!.map((h) => h.attempts), [150, 250]);
+    assert.deepEqual(
+      merged.hosts!.map((h) => h.attempts),
+      [150, 250],
+    );
     assert.equal(merged.latency.totalUs.summary.count, 400);
     const sum = decodeHistogram(a.latency.totalUs.hdr);
     sum.add(decodeHistogram(b.latency.totalUs.hdr));

@@ -9,7 +9,10 @@ test('[native] a load in every port mode and close policy (keepalive too) under 
   if (!engineReady(t, 'native')) return;
   if (!prerequisite(t, spawnSync('valgrind', ['--version']).status === 0, 'needs valgrind (apt-get install valgrind)')) return;
   const script = fileURLToPath(new URL('../helpers/native-smoke.js', import.meta.url));
-  const run = spawnSync('valgrind', ['--error-exitcode=9', '--leak-check=no', process.execPath, script], { encoding: 'utf8', timeout: 300_000 });
+  const run = spawnSync('valgrind', ['--error-exitcode=9', '--leak-check=no', process.execPath, script], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(run.status, 0, run.stderr.split('\n').slice(-30).join('\n'));
   assert.match(run.stdout, /records 1000 failed 0/);
   assert.match(run.stderr, /ERROR SUMMARY: 0 errors/);

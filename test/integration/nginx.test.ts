@@ -38,48 +38,65 @@ function prefixesLeft(): string[] {
 }
 
 for (const engine of ENGINES) {
-test(`[${engine}] nginx upstream exhaustion: plain fails with 502 and errno 99, split and keepalive fix it`, async (t) => {
-  if (!engineReady(t, engine)) return;
-  if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
-  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
-  const before = prefixesLeft();
-  const result = await nginxScenario({ variants: 'plain,split,keepalive,wide', sources: 4, splitKey: '$request_id', requests: 6000, connections: 16, sampleInterval: '500ms', engine });
-  const [plain, split, keepalive, wide] = result.variants;
-  assert.equal(result.profile, 'narrow');
-  for (const v of result.variants) assert.equal(v.client.engine, engine, `${v.variant}: the client side ran on ${engine}`);
+  test(`[${engine}] nginx upstream exhaustion: plain fails with 502 and errno 99, split and keepalive fix it`, async (t) => {
+    if (!engineReady(t, engine)) return;
+    if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
+    if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+    const before = prefixesLeft();
+    const result = await nginxScenario({
+      variants: 'plain,split,keepalive,wide',
+      sources: 4,
+      splitKey: '$request_id',
+      requests: 6000,
+      connections: 16,
+      sampleInterval: '500ms',
+      engine,
+    });
+    const [plain, split, keepalive, wide] = result.variants;
+    assert.equal(result.profile, 'narrow');
+    for (const v of result.variants) assert.equal(v.client.engine, engine, `${v.variant}: the client side ran on ${engine}`);
 
-  // plain: nginx closes its upstream connections first; 1,000 ports, then 502 with errno 99.
-  assert.ok(plain!.upstream.connections >= 980 && plain!.upstream.connections <= 1000, `plain upstream connections ${plain!.upstream.connections}`);
-  assert.ok((plain!.client.totals.statuses['502'] ?? 0) > 1000, 'plain answers 502');
-  assert.ok((plain!.errorLog.byErrno['99'] ?? 0) > 1000, 'errno-99 lines in the error log');
-  assert.match(plain!.errorLog.example!, /\(99: Cannot assign requested address\) while connecting to upstream/);
-  assert.equal(plain!.upstreamSockets!.peakTimeWait.client, plain!.upstream.connections, 'the TIME_WAIT is on nginx\'s side');
+    // plain: nginx closes its upstream connections first; 1,000 ports, then 502 with errno 99.
+    assert.ok(
+      plain!.upstream.connections >= 980 && plain!.upstream.connections <= 1000,
+      `plain upstream connections ${plain!.upstream.connections}`,
+    );
+    assert.ok((plain!.client.totals.statuses['502'] ?? 0) > 1000, 'plain answers 502');
+    assert.ok((plain!.errorLog.byErrno['99'] ?? 0) > 1000, 'errno-99 lines in the error log');
+    assert.match(plain!.errorLog.example!, /\(99: Cannot assign requested address\) while connecting to upstream/);
+    assert.equal(plain!.upstreamSockets!.peakTimeWait.client, plain!.upstream.connections, "the TIME_WAIT is on nginx's side");
 
-  // split over 4 addresses with a per-request key: all 4 used, about 4x the upstream connections.
-  assert.deepEqual(Object.keys(split!.upstream.byRemoteAddress).sort(), ['127.0.1.1', '127.0.1.2', '127.0.1.3', '127.0.1.4']);
-  const ratio = split!.upstream.connections / plain!.upstream.connections;
-  assert.ok(ratio > 3.8 && ratio < 4.2, `split/plain upstream connections ${ratio}`);
-  assert.match(split!.config, /split_clients "\$request_id" \$split_ip/);
+    // split over 4 addresses with a per-request key: all 4 used, about 4x the upstream connections.
+    assert.deepEqual(Object.keys(split!.upstream.byRemoteAddress).sort(), ['127.0.1.1', '127.0.1.2', '127.0.1.3', '127.0.1.4']);
+    const ratio = split!.upstream.connections / plain!.upstream.connections;
+    assert.ok(ratio > 3.8 && ratio < 4.2, `split/plain upstream connections ${ratio}`);
+    assert.match(split!.config, /split_clients "\$request_id" \$split_ip/);
 
-  // keepalive: no 502, far fewer upstream connections than requests.
-  assert.equal(keepalive!.client.totals.statuses['502'] ?? 0, 0);
-  assert.equal(keepalive!.client.totals.ok, 6000);
-  assert.ok(keepalive!.upstream.connections * 10 < keepalive!.upstream.requests, `${keepalive!.upstream.connections} connections for ${keepalive!.upstream.requests} requests`);
+    // keepalive: no 502, far fewer upstream connections than requests.
+    assert.equal(keepalive!.client.totals.statuses['502'] ?? 0, 0);
+    assert.equal(keepalive!.client.totals.ok, 6000);
+    assert.ok(
+      keepalive!.upstream.connections * 10 < keepalive!.upstream.requests,
+      `${keepalive!.upstream.connections} connections for ${keepalive!.upstream.requests} requests`,
+    );
 
-  // wide: 64,512 ports in the namespace; 6,000 requests do not run out.
-  assert.equal(wide!.client.plan.netns?.sysctls['net.ipv4.ip_local_port_range'], '1024 65535');
-  assert.equal(wide!.client.totals.statuses['502'] ?? 0, 0);
+    // wide: 64,512 ports in the namespace; 6,000 requests do not run out.
+    assert.equal(wide!.client.plan.netns?.sysctls['net.ipv4.ip_local_port_range'], '1024 65535');
+    assert.equal(wide!.client.totals.statuses['502'] ?? 0, 0);
 
-  assert.deepEqual(ourNginx(), [], 'every nginx was stopped');
-  assert.deepEqual(prefixesLeft(), before, 'every private prefix was removed');
-});
+    assert.deepEqual(ourNginx(), [], 'every nginx was stopped');
+    assert.deepEqual(prefixesLeft(), before, 'every private prefix was removed');
+  });
 }
 
-test('nginx rejecting its configuration: the error carries nginx\'s own message', async (t) => {
+test("nginx rejecting its configuration: the error carries nginx's own message", async (t) => {
   if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
   const prefix = await makePrefix();
   try {
-    await assert.rejects(startNginx(findNginx(), prefix, 'events {}\nhttp { server { listen 127.0.0.1:1; bogus_directive on; } }\n', 1), (e: unknown) => e instanceof NginxError && /unknown directive "bogus_directive"/.test(e.message));
+    await assert.rejects(
+      startNginx(findNginx(), prefix, 'events {}\nhttp { server { listen 127.0.0.1:1; bogus_directive on; } }\n', 1),
+      (e: unknown) => e instanceof NginxError && /unknown directive "bogus_directive"/.test(e.message),
+    );
     assert.deepEqual(ourNginx(), []);
   } finally {
     await removePrefix(prefix);

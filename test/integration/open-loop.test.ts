@@ -13,7 +13,10 @@ for (const engine of ENGINES) {
     assert.equal(result.totals.ok, 40);
     const corrected = result.latency.totalCorrectedUs;
     assert.ok(corrected, 'an open loop keeps the corrected histogram');
-    assert.ok(corrected.summary.p99Us > result.latency.totalUs.summary.p99Us, `${corrected.summary.p99Us} vs ${result.latency.totalUs.summary.p99Us}`);
+    assert.ok(
+      corrected.summary.p99Us > result.latency.totalUs.summary.p99Us,
+      `${corrected.summary.p99Us} vs ${result.latency.totalUs.summary.p99Us}`,
+    );
     assert.ok(result.latency.totalUs.summary.p50Us >= 20_000, 'the delay shows in the uncorrected latency');
     assert.equal(decodeHistogram(corrected.hdr).totalCount, 40);
   });

@@ -22,9 +22,24 @@ function within(actual: number, expected: number, pct: number): boolean {
 
 test('sweep --axis port-range: each stage writes its range in its own namespace and runs out where it says', async (t) => {
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
-  const result = await sweep({ axis: 'port-range', values: '1000,2000', profile: 'no-reuse', sources: '1', requests: '3000', connections: '8', close: 'client', sampleInterval: '0s' });
-  assert.deepEqual(result.stages.map((s) => s.run.environment.sysctls['net.ipv4.ip_local_port_range']), ['40000 40999', '40000 41999']);
-  assert.deepEqual(result.stages.map((s) => s.space.ports), [1000, 2000]);
+  const result = await sweep({
+    axis: 'port-range',
+    values: '1000,2000',
+    profile: 'no-reuse',
+    sources: '1',
+    requests: '3000',
+    connections: '8',
+    close: 'client',
+    sampleInterval: '0s',
+  });
+  assert.deepEqual(
+    result.stages.map((s) => s.run.environment.sysctls['net.ipv4.ip_local_port_range']),
+    ['40000 40999', '40000 41999'],
+  );
+  assert.deepEqual(
+    result.stages.map((s) => s.space.ports),
+    [1000, 2000],
+  );
   assert.ok(within(result.stages[0]!.run.totals.ok, 1000, 2), `${result.stages[0]!.run.totals.ok}`);
   assert.ok(within(result.stages[1]!.run.totals.ok, 2000, 2), `${result.stages[1]!.run.totals.ok}`);
   for (const s of result.stages) {
@@ -35,7 +50,10 @@ test('sweep --axis port-range: each stage writes its range in its own namespace 
 
 test('sweep --axis rate: each stage an open loop at its rate, every request sent, latency corrected', async () => {
   const result = await sweep({ axis: 'rate', values: '200,400', requests: '100', close: 'server', sampleInterval: '0s' });
-  assert.deepEqual(result.stages.map((s) => (s.run.plan.load.kind === 'open' ? s.run.plan.load.ratePerSec : null)), [200, 400]);
+  assert.deepEqual(
+    result.stages.map((s) => (s.run.plan.load.kind === 'open' ? s.run.plan.load.ratePerSec : null)),
+    [200, 400],
+  );
   for (const s of result.stages) {
     assert.equal(s.run.totals.attempts, 100);
     assert.equal(s.run.totals.ok, 100);
@@ -58,7 +76,14 @@ test('sweep --axis port-mode: kernel, bind and explicit side by side, each with 
 });
 
 test('--close keepalive --keepalive-client undici: every request answered over a few reused connections', async () => {
-  const result = await run({ close: 'keepalive', keepaliveClient: 'undici', sources: '1', requests: '200', connections: '4', sampleInterval: '0s' });
+  const result = await run({
+    close: 'keepalive',
+    keepaliveClient: 'undici',
+    sources: '1',
+    requests: '200',
+    connections: '4',
+    sampleInterval: '0s',
+  });
   assert.equal(result.plan.keepaliveClient, 'undici');
   assert.equal(result.totals.ok, 200);
   assert.equal(result.target.stats!.requests, 200);
@@ -66,11 +91,22 @@ test('--close keepalive --keepalive-client undici: every request answered over a
 });
 
 test('an open loop on 2 workers: the rate and sources divided, the counts and histograms merged exactly', async () => {
-  const result = await run({ rate: '400', requests: '200', workers: '2', sources: testAddresses(62, 4), close: 'server', sampleInterval: '0s', netns: false });
+  const result = await run({
+    rate: '400',
+    requests: '200',
+    workers: '2',
+    sources: testAddresses(62, 4),
+    close: 'server',
+    sampleInterval: '0s',
+    netns: false,
+  });
   assert.equal(result.totals.attempts, 200);
   assert.equal(result.totals.ok, 200);
   assert.equal(result.sources.length, 4);
-  assert.equal(result.sources.reduce((a, s) => a + s.attempts, 0), 200);
+  assert.equal(
+    result.sources.reduce((a, s) => a + s.attempts, 0),
+    200,
+  );
   assert.equal(result.latency.totalCorrectedUs?.summary.count, 200);
   assert.equal(result.latency.totalUs.summary.count, 200);
   assert.deepEqual(Object.keys(result.target.stats!.byRemoteAddress).sort(), [...result.plan.sources].sort());
@@ -82,7 +118,10 @@ test('an open loop on 2 workers: the rate and sources divided, the counts and hi
  */
 async function runAsNobody(t: TestContext, args: readonly string[]): Promise<RunResult | null> {
   const setpriv = spawnSync('setpriv', ['--version']).status === 0;
-  const userns = setpriv && IS_ROOT && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-r', '-n', 'true']).status === 0;
+  const userns =
+    setpriv &&
+    IS_ROOT &&
+    spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-r', '-n', 'true']).status === 0;
   if (!prerequisite(t, userns, 'needs root to drop to uid 65534 with setpriv, and unprivileged user namespaces')) return null;
   const drop = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-unpriv-'));
@@ -93,7 +132,8 @@ async function runAsNobody(t: TestContext, args: readonly string[]): Promise<Run
   if (spawnSync(drop[0]!, [...drop.slice(1), 'test', '-r', BIN]).status !== 0) {
     const root = fileURLToPath(new URL('../../../', import.meta.url));
     const copy = join(dir, 'portchurn');
-    for (const part of ['package.json', 'dist', 'node_modules', 'build']) if (existsSync(join(root, part))) await cp(join(root, part), join(copy, part), { recursive: true });
+    for (const part of ['package.json', 'dist', 'node_modules', 'build'])
+      if (existsSync(join(root, part))) await cp(join(root, part), join(copy, part), { recursive: true });
     bin = join(copy, 'dist', 'src', 'cli', 'bin.js');
   }
   const out = await runCli([...args, '--out', join(dir, 'out'), '--json'], { wrapper: drop, bin });
@@ -113,12 +153,28 @@ test('unprivileged (uid 65534): the run gets a namespace of its own through a us
 
 test('[native] --socket-port-range of 100 ports as uid 65534: IP_LOCAL_PORT_RANGE gives ~100 connections, then EADDRNOTAVAIL, no sysctl written', async (t) => {
   if (!engineReady(t, 'native')) return;
-  const result = await runAsNobody(t, ['run', '--socket-port-range', '40000-40099', '--profile', 'no-reuse', '-n', '500', '-c', '8', '--sample-interval', '0s']);
+  const result = await runAsNobody(t, [
+    'run',
+    '--socket-port-range',
+    '40000-40099',
+    '--profile',
+    'no-reuse',
+    '-n',
+    '500',
+    '-c',
+    '8',
+    '--sample-interval',
+    '0s',
+  ]);
   if (!result) return;
   assert.equal(result.engine, 'native');
   assert.deepEqual(result.plan.socketPortRange, { low: 40000, high: 40099 });
   assert.ok(Math.abs(result.totals.ok - 100) <= 2, `${result.totals.ok} ok`);
   assert.deepEqual(Object.keys(result.totals.errors), ['EADDRNOTAVAIL']);
   assert.equal(result.model.usablePorts, 100);
-  assert.equal(result.environment.sysctls['net.ipv4.ip_local_port_range'], (await hostSysctls())['net.ipv4.ip_local_port_range'], 'the namespace kept the host\'s range');
+  assert.equal(
+    result.environment.sysctls['net.ipv4.ip_local_port_range'],
+    (await hostSysctls())['net.ipv4.ip_local_port_range'],
+    "the namespace kept the host's range",
+  );
 });

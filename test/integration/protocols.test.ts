@@ -14,7 +14,14 @@ for (const engine of ENGINES) {
     if (!engineReady(t, engine)) return;
     const server = await startRecordingServer(echo);
     try {
-      const result = await run({ engine, target: `tcp://127.0.0.1:${server.port}`, payload: 'PING\n', expectBytes: '5', requests: '30', connections: '3' });
+      const result = await run({
+        engine,
+        target: `tcp://127.0.0.1:${server.port}`,
+        payload: 'PING\n',
+        expectBytes: '5',
+        requests: '30',
+        connections: '3',
+      });
       assert.equal(result.engine, engine, 'the engine asked for ran');
       assert.equal(result.totals.ok, 30);
       assert.equal(server.accepted.length, 30);

@@ -22,7 +22,11 @@ const READERS: readonly SocketSource[] = ['sock_diag', 'proc'];
 function readerReady(t: TestContext, via: SocketSource): boolean {
   if (via === 'proc') return true;
   const native = loadNative();
-  return prerequisite(t, native.addon !== null, `sock_diag reads through the native addon, which is ${native.addon === null ? native.reason : 'there'}`);
+  return prerequisite(
+    t,
+    native.addon !== null,
+    `sock_diag reads through the native addon, which is ${native.addon === null ? native.reason : 'there'}`,
+  );
 }
 
 /** TIME_WAIT rows of /proc/net/tcp, read synchronously: [local address, local port]. */
@@ -52,55 +56,55 @@ function clientClosesFirst(port: number, localAddress: string): Promise<void> {
 }
 
 for (const via of READERS) {
-test(`[${via}] the sampler counts exactly the TIME_WAIT sockets the test made, on the side that closed first`, async (t) => {
-  if (!readerReady(t, via)) return;
-  // The server answers but never closes, so each client close leaves TIME_WAIT on the client.
-  const server = await startRecordingServer((s) => s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')));
-  const sources = parseSources(testAddresses(via === 'proc' ? 50 : 150, 3));
-  try {
-    const sampler = await startSampler({ sources, destinations: [{ host: '127.0.0.1', port: server.port }] }, 100, via);
-    for (let i = 0; i < 30; i++) await clientClosesFirst(server.port, sources[i % 3]!);
-    // The last FIN exchange may still be under way: wait for the kernel's table, not a clock.
-    await pollUntil('30 client TIME_WAIT sockets', 10_000, () => timeWaitOn(sources) === 30);
-    const report = await sampler.stop(1000);
-    assert.equal(report.via, via);
-    const last = report.samples.at(-1)!;
-    assert.equal(last.client.TIME_WAIT, 30);
-    assert.equal(last.server.TIME_WAIT ?? 0, 0);
-    assert.equal(report.peakTimeWait.client, 30);
-    assert.deepEqual(report.peakPortsHeld, [10, 10, 10]);
-    assert.equal(report.peakOccupancy, 10 / 1000);
-    assert.ok(report.samples.length >= 2, 'a sample before and one at the stop (more in between when samples are cheap)');
-    assert.ok(report.costMs.mean > 0);
-    assert.equal(report.samples[0]!.client.TIME_WAIT ?? 0, 0, 'nothing before the test connected');
-  } finally {
-    await server.close();
-  }
-});
-
-test(`[${via}] server-side TIME_WAIT is counted on the server side`, async (t) => {
-  if (!readerReady(t, via)) return;
-  const server = await startRecordingServer(answerHttp);
-  const sources = parseSources(testAddresses(via === 'proc' ? 51 : 151, 1));
-  try {
-    const sampler = await startSampler({ sources, destinations: [{ host: '127.0.0.1', port: server.port }] }, 100, via);
-    for (let i = 0; i < 12; i++) {
-      await new Promise<void>((resolve) => {
-        const s = connect({ host: '127.0.0.1', port: server.port, localAddress: sources[0] }, () => s.write('x'));
-        s.resume();
-        s.on('close', () => resolve());
-      });
+  test(`[${via}] the sampler counts exactly the TIME_WAIT sockets the test made, on the side that closed first`, async (t) => {
+    if (!readerReady(t, via)) return;
+    // The server answers but never closes, so each client close leaves TIME_WAIT on the client.
+    const server = await startRecordingServer((s) => s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')));
+    const sources = parseSources(testAddresses(via === 'proc' ? 50 : 150, 3));
+    try {
+      const sampler = await startSampler({ sources, destinations: [{ host: '127.0.0.1', port: server.port }] }, 100, via);
+      for (let i = 0; i < 30; i++) await clientClosesFirst(server.port, sources[i % 3]!);
+      // The last FIN exchange may still be under way: wait for the kernel's table, not a clock.
+      await pollUntil('30 client TIME_WAIT sockets', 10_000, () => timeWaitOn(sources) === 30);
+      const report = await sampler.stop(1000);
+      assert.equal(report.via, via);
+      const last = report.samples.at(-1)!;
+      assert.equal(last.client.TIME_WAIT, 30);
+      assert.equal(last.server.TIME_WAIT ?? 0, 0);
+      assert.equal(report.peakTimeWait.client, 30);
+      assert.deepEqual(report.peakPortsHeld, [10, 10, 10]);
+      assert.equal(report.peakOccupancy, 10 / 1000);
+      assert.ok(report.samples.length >= 2, 'a sample before and one at the stop (more in between when samples are cheap)');
+      assert.ok(report.costMs.mean > 0);
+      assert.equal(report.samples[0]!.client.TIME_WAIT ?? 0, 0, 'nothing before the test connected');
+    } finally {
+      await server.close();
     }
-    await pollUntil('12 server TIME_WAIT sockets', 10_000, () => timeWaitTowards(server.port) === 12);
-    const report = await sampler.stop(null);
-    assert.equal(report.peakTimeWait.server, 12);
-    assert.equal(report.peakTimeWait.client, 0);
-    assert.equal(report.peakOccupancy, null);
-    assert.equal(report.via, via);
-  } finally {
-    await server.close();
-  }
-});
+  });
+
+  test(`[${via}] server-side TIME_WAIT is counted on the server side`, async (t) => {
+    if (!readerReady(t, via)) return;
+    const server = await startRecordingServer(answerHttp);
+    const sources = parseSources(testAddresses(via === 'proc' ? 51 : 151, 1));
+    try {
+      const sampler = await startSampler({ sources, destinations: [{ host: '127.0.0.1', port: server.port }] }, 100, via);
+      for (let i = 0; i < 12; i++) {
+        await new Promise<void>((resolve) => {
+          const s = connect({ host: '127.0.0.1', port: server.port, localAddress: sources[0] }, () => s.write('x'));
+          s.resume();
+          s.on('close', () => resolve());
+        });
+      }
+      await pollUntil('12 server TIME_WAIT sockets', 10_000, () => timeWaitTowards(server.port) === 12);
+      const report = await sampler.stop(null);
+      assert.equal(report.peakTimeWait.server, 12);
+      assert.equal(report.peakTimeWait.client, 0);
+      assert.equal(report.peakOccupancy, null);
+      assert.equal(report.via, via);
+    } finally {
+      await server.close();
+    }
+  });
 }
 
 test('sock_diag and /proc/net/tcp count the same sockets: open, TIME_WAIT, both sides, IPv4 and IPv6', async (t) => {
@@ -108,7 +112,10 @@ test('sock_diag and /proc/net/tcp count the same sockets: open, TIME_WAIT, both 
   if (!readerReady(t, 'sock_diag')) return;
   // A server on each family that answers and keeps the connection, so the test holds ESTABLISHED
   // sockets on both sides, then closes half of them first from the client (client TIME_WAIT).
-  const servers = [await startRecordingServer((s) => s.on('data', () => s.write('x'))), await startRecordingServer((s) => s.on('data', () => s.write('x')), '::1')];
+  const servers = [
+    await startRecordingServer((s) => s.on('data', () => s.write('x'))),
+    await startRecordingServer((s) => s.on('data', () => s.write('x')), '::1'),
+  ];
   const sources = parseSources(testAddresses(152, 2));
   const open: Socket[] = [];
   try {
@@ -119,9 +126,15 @@ test('sock_diag and /proc/net/tcp count the same sockets: open, TIME_WAIT, both 
       open.push(socket);
     }
     for (const socket of open.slice(0, 4)) await new Promise<void>((resolve) => socket.once('close', () => resolve()).destroy());
-    const destinations = [{ host: '127.0.0.1', port: servers[0]!.port }, { host: '::1', port: servers[1]!.port }];
+    const destinations = [
+      { host: '127.0.0.1', port: servers[0]!.port },
+      { host: '::1', port: servers[1]!.port },
+    ];
     // With the sources (bind modes) and without (kernel mode: any client of the destinations).
-    const readers = [{ sources, destinations }, { sources: [], destinations }].map((scope) => ({ proc: procReader(scope), diag: sockDiagReader(native.addon!, scope) }));
+    const readers = [
+      { sources, destinations },
+      { sources: [], destinations },
+    ].map((scope) => ({ proc: procReader(scope), diag: sockDiagReader(native.addon!, scope) }));
     // The kernel may still be moving a closed socket along (FIN_WAIT2 to TIME_WAIT, the server's
     // LAST_ACK): read both until they agree, within a bound.
     const readAll = () => readers.map((r) => ({ proc: r.proc.read(), diag: r.diag.read() }));

@@ -18,14 +18,23 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 }
 
 test('portchurn serve answers, counts per address, and serves its stats', async () => {
-  const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0,127.0.0.1:0', '--close', 'server', '--body-size', '5', '--duration', '20s', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--listen', '127.0.0.1:0,127.0.0.1:0', '--close', 'server', '--body-size', '5', '--duration', '20s', '--json'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   try {
-    await waitUntil('serve to print both listening addresses', 30_000, () => (stdout.match(/listening on/g) ?? []).length >= 2, (wake) => {
-      child.stdout.on('data', wake);
-      return () => child.stdout.off('data', wake);
-    });
+    await waitUntil(
+      'serve to print both listening addresses',
+      30_000,
+      () => (stdout.match(/listening on/g) ?? []).length >= 2,
+      (wake) => {
+        child.stdout.on('data', wake);
+        return () => child.stdout.off('data', wake);
+      },
+    );
     const urls = [...stdout.matchAll(/listening on (http:\S+)/g)].map((m) => m[1]!);
     assert.equal(urls.length, 2);
     const first = await get(urls[0]!);

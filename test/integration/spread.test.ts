@@ -19,8 +19,14 @@ for (const engine of ENGINES) {
     assert.deepEqual(Object.keys(seen).sort(), [...sources].sort());
     const counts = Object.values(seen).map((c) => c.connections);
     assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `uneven: ${counts.join(',')}`);
-    assert.equal(counts.reduce((a, b) => a + b, 0), 401);
-    assert.deepEqual(result.sources.map((s) => s.address), sources);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      401,
+    );
+    assert.deepEqual(
+      result.sources.map((s) => s.address),
+      sources,
+    );
     assert.deepEqual(result.sources.map((s) => s.ok).sort(), [100, 100, 100, 101]);
   });
 }
@@ -32,14 +38,27 @@ for (const engine of ENGINES) {
     try {
       const spec = testAddresses(43, 2);
       const sources = parseSources(spec);
-      const result = await run({ engine, target: `http://127.0.0.1:${server.port}/`, sources: spec, portMode: 'explicit', explicitPorts: '61100-61119', requests: '40', connections: '1', close: 'server' });
+      const result = await run({
+        engine,
+        target: `http://127.0.0.1:${server.port}/`,
+        sources: spec,
+        portMode: 'explicit',
+        explicitPorts: '61100-61119',
+        requests: '40',
+        connections: '1',
+        close: 'server',
+      });
       assert.equal(result.engine, engine, 'the engine asked for ran');
       assert.equal(result.totals.ok, 40);
       assert.deepEqual(result.plan.explicitPorts, { low: 61100, high: 61119 });
       for (const address of sources) {
         const ports = server.accepted.filter((a) => a.address === address).map((a) => a.port);
         assert.equal(ports.length, 20, address);
-        assert.deepEqual([...ports].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => 61100 + i), address);
+        assert.deepEqual(
+          [...ports].sort((a, b) => a - b),
+          Array.from({ length: 20 }, (_, i) => 61100 + i),
+          address,
+        );
       }
     } finally {
       await server.close();
@@ -62,8 +81,14 @@ test('--workers 2: the sources are split between threads and the merged result c
   assert.equal(result.totals.attempts, 400);
   assert.equal(result.totals.ok, 400);
   assert.equal(result.latency.totalUs.summary.count, 400);
-  assert.equal(result.timeSeries.reduce((a, s) => a + s.ok, 0), 400);
-  assert.deepEqual(result.sources.map((s) => [s.address, s.attempts]), sources.map((a) => [a, 100]));
+  assert.equal(
+    result.timeSeries.reduce((a, s) => a + s.ok, 0),
+    400,
+  );
+  assert.deepEqual(
+    result.sources.map((s) => [s.address, s.attempts]),
+    sources.map((a) => [a, 100]),
+  );
   const seen = result.target.stats!.byRemoteAddress;
   assert.deepEqual(Object.keys(seen).sort(), [...sources].sort());
   assert.ok(Object.values(seen).every((c) => c.connections === 100));

@@ -14,7 +14,7 @@ import { LIMIT_CAUSES } from '../../src/model/limited-by.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { SweepResult } from '../../src/result/sweep-result.js';
 
-test('a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address blocks, and the target saw exactly each stage\'s addresses', async () => {
+test("a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address blocks, and the target saw exactly each stage's addresses", async () => {
   const result = await sweep({ netns: false, values: '1,4', reference: 'none', requests: '200', connections: '4', close: 'client' });
   assert.equal(result.stages.length, 2);
   assert.deepEqual(result.references, []);
@@ -24,7 +24,10 @@ test('a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address block
   assert.equal(four!.run.plan.sources.length, 4);
   assert.notEqual(one!.settle.block, four!.settle.block);
   const firstSet = new Set(one!.run.plan.sources);
-  assert.ok(four!.run.plan.sources.every((a) => !firstSet.has(a)), 'disjoint blocks');
+  assert.ok(
+    four!.run.plan.sources.every((a) => !firstSet.has(a)),
+    'disjoint blocks',
+  );
   for (const stage of result.stages) {
     assert.equal(stage.run.plan.netns, null);
     assert.equal(stage.run.plan.hostReason, '--no-netns was given');
@@ -38,21 +41,30 @@ test('a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address block
   assert.equal(result.settle.policy, 'fresh');
   assert.equal(four!.space.sources, 4);
   const md = renderMarkdown(result);
-  assert.match(md.split('\n').slice(0, 4).join('\n'), /Shared host: Every stage ran in the host's network namespace \(--no-netns was given\)/);
+  assert.match(
+    md.split('\n').slice(0, 4).join('\n'),
+    /Shared host: Every stage ran in the host's network namespace \(--no-netns was given\)/,
+  );
 });
 
-test('the default sources sweep: every stage in a namespace of its own with the host\'s settings, a one-address baseline in bind, the unbound kernel path as a reference row', async (t) => {
+test("the default sources sweep: every stage in a namespace of its own with the host's settings, a one-address baseline in bind, the unbound kernel path as a reference row", async (t) => {
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
   const host = await hostSysctls();
   const result = await sweep({ values: '1,2', requests: '300', connections: '4', close: 'client' });
-  assert.deepEqual(result.stages.map((s) => [s.run.plan.portMode, s.run.plan.sources.length]), [['bind', 1], ['bind', 2]]);
+  assert.deepEqual(
+    result.stages.map((s) => [s.run.plan.portMode, s.run.plan.sources.length]),
+    [
+      ['bind', 1],
+      ['bind', 2],
+    ],
+  );
   assert.equal(result.references!.length, 1);
   const ref = result.references![0]!;
   assert.equal(ref.run.plan.portMode, 'kernel');
   assert.deepEqual(ref.run.plan.sources, []);
   for (const s of [...result.stages, ref]) {
     assert.equal(s.run.plan.netns?.profile, 'host');
-    assert.deepEqual(s.run.plan.netns?.sysctls, host, 'the host\'s settings copied in');
+    assert.deepEqual(s.run.plan.netns?.sysctls, host, "the host's settings copied in");
     assert.equal(s.run.plan.hostReason, null);
     const k = s.run.kernel!;
     assert.equal(k.scope, 'namespace');
@@ -85,13 +97,26 @@ test('settle wait waits for the TIME_WAIT the previous stage really left, bounde
   // The client closes first, so stage 1 leaves 20 TIME_WAIT sockets on its source for 60 s;
   // a 1 s bound ends the wait with all of them still there.
   const sources = testAddresses(61, 1);
-  const result = await sweep({ netns: false, axis: 'close', values: 'client,client', settle: 'wait', settleTimeout: '1s', sources, portMode: 'bind', requests: '20', connections: '2' });
+  const result = await sweep({
+    netns: false,
+    axis: 'close',
+    values: 'client,client',
+    settle: 'wait',
+    settleTimeout: '1s',
+    sources,
+    portMode: 'bind',
+    requests: '20',
+    connections: '2',
+  });
   assert.equal(result.stages[0]!.run.sockets!.peakTimeWait.client, 20);
   const second = result.stages[1]!;
   assert.equal(second.settle.policy, 'wait');
   assert.equal(second.settle.timeWaitLeft, 20);
   assert.ok(second.settle.waitedMs! >= 1000, `waited ${second.settle.waitedMs} ms`);
-  assert.ok(result.warnings.some((w) => /stage 2 started with 20 TIME_WAIT sockets of stage 1 left/.test(w)), result.warnings.join('; '));
+  assert.ok(
+    result.warnings.some((w) => /stage 2 started with 20 TIME_WAIT sockets of stage 1 left/.test(w)),
+    result.warnings.join('; '),
+  );
 });
 
 test('bad sweep input exits 2 before any stage runs', async () => {
@@ -122,7 +147,8 @@ test('portchurn sweep writes JSON, Markdown, HTML and .hgrm; report re-renders t
     const files = await readdir(dir);
     const json = files.find((f) => f.endsWith('.json') && f !== 'index.json')!;
     const stem = json.replace(/\.json$/, '');
-    for (const ext of ['.md', '.html', '.stage1-totalUs.hgrm', '.stage2-connectUs.hgrm']) assert.ok(files.includes(stem + ext), `${stem}${ext} in ${files.join(', ')}`);
+    for (const ext of ['.md', '.html', '.stage1-totalUs.hgrm', '.stage2-connectUs.hgrm'])
+      assert.ok(files.includes(stem + ext), `${stem}${ext} in ${files.join(', ')}`);
     assert.match(out.stdout, new RegExp(`report\\s+\\S+${stem}\\.md`));
     await rm(join(dir, `${stem}.md`));
     const again = await runCli(['report', join(dir, json), '--format', 'md']);

@@ -29,8 +29,26 @@ test('a /26 gives 64 addresses', () => {
 });
 
 test('malformed or unusable --sources specs are refused', () => {
-  const bad = ['', '0', 'abc', '127.0.0.300', '127.0.0.5-127.0.0.2', '127.0.0.1-::1', '127.0.0.0/33', '127.0.0.0/x', '127.0.0.1,::1', '127.0.0.1,127.0.0.1', '127.0.0.0/8', String(MAX_SOURCES + 1)];
-  for (const spec of bad) assert.throws(() => parseSources(spec), (e: unknown) => e instanceof PlanError && e.option === '--sources', spec);
+  const bad = [
+    '',
+    '0',
+    'abc',
+    '127.0.0.300',
+    '127.0.0.5-127.0.0.2',
+    '127.0.0.1-::1',
+    '127.0.0.0/33',
+    '127.0.0.0/x',
+    '127.0.0.1,::1',
+    '127.0.0.1,127.0.0.1',
+    '127.0.0.0/8',
+    String(MAX_SOURCES + 1),
+  ];
+  for (const spec of bad)
+    assert.throws(
+      () => parseSources(spec),
+      (e: unknown) => e instanceof PlanError && e.option === '--sources',
+      spec,
+    );
   assert.throws(() => parseSources('4', 'nonsense'), /--source-base/);
   assert.throws(() => parseSources('2', '255.255.255.255'), /past 255.255.255.255/);
 });

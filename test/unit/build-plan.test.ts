@@ -45,11 +45,17 @@ test('explicit mode defaults to the ports above ip_local_port_range', () => {
   assert.deepEqual(buildPlan({ sources: '2', portMode: 'explicit' }, facts).explicitPorts, { low: 61000, high: 65535 });
   const high = buildPlan({ sources: '2', portMode: 'explicit' }, { ephemeralPorts: { low: 10000, high: 65000 } });
   assert.deepEqual(high.explicitPorts, { low: 1024, high: 9999 });
-  assert.deepEqual(buildPlan({ sources: '2', portMode: 'explicit', explicitPorts: '20000-20999' }, facts).explicitPorts, { low: 20000, high: 20999 });
+  assert.deepEqual(buildPlan({ sources: '2', portMode: 'explicit', explicitPorts: '20000-20999' }, facts).explicitPorts, {
+    low: 20000,
+    high: 20999,
+  });
 });
 
 test('explicit ports inside the ephemeral range need --allow-ephemeral-overlap', () => {
-  assert.match(planError({ sources: '1', portMode: 'explicit', explicitPorts: '40000-40999' }).message, /overlaps ip_local_port_range 32768-60999.*--allow-ephemeral-overlap/);
+  assert.match(
+    planError({ sources: '1', portMode: 'explicit', explicitPorts: '40000-40999' }).message,
+    /overlaps ip_local_port_range 32768-60999.*--allow-ephemeral-overlap/,
+  );
   const plan = buildPlan({ sources: '1', portMode: 'explicit', explicitPorts: '40000-40999', allowEphemeralOverlap: true }, facts);
   assert.deepEqual(plan.explicitPorts, { low: 40000, high: 40999 });
 });
@@ -102,15 +108,25 @@ test('every bad input of the run command is refused with the option at fault', (
 test('a plan that needs more file descriptors than the limit gets a warning with the fix', async () => {
   const { fileDescriptorWarning } = await import('../../src/runner/run-plan.js');
   const plan = buildPlan({ connections: '5000' }, facts);
-  assert.match(fileDescriptorWarning(plan, 1024)!, /5000 connections in flight need about 10064 file descriptors but the open-file limit is 1024.*ulimit -n 65536/);
+  assert.match(
+    fileDescriptorWarning(plan, 1024)!,
+    /5000 connections in flight need about 10064 file descriptors but the open-file limit is 1024.*ulimit -n 65536/,
+  );
   assert.equal(fileDescriptorWarning(plan, 20000), null);
-  assert.equal(fileDescriptorWarning(buildPlan({ connections: '5000', target: 'http://127.0.0.1:1/' }, facts), 6000), null, 'an external target needs one per connection');
+  assert.equal(
+    fileDescriptorWarning(buildPlan({ connections: '5000', target: 'http://127.0.0.1:1/' }, facts), 6000),
+    null,
+    'an external target needs one per connection',
+  );
 });
 
 test('--socket-port-range: refused on kernels before 6.3 and outside ip_local_port_range, where the kernel would ignore it', async () => {
   const { checkSocketPortRange } = await import('../../src/runner/preflight.js');
   const eph = { low: 32768, high: 60999 };
-  assert.throws(() => checkSocketPortRange({ low: 40000, high: 40099 }, eph, '6.1.0-18-amd64'), /Linux has from 6\.3; this kernel is 6\.1\.0-18-amd64/);
+  assert.throws(
+    () => checkSocketPortRange({ low: 40000, high: 40099 }, eph, '6.1.0-18-amd64'),
+    /Linux has from 6\.3; this kernel is 6\.1\.0-18-amd64/,
+  );
   assert.throws(() => checkSocketPortRange({ low: 1000, high: 1099 }, eph, '6.18.44'), /lies outside ip_local_port_range 32768-60999/);
   assert.doesNotThrow(() => checkSocketPortRange({ low: 40000, high: 40099 }, eph, '6.3.0'));
   assert.doesNotThrow(() => checkSocketPortRange({ low: 60000, high: 61999 }, eph, '7.0.1'), 'an overlap is narrowed to, not refused');

@@ -47,7 +47,11 @@ test('hand-worked cases', () => {
     // a narrow namespace range
     [{ ephemeralPorts: { low: 40000, high: 40999 }, sources: 4 }, 4000 / 60, 'narrow x4'],
     // explicit ports without timestamps: the explicit range, x destinations
-    [{ portMode: 'explicit', explicitPorts: { low: 61000, high: 61999 }, timestamps: 0, sources: 2, destinations: 2 }, (2 * 1000 * 2) / 60, 'explicit no ts'],
+    [
+      { portMode: 'explicit', explicitPorts: { low: 61000, high: 61999 }, timestamps: 0, sources: 2, destinations: 2 },
+      (2 * 1000 * 2) / 60,
+      'explicit no ts',
+    ],
     // not port-bound
     [{ close: 'server' }, null, 'server closes'],
     [{ close: 'reset' }, null, 'reset'],

@@ -13,20 +13,27 @@ const healthy: Probes = {
 
 test('a healthy machine passes every check', async () => {
   const results = await runChecks(64, healthy);
-  assert.deepEqual(results.map((r) => [r.name, r.ok]), [
-    ['native engine', true],
-    ['loopback addresses', true],
-    ['IPv6 loopback', true],
-    ['open files', true],
-    ['network namespaces', true],
-    ['nginx', true],
-    ['chromium', true],
-  ]);
+  assert.deepEqual(
+    results.map((r) => [r.name, r.ok]),
+    [
+      ['native engine', true],
+      ['loopback addresses', true],
+      ['IPv6 loopback', true],
+      ['open files', true],
+      ['network namespaces', true],
+      ['nginx', true],
+      ['chromium', true],
+    ],
+  );
   assert.equal(doctorStatus(results, []), 0);
 });
 
 test('each failure names its fix; only needed features fail the exit status', async () => {
-  const macNoAlias = await runChecks(64, { ...healthy, platform: 'darwin', bind: async (a) => (a === '::1' || a === '127.0.0.1' ? null : 'EADDRNOTAVAIL') });
+  const macNoAlias = await runChecks(64, {
+    ...healthy,
+    platform: 'darwin',
+    bind: async (a) => (a === '::1' || a === '127.0.0.1' ? null : 'EADDRNOTAVAIL'),
+  });
   const loop = macNoAlias.find((r) => r.name === 'loopback addresses')!;
   assert.equal(loop.ok, false);
   assert.match(loop.fix!, /sudo ifconfig lo0 alias 127\.0\.0\.2/);
@@ -38,7 +45,12 @@ test('each failure names its fix; only needed features fail the exit status', as
   assert.match(files.detail, /20064 needed for 10000 connections/);
   assert.match(files.fix!, /ulimit -n 65536/);
 
-  const noExtras = await runChecks(64, { ...healthy, namespace: () => null, which: () => null, native: () => 'not built (no build/Release/portchurn_native.node)' });
+  const noExtras = await runChecks(64, {
+    ...healthy,
+    namespace: () => null,
+    which: () => null,
+    native: () => 'not built (no build/Release/portchurn_native.node)',
+  });
   assert.equal(doctorStatus(noExtras, ['native']), 1);
   assert.match(noExtras.find((r) => r.name === 'native engine')!.detail, /not built .*; the JavaScript engine runs instead/);
   assert.match(noExtras.find((r) => r.name === 'native engine')!.fix!, /npm install/);

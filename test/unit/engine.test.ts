@@ -22,7 +22,12 @@ function fakeTransport(clock: FakeClock, delayMs: number, failEvery = 0): Transp
         stalled.delete(done);
         inFlight--;
         const t = clock.now();
-        done({ ok: false, code: 'ABORTED', atMs: t, timings: { intendedMs: t, startMs: t, connectedMs: null, firstByteMs: null, doneMs: null } });
+        done({
+          ok: false,
+          code: 'ABORTED',
+          atMs: t,
+          timings: { intendedMs: t, startMs: t, connectedMs: null, firstByteMs: null, doneMs: null },
+        });
       }
     },
     send(source: SourceChoice, intendedMs: number, done: (o: Outcome) => void) {
@@ -48,21 +53,44 @@ function fakeTransport(clock: FakeClock, delayMs: number, failEvery = 0): Transp
 
 function load(clock: FakeClock, options: Omit<EngineOptions, 'now' | 'timers' | 'picker' | 'sourceLabels'> & { sources?: string[] }) {
   const sources = options.sources ?? [];
-  return clock.run(runLoad({ ...options, picker: createSourcePicker(sources, null), sourceLabels: sources.length ? sources : ['kernel'], now: clock.now, timers: clock }));
+  return clock.run(
+    runLoad({
+      ...options,
+      picker: createSourcePicker(sources, null),
+      sourceLabels: sources.length ? sources : ['kernel'],
+      now: clock.now,
+      timers: clock,
+    }),
+  );
 }
 
 test('closed loop: exactly --requests attempts, never more than --connections in flight', async () => {
   const clock = new FakeClock();
   const transport = fakeTransport(clock, 1, 4);
-  const out = await load(clock, { transport, sources: ['a', 'b', 'c'], load: { kind: 'closed', connections: 5 }, durationMs: null, requests: 300 });
+  const out = await load(clock, {
+    transport,
+    sources: ['a', 'b', 'c'],
+    load: { kind: 'closed', connections: 5 },
+    durationMs: null,
+    requests: 300,
+  });
   assert.equal(out.recorder.attempts, 300);
   assert.equal(out.recorder.ok, 225);
   assert.equal(out.recorder.errors.EADDRINUSE, 75);
   assert.equal(transport.maxInFlight, 5);
-  assert.deepEqual(out.recorder.sources.map((s) => s.attempts), [100, 100, 100]);
+  assert.deepEqual(
+    out.recorder.sources.map((s) => s.attempts),
+    [100, 100, 100],
+  );
   const seconds = out.recorder.seconds;
-  assert.equal(seconds.reduce((a, s) => a + s.attempts, 0), 300);
-  assert.equal(seconds.reduce((a, s) => a + (s.errors.EADDRINUSE ?? 0), 0), 75);
+  assert.equal(
+    seconds.reduce((a, s) => a + s.attempts, 0),
+    300,
+  );
+  assert.equal(
+    seconds.reduce((a, s) => a + (s.errors.EADDRINUSE ?? 0), 0),
+    75,
+  );
   assert.equal(out.interrupted, false);
   // 5 in flight, 1 ms each: 300 attempts take 60 ms of the fake clock.
   assert.equal(out.endMs - out.startMs, 60);
@@ -101,15 +129,31 @@ test('open loop with room to spare: every attempt starts at its slot, so correct
   assert.equal(out.recorder.totalCorrectedUs.getValueAtPercentile(100), out.recorder.totalUs.getValueAtPercentile(100));
 });
 
-test('progress comes once a second with the last second\'s counts', async () => {
+test("progress comes once a second with the last second's counts", async () => {
   const clock = new FakeClock();
   const transport = fakeTransport(clock, 10);
   const seen: Progress[] = [];
   await clock.run(
-    runLoad({ transport, picker: createSourcePicker([], null), sourceLabels: ['kernel'], load: { kind: 'closed', connections: 2 }, durationMs: 3_500, requests: null, now: clock.now, timers: clock, onProgress: (p) => seen.push(p) }),
+    runLoad({
+      transport,
+      picker: createSourcePicker([], null),
+      sourceLabels: ['kernel'],
+      load: { kind: 'closed', connections: 2 },
+      durationMs: 3_500,
+      requests: null,
+      now: clock.now,
+      timers: clock,
+      onProgress: (p) => seen.push(p),
+    }),
   );
-  assert.deepEqual(seen.map((p) => p.elapsedMs), [1000, 2000, 3000]);
-  assert.deepEqual(seen.map((p) => p.lastSecond?.ok), [198, 200, 200]);
+  assert.deepEqual(
+    seen.map((p) => p.elapsedMs),
+    [1000, 2000, 3000],
+  );
+  assert.deepEqual(
+    seen.map((p) => p.lastSecond?.ok),
+    [198, 200, 200],
+  );
 });
 
 test('an abort stops sending and marks the outcome interrupted', async () => {
@@ -117,7 +161,13 @@ test('an abort stops sending and marks the outcome interrupted', async () => {
   const controller = new AbortController();
   const transport = fakeTransport(clock, 2);
   clock.setTimeout(() => controller.abort(), 100);
-  const out = await load(clock, { transport, load: { kind: 'closed', connections: 2 }, durationMs: 60_000, requests: null, signal: controller.signal });
+  const out = await load(clock, {
+    transport,
+    load: { kind: 'closed', connections: 2 },
+    durationMs: 60_000,
+    requests: null,
+    signal: controller.signal,
+  });
   assert.equal(out.interrupted, true);
   assert.equal(out.recorder.attempts, 100);
   assert.equal(out.recorder.attempts, out.recorder.ok);
@@ -129,7 +179,14 @@ test('after an abort, attempts still in flight get the grace period, then end as
   const controller = new AbortController();
   const transport = fakeTransport(clock, Infinity);
   clock.setTimeout(() => controller.abort(), 50);
-  const out = await load(clock, { transport, load: { kind: 'closed', connections: 3 }, durationMs: 60_000, requests: null, signal: controller.signal, graceMs: 100 });
+  const out = await load(clock, {
+    transport,
+    load: { kind: 'closed', connections: 3 },
+    durationMs: 60_000,
+    requests: null,
+    signal: controller.signal,
+    graceMs: 100,
+  });
   assert.equal(out.interrupted, true);
   assert.equal(out.recorder.attempts, 3);
   assert.deepEqual(out.recorder.errors, { ABORTED: 3 });

@@ -26,5 +26,14 @@ test('decoded histograms merge exactly', () => {
 });
 
 test('an empty histogram summarises as zeros', () => {
-  assert.deepEqual(encodeHistogram(createLatencyHistogram()).summary, { count: 0, minUs: 0, p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, maxUs: 0, meanUs: 0 });
+  assert.deepEqual(encodeHistogram(createLatencyHistogram()).summary, {
+    count: 0,
+    minUs: 0,
+    p50Us: 0,
+    p90Us: 0,
+    p99Us: 0,
+    p999Us: 0,
+    maxUs: 0,
+    meanUs: 0,
+  });
 });

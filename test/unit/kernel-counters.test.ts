@@ -32,7 +32,11 @@ test('the Tcp and TcpExt sections are read by name, whatever their order', () =>
 test('a delta is after minus before; a counter that went backwards (wrapped) is left out, not negative', () => {
   const before = { tcp: { ActiveOpens: 100, PassiveOpens: 90 }, tcpExt: { TW: 50, TCPTimeWaitOverflow: 4_294_967_290 } };
   const after = { tcp: { ActiveOpens: 160, PassiveOpens: 150 }, tcpExt: { TW: 110, TCPTimeWaitOverflow: 3 } };
-  assert.deepEqual(counterDelta(before, after, 'namespace'), { scope: 'namespace', tcp: { ActiveOpens: 60, PassiveOpens: 60 }, tcpExt: { TW: 60 } });
+  assert.deepEqual(counterDelta(before, after, 'namespace'), {
+    scope: 'namespace',
+    tcp: { ActiveOpens: 60, PassiveOpens: 60 },
+    tcpExt: { TW: 60 },
+  });
 });
 
 test('thread CPU from /proc/.../stat: utime and stime in 10 ms ticks, a comm with spaces and parentheses', () => {

@@ -11,8 +11,22 @@ function feed(recorders: Recorder[], pick: (i: number) => number): void {
     const source = i % 2;
     const at = i * 3; // 3 s of outcomes
     r.attempt(source, at);
-    if (i % 10 === 0) r.failure(source, i % 20 === 0 ? 'EADDRINUSE' : 'HTTP_5XX', at + 1, { intendedMs: at, startMs: at, connectedMs: at + 0.2, firstByteMs: null, doneMs: null }, i % 20 === 0 ? undefined : 502);
-    else r.success(source, { intendedMs: at, startMs: at, connectedMs: at + 0.1, firstByteMs: at + 0.5 + (i % 7), doneMs: at + 0.6 + (i % 7) });
+    if (i % 10 === 0)
+      r.failure(
+        source,
+        i % 20 === 0 ? 'EADDRINUSE' : 'HTTP_5XX',
+        at + 1,
+        { intendedMs: at, startMs: at, connectedMs: at + 0.2, firstByteMs: null, doneMs: null },
+        i % 20 === 0 ? undefined : 502,
+      );
+    else
+      r.success(source, {
+        intendedMs: at,
+        startMs: at,
+        connectedMs: at + 0.1,
+        firstByteMs: at + 0.5 + (i % 7),
+        doneMs: at + 0.6 + (i % 7),
+      });
   }
 }
 

@@ -33,11 +33,20 @@ test('the host: --no-netns, a target outside portchurn, or no namespaces; each p
 test('settings that need a namespace are refused where there is none, naming the option', async () => {
   const cases: [Parameters<typeof resolveNamespace>[0], () => string | null, RegExp][] = [
     [{ netns: false, profile: 'narrow' }, can, /--profile is written inside a namespace and --no-netns runs on the host/],
-    [{ target: 'http://127.0.0.1:1/', sysctl: ['net.ipv4.tcp_tw_reuse=0'] }, can, /--sysctl is written inside a namespace, and a --target outside portchurn runs on the host/],
-    [{ target: 'http://127.0.0.1:1/', netns: true }, can, /--netns runs in a fresh network namespace, where a --target outside portchurn cannot be reached/],
+    [
+      { target: 'http://127.0.0.1:1/', sysctl: ['net.ipv4.tcp_tw_reuse=0'] },
+      can,
+      /--sysctl is written inside a namespace, and a --target outside portchurn runs on the host/,
+    ],
+    [
+      { target: 'http://127.0.0.1:1/', netns: true },
+      can,
+      /--netns runs in a fresh network namespace, where a --target outside portchurn cannot be reached/,
+    ],
     [{ profile: 'no-reuse' }, cannot, /--profile needs a network namespace: no namespaces here/],
   ];
-  for (const [options, unavailable, message] of cases) await assert.rejects(resolveNamespace(options, unavailable), (e: Error) => e instanceof PlanError && message.test(e.message));
+  for (const [options, unavailable, message] of cases)
+    await assert.rejects(resolveNamespace(options, unavailable), (e: Error) => e instanceof PlanError && message.test(e.message));
 });
 
 test('the trailing partial second is marked with the milliseconds it covered; whole seconds are not', () => {

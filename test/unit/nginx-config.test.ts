@@ -28,7 +28,10 @@ test('split: split_clients over the sources with proxy_bind; shares add up', () 
   assert.match(conf, /split_clients "\$remote_addr\$remote_port" \$split_ip \{/);
   assert.match(conf, /proxy_bind \$split_ip;/);
   assert.deepEqual(splitShares(['a', 'b', 'c']), ['        33.33%  a;', '        33.33%  b;', '        *       c;']);
-  assert.deepEqual(splitShares(['a', 'b', 'c', 'd']).map((l) => l.trim()), ['25%  a;', '25%  b;', '25%  c;', '*       d;']);
+  assert.deepEqual(
+    splitShares(['a', 'b', 'c', 'd']).map((l) => l.trim()),
+    ['25%  a;', '25%  b;', '25%  c;', '*       d;'],
+  );
   assert.match(renderNginxConfig({ ...base, variant: 'split', splitKey: '$request_id' }), /split_clients "\$request_id"/);
 });
 

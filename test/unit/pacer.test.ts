@@ -18,7 +18,10 @@ test('intended times come from the index, so a late sender does not shift the sc
   const pacer = new Pacer(0, 3); // 333.33 ms apart
   assert.equal(pacer.due(2000), 7);
   const times = Array.from({ length: 7 }, () => pacer.take());
-  assert.deepEqual(times.map((t) => Math.round(t)), [0, 333, 667, 1000, 1333, 1667, 2000]);
+  assert.deepEqual(
+    times.map((t) => Math.round(t)),
+    [0, 333, 667, 1000, 1333, 1667, 2000],
+  );
 });
 
 test('no drift over a minute at 10,000/s: exactly rate x seconds are due', () => {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planCapacity, type CapacityRowInput } from '../../src/limits/plan-capacity.js';
 
-const linux: CapacityRowInput = { name: 'Linux', usablePorts: 28232, holdSec: 60, destinations: 1, portMode: 'bind', close: 'client', ratePerSec: 20000 };
+const linux: CapacityRowInput = {
+  name: 'Linux',
+  usablePorts: 28232,
+  holdSec: 60,
+  destinations: 1,
+  portMode: 'bind',
+  close: 'client',
+  ratePerSec: 20000,
+};
 
 test('sources needed = ceil(rate x hold / ports)', () => {
   const p = planCapacity(linux);
@@ -23,7 +31,8 @@ test('hand-worked rows for other systems and settings', () => {
     [{ portMode: 'kernel', destinations: 4 }, 11], // connect() counts destinations
     [{ portMode: 'bind', destinations: 4 }, 43], // bind() does not
   ];
-  for (const [override, sources] of table) assert.equal(planCapacity({ ...linux, ...override }).sourcesNeeded, sources, JSON.stringify(override));
+  for (const [override, sources] of table)
+    assert.equal(planCapacity({ ...linux, ...override }).sourcesNeeded, sources, JSON.stringify(override));
 });
 
 test('server close and reset are not port-bound: one source', () => {

@@ -76,7 +76,23 @@ test('accepted sources are valid, distinct, of one family, and as many as asked'
 
 test('buildPlan: random option values are accepted as a plan or refused with a PlanError', () => {
   const facts = { ephemeralPorts: { low: 32768, high: 60999 } };
-  const keys: (keyof RunOptions)[] = ['sources', 'portMode', 'close', 'connections', 'rate', 'duration', 'requests', 'timeout', 'method', 'explicitPorts', 'listen', 'delay', 'target', 'sampleInterval', 'workers'];
+  const keys: (keyof RunOptions)[] = [
+    'sources',
+    'portMode',
+    'close',
+    'connections',
+    'rate',
+    'duration',
+    'requests',
+    'timeout',
+    'method',
+    'explicitPorts',
+    'listen',
+    'delay',
+    'target',
+    'sampleInterval',
+    'workers',
+  ];
   fc.assert(
     fc.property(fc.dictionary(fc.constantFrom(...keys), hostile, { maxKeys: 4 }), (options) => {
       try {
@@ -94,22 +110,56 @@ test('buildPlan: random option values are accepted as a plan or refused with a P
 test('the CLI never crashes on random arguments: a plan (exit 0) or one line and exit 2', async () => {
   const { main } = await import('../../src/cli/main.js');
   const { Writable } = await import('node:stream');
-  const options = ['--sources', '--port-mode', '--close', '--connections', '--rate', '--duration', '--requests', '--timeout', '--header', '--explicit-ports', '--target', '--fail-on', '--workers', '--max-in-flight', '--listen', '--sysctl'];
-  const arg = fc.oneof(fc.constantFrom(...options), hostile, fc.string({ maxLength: 12 }).filter((s) => !['h', 'help', 'version', 'dry-run'].includes(s)).map((s) => `--${s}`));
+  const options = [
+    '--sources',
+    '--port-mode',
+    '--close',
+    '--connections',
+    '--rate',
+    '--duration',
+    '--requests',
+    '--timeout',
+    '--header',
+    '--explicit-ports',
+    '--target',
+    '--fail-on',
+    '--workers',
+    '--max-in-flight',
+    '--listen',
+    '--sysctl',
+  ];
+  const arg = fc.oneof(
+    fc.constantFrom(...options),
+    hostile,
+    fc
+      .string({ maxLength: 12 })
+      .filter((s) => !['h', 'help', 'version', 'dry-run'].includes(s))
+      .map((s) => `--${s}`),
+  );
   await fc.assert(
     // -h and --help print the help (exit 0) and --version the version: not plans, so left out.
-    fc.asyncProperty(fc.array(arg.filter((a) => !['-h', '--help', '--version'].includes(a)), { maxLength: 6 }), async (args) => {
-      let stdout = '';
-      let stderr = '';
-      const sink = (f: (s: string) => void) => new Writable({ write: (chunk, _e, cb) => (f(String(chunk)), cb()) });
-      const status = await main(['run', '--dry-run', ...args], { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) });
-      // Exit 0 prints the plan, or the help or version when a (clustered) -h / -v slipped in.
-      if (status === 0) assert.ok(stdout.startsWith('{') ? JSON.parse(stdout) : /^portchurn run|^\d+\.\d+\.\d+/.test(stdout), stdout.slice(0, 80));
-      else {
-        assert.equal(status, 2, `${JSON.stringify(args)} -> ${status}: ${stderr}`);
-        assert.match(stderr, /^portchurn: [^\n]*\n$/);
-      }
-    }),
+    fc.asyncProperty(
+      fc.array(
+        arg.filter((a) => !['-h', '--help', '--version'].includes(a)),
+        { maxLength: 6 },
+      ),
+      async (args) => {
+        let stdout = '';
+        let stderr = '';
+        const sink = (f: (s: string) => void) => new Writable({ write: (chunk, _e, cb) => (f(String(chunk)), cb()) });
+        const status = await main(['run', '--dry-run', ...args], {
+          stdout: sink((s) => (stdout += s)),
+          stderr: sink((s) => (stderr += s)),
+        });
+        // Exit 0 prints the plan, or the help or version when a (clustered) -h / -v slipped in.
+        if (status === 0)
+          assert.ok(stdout.startsWith('{') ? JSON.parse(stdout) : /^portchurn run|^\d+\.\d+\.\d+/.test(stdout), stdout.slice(0, 80));
+        else {
+          assert.equal(status, 2, `${JSON.stringify(args)} -> ${status}: ${stderr}`);
+          assert.match(stderr, /^portchurn: [^\n]*\n$/);
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });

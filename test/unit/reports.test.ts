@@ -39,7 +39,8 @@ test('a stage whose TIME_WAIT table overflowed is flagged in every report, with 
   const overflowed: SweepResult = structuredClone(stored);
   const run = overflowed.stages[1]!.run as { kernel: { tcpExt: Record<string, number> } };
   run.kernel.tcpExt.TCPTimeWaitOverflow = 1234;
-  const flag = /TIME_WAIT table full in stage 2 \(sources 2\): TCPTimeWaitOverflow rose by 1,234\. Those closes skipped TIME_WAIT, so this stage measured a kernel without it/;
+  const flag =
+    /TIME_WAIT table full in stage 2 \(sources 2\): TCPTimeWaitOverflow rose by 1,234\. Those closes skipped TIME_WAIT, so this stage measured a kernel without it/;
   assert.match(renderMarkdown(overflowed), flag);
   assert.match(renderSweepSummary(overflowed), flag);
   assert.match(renderHtml(overflowed), flag);
@@ -58,7 +59,9 @@ test('stages that shared the host say so in one line at the top of every report'
 
 test('charts leave out the trailing partial second', () => {
   const html = renderHtml(stored);
-  const data = JSON.parse(/<script id="data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!.replace(/\\u003c/g, '<')) as { sections: { stages: { second: number[] }[] }[] };
+  const data = JSON.parse(/<script id="data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!.replace(/\\u003c/g, '<')) as {
+    sections: { stages: { second: number[] }[] }[];
+  };
   const run = stored.stages[0]!.run;
   const whole = run.timeSeries.filter((s) => s.coveredMs === undefined).length;
   assert.ok(run.timeSeries.at(-1)!.coveredMs !== undefined, 'the fixture ends mid-second');
@@ -96,7 +99,10 @@ test('terminal summary and compare name every stage', () => {
   const text = renderSweepSummary(stored);
   assert.match(text, /portchurn sweep: sources 1, 2/);
   assert.equal(text.split('\n').filter((l) => /^\s+[12]\s+[12]\s/.test(l)).length, 2);
-  const cmp = renderCompare([{ label: 'a', result: stored }, { label: 'b', result: stored }]);
+  const cmp = renderCompare([
+    { label: 'a', result: stored },
+    { label: 'b', result: stored },
+  ]);
   assert.equal((cmp.match(/1\.00x/g) ?? []).length, 4);
 });
 
@@ -110,6 +116,11 @@ test('corrupt, truncated and newer-schema results are refused with a clear error
     [{ schema: 'portchurn/result@1', kind: 'lab', profiles: [{ name: 'x', sweep: { stages: [{}] } }] }, /profiles missing or incomplete/],
     [{ schema: 'portchurn/result@1', kind: 'run', plan: {} }, /fields missing/],
   ];
-  for (const [data, message] of cases) assert.throws(() => validateResult('x.json', data), (e: unknown) => e instanceof ResultInputError && message.test(e.message), String(message));
+  for (const [data, message] of cases)
+    assert.throws(
+      () => validateResult('x.json', data),
+      (e: unknown) => e instanceof ResultInputError && message.test(e.message),
+      String(message),
+    );
   assert.equal(validateResult('x.json', stored).kind, 'sweep');
 });

@@ -16,7 +16,8 @@ function feedSplit(text: string, split: number[], head = false): { states: ReadS
 }
 
 const LENGTH = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello';
-const CHUNKED = 'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n';
+const CHUNKED =
+  'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n';
 
 test('Content-Length responses end at the last body byte, however they are split', () => {
   for (let a = 0; a <= LENGTH.length; a++) {
@@ -32,7 +33,10 @@ test('chunked responses end after the trailer, however they are split', () => {
     for (let b = a; b <= CHUNKED.length; b += 7) {
       const { states, reader } = feedSplit(CHUNKED, [a, b]);
       assert.equal(states.at(-1), 'done', `split at ${a},${b}`);
-      assert.ok(states.slice(0, -1).every((s) => s === 'more'), `split at ${a},${b}`);
+      assert.ok(
+        states.slice(0, -1).every((s) => s === 'more'),
+        `split at ${a},${b}`,
+      );
       assert.equal(reader.status, 201);
     }
   }

@@ -5,8 +5,14 @@ import { blockFor, planReference, planStages } from '../../src/sweep/stages.js';
 
 test('sources: every stage, the baseline too, in one port mode over fresh blocks; the kernel path is a reference row', () => {
   const stages = planStages('sources', undefined, {}, 'fresh');
-  assert.deepEqual(stages.map((s) => s.axisValue), ['1', '2', '4', '8', '16']);
-  assert.deepEqual(stages.map((s) => s.options.portMode), ['bind', 'bind', 'bind', 'bind', 'bind']);
+  assert.deepEqual(
+    stages.map((s) => s.axisValue),
+    ['1', '2', '4', '8', '16'],
+  );
+  assert.deepEqual(
+    stages.map((s) => s.options.portMode),
+    ['bind', 'bind', 'bind', 'bind', 'bind'],
+  );
   assert.deepEqual(stages[0]!.options, { portMode: 'bind', sources: '1' });
   assert.equal(stages[0]!.freshSources, 1);
   assert.deepEqual(stages[2]!.options, { portMode: 'bind', sources: '4' });
@@ -23,11 +29,27 @@ test('sources: every stage, the baseline too, in one port mode over fresh blocks
 });
 
 test('the other axes set their own option per stage', () => {
-  assert.deepEqual(planStages('dst-addresses', '1,3', {}, 'fresh').map((s) => s.freshListen), [1, 3]);
+  assert.deepEqual(
+    planStages('dst-addresses', '1,3', {}, 'fresh').map((s) => s.freshListen),
+    [1, 3],
+  );
   assert.deepEqual(planStages('dst-ports', '2', {}, 'fresh')[0]!.options, { listen: '127.0.0.1:0,127.0.0.1:0' });
-  assert.deepEqual(planStages('rate', '500,1000', {}, 'fresh').map((s) => s.options), [{ rate: '500' }, { rate: '1000' }]);
-  assert.deepEqual(planStages('port-mode', undefined, { sources: '4' }, 'fresh').map((s) => [s.options.portMode, s.freshSources]), [['kernel', null], ['bind', 4], ['explicit', 4]]);
-  assert.deepEqual(planStages('close', undefined, {}, 'fresh').map((s) => s.options.close), ['client', 'server', 'reset', 'keepalive']);
+  assert.deepEqual(
+    planStages('rate', '500,1000', {}, 'fresh').map((s) => s.options),
+    [{ rate: '500' }, { rate: '1000' }],
+  );
+  assert.deepEqual(
+    planStages('port-mode', undefined, { sources: '4' }, 'fresh').map((s) => [s.options.portMode, s.freshSources]),
+    [
+      ['kernel', null],
+      ['bind', 4],
+      ['explicit', 4],
+    ],
+  );
+  assert.deepEqual(
+    planStages('close', undefined, {}, 'fresh').map((s) => s.options.close),
+    ['client', 'server', 'reset', 'keepalive'],
+  );
 });
 
 test('bad values are refused before anything runs', () => {

@@ -16,7 +16,9 @@ test('--sysctl assignments are validated and normalised', () => {
     'net.ipv4.tcp_timestamps': '1',
   });
   assert.deepEqual(parseSysctls(['net.ipv4.ip_local_port_range=40000-40999']), { 'net.ipv4.ip_local_port_range': '40000 40999' });
-  assert.deepEqual(parseSysctls(['net.ipv4.ip_local_reserved_ports=8080, 9000-9010']), { 'net.ipv4.ip_local_reserved_ports': '8080,9000-9010' });
+  assert.deepEqual(parseSysctls(['net.ipv4.ip_local_reserved_ports=8080, 9000-9010']), {
+    'net.ipv4.ip_local_reserved_ports': '8080,9000-9010',
+  });
   assert.deepEqual(parseSysctls(['net.ipv4.tcp_tw_reuse=1', 'net.ipv4.tcp_tw_reuse=2']), { 'net.ipv4.tcp_tw_reuse': '2' });
 });
 
@@ -34,7 +36,12 @@ test('unknown names and out-of-range values are refused', () => {
     ['net.ipv4.tcp_tw_reuse_delay=0', /1 to 600000/],
     ['net.ipv4.ip_local_reserved_ports=9010-9000', /list of ports/],
   ];
-  for (const [text, message] of bad) assert.throws(() => parseSysctls([text]), (e: unknown) => e instanceof PlanError && message.test(e.message), text);
+  for (const [text, message] of bad)
+    assert.throws(
+      () => parseSysctls([text]),
+      (e: unknown) => e instanceof PlanError && message.test(e.message),
+      text,
+    );
   assert.equal(portRangeOf(1000), '40000 40999');
   assert.throws(() => portRangeOf(1), PlanError);
 });
@@ -50,7 +57,13 @@ test('a profile file is validated value by value', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-profiles-'));
   try {
     const good = join(dir, 'good.json');
-    await writeFile(good, JSON.stringify({ tiny: { description: 'two hundred ports', sysctls: { 'net.ipv4.ip_local_port_range': '50000 50199', 'net.ipv4.tcp_tw_reuse': 0 } }, flat: { 'net.ipv4.tcp_timestamps': '0' } }));
+    await writeFile(
+      good,
+      JSON.stringify({
+        tiny: { description: 'two hundred ports', sysctls: { 'net.ipv4.ip_local_port_range': '50000 50199', 'net.ipv4.tcp_tw_reuse': 0 } },
+        flat: { 'net.ipv4.tcp_timestamps': '0' },
+      }),
+    );
     const profiles = await loadProfileFile(good);
     assert.deepEqual(profiles.tiny!.sysctls, { 'net.ipv4.ip_local_port_range': '50000 50199', 'net.ipv4.tcp_tw_reuse': '0' });
     assert.deepEqual(profiles.flat!.sysctls, { 'net.ipv4.tcp_timestamps': '0' });
@@ -68,7 +81,10 @@ test('a profile file is validated value by value', async () => {
 });
 
 test('settings on the host are refused: the host is never written', async () => {
-  await assert.rejects(resolveNamespace({ netns: false, sysctl: ['net.ipv4.tcp_tw_reuse=0'] }), /--sysctl is written inside a namespace and --no-netns runs on the host/);
+  await assert.rejects(
+    resolveNamespace({ netns: false, sysctl: ['net.ipv4.tcp_tw_reuse=0'] }),
+    /--sysctl is written inside a namespace and --no-netns runs on the host/,
+  );
   await assert.rejects(resolveNamespace({ netns: false, profile: 'narrow' }), /--profile is written inside a namespace/);
   assert.equal(await resolveNamespace({ netns: false }), null);
   assert.deepEqual(namespaceFacts({ sysctls: {}, profile: null }).ephemeralPorts, { low: 32768, high: 60999 });

@@ -4,7 +4,14 @@ import { PlanError } from '../../src/errors.js';
 import { checkTargetAllowed, parseTarget } from '../../src/plan/target-url.js';
 
 test('targets parse into protocol, host, port and path', () => {
-  assert.deepEqual(parseTarget('http://127.0.0.1:8080/a?b=1'), { protocol: 'http', host: '127.0.0.1', port: 8080, path: '/a?b=1', family: 4, url: 'http://127.0.0.1:8080/a?b=1' });
+  assert.deepEqual(parseTarget('http://127.0.0.1:8080/a?b=1'), {
+    protocol: 'http',
+    host: '127.0.0.1',
+    port: 8080,
+    path: '/a?b=1',
+    family: 4,
+    url: 'http://127.0.0.1:8080/a?b=1',
+  });
   assert.equal(parseTarget('http://127.0.0.1/').port, 80);
   assert.equal(parseTarget('https://localhost/').port, 443);
   assert.equal(parseTarget('https://localhost/').family, null);

@@ -17,7 +17,11 @@ test('durations parse with their unit', () => {
 
 test('durations without a known unit are refused with the option named', () => {
   for (const text of ['10', '10x', 'ten seconds', '', '-5s', '1e3s']) {
-    assert.throws(() => parseDurationMs('--duration', text), (e: unknown) => e instanceof PlanError && e.option === '--duration' && e.message.includes('--duration'), text);
+    assert.throws(
+      () => parseDurationMs('--duration', text),
+      (e: unknown) => e instanceof PlanError && e.option === '--duration' && e.message.includes('--duration'),
+      text,
+    );
   }
   assert.throws(() => parseDurationMs('--duration', '10'), /needs a unit/);
   assert.throws(() => parseDurationMs('--duration', '10x'), /unknown unit 'x'/);
@@ -34,7 +38,8 @@ test('byte sizes parse with binary multiples', () => {
 test('counts and rates must be positive', () => {
   assert.equal(parsePositiveInt('--connections', '64'), 64);
   assert.equal(parsePositiveInt('--connections', 3), 3);
-  for (const bad of ['0', '-1', '1.5', 'abc', '', '1e3', String(2 ** 60)]) assert.throws(() => parsePositiveInt('--connections', bad), PlanError, bad);
+  for (const bad of ['0', '-1', '1.5', 'abc', '', '1e3', String(2 ** 60)])
+    assert.throws(() => parsePositiveInt('--connections', bad), PlanError, bad);
   assert.equal(parsePositiveNumber('--rate', '0.5'), 0.5);
   assert.equal(parsePositiveNumber('--rate', '10000'), 10000);
   for (const bad of ['0', '-3', 'x', '', 'Infinity', 'NaN']) assert.throws(() => parsePositiveNumber('--rate', bad), PlanError, bad);

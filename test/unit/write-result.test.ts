@@ -19,7 +19,11 @@ test('results never overwrite an earlier file and leave no temporary file', asyn
     assert.equal(c, join(dir, 'run-2026-11-26T07-55-01Z-3.json'));
     assert.deepEqual(JSON.parse(await readFile(a, 'utf8')), { n: 1 });
     assert.deepEqual(JSON.parse(await readFile(c, 'utf8')), { n: 3 });
-    assert.deepEqual((await readdir(dir)).sort(), ['run-2026-11-26T07-55-01Z-2.json', 'run-2026-11-26T07-55-01Z-3.json', 'run-2026-11-26T07-55-01Z.json']);
+    assert.deepEqual((await readdir(dir)).sort(), [
+      'run-2026-11-26T07-55-01Z-2.json',
+      'run-2026-11-26T07-55-01Z-3.json',
+      'run-2026-11-26T07-55-01Z.json',
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -31,7 +35,10 @@ test('an unwritable directory is a ResultFileError naming it', async (t) => {
     // As root permissions do not stop a write, so aim below a regular file instead.
     const target = IS_ROOT ? join(await writeResultFile(dir, 'x', new Date().toISOString(), {}), 'sub') : dir;
     if (!IS_ROOT) await chmod(dir, 0o500);
-    await assert.rejects(writeResultFile(target, 'run', new Date().toISOString(), {}), (e: unknown) => e instanceof ResultFileError && e.message.includes(target));
+    await assert.rejects(
+      writeResultFile(target, 'run', new Date().toISOString(), {}),
+      (e: unknown) => e instanceof ResultFileError && e.message.includes(target),
+    );
     t.diagnostic(`refused ${target}`);
   } finally {
     await chmod(dir, 0o700);

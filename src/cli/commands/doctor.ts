@@ -16,8 +16,12 @@ export function doctorOptions<T>(y: Argv<T>) {
 
 /** `portchurn doctor`: each check with ✔ or ✘ and the fix. Exit 0 when everything needed passes. */
 export async function doctorCommand(argv: { connections: string; need: string; json?: boolean }, io: CliIo): Promise<number> {
-  const need = argv.need.split(',').map((f) => f.trim()).filter(Boolean);
-  for (const f of need) if (!(FEATURES as readonly string[]).includes(f)) throw new PlanError('--need', `--need '${f}' must be among ${FEATURES.join(', ')}`);
+  const need = argv.need
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  for (const f of need)
+    if (!(FEATURES as readonly string[]).includes(f)) throw new PlanError('--need', `--need '${f}' must be among ${FEATURES.join(', ')}`);
   const results = await runChecks(parsePositiveInt('--connections', argv.connections));
   const status = doctorStatus(results, need as Feature[]);
   if (argv.json) {

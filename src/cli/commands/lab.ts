@@ -11,7 +11,12 @@ import type { Axis, Reference, SettlePolicy } from '../../plan/sweep-axes.js';
 
 /** Options of `portchurn lab`: a sweep's, plus the profiles. */
 export function labOptions<T>(y: Argv<T>) {
-  return sweepOptions(y).option('profiles', { type: 'string', default: LAB_DEFAULTS.profiles, describe: 'profiles to compare: host, no-reuse, loopback-reuse, reuse, narrow, or from --profiles-file', group: 'Lab:' });
+  return sweepOptions(y).option('profiles', {
+    type: 'string',
+    default: LAB_DEFAULTS.profiles,
+    describe: 'profiles to compare: host, no-reuse, loopback-reuse, reuse, narrow, or from --profiles-file',
+    group: 'Lab:',
+  });
 }
 
 /** Parsed arguments of `portchurn lab`. */
@@ -42,11 +47,19 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
       onProfile: (p, i, n) => (profileLabel = `profile ${i + 1}/${n} ${p.name}`),
       ...(argv['progress-json']
         ? {
-            onProgress: (stage, p) => io.stderr.write(`${JSON.stringify({ type: 'progress', profile: profileLabel, stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`),
+            onProgress: (stage, p) =>
+              io.stderr.write(
+                `${JSON.stringify({ type: 'progress', profile: profileLabel, stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`,
+              ),
             onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify({ ...stageLine(stage, s), profile: profileLabel })}\n`),
           }
         : showProgress
-          ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2K${profileLabel} stage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`) }
+          ? {
+              onProgress: (stage, p) =>
+                io.stderr.write(
+                  `\r\x1b[2K${profileLabel} stage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`,
+                ),
+            }
           : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');

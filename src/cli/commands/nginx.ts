@@ -10,10 +10,23 @@ export function nginxOptions<T>(y: Argv<T>) {
   return y
     .option('variants', { type: 'string', default: 'plain,split,keepalive', describe: 'plain, split, keepalive, wide, reuse' })
     .option('sources', { type: 'string', default: '8', describe: 'split: loopback source addresses nginx binds upstream connections to' })
-    .option('split-key', { type: 'string', default: '$remote_addr$remote_port', describe: 'split: the split_clients key ($request_id splits per request)' })
-    .option('upstream-close', { type: 'string', choices: ['client', 'server'], default: 'client', describe: 'client: the upstream keeps connections open, nginx closes first (the failing case)' })
+    .option('split-key', {
+      type: 'string',
+      default: '$remote_addr$remote_port',
+      describe: 'split: the split_clients key ($request_id splits per request)',
+    })
+    .option('upstream-close', {
+      type: 'string',
+      choices: ['client', 'server'],
+      default: 'client',
+      describe: 'client: the upstream keeps connections open, nginx closes first (the failing case)',
+    })
     .option('nginx-bin', { type: 'string', describe: 'the nginx binary [default: nginx on PATH, or /usr/sbin/nginx]' })
-    .option('profile', { type: 'string', default: 'narrow', describe: "the namespace's settings (host, no-reuse, loopback-reuse, reuse, narrow)" })
+    .option('profile', {
+      type: 'string',
+      default: 'narrow',
+      describe: "the namespace's settings (host, no-reuse, loopback-reuse, reuse, narrow)",
+    })
     .option('profiles-file', { type: 'string', describe: 'JSON file of named sysctl sets' })
     .option('sysctl', { type: 'string', array: true, describe: 'NAME=VALUE set in each namespace (repeatable)' })
     .option('connections', { type: 'string', alias: 'c', describe: 'keepalive client connections to nginx [default: 64]' })
@@ -21,7 +34,10 @@ export function nginxOptions<T>(y: Argv<T>) {
     .option('duration', { type: 'string', alias: 'd', describe: 'per variant [default: 20s]' })
     .option('requests', { type: 'string', alias: 'n', describe: 'per variant' })
     .option('timeout', { type: 'string', describe: 'per request [default: 10s]' })
-    .option('keepalive-connections', { type: 'string', describe: "keepalive variant: nginx's idle upstream connections [default: as many as --connections]" })
+    .option('keepalive-connections', {
+      type: 'string',
+      describe: "keepalive variant: nginx's idle upstream connections [default: as many as --connections]",
+    })
     .option('sample-interval', { type: 'string', describe: 'socket sampling period [default: 1s]' })
     .option('engine', { type: 'string', choices: ['auto', 'native', 'js'], describe: "the client side's engine [default: auto]" })
     .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result and reports' })
@@ -61,7 +77,12 @@ export async function nginxCommand(argv: NginxArgs, io: CliIo): Promise<number> 
   try {
     const result = await nginxScenario(options, {
       signal: stop.signal,
-      ...(showProgress ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2Kvariant ${stage.index + 1}/${stage.count} ${stage.axisValue} ${renderProgress(p)}`) } : {}),
+      ...(showProgress
+        ? {
+            onProgress: (stage, p) =>
+              io.stderr.write(`\r\x1b[2Kvariant ${stage.index + 1}/${stage.count} ${stage.axisValue} ${renderProgress(p)}`),
+          }
+        : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
     const saved = await saveResult(io, { dir: argv.out, prefix: 'nginx', formats, json: argv.json, quiet: argv.quiet }, result);

@@ -7,9 +7,12 @@ import { EXIT, printError, type CliIo } from '../output.js';
 
 /** Options of `portchurn report`. */
 export function reportOptions<T>(y: Argv<T>) {
-  return y
-    .positional('file', { type: 'string', describe: 'a result JSON (run or sweep)', demandOption: true })
-    .option('format', { type: 'string', choices: ['md', 'html', 'hgrm', 'all'], default: 'all', describe: 'what to render beside the JSON' });
+  return y.positional('file', { type: 'string', describe: 'a result JSON (run or sweep)', demandOption: true }).option('format', {
+    type: 'string',
+    choices: ['md', 'html', 'hgrm', 'all'],
+    default: 'all',
+    describe: 'what to render beside the JSON',
+  });
 }
 
 /** `portchurn report X.json`: renders reports from a stored result without running anything. */

@@ -12,7 +12,11 @@ import { resolvePlan, run } from '../../runner/run.js';
 export function runOptions<T>(y: Argv<T>) {
   return y
     .option('target', { type: 'string', describe: 'http://, https:// or tcp://host:port; default: the built-in target', group: 'Target:' })
-    .option('listen', { type: 'string', describe: 'built-in target: ADDRESS:PORT list (port 0 = any) [default: 127.0.0.1:0]', group: 'Target:' })
+    .option('listen', {
+      type: 'string',
+      describe: 'built-in target: ADDRESS:PORT list (port 0 = any) [default: 127.0.0.1:0]',
+      group: 'Target:',
+    })
     .option('delay', { type: 'string', describe: 'built-in target: fixed response delay, e.g. 5ms [default: 0ms]', group: 'Target:' })
     .option('body-size', { type: 'string', describe: 'built-in target: response body size [default: 2]', group: 'Target:' })
     .option('allow-remote', { type: 'boolean', describe: 'allow a target outside loopback (this tool exhausts ports)', group: 'Target:' })
@@ -22,21 +26,65 @@ export function runOptions<T>(y: Argv<T>) {
     .option('port-mode', {
       type: 'string',
       choices: ['kernel', 'bind', 'nobind', 'explicit'],
-      describe: 'who picks the source port; nobind (IP_BIND_ADDRESS_NO_PORT, native engine) lets connect() pick it per destination [default: kernel without --sources, bind with]',
+      describe:
+        'who picks the source port; nobind (IP_BIND_ADDRESS_NO_PORT, native engine) lets connect() pick it per destination [default: kernel without --sources, bind with]',
       group: 'Sources:',
     })
-    .option('engine', { type: 'string', choices: ['auto', 'native', 'js'], describe: 'native (C, epoll threads) or js (Node net); auto: native where it was built and can run the plan [default: auto]', group: 'Load:' })
-    .option('explicit-ports', { type: 'string', describe: 'explicit mode: LO-HI cycled per address [default: above ip_local_port_range]', group: 'Sources:' })
-    .option('socket-port-range', { type: 'string', describe: 'LO-HI: IP_LOCAL_PORT_RANGE on every socket (native engine, Linux 6.3+): a narrower port range for this run alone, no sysctl', group: 'Sources:' })
-    .option('allow-ephemeral-overlap', { type: 'boolean', describe: 'explicit mode: allow ports inside ip_local_port_range', group: 'Sources:' })
-    .option('close', { type: 'string', choices: ['client', 'server', 'reset', 'keepalive'], describe: 'who closes first [default: client]', group: 'Load:' })
+    .option('engine', {
+      type: 'string',
+      choices: ['auto', 'native', 'js'],
+      describe: 'native (C, epoll threads) or js (Node net); auto: native where it was built and can run the plan [default: auto]',
+      group: 'Load:',
+    })
+    .option('explicit-ports', {
+      type: 'string',
+      describe: 'explicit mode: LO-HI cycled per address [default: above ip_local_port_range]',
+      group: 'Sources:',
+    })
+    .option('socket-port-range', {
+      type: 'string',
+      describe:
+        'LO-HI: IP_LOCAL_PORT_RANGE on every socket (native engine, Linux 6.3+): a narrower port range for this run alone, no sysctl',
+      group: 'Sources:',
+    })
+    .option('allow-ephemeral-overlap', {
+      type: 'boolean',
+      describe: 'explicit mode: allow ports inside ip_local_port_range',
+      group: 'Sources:',
+    })
+    .option('close', {
+      type: 'string',
+      choices: ['client', 'server', 'reset', 'keepalive'],
+      describe: 'who closes first [default: client]',
+      group: 'Load:',
+    })
     .option('connections', { type: 'string', alias: 'c', describe: 'closed loop: connections in flight [default: 64]', group: 'Load:' })
     .option('rate', { type: 'string', alias: 'r', describe: 'open loop: requests per second', group: 'Load:' })
     .option('max-in-flight', { type: 'string', describe: 'open loop: most connections in flight [default: 10000]', group: 'Load:' })
-    .option('fail-on', { type: 'string', array: true, describe: "exit 1 when this holds after the run, e.g. 'error-rate>1%', 'p99>50ms', 'ok-rate<0.9*predicted' (repeatable)", group: 'Load:' })
-    .option('keepalive-client', { type: 'string', choices: ['raw', 'undici'], describe: '--close keepalive: raw sockets (fast) or undici (reference) [default: raw]', group: 'Load:' })
-    .option('workers', { type: 'string', alias: 'w', describe: 'generator threads; sources and connections are divided among them [default: 1]', group: 'Load:' })
-    .option('duration', { type: 'string', alias: 'd', describe: 'run length, e.g. 10s, 2m [default: 10s unless --requests]', group: 'Load:' })
+    .option('fail-on', {
+      type: 'string',
+      array: true,
+      describe: "exit 1 when this holds after the run, e.g. 'error-rate>1%', 'p99>50ms', 'ok-rate<0.9*predicted' (repeatable)",
+      group: 'Load:',
+    })
+    .option('keepalive-client', {
+      type: 'string',
+      choices: ['raw', 'undici'],
+      describe: '--close keepalive: raw sockets (fast) or undici (reference) [default: raw]',
+      group: 'Load:',
+    })
+    .option('workers', {
+      type: 'string',
+      alias: 'w',
+      describe: 'generator threads; sources and connections are divided among them [default: 1]',
+      group: 'Load:',
+    })
+    .option('duration', {
+      type: 'string',
+      alias: 'd',
+      describe: 'run length, e.g. 10s, 2m [default: 10s unless --requests]',
+      group: 'Load:',
+    })
     .option('requests', { type: 'string', alias: 'n', describe: 'number of attempts', group: 'Load:' })
     .option('timeout', { type: 'string', describe: 'per-connection timeout [default: 10s]', group: 'Load:' })
     .option('method', { type: 'string', describe: 'HTTP method [default: GET]', group: 'Request:' })
@@ -44,20 +92,38 @@ export function runOptions<T>(y: Argv<T>) {
     .option('body', { type: 'string', describe: 'request body', group: 'Request:' })
     .option('payload', { type: 'string', describe: 'tcp://: bytes to send after connect', group: 'Request:' })
     .option('expect-bytes', { type: 'string', describe: 'tcp://: bytes to read before closing [default: 0]', group: 'Request:' })
-    .option('sample-interval', { type: 'string', describe: 'read socket states from /proc/net/tcp this often; 0s: off [default: 1s]', group: 'Output:' })
+    .option('sample-interval', {
+      type: 'string',
+      describe: 'read socket states from /proc/net/tcp this often; 0s: off [default: 1s]',
+      group: 'Output:',
+    })
     .option('netns', {
       type: 'boolean',
-      describe: 'each stage in a fresh network namespace with the host\'s settings copied in; --no-netns: on the host [default: on with the built-in target where namespaces can be made]',
+      describe:
+        "each stage in a fresh network namespace with the host's settings copied in; --no-netns: on the host [default: on with the built-in target where namespaces can be made]",
       group: 'Namespace:',
     })
-    .option('sysctl', { type: 'string', array: true, describe: 'NAME=VALUE set inside the namespace, over the profile (repeatable)', group: 'Namespace:' })
-    .option('profile', { type: 'string', describe: 'settings of the namespace: host, no-reuse, loopback-reuse, reuse, narrow, or one from --profiles-file [default: host]', group: 'Namespace:' })
+    .option('sysctl', {
+      type: 'string',
+      array: true,
+      describe: 'NAME=VALUE set inside the namespace, over the profile (repeatable)',
+      group: 'Namespace:',
+    })
+    .option('profile', {
+      type: 'string',
+      describe: 'settings of the namespace: host, no-reuse, loopback-reuse, reuse, narrow, or one from --profiles-file [default: host]',
+      group: 'Namespace:',
+    })
     .option('profiles-file', { type: 'string', describe: 'JSON file of named sysctl sets', group: 'Namespace:' })
     .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result', group: 'Output:' })
     .option('json', { type: 'boolean', describe: 'print the result JSON to stdout instead of the summary', group: 'Output:' })
     .option('dry-run', { type: 'boolean', describe: 'check the options and print the plan as JSON; send nothing', group: 'Output:' })
     .option('quiet', { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' })
-    .option('progress-json', { type: 'boolean', describe: 'one JSON progress line a second on stderr, for scripts and dashboards', group: 'Output:' });
+    .option('progress-json', {
+      type: 'boolean',
+      describe: 'one JSON progress line a second on stderr, for scripts and dashboards',
+      group: 'Output:',
+    });
 }
 
 /** Parsed arguments of `portchurn run`. */
@@ -121,7 +187,18 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
           : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    const saved = await saveResult(io, { dir: argv.out, prefix: 'run', formats: [], json: argv.json, quiet: argv.quiet, summary: (path) => `${renderRunSummary(result)}  result      ${path}\n` }, result);
+    const saved = await saveResult(
+      io,
+      {
+        dir: argv.out,
+        prefix: 'run',
+        formats: [],
+        json: argv.json,
+        quiet: argv.quiet,
+        summary: (path) => `${renderRunSummary(result)}  result      ${path}\n`,
+      },
+      result,
+    );
     if (saved !== EXIT.ok) return saved;
     for (const failure of result.failures ?? []) printError(io, `${failure}; the other workers' data is in the result`);
     const failed = failedThresholds(result);

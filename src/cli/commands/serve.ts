@@ -12,8 +12,17 @@ import type { TargetClosePolicy } from '../../result/target-stats.js';
 /** Options of `portchurn serve`. */
 export function serveOptions<T>(y: Argv<T>) {
   return y
-    .option('listen', { type: 'string', default: PLAN_DEFAULTS.listen, describe: 'ADDRESS:PORT list, loopback only (port 0 = any free port)' })
-    .option('close', { type: 'string', choices: ['server', 'client'], default: 'server', describe: 'server: answer Connection: close and close first; client: keep open until the client closes' })
+    .option('listen', {
+      type: 'string',
+      default: PLAN_DEFAULTS.listen,
+      describe: 'ADDRESS:PORT list, loopback only (port 0 = any free port)',
+    })
+    .option('close', {
+      type: 'string',
+      choices: ['server', 'client'],
+      default: 'server',
+      describe: 'server: answer Connection: close and close first; client: keep open until the client closes',
+    })
     .option('delay', { type: 'string', default: PLAN_DEFAULTS.delay, describe: 'fixed delay before each response' })
     .option('body-size', { type: 'string', default: PLAN_DEFAULTS.bodySize, describe: 'response body size' })
     .option('duration', { type: 'string', describe: 'stop after this long (default: until Ctrl-C)' })

@@ -14,16 +14,42 @@ export function sweepOptions<T>(y: Argv<T>) {
   return runOptions(y)
     .option('axis', { type: 'string', choices: AXES, default: 'sources', describe: 'what grows from stage to stage', group: 'Sweep:' })
     .option('values', { type: 'string', describe: 'comma list, one stage each [default: 1,2,4,8,16 for sources]', group: 'Sweep:' })
-    .option('reference', { type: 'string', choices: REFERENCES, describe: 'a labelled reference row beside the stages: kernel (unbound connect()) or none [default: kernel for --axis sources]', group: 'Sweep:' })
-    .option('settle', { type: 'string', choices: SETTLE_POLICIES, default: 'fresh', describe: 'keep stages clear of earlier TIME_WAIT: fresh addresses, wait, or none', group: 'Sweep:' })
+    .option('reference', {
+      type: 'string',
+      choices: REFERENCES,
+      describe: 'a labelled reference row beside the stages: kernel (unbound connect()) or none [default: kernel for --axis sources]',
+      group: 'Sweep:',
+    })
+    .option('settle', {
+      type: 'string',
+      choices: SETTLE_POLICIES,
+      default: 'fresh',
+      describe: 'keep stages clear of earlier TIME_WAIT: fresh addresses, wait, or none',
+      group: 'Sweep:',
+    })
     .option('settle-timeout', { type: 'string', describe: 'longest --settle wait before a stage [default: 75s]', group: 'Sweep:' })
-    .option('reports', { type: 'string', default: 'md,html,hgrm', describe: "reports written beside the JSON ('' for none)", group: 'Output:' });
+    .option('reports', {
+      type: 'string',
+      default: 'md,html,hgrm',
+      describe: "reports written beside the JSON ('' for none)",
+      group: 'Output:',
+    });
 }
 
 /** The `--progress-json` line of a stage that has ended. */
 export function stageLine(stage: { index: number; count: number; axisValue: string }, s: StageResult): Record<string, unknown> {
   const t = s.run.totals;
-  return { type: 'stage', stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, attempts: t.attempts, ok: t.ok, errors: t.errorCount, okPerSec: t.okPerSec, limitedBy: s.run.limitedBy?.cause ?? null };
+  return {
+    type: 'stage',
+    stage: stage.index + 1,
+    stages: stage.count,
+    axisValue: stage.axisValue,
+    attempts: t.attempts,
+    ok: t.ok,
+    errors: t.errorCount,
+    okPerSec: t.okPerSec,
+    limitedBy: s.run.limitedBy?.cause ?? null,
+  };
 }
 
 /** Parsed arguments of `portchurn sweep`. */
@@ -47,11 +73,17 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
       signal: stop.signal,
       ...(argv['progress-json']
         ? {
-            onProgress: (stage, p) => io.stderr.write(`${JSON.stringify({ type: 'progress', stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`),
+            onProgress: (stage, p) =>
+              io.stderr.write(
+                `${JSON.stringify({ type: 'progress', stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`,
+              ),
             onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify(stageLine(stage, s))}\n`),
           }
         : showProgress
-          ? { onProgress: (stage, p) => io.stderr.write(`\r\x1b[2Kstage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`) }
+          ? {
+              onProgress: (stage, p) =>
+                io.stderr.write(`\r\x1b[2Kstage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`),
+            }
           : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');

@@ -80,10 +80,15 @@ let loaded: { addon: NativeAddon } | { addon: null; reason: string } | null = nu
 export function loadNative(): { addon: NativeAddon } | { addon: null; reason: string } {
   if (loaded) return loaded;
   if (process.env.PORTCHURN_NATIVE === 'off') return (loaded = { addon: null, reason: 'switched off with PORTCHURN_NATIVE=off' });
-  if (!existsSync(ADDON_PATH)) return (loaded = { addon: null, reason: `not built (no ${ADDON_PATH}; npm install builds it, and says why when it cannot)` });
+  if (!existsSync(ADDON_PATH))
+    return (loaded = { addon: null, reason: `not built (no ${ADDON_PATH}; npm install builds it, and says why when it cannot)` });
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
-    if (addon.recordBytes !== 64) return (loaded = { addon: null, reason: `the built addon has ${addon.recordBytes}-byte records, this code reads 64: rebuild with npm install` });
+    if (addon.recordBytes !== 64)
+      return (loaded = {
+        addon: null,
+        reason: `the built addon has ${addon.recordBytes}-byte records, this code reads 64: rebuild with npm install`,
+      });
     return (loaded = { addon });
   } catch (error) {
     return (loaded = { addon: null, reason: `cannot load ${ADDON_PATH}: ${(error as Error).message.split('\n')[0]}` });

@@ -53,7 +53,13 @@ export function recordInto(recorder: Recorder, records: ArrayBuffer, sourceIndic
     const n = k * 16;
     const local = i32[n + 14]!;
     const source = local < 0 ? 0 : (sourceIndices[local] ?? 0);
-    const t: ConnectionTimings = { intendedMs: f64[d]!, startMs: f64[d + 1]!, connectedMs: orNull(f64[d + 2]!), firstByteMs: orNull(f64[d + 3]!), doneMs: orNull(f64[d + 4]!) };
+    const t: ConnectionTimings = {
+      intendedMs: f64[d]!,
+      startMs: f64[d + 1]!,
+      connectedMs: orNull(f64[d + 2]!),
+      firstByteMs: orNull(f64[d + 3]!),
+      doneMs: orNull(f64[d + 4]!),
+    };
     recorder.attempt(source, t.startMs);
     const status = i32[n + 13]!;
     const code = outcomeCode(i32[n + 12]!, status, http);
