@@ -2,15 +2,15 @@ import yargs from 'yargs';
 import { PortchurnError, PlanError, PreflightError } from '../errors.js';
 import { ResultInputError } from '../errors.js';
 import { VERSION } from '../result/version.js';
-import { runCommand, runOptions, type RunArgs } from './commands/run.js';
+import { runCommand, runOptions } from './commands/run.js';
 import { compareCommand, compareOptions, reportCommand, reportOptions } from './commands/report.js';
-import { serveCommand, serveOptions, type ServeArgs } from './commands/serve.js';
-import { sweepCommand, sweepOptions, type SweepArgs } from './commands/sweep.js';
-import { labCommand, labOptions, type LabArgs } from './commands/lab.js';
+import { serveCommand, serveOptions } from './commands/serve.js';
+import { sweepCommand, sweepOptions } from './commands/sweep.js';
+import { labCommand, labOptions } from './commands/lab.js';
 import { limitsCommand, limitsOptions } from './commands/limits.js';
 import { doctorCommand, doctorOptions } from './commands/doctor.js';
 import { mergeCommand, mergeOptions } from './commands/merge.js';
-import { nginxCommand, nginxOptions, type NginxArgs } from './commands/nginx.js';
+import { nginxCommand, nginxOptions } from './commands/nginx.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
 /** Options (and positionals) that may be given several times. */
@@ -55,7 +55,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
           .example('$0 run --sources 127.0.1.0/28 --port-mode explicit', 'the tool picks each source port')
           .example('$0 run --target http://127.0.0.1:8080/ --rate 5000 -d 1m', 'open loop, coordinated-omission corrected'),
       async (argv) => {
-        status = await runCommand(argv as unknown as RunArgs, io);
+        status = await runCommand(argv, io);
       },
     )
     .command(
@@ -67,7 +67,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
           .example('$0 sweep --axis dst-addresses --values 1,2,4', 'the built-in target on more addresses')
           .example('$0 sweep --axis close -d 5s', 'client, server, reset and keepalive side by side'),
       async (argv) => {
-        status = await sweepCommand(argv as unknown as SweepArgs, io);
+        status = await sweepCommand(argv, io);
       },
     )
     .command(
@@ -78,7 +78,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
           .example('$0 lab', 'profiles host, no-reuse, narrow x sources 1,4,16,64, 4 s stages')
           .example('$0 lab --axis port-range --values 1000,2000,4000 --profiles no-reuse', 'the port range itself as the axis'),
       async (argv) => {
-        status = await labCommand(argv as unknown as LabArgs, io);
+        status = await labCommand(argv, io);
       },
     )
     .command(
@@ -90,7 +90,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
           'sources needed for 20,000 new connections/s (the proxy_bind split)',
         ),
       async (argv) => {
-        status = await limitsCommand(argv as unknown as Parameters<typeof limitsCommand>[0], io);
+        status = await limitsCommand(argv, io);
       },
     )
     .command(
@@ -101,7 +101,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
           .example('$0 nginx', 'plain, split over 8 addresses, upstream keepalive; 1,000-port namespaces, 20 s each')
           .example("$0 nginx --variants plain,split --sources 4 --split-key '$request_id' -d 10s", 'a per-request split key'),
       async (argv) => {
-        status = await nginxCommand(argv as unknown as NginxArgs, io);
+        status = await nginxCommand(argv, io);
       },
     )
     .command(
@@ -109,7 +109,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
       'check this machine for what portchurn needs, with the fix for each',
       (y) => doctorOptions(y),
       async (argv) => {
-        status = await doctorCommand(argv as unknown as Parameters<typeof doctorCommand>[0], io);
+        status = await doctorCommand(argv, io);
       },
     )
     .command(
@@ -117,7 +117,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
       're-render the reports of a stored result',
       (y) => reportOptions(y),
       async (argv) => {
-        status = await reportCommand(argv as unknown as { file: string; format: string }, io);
+        status = await reportCommand(argv, io);
       },
     )
     .command(
@@ -125,7 +125,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
       'stages of several results side by side, with ratios',
       (y) => compareOptions(y),
       async (argv) => {
-        status = await compareCommand(argv as unknown as { files: string[]; format: string }, io);
+        status = await compareCommand(argv, io);
       },
     )
     .command(
@@ -133,7 +133,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
       'combine run results of one plan from several generator hosts',
       (y) => mergeOptions(y),
       async (argv) => {
-        status = await mergeCommand(argv as unknown as { files: string[]; out: string; json?: boolean }, io);
+        status = await mergeCommand(argv, io);
       },
     )
     .command(
@@ -141,7 +141,7 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
       'the built-in HTTP/1.1 target alone',
       (y) => serveOptions(y),
       async (argv) => {
-        status = await serveCommand(argv as unknown as ServeArgs, io);
+        status = await serveCommand(argv, io);
       },
     )
     .demandCommand(1, 'name a command: run, sweep, lab, limits, doctor, report, compare or serve')

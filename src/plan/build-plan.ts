@@ -3,7 +3,18 @@ import { familyOf } from './addresses.js';
 import { parseSources } from './addresses.js';
 import { parseHeaders, parseMethod } from './headers.js';
 import { parseListen } from './listen.js';
-import { PLAN_DEFAULTS, type ClosePolicy, type EngineChoice, type LoadModel, type Plan, type PortMode } from './plan.js';
+import {
+  CLOSE_POLICIES,
+  ENGINE_CHOICES,
+  KEEPALIVE_CLIENTS,
+  PLAN_DEFAULTS,
+  PORT_MODES,
+  type ClosePolicy,
+  type EngineChoice,
+  type LoadModel,
+  type Plan,
+  type PortMode,
+} from './plan.js';
 import { defaultExplicitPorts, parsePortRange, rangesOverlap, type PortRange } from './ports.js';
 import { checkTargetAllowed, parseTarget } from './target-url.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
@@ -65,10 +76,6 @@ export interface RunOptions extends NamespaceOptions {
   engine?: EngineChoice;
 }
 
-const PORT_MODES: readonly PortMode[] = ['kernel', 'bind', 'nobind', 'explicit'];
-const ENGINES: readonly EngineChoice[] = ['auto', 'native', 'js'];
-const CLOSE_POLICIES: readonly ClosePolicy[] = ['client', 'server', 'reset', 'keepalive'];
-
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
     throw new PlanError(option, `${option} '${value}' must be one of ${allowed.join(', ')}`);
@@ -119,7 +126,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
       `--port-mode kernel does not bind, so it cannot use chosen --sources (${sources.length === 1 ? sources[0] : `${sources.length} addresses`}); use --port-mode bind or explicit, or drop --sources`,
     );
   }
-  const engine = oneOf('--engine', options.engine ?? PLAN_DEFAULTS.engine, ENGINES);
+  const engine = oneOf('--engine', options.engine ?? PLAN_DEFAULTS.engine, ENGINE_CHOICES);
   if (portMode === 'nobind' && engine === 'js') {
     throw new PlanError(
       '--port-mode',
@@ -236,7 +243,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
           ? 'the target is outside portchurn, so it is reached from the host'
           : 'no network namespace could be made here (needs root or unprivileged user namespaces)',
     thresholds: (options.failOn ?? []).map(parseThreshold),
-    keepaliveClient: oneOf('--keepalive-client', options.keepaliveClient ?? PLAN_DEFAULTS.keepaliveClient, ['raw', 'undici'] as const),
+    keepaliveClient: oneOf('--keepalive-client', options.keepaliveClient ?? PLAN_DEFAULTS.keepaliveClient, KEEPALIVE_CLIENTS),
     workers: parsePositiveInt('--workers', options.workers ?? PLAN_DEFAULTS.workers),
     sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
     insecure: options.insecure === true,

@@ -111,6 +111,12 @@ export interface Plan {
   readonly engine: EngineChoice;
 }
 
+/** The values each choice option takes, stated once (the plan checks them; the CLI offers them). */
+export const PORT_MODES: readonly PortMode[] = ['kernel', 'bind', 'nobind', 'explicit'];
+export const CLOSE_POLICIES: readonly ClosePolicy[] = ['client', 'server', 'reset', 'keepalive'];
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'native', 'js'];
+export const KEEPALIVE_CLIENTS: readonly ('raw' | 'undici')[] = ['raw', 'undici'];
+
 /** Documented defaults, applied by `buildPlan`. */
 export const PLAN_DEFAULTS = {
   listen: '127.0.0.1:0',

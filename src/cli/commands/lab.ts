@@ -5,7 +5,7 @@ import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
-import { toRunOptions, type RunArgs } from './run.js';
+import { toRunOptions } from './run.js';
 import { stageLine, sweepOptions, type SweepArgs } from './sweep.js';
 import type { Axis, Reference, SettlePolicy } from '../../plan/sweep-axes.js';
 
@@ -29,7 +29,7 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const formats = parseReportFormats(argv.reports);
-  const { netns: _n, profile: _p, ...runOptions } = toRunOptions(argv as unknown as RunArgs);
+  const { netns: _n, profile: _p, ...runOptions } = toRunOptions(argv);
   const options: LabOptions = {
     ...runOptions,
     profiles: argv.profiles,

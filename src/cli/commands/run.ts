@@ -6,6 +6,9 @@ import { saveResult } from '../save-result.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { failedThresholds } from '../threshold-report.js';
+import { CLOSE_POLICIES, ENGINE_CHOICES, KEEPALIVE_CLIENTS, PLAN_DEFAULTS, PORT_MODES } from '../../plan/plan.js';
+import { BUILTIN_PROFILES } from '../../env/profiles.js';
+import { DEFAULT_NAMESPACE_PROFILE } from '../../env/resolve-namespace.js';
 import { resolvePlan, run } from '../../runner/run.js';
 
 /** Options of `portchurn run`, declared for yargs; values reach `buildPlan` as typed, unparsed. */
@@ -14,26 +17,38 @@ export function runOptions<T>(y: Argv<T>) {
     .option('target', { type: 'string', describe: 'http://, https:// or tcp://host:port; default: the built-in target', group: 'Target:' })
     .option('listen', {
       type: 'string',
-      describe: 'built-in target: ADDRESS:PORT list (port 0 = any) [default: 127.0.0.1:0]',
+      describe: `built-in target: ADDRESS:PORT list (port 0 = any) [default: ${PLAN_DEFAULTS.listen}]`,
       group: 'Target:',
     })
-    .option('delay', { type: 'string', describe: 'built-in target: fixed response delay, e.g. 5ms [default: 0ms]', group: 'Target:' })
-    .option('body-size', { type: 'string', describe: 'built-in target: response body size [default: 2]', group: 'Target:' })
+    .option('delay', {
+      type: 'string',
+      describe: `built-in target: fixed response delay, e.g. 5ms [default: ${PLAN_DEFAULTS.delay}]`,
+      group: 'Target:',
+    })
+    .option('body-size', {
+      type: 'string',
+      describe: `built-in target: response body size [default: ${PLAN_DEFAULTS.bodySize}]`,
+      group: 'Target:',
+    })
     .option('allow-remote', { type: 'boolean', describe: 'allow a target outside loopback (this tool exhausts ports)', group: 'Target:' })
     .option('insecure', { type: 'boolean', describe: 'https: accept any certificate', group: 'Target:' })
     .option('sources', { type: 'string', describe: 'source addresses: N, list, range A-B or CIDR', group: 'Sources:' })
-    .option('source-base', { type: 'string', describe: 'first address when --sources is a count [default: 127.0.0.1]', group: 'Sources:' })
+    .option('source-base', {
+      type: 'string',
+      describe: `first address when --sources is a count [default: ${PLAN_DEFAULTS.sourceBase}]`,
+      group: 'Sources:',
+    })
     .option('port-mode', {
       type: 'string',
-      choices: ['kernel', 'bind', 'nobind', 'explicit'],
+      choices: PORT_MODES,
       describe:
         'who picks the source port; nobind (IP_BIND_ADDRESS_NO_PORT, native engine) lets connect() pick it per destination [default: kernel without --sources, bind with]',
       group: 'Sources:',
     })
     .option('engine', {
       type: 'string',
-      choices: ['auto', 'native', 'js'],
-      describe: 'native (C, epoll threads) or js (Node net); auto: native where it was built and can run the plan [default: auto]',
+      choices: ENGINE_CHOICES,
+      describe: `native (C, epoll threads) or js (Node net); auto: native where it was built and can run the plan [default: ${PLAN_DEFAULTS.engine}]`,
       group: 'Load:',
     })
     .option('explicit-ports', {
@@ -54,13 +69,22 @@ export function runOptions<T>(y: Argv<T>) {
     })
     .option('close', {
       type: 'string',
-      choices: ['client', 'server', 'reset', 'keepalive'],
-      describe: 'who closes first [default: client]',
+      choices: CLOSE_POLICIES,
+      describe: `who closes first [default: ${PLAN_DEFAULTS.close}]`,
       group: 'Load:',
     })
-    .option('connections', { type: 'string', alias: 'c', describe: 'closed loop: connections in flight [default: 64]', group: 'Load:' })
+    .option('connections', {
+      type: 'string',
+      alias: 'c',
+      describe: `closed loop: connections in flight [default: ${PLAN_DEFAULTS.connections}]`,
+      group: 'Load:',
+    })
     .option('rate', { type: 'string', alias: 'r', describe: 'open loop: requests per second', group: 'Load:' })
-    .option('max-in-flight', { type: 'string', describe: 'open loop: most connections in flight [default: 10000]', group: 'Load:' })
+    .option('max-in-flight', {
+      type: 'string',
+      describe: `open loop: most connections in flight [default: ${PLAN_DEFAULTS.maxInFlight}]`,
+      group: 'Load:',
+    })
     .option('fail-on', {
       type: 'string',
       array: true,
@@ -69,32 +93,36 @@ export function runOptions<T>(y: Argv<T>) {
     })
     .option('keepalive-client', {
       type: 'string',
-      choices: ['raw', 'undici'],
-      describe: '--close keepalive: raw sockets (fast) or undici (reference) [default: raw]',
+      choices: KEEPALIVE_CLIENTS,
+      describe: `--close keepalive: raw sockets (fast) or undici (reference) [default: ${PLAN_DEFAULTS.keepaliveClient}]`,
       group: 'Load:',
     })
     .option('workers', {
       type: 'string',
       alias: 'w',
-      describe: 'generator threads; sources and connections are divided among them [default: 1]',
+      describe: `generator threads; sources and connections are divided among them [default: ${PLAN_DEFAULTS.workers}]`,
       group: 'Load:',
     })
     .option('duration', {
       type: 'string',
       alias: 'd',
-      describe: 'run length, e.g. 10s, 2m [default: 10s unless --requests]',
+      describe: `run length, e.g. 10s, 2m [default: ${PLAN_DEFAULTS.duration} unless --requests]`,
       group: 'Load:',
     })
     .option('requests', { type: 'string', alias: 'n', describe: 'number of attempts', group: 'Load:' })
-    .option('timeout', { type: 'string', describe: 'per-connection timeout [default: 10s]', group: 'Load:' })
-    .option('method', { type: 'string', describe: 'HTTP method [default: GET]', group: 'Request:' })
+    .option('timeout', { type: 'string', describe: `per-connection timeout [default: ${PLAN_DEFAULTS.timeout}]`, group: 'Load:' })
+    .option('method', { type: 'string', describe: `HTTP method [default: ${PLAN_DEFAULTS.method}]`, group: 'Request:' })
     .option('header', { type: 'string', array: true, alias: 'H', describe: "'Name: value' (repeatable)", group: 'Request:' })
     .option('body', { type: 'string', describe: 'request body', group: 'Request:' })
     .option('payload', { type: 'string', describe: 'tcp://: bytes to send after connect', group: 'Request:' })
-    .option('expect-bytes', { type: 'string', describe: 'tcp://: bytes to read before closing [default: 0]', group: 'Request:' })
+    .option('expect-bytes', {
+      type: 'string',
+      describe: `tcp://: bytes to read before closing [default: ${PLAN_DEFAULTS.expectBytes}]`,
+      group: 'Request:',
+    })
     .option('sample-interval', {
       type: 'string',
-      describe: 'read socket states from /proc/net/tcp this often; 0s: off [default: 1s]',
+      describe: `read socket states (sock_diag, or /proc/net/tcp) this often; 0s: off [default: ${PLAN_DEFAULTS.sampleInterval}]`,
       group: 'Output:',
     })
     .option('netns', {
@@ -111,7 +139,7 @@ export function runOptions<T>(y: Argv<T>) {
     })
     .option('profile', {
       type: 'string',
-      describe: 'settings of the namespace: host, no-reuse, loopback-reuse, reuse, narrow, or one from --profiles-file [default: host]',
+      describe: `settings of the namespace: ${Object.keys(BUILTIN_PROFILES).join(', ')}, or one from --profiles-file [default: ${DEFAULT_NAMESPACE_PROFILE}]`,
       group: 'Namespace:',
     })
     .option('profiles-file', { type: 'string', describe: 'JSON file of named sysctl sets', group: 'Namespace:' })
@@ -138,11 +166,11 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     bodySize: argv['body-size'],
     sources: argv.sources,
     sourceBase: argv['source-base'],
-    portMode: argv['port-mode'] as RunOptions['portMode'],
+    portMode: argv['port-mode'],
     explicitPorts: argv['explicit-ports'],
     socketPortRange: argv['socket-port-range'],
     allowEphemeralOverlap: argv['allow-ephemeral-overlap'],
-    close: argv.close as RunOptions['close'],
+    close: argv.close,
     connections: argv.connections,
     rate: argv.rate,
     maxInFlight: argv['max-in-flight'],
@@ -158,8 +186,8 @@ export function toRunOptions(argv: RunArgs): RunOptions {
     insecure: argv.insecure,
     sampleInterval: argv['sample-interval'],
     workers: argv.workers,
-    keepaliveClient: argv['keepalive-client'] as RunOptions['keepaliveClient'],
-    engine: argv.engine as RunOptions['engine'],
+    keepaliveClient: argv['keepalive-client'],
+    engine: argv.engine,
     failOn: argv['fail-on']?.map(String),
     netns: argv.netns,
     sysctl: argv.sysctl?.map(String),

@@ -6,7 +6,7 @@ import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
-import { runOptions, toRunOptions, type RunArgs } from './run.js';
+import { runOptions, toRunOptions } from './run.js';
 import { AXES, REFERENCES, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy } from '../../plan/sweep-axes.js';
 
 /** Options of `portchurn sweep`: those of run, plus the axis and the stage policy. */
@@ -59,7 +59,7 @@ export type SweepArgs = Awaited<ReturnType<typeof sweepOptions>['argv']>;
 export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> {
   const formats = parseReportFormats(argv.reports);
   const options: SweepOptions = {
-    ...toRunOptions(argv as unknown as RunArgs),
+    ...toRunOptions(argv),
     axis: argv.axis as Axis,
     settle: argv.settle as SettlePolicy,
     ...(argv.values === undefined ? {} : { values: argv.values }),
