@@ -26,24 +26,38 @@ export interface ChurnSpec {
   readonly insecure: boolean;
 }
 
-/**
- * One connection per attempt on a raw socket: connect, write the pre-serialised request, read
- * just enough to find the end of the response, then end the connection the way `close` says.
- * This is the fast path for one-request connections (bench/transport measures it against
- * undici); who sends the first FIN decides which side keeps the TIME_WAIT, so the close is
- * done here by hand rather than left to an HTTP client.
- */
-export function createChurnTransport(spec: ChurnSpec, now: () => number): Transport {
-  const secure = spec.protocol === 'https';
-  const connectedEvent = secure ? 'secureConnect' : 'connect';
-  let turn = 0;
-  // The fail() of every attempt in flight, so an interrupted run can end them after its grace.
-  const inFlight = new Set<(code: ErrorCode) => void>();
+/** What every connection of one transport shares. */
+interface ChurnContext {
+  readonly spec: ChurnSpec;
+  readonly now: () => number;
+  /** The attempts in flight, so an interrupted run can end them after its grace. */
+  readonly inFlight: Set<ChurnConnection>;
+}
 
-  function send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void {
-    const t: ConnectionTimings = { intendedMs, startMs: now(), connectedMs: null, firstByteMs: null, doneMs: null };
-    const destination = spec.destinations[turn]!;
-    turn = (turn + 1) % spec.destinations.length;
+/**
+ * One attempt: its socket, its timings and how far it got, with a short handler per socket event
+ * (as wrk's `struct connection` with its callbacks). The attempt is reported exactly once.
+ */
+class ChurnConnection {
+  private readonly socket: Socket;
+  private readonly t: ConnectionTimings;
+  private readonly reader: ResponseReader | null;
+  private readonly timer: NodeJS.Timeout;
+  private received = 0;
+  /** undefined: no complete response yet; null: a complete, good one; else its error code. */
+  private responseCode: ErrorCode | null | undefined;
+  private reported = false;
+
+  constructor(
+    private readonly ctx: ChurnContext,
+    destination: { readonly host: string; readonly port: number },
+    source: SourceChoice,
+    intendedMs: number,
+    private readonly done: (outcome: Outcome) => void,
+  ) {
+    const { spec, now } = ctx;
+    const secure = spec.protocol === 'https';
+    this.t = { intendedMs, startMs: now(), connectedMs: null, firstByteMs: null, doneMs: null };
     const options = {
       host: destination.host,
       port: destination.port,
@@ -53,109 +67,138 @@ export function createChurnTransport(spec: ChurnSpec, now: () => number): Transp
       ...(source.address === null ? {} : { localAddress: source.address }),
       ...(source.port === 0 ? {} : { localPort: source.port }),
     };
-    const socket: Socket = secure
+    this.socket = secure
       ? tlsConnect({ ...options, rejectUnauthorized: !spec.insecure, ...(spec.servername ? { servername: spec.servername } : {}) })
       : netConnect(options);
-    const reader = spec.protocol === 'tcp' ? null : new ResponseReader(spec.headRequest);
-    let received = 0;
-    let responseCode: ErrorCode | null | undefined; // undefined: no complete response yet
-    let reported = false;
-
-    const report = (outcome: Outcome): void => {
-      if (reported) return;
-      reported = true;
-      clearTimeout(timer);
-      inFlight.delete(fail);
-      done(outcome);
-    };
-    const fail = (code: ErrorCode): void => {
-      if (reported) return;
-      socket.destroy();
-      report({ ok: false, code, atMs: now(), timings: t });
-    };
-    // The attempt is over once the response is complete and the connection is ended as planned.
-    const finish = (): void => {
-      const code = responseCode;
-      if (code === undefined) return;
-      if (code === null) report({ ok: true, timings: t as ConnectionTimings & { doneMs: number } });
-      else report({ ok: false, code, atMs: t.doneMs ?? now(), timings: t, ...(reader && reader.status ? { status: reader.status } : {}) });
-    };
-    const responseComplete = (code: ErrorCode | null): void => {
-      t.doneMs = now();
-      responseCode = code;
-      if (spec.close === 'client') {
-        // We send the first FIN: TIME_WAIT (60 s on Linux) stays with our source port.
-        socket.destroy();
-        finish();
-      } else if (spec.close === 'reset') {
-        // SO_LINGER 0 then close(): an RST, so neither side keeps a TIME_WAIT.
-        socket.resetAndDestroy();
-        finish();
-      } else if (socket.readableEnded) {
-        socket.destroy();
-        finish();
-      }
-      // close === 'server': wait for the server's FIN ('end'); it keeps the TIME_WAIT.
-    };
-
-    const timer = setTimeout(() => fail('TIMEOUT'), spec.timeoutMs);
-    inFlight.add(fail);
-    socket.once(connectedEvent, () => {
-      t.connectedMs = now();
-      if (reader) {
-        socket.write(spec.request!);
-      } else if (spec.expectBytes === 0) {
-        tcpCloseAfterConnect();
-      } else if (spec.request) {
-        socket.write(spec.request);
-      }
-    });
-    const tcpCloseAfterConnect = (): void => {
-      if (spec.close === 'server') {
-        if (spec.request) socket.write(spec.request);
-        responseComplete(null);
-      } else if (spec.request) {
-        // Let the payload leave before closing; destroy() would drop a queued write.
-        socket.write(spec.request, () => responseComplete(null));
-      } else {
-        responseComplete(null);
-      }
-    };
-    socket.on('data', (chunk: Buffer) => {
-      if (t.firstByteMs === null) t.firstByteMs = now();
-      if (responseCode !== undefined) return;
-      if (reader) {
-        const state = reader.push(chunk);
-        if (state === 'done') responseComplete(classifyStatus(reader.status));
-        else if (state === 'error') fail('BAD_RESPONSE');
-      } else {
-        received += chunk.length;
-        if (received >= spec.expectBytes) responseComplete(null);
-      }
-    });
-    socket.on('end', () => {
-      if (responseCode === undefined) {
-        if (reader && reader.end() === 'done') responseComplete(classifyStatus(reader.status));
-        else return fail('CLOSED_EARLY');
-      }
-      socket.destroy();
-      finish();
-    });
-    socket.on('error', (error) => {
-      // After a complete response, an error while closing changes nothing that was measured.
-      if (responseCode !== undefined) return finish();
-      fail(classifyError(error));
-    });
-    socket.on('close', () => {
-      if (responseCode === undefined) fail('CLOSED_EARLY');
-      else finish();
-    });
+    this.reader = spec.protocol === 'tcp' ? null : new ResponseReader(spec.headRequest);
+    this.timer = setTimeout(() => this.fail('TIMEOUT'), spec.timeoutMs);
+    ctx.inFlight.add(this);
+    this.socket.once(secure ? 'secureConnect' : 'connect', () => this.onConnected());
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('end', () => this.onEnd());
+    this.socket.on('error', (error) => this.onError(error));
+    this.socket.on('close', () => this.onClose());
   }
 
+  /** Ends the attempt now with `code` (a timeout, an error, an abort). */
+  fail(code: ErrorCode): void {
+    if (this.reported) return;
+    this.socket.destroy();
+    this.report({ ok: false, code, atMs: this.ctx.now(), timings: this.t });
+  }
+
+  private report(outcome: Outcome): void {
+    if (this.reported) return;
+    this.reported = true;
+    clearTimeout(this.timer);
+    this.ctx.inFlight.delete(this);
+    this.done(outcome);
+  }
+
+  /** The attempt is over once the response is complete and the connection is ended as planned. */
+  private finish(): void {
+    const code = this.responseCode;
+    if (code === undefined) return;
+    if (code === null) this.report({ ok: true, timings: this.t as ConnectionTimings & { doneMs: number } });
+    else {
+      const status = this.reader && this.reader.status ? { status: this.reader.status } : {};
+      this.report({ ok: false, code, atMs: this.t.doneMs ?? this.ctx.now(), timings: this.t, ...status });
+    }
+  }
+
+  private responseComplete(code: ErrorCode | null): void {
+    this.t.doneMs = this.ctx.now();
+    this.responseCode = code;
+    const close = this.ctx.spec.close;
+    if (close === 'client') {
+      // We send the first FIN: TIME_WAIT (60 s on Linux) stays with our source port.
+      this.socket.destroy();
+      this.finish();
+    } else if (close === 'reset') {
+      // SO_LINGER 0 then close(): an RST, so neither side keeps a TIME_WAIT.
+      this.socket.resetAndDestroy();
+      this.finish();
+    } else if (this.socket.readableEnded) {
+      this.socket.destroy();
+      this.finish();
+    }
+    // close === 'server': wait for the server's FIN ('end'); it keeps the TIME_WAIT.
+  }
+
+  private onConnected(): void {
+    const { spec } = this.ctx;
+    this.t.connectedMs = this.ctx.now();
+    if (this.reader) this.socket.write(spec.request!);
+    else if (spec.expectBytes === 0) this.tcpCloseAfterConnect();
+    else if (spec.request) this.socket.write(spec.request);
+  }
+
+  /** tcp:// with nothing to read: the attempt is the connection (and the payload, if any). */
+  private tcpCloseAfterConnect(): void {
+    const { request, close } = this.ctx.spec;
+    if (close === 'server') {
+      if (request) this.socket.write(request);
+      this.responseComplete(null);
+    } else if (request) {
+      // Let the payload leave before closing; destroy() would drop a queued write.
+      this.socket.write(request, () => this.responseComplete(null));
+    } else {
+      this.responseComplete(null);
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.t.firstByteMs === null) this.t.firstByteMs = this.ctx.now();
+    if (this.responseCode !== undefined) return;
+    if (this.reader) {
+      const state = this.reader.push(chunk);
+      if (state === 'done') this.responseComplete(classifyStatus(this.reader.status));
+      else if (state === 'error') this.fail('BAD_RESPONSE');
+    } else {
+      this.received += chunk.length;
+      if (this.received >= this.ctx.spec.expectBytes) this.responseComplete(null);
+    }
+  }
+
+  private onEnd(): void {
+    if (this.responseCode === undefined) {
+      if (this.reader && this.reader.end() === 'done') this.responseComplete(classifyStatus(this.reader.status));
+      else return this.fail('CLOSED_EARLY');
+    }
+    this.socket.destroy();
+    this.finish();
+  }
+
+  private onError(error: Error): void {
+    // After a complete response, an error while closing changes nothing that was measured.
+    if (this.responseCode !== undefined) return this.finish();
+    this.fail(classifyError(error));
+  }
+
+  private onClose(): void {
+    if (this.responseCode === undefined) this.fail('CLOSED_EARLY');
+    else this.finish();
+  }
+}
+
+/**
+ * One connection per attempt on a raw socket: connect, write the pre-serialised request, read
+ * just enough to find the end of the response, then end the connection the way `close` says.
+ * This is the fast path for one-request connections (bench/transport measures it against
+ * undici); who sends the first FIN decides which side keeps the TIME_WAIT, so the close is
+ * done here by hand rather than left to an HTTP client.
+ */
+export function createChurnTransport(spec: ChurnSpec, now: () => number): Transport {
+  const ctx: ChurnContext = { spec, now, inFlight: new Set() };
+  let turn = 0;
   return {
-    send,
+    send: (source, intendedMs, done) => {
+      const destination = spec.destinations[turn]!;
+      turn = (turn + 1) % spec.destinations.length;
+      new ChurnConnection(ctx, destination, source, intendedMs, done);
+    },
     abortInFlight: () => {
-      for (const fail of [...inFlight]) fail('ABORTED');
+      for (const connection of [...ctx.inFlight]) connection.fail('ABORTED');
     },
     close: async () => {},
   };
