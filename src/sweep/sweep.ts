@@ -18,6 +18,14 @@ import { type HostFacts, namespaceFacts, type NamespaceSpec } from '../plan/name
 import { AXES, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy } from '../plan/sweep-axes.js';
 import type { Progress } from '../result/progress.js';
 
+/** A sweep's own defaults, stated once (the CLI's help reads them). */
+export const SWEEP_DEFAULTS = {
+  axis: 'sources' as Axis,
+  settle: 'fresh' as SettlePolicy,
+  settleTimeout: '75s',
+  reports: 'md,html,hgrm',
+} as const;
+
 /** Options of a sweep: those of `run`, plus the axis and how stages settle. */
 export interface SweepOptions extends RunOptions {
   /** Default `sources`. */
@@ -120,7 +128,7 @@ async function planSweep(options: SweepOptions): Promise<SweepPlan> {
   const settle = options.settle ?? 'fresh';
   if (!SETTLE_POLICIES.includes(settle))
     throw new PlanError('--settle', `--settle '${settle}' must be one of ${SETTLE_POLICIES.join(', ')}`);
-  const settleTimeoutMs = parseDurationMs('--settle-timeout', options.settleTimeout ?? '75s');
+  const settleTimeoutMs = parseDurationMs('--settle-timeout', options.settleTimeout ?? SWEEP_DEFAULTS.settleTimeout);
   const { axis: _a, values: _v, reference: _r, settle: _s, settleTimeout: _t, ...runOptions } = options;
   const specs = planStages(axis, options.values, runOptions, settle);
   const reference = planReference(axis, options.reference, specs.length);

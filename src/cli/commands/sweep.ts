@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { renderProgress } from '../../report/progress.js';
-import { sweep, type SweepOptions } from '../../sweep/sweep.js';
+import { SWEEP_DEFAULTS, sweep, type SweepOptions } from '../../sweep/sweep.js';
+import { DEFAULT_VALUES } from '../../sweep/stages.js';
 import type { StageResult } from '../../result/sweep-result.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
@@ -12,8 +13,18 @@ import { AXES, REFERENCES, SETTLE_POLICIES, type Axis, type Reference, type Sett
 /** Options of `portchurn sweep`: those of run, plus the axis and the stage policy. */
 export function sweepOptions<T>(y: Argv<T>) {
   return runOptions(y)
-    .option('axis', { type: 'string', choices: AXES, default: 'sources', describe: 'what grows from stage to stage', group: 'Sweep:' })
-    .option('values', { type: 'string', describe: 'comma list, one stage each [default: 1,2,4,8,16 for sources]', group: 'Sweep:' })
+    .option('axis', {
+      type: 'string',
+      choices: AXES,
+      default: SWEEP_DEFAULTS.axis,
+      describe: 'what grows from stage to stage',
+      group: 'Sweep:',
+    })
+    .option('values', {
+      type: 'string',
+      describe: `comma list, one stage each [default: ${DEFAULT_VALUES.sources} for sources]`,
+      group: 'Sweep:',
+    })
     .option('reference', {
       type: 'string',
       choices: REFERENCES,
@@ -23,14 +34,18 @@ export function sweepOptions<T>(y: Argv<T>) {
     .option('settle', {
       type: 'string',
       choices: SETTLE_POLICIES,
-      default: 'fresh',
+      default: SWEEP_DEFAULTS.settle,
       describe: 'keep stages clear of earlier TIME_WAIT: fresh addresses, wait, or none',
       group: 'Sweep:',
     })
-    .option('settle-timeout', { type: 'string', describe: 'longest --settle wait before a stage [default: 75s]', group: 'Sweep:' })
+    .option('settle-timeout', {
+      type: 'string',
+      describe: `longest --settle wait before a stage [default: ${SWEEP_DEFAULTS.settleTimeout}]`,
+      group: 'Sweep:',
+    })
     .option('reports', {
       type: 'string',
-      default: 'md,html,hgrm',
+      default: SWEEP_DEFAULTS.reports,
       describe: "reports written beside the JSON ('' for none)",
       group: 'Output:',
     });
