@@ -12,6 +12,7 @@ import { VERSION } from '../result/version.js';
 import { findNginx } from './nginx-process.js';
 import { namespaceFacts, type NamespaceSpec } from '../plan/namespace.js';
 import type { NginxResult, NginxVariantResult } from '../result/nginx-result.js';
+import { PLAN_DEFAULTS } from '../plan/plan.js';
 import { NGINX_VARIANTS, type NginxVariant, type NginxVariantSpec } from '../plan/nginx-variants.js';
 
 /** Options of `portchurn nginx`. */
@@ -43,6 +44,15 @@ export interface NginxOptions {
   engine?: RunOptions['engine'];
 }
 
+/** The scenario's own defaults, stated once (the CLI's help reads them): the blog's case within seconds. */
+export const NGINX_DEFAULTS = {
+  variants: 'plain,split,keepalive',
+  sources: 8,
+  duration: '20s',
+  profile: 'narrow',
+  splitKey: '$remote_addr$remote_port',
+} as const;
+
 /** Settings a variant adds in its namespace: `wide` widens the port range, `reuse` turns tcp_tw_reuse on. */
 export function variantSysctls(variant: NginxVariant): SysctlSet {
   if (variant === 'wide') return { 'net.ipv4.ip_local_port_range': '1024 65535' };
@@ -52,7 +62,7 @@ export function variantSysctls(variant: NginxVariant): SysctlSet {
 
 /** Checks the options and builds each variant's spec; no traffic. */
 export async function planNginx(options: NginxOptions): Promise<NginxVariantSpec[]> {
-  const variants = (options.variants ?? 'plain,split,keepalive')
+  const variants = (options.variants ?? NGINX_DEFAULTS.variants)
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
@@ -60,9 +70,9 @@ export async function planNginx(options: NginxOptions): Promise<NginxVariantSpec
   for (const v of variants)
     if (!(NGINX_VARIANTS as readonly string[]).includes(v))
       throw new PlanError('--variants', `--variants '${v}' must be among ${NGINX_VARIANTS.join(', ')}`);
-  const count = parsePositiveInt('--sources', options.sources ?? 8);
+  const count = parsePositiveInt('--sources', options.sources ?? NGINX_DEFAULTS.sources);
   if (count > 1024) throw new PlanError('--sources', '--sources for the split is at most 1024 addresses');
-  const splitKey = options.splitKey ?? '$remote_addr$remote_port';
+  const splitKey = options.splitKey ?? NGINX_DEFAULTS.splitKey;
   if (!/^(\$[A-Za-z_][A-Za-z0-9_]*)+$/.test(splitKey))
     throw new PlanError(
       '--split-key',
@@ -75,20 +85,23 @@ export async function planNginx(options: NginxOptions): Promise<NginxVariantSpec
     ...(options.connections !== undefined ? { connections: String(options.connections) } : {}),
     ...(options.rate !== undefined ? { rate: String(options.rate) } : {}),
     ...(options.requests !== undefined ? { requests: String(options.requests) } : {}),
-    ...(options.duration !== undefined || options.requests === undefined ? { duration: options.duration ?? '20s' } : {}),
+    ...(options.duration !== undefined || options.requests === undefined ? { duration: options.duration ?? NGINX_DEFAULTS.duration } : {}),
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
     ...(options.sampleInterval !== undefined ? { sampleInterval: options.sampleInterval } : {}),
     ...(options.engine !== undefined ? { engine: options.engine } : {}),
   };
   const base = await resolveNamespace({
     netns: true,
-    profile: options.profile ?? 'narrow',
+    profile: options.profile ?? NGINX_DEFAULTS.profile,
     ...(options.profilesFile ? { profilesFile: options.profilesFile } : {}),
     sysctl: options.sysctl ?? [],
   });
   // With fewer idle slots than concurrent requests, nginx closes the excess upstream connections
   // after use, and churns (and exhausts) again: default to one slot per client connection.
-  const keepaliveConnections = parsePositiveInt('--keepalive-connections', options.keepaliveConnections ?? options.connections ?? 64);
+  const keepaliveConnections = parsePositiveInt(
+    '--keepalive-connections',
+    options.keepaliveConnections ?? options.connections ?? PLAN_DEFAULTS.connections,
+  );
   // The split addresses come from 127.0.1.0 upward: in the variant's own namespace all are free.
   const splitSources = parseSources(String(count), '127.0.1.1', '--sources');
   return variants.map((variant) => {

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { nginxScenario, type NginxOptions } from '../../nginx/scenario.js';
+import { NGINX_DEFAULTS, nginxScenario, type NginxOptions } from '../../nginx/scenario.js';
+import { ENGINE_CHOICES, PLAN_DEFAULTS } from '../../plan/plan.js';
 import { renderProgress } from '../../report/progress.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
@@ -8,11 +9,15 @@ import { parseReportFormats, saveResult } from '../save-result.js';
 /** Options of `portchurn nginx`. */
 export function nginxOptions<T>(y: Argv<T>) {
   return y
-    .option('variants', { type: 'string', default: 'plain,split,keepalive', describe: 'plain, split, keepalive, wide, reuse' })
-    .option('sources', { type: 'string', default: '8', describe: 'split: loopback source addresses nginx binds upstream connections to' })
+    .option('variants', { type: 'string', default: NGINX_DEFAULTS.variants, describe: 'plain, split, keepalive, wide, reuse' })
+    .option('sources', {
+      type: 'string',
+      default: String(NGINX_DEFAULTS.sources),
+      describe: 'split: loopback source addresses nginx binds upstream connections to',
+    })
     .option('split-key', {
       type: 'string',
-      default: '$remote_addr$remote_port',
+      default: NGINX_DEFAULTS.splitKey,
       describe: 'split: the split_clients key ($request_id splits per request)',
     })
     .option('upstream-close', {
@@ -24,22 +29,26 @@ export function nginxOptions<T>(y: Argv<T>) {
     .option('nginx-bin', { type: 'string', describe: 'the nginx binary [default: nginx on PATH, or /usr/sbin/nginx]' })
     .option('profile', {
       type: 'string',
-      default: 'narrow',
+      default: NGINX_DEFAULTS.profile,
       describe: "the namespace's settings (host, no-reuse, loopback-reuse, reuse, narrow)",
     })
     .option('profiles-file', { type: 'string', describe: 'JSON file of named sysctl sets' })
     .option('sysctl', { type: 'string', array: true, describe: 'NAME=VALUE set in each namespace (repeatable)' })
-    .option('connections', { type: 'string', alias: 'c', describe: 'keepalive client connections to nginx [default: 64]' })
+    .option('connections', {
+      type: 'string',
+      alias: 'c',
+      describe: `keepalive client connections to nginx [default: ${PLAN_DEFAULTS.connections}]`,
+    })
     .option('rate', { type: 'string', alias: 'r', describe: 'open loop: requests per second to nginx' })
-    .option('duration', { type: 'string', alias: 'd', describe: 'per variant [default: 20s]' })
+    .option('duration', { type: 'string', alias: 'd', describe: `per variant [default: ${NGINX_DEFAULTS.duration}]` })
     .option('requests', { type: 'string', alias: 'n', describe: 'per variant' })
-    .option('timeout', { type: 'string', describe: 'per request [default: 10s]' })
+    .option('timeout', { type: 'string', describe: `per request [default: ${PLAN_DEFAULTS.timeout}]` })
     .option('keepalive-connections', {
       type: 'string',
       describe: "keepalive variant: nginx's idle upstream connections [default: as many as --connections]",
     })
-    .option('sample-interval', { type: 'string', describe: 'socket sampling period [default: 1s]' })
-    .option('engine', { type: 'string', choices: ['auto', 'native', 'js'], describe: "the client side's engine [default: auto]" })
+    .option('sample-interval', { type: 'string', describe: `socket sampling period [default: ${PLAN_DEFAULTS.sampleInterval}]` })
+    .option('engine', { type: 'string', choices: ENGINE_CHOICES, describe: `the client side's engine [default: ${PLAN_DEFAULTS.engine}]` })
     .option('out', { type: 'string', default: 'results', describe: 'directory for the JSON result and reports' })
     .option('reports', { type: 'string', default: 'md,html,hgrm', describe: "reports written beside the JSON ('' for none)" })
     .option('json', { type: 'boolean', describe: 'print the result JSON' })
@@ -69,7 +78,7 @@ export async function nginxCommand(argv: NginxArgs, io: CliIo): Promise<number> 
       timeout: argv.timeout,
       keepaliveConnections: argv['keepalive-connections'],
       sampleInterval: argv['sample-interval'],
-      engine: argv.engine as NginxOptions['engine'],
+      engine: argv.engine,
     }).filter(([, v]) => v !== undefined),
   );
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
