@@ -43,7 +43,7 @@ function timeWaitRows(): [string, number][] {
     });
 }
 const timeWaitOn = (sources: readonly string[]): number => timeWaitRows().filter(([a]) => sources.includes(a)).length;
-const timeWaitTowards = (port: number): number => timeWaitRows().filter(([, p]) => p === port).length;
+const timeWaitTowards = (host: string, port: number): number => timeWaitRows().filter(([a, p]) => a === host && p === port).length;
 
 /** Opens one connection from `localAddress`, lets the client close first, resolves when closed. */
 function clientClosesFirst(port: number, localAddress: string): Promise<void> {
@@ -84,18 +84,25 @@ for (const via of READERS) {
 
   test(`[${via}] server-side TIME_WAIT is counted on the server side`, async (t) => {
     if (!readerReady(t, via)) return;
-    const server = await startRecordingServer(answerHttp);
-    const sources = parseSources(testAddresses(via === 'proc' ? 51 : 151, 1));
+    // The server listens on an address of this test run's own: on 127.0.0.1 an earlier socket's
+    // TIME_WAIT on the same port (a listener may take a port that only TIME_WAIT holds) would
+    // count as the server's too.
+    const [client, serverHost] = parseSources(testAddresses(via === 'proc' ? 51 : 151, 2)) as [string, string];
+    const server = await startRecordingServer(answerHttp, serverHost);
+    const sources = [client];
     try {
-      const sampler = await startSampler({ sources, destinations: [{ host: '127.0.0.1', port: server.port }] }, 100, via);
+      const sampler = await startSampler({ sources, destinations: [{ host: serverHost, port: server.port }] }, 100, via);
+      // A distinct source port for each: with a kernel-chosen one, a client that holds no TIME_WAIT
+      // (the server closed first) may get the same port again, and that connection takes over the
+      // server's TIME_WAIT for the 4-tuple.
       for (let i = 0; i < 12; i++) {
         await new Promise<void>((resolve) => {
-          const s = connect({ host: '127.0.0.1', port: server.port, localAddress: sources[0] }, () => s.write('x'));
+          const s = connect({ host: serverHost, port: server.port, localAddress: client, localPort: 61300 + i }, () => s.write('x'));
           s.resume();
           s.on('close', () => resolve());
         });
       }
-      await pollUntil('12 server TIME_WAIT sockets', 10_000, () => timeWaitTowards(server.port) === 12);
+      await pollUntil('12 server TIME_WAIT sockets', 10_000, () => timeWaitTowards(serverHost, server.port) === 12);
       const report = await sampler.stop(null);
       assert.equal(report.peakTimeWait.server, 12);
       assert.equal(report.peakTimeWait.client, 0);
