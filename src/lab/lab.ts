@@ -1,7 +1,6 @@
+import { resultHeader } from '../result/header.js';
 import { PlanError } from '../errors.js';
-import { RESULT_SCHEMA } from '../result/result.js';
 import { sweep, validateSweep, type SweepHooks, type SweepOptions } from '../sweep/sweep.js';
-import { VERSION } from '../result/version.js';
 import { loadProfileFile, resolveProfiles } from '../env/profiles.js';
 import type { LabProfile, LabResult } from '../result/lab-result.js';
 import type { Profile } from '../plan/sysctls.js';
@@ -55,12 +54,7 @@ export async function lab(
     }
   }
   return {
-    schema: RESULT_SCHEMA,
-    kind: 'lab',
-    tool: { name: 'portchurn', version: VERSION },
-    startedAt,
-    endedAt: new Date().toISOString(),
-    interrupted,
+    ...resultHeader('lab', startedAt, interrupted),
     profiles: done,
   };
 }

@@ -1,3 +1,4 @@
+import { resultHeader } from '../result/header.js';
 import { PlanError } from '../errors.js';
 import { namespacePrefix } from '../env/namespace-support.js';
 import { resolveNamespace } from '../env/resolve-namespace.js';
@@ -6,9 +7,7 @@ import type { SysctlSet } from '../plan/sysctls.js';
 import { parseSources } from '../plan/addresses.js';
 import { buildPlan, type RunOptions } from '../plan/build-plan.js';
 import { parsePositiveInt } from '../plan/units.js';
-import { RESULT_SCHEMA } from '../result/result.js';
 import type { SweepHooks } from '../sweep/sweep.js';
-import { VERSION } from '../result/version.js';
 import { findNginx } from './nginx-process.js';
 import { namespaceFacts, type NamespaceSpec } from '../plan/namespace.js';
 import type { NginxResult, NginxVariantResult } from '../result/nginx-result.js';
@@ -143,12 +142,7 @@ export async function nginxScenario(
     }
   }
   return {
-    schema: RESULT_SCHEMA,
-    kind: 'nginx',
-    tool: { name: 'portchurn', version: VERSION },
-    startedAt,
-    endedAt: new Date().toISOString(),
-    interrupted,
+    ...resultHeader('nginx', startedAt, interrupted),
     profile: specs[0]?.namespace.profile ?? null,
     variants,
   };

@@ -1,5 +1,5 @@
 import type { Profile } from '../plan/sysctls.js';
-import type { RESULT_SCHEMA } from './result.js';
+import type { ResultHeader } from './header.js';
 import type { SweepResult } from './sweep-result.js';
 
 /** One profile's sweep. */
@@ -8,12 +8,6 @@ export interface LabProfile extends Profile {
 }
 
 /** The result of `portchurn lab`: the same sweep under each profile, every stage in its own namespace. */
-export interface LabResult {
-  readonly schema: typeof RESULT_SCHEMA;
-  readonly kind: 'lab';
-  readonly tool: { readonly name: 'portchurn'; readonly version: string };
-  readonly startedAt: string;
-  readonly endedAt: string;
-  readonly interrupted: boolean;
+export interface LabResult extends ResultHeader<'lab'> {
   readonly profiles: readonly LabProfile[];
 }

@@ -1,17 +1,12 @@
 import type { NginxVariant } from '../plan/nginx-variants.js';
 import type { Prediction } from './prediction.js';
-import type { RESULT_SCHEMA, RunResult } from './result.js';
+import type { ResultHeader } from './header.js';
+import type { RunResult } from './result.js';
 import type { SocketReport } from './sockets.js';
 import type { TargetStats } from './target-stats.js';
 
 /** The result of `portchurn nginx`: each variant side by side. */
-export interface NginxResult {
-  readonly schema: typeof RESULT_SCHEMA;
-  readonly kind: 'nginx';
-  readonly tool: { readonly name: 'portchurn'; readonly version: string };
-  readonly startedAt: string;
-  readonly endedAt: string;
-  readonly interrupted: boolean;
+export interface NginxResult extends ResultHeader<'nginx'> {
   readonly profile: string | null;
   readonly variants: readonly NginxVariantResult[];
 }

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { ResultInputError } from '../errors.js';
 import type { SweepResult } from './sweep-result.js';
-import { RESULT_SCHEMA, type RunResult } from './result.js';
+import { type RunResult } from './result.js';
 import type { LabResult } from './lab-result.js';
 import type { NginxResult } from './nginx-result.js';
+import { RESULT_SCHEMA } from './header.js';
 
 /** Any result portchurn writes. */
 export type AnyResult = RunResult | SweepResult | LabResult | NginxResult;

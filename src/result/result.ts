@@ -6,10 +6,8 @@ import type { EncodedHistogram } from './latency.js';
 import type { CarryOver, Environment, KernelCounterDelta } from './environment.js';
 import type { LimitedBy, StageCpu } from './limited-by.js';
 import type { TargetClosePolicy, TargetStats } from './target-stats.js';
+import type { ResultHeader } from './header.js';
 import type { ThresholdOutcome } from './threshold-outcome.js';
-
-/** Schema tag of a result file; bumped when a field changes meaning. */
-export const RESULT_SCHEMA = 'portchurn/result@1';
 
 /** The latency histograms of a run, each encoded with its summary. */
 export interface RunLatency {
@@ -24,16 +22,9 @@ export interface RunLatency {
 }
 
 /** The result of `portchurn run`: the source of truth every report renders from. */
-export interface RunResult {
-  readonly schema: typeof RESULT_SCHEMA;
-  readonly kind: 'run';
-  readonly tool: { readonly name: 'portchurn'; readonly version: string };
+export interface RunResult extends ResultHeader<'run'> {
   /** The engine that ran the load (absent in results from before 0.2: the JavaScript one). */
   readonly engine?: 'native' | 'js';
-  readonly startedAt: string;
-  readonly endedAt: string;
-  /** True when a signal stopped the run early; the counts cover what ran. */
-  readonly interrupted: boolean;
   readonly plan: Plan;
   readonly environment: Environment;
   readonly target: {

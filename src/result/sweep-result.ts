@@ -1,4 +1,5 @@
-import type { RESULT_SCHEMA, RunResult } from './result.js';
+import type { ResultHeader } from './header.js';
+import type { RunResult } from './result.js';
 import type { Environment } from './environment.js';
 import type { Axis, SettlePolicy } from '../plan/sweep-axes.js';
 
@@ -29,14 +30,7 @@ export interface StageResult {
 }
 
 /** The result of `portchurn sweep` (and `npm start`). Stage 0 is the baseline. */
-export interface SweepResult {
-  readonly schema: typeof RESULT_SCHEMA;
-  readonly kind: 'sweep';
-  readonly tool: { readonly name: 'portchurn'; readonly version: string };
-  readonly startedAt: string;
-  readonly endedAt: string;
-  /** True when a signal stopped the sweep; completed stages are intact, the last may be partial. */
-  readonly interrupted: boolean;
+export interface SweepResult extends ResultHeader<'sweep'> {
   readonly axis: Axis;
   /** Every value asked for, including stages that did not run. */
   readonly values: readonly string[];

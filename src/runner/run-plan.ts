@@ -1,3 +1,4 @@
+import { resultHeader } from '../result/header.js';
 import { runLoad } from '../engine/engine.js';
 import { markPartialSeconds, snapshotOf, type LoadSnapshot } from '../engine/load-snapshot.js';
 import { runWorkers, WorkerCrashError } from './run-workers.js';
@@ -9,12 +10,11 @@ import { createSourcePicker } from '../engine/source-picker.js';
 import type { Plan } from '../plan/plan.js';
 import { rangesOverlap, ephemeralRangeOf } from '../plan/ports.js';
 import { checkSocketPortRange, checkSourcesBindable, resolveTargetHost } from './preflight.js';
-import { RESULT_SCHEMA, type RunResult } from '../result/result.js';
+import type { RunResult } from '../result/result.js';
 import { modelForRun } from '../model/model-for-run.js';
 import { transportForPlan, type ResolvedTarget } from './transport-for-plan.js';
 import { startSampler, type Sampler } from '../sampler/sampler.js';
 import { startBuiltinTarget, type BuiltinTarget } from '../target/builtin-target.js';
-import { VERSION } from '../result/version.js';
 import { chooseEngine } from './choose-engine.js';
 import { runNativeForPlan } from './native-for-plan.js';
 import { cpuSince, processCpuTime } from '../env/cpu-time.js';
@@ -177,13 +177,8 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     if (fds) warnings.push(fds);
     if (load.unsent > 0) warnings.push(`${load.unsent} scheduled requests were never sent: --max-in-flight was reached when the run ended`);
     const measured: Omit<RunResult, 'limitedBy'> = {
-      schema: RESULT_SCHEMA,
-      kind: 'run',
-      tool: { name: 'portchurn', version: VERSION },
+      ...resultHeader('run', startedAt, load.interrupted),
       engine: engine.engine,
-      startedAt,
-      endedAt: new Date().toISOString(),
-      interrupted: load.interrupted,
       plan,
       environment,
       target: { kind: plan.target.kind, endpoints: destinations, url, closePolicy: target ? closePolicy : null, stats },

@@ -1,3 +1,4 @@
+import { resultHeader } from '../result/header.js';
 import { randomInt } from 'node:crypto';
 import { countCarryOver } from '../env/carry-over.js';
 import { readHostFacts } from '../env/environment.js';
@@ -6,11 +7,9 @@ import { buildPlan, type RunOptions } from '../plan/build-plan.js';
 import type { Plan } from '../plan/plan.js';
 import { portCount, portRangeText } from '../plan/ports.js';
 import { parseDurationMs } from '../plan/units.js';
-import { RESULT_SCHEMA } from '../result/result.js';
 import { executePlan } from '../runner/run.js';
 import { resolveNamespace } from '../env/resolve-namespace.js';
 import { namespaceUnavailable } from '../env/namespace-support.js';
-import { VERSION } from '../result/version.js';
 import { waitForTimeWait } from './settle.js';
 import { blockFor, planReference, planStages, type StageSpec } from './stages.js';
 import type { StageResult, StageSettle, SweepResult, TupleSpace } from '../result/sweep-result.js';
@@ -212,12 +211,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
     }
   }
   return {
-    schema: RESULT_SCHEMA,
-    kind: 'sweep',
-    tool: { name: 'portchurn', version: VERSION },
-    startedAt,
-    endedAt: new Date().toISOString(),
-    interrupted,
+    ...resultHeader('sweep', startedAt, interrupted),
     axis,
     values: specs.map((s) => s.axisValue),
     settle: { policy: settle, timeoutMs: settleTimeoutMs },

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeHistogram, summarize } from '../../src/result/histogram.js';
-import { RESULT_SCHEMA, type RunResult } from '../../src/result/result.js';
+import { type RunResult } from '../../src/result/result.js';
 import { formatCount } from '../../src/report/format.js';
 import { runCli } from '../helpers/cli.js';
 import { testAddresses } from '../helpers/sockets.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { startCli, waitUntil } from '../helpers/events.js';
 import { answerHttp, stall, startRecordingServer } from '../helpers/servers.js';
+import { RESULT_SCHEMA } from '../../src/result/header.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-cli-'));
