@@ -1,5 +1,5 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { openSocket } from './open-socket.js';
 import type { ClosePolicy } from '../plan/plan.js';
 import { classifyError, classifyStatus } from './error-codes.js';
 import type { ConnectionTimings } from './recorder.js';
@@ -58,18 +58,18 @@ class ChurnConnection {
     const { spec, now } = ctx;
     const secure = spec.protocol === 'https';
     this.t = { intendedMs, startMs: now(), connectedMs: null, firstByteMs: null, doneMs: null };
-    const options = {
+    this.socket = openSocket({
+      secure,
       host: destination.host,
       port: destination.port,
+      localAddress: source.address,
+      localPort: source.port,
       // Plain HTTP writes its whole request once, so Nagle never holds it back and TCP_NODELAY
       // would only add a setsockopt() per connection; TLS writes after its handshake, where it would.
       noDelay: secure,
-      ...(source.address === null ? {} : { localAddress: source.address }),
-      ...(source.port === 0 ? {} : { localPort: source.port }),
-    };
-    this.socket = secure
-      ? tlsConnect({ ...options, rejectUnauthorized: !spec.insecure, ...(spec.servername ? { servername: spec.servername } : {}) })
-      : netConnect(options);
+      insecure: spec.insecure,
+      servername: spec.servername,
+    });
     this.reader = spec.protocol === 'tcp' ? null : new ResponseReader(spec.headRequest);
     this.timer = setTimeout(() => this.fail('TIMEOUT'), spec.timeoutMs);
     ctx.inFlight.add(this);

@@ -1,5 +1,5 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { openSocket } from './open-socket.js';
 import { classifyError, classifyStatus } from './error-codes.js';
 import type { ConnectionTimings } from './recorder.js';
 import { ResponseReader } from './response-reader.js';
@@ -65,16 +65,16 @@ class KeepaliveConnection {
   ) {
     const { spec } = ctx;
     const d = spec.destinations[pool.destIndex]!;
-    const options = {
+    this.socket = openSocket({
+      secure: spec.protocol === 'https',
       host: d.host,
       port: d.port,
+      localAddress: pool.sourceAddress,
+      localPort: 0,
       noDelay: true,
-      ...(pool.sourceAddress === null ? {} : { localAddress: pool.sourceAddress }),
-    };
-    this.socket =
-      spec.protocol === 'https'
-        ? tlsConnect({ ...options, rejectUnauthorized: !spec.insecure, ...(spec.servername ? { servername: spec.servername } : {}) })
-        : netConnect(options);
+      insecure: spec.insecure,
+      servername: spec.servername,
+    });
     this.reader = new ResponseReader(spec.headRequest);
     this.timer = setTimeout(() => this.onTimeout(), spec.timeoutMs);
     ctx.all.add(this);
