@@ -12,21 +12,15 @@ import { isDeepStrictEqual } from 'node:util';
 import type { TestContext } from 'node:test';
 import { loadNative } from '../../src/engine/native/addon.js';
 import { procReader, sockDiagReader } from '../../src/sampler/socket-reader.js';
-import { prerequisite } from '../helpers/prereq.js';
+import { engineReady } from '../helpers/engines.js';
 import type { SocketSource } from '../../src/result/sockets.js';
 
 /** Both ways of reading socket states: every sampler test runs with each. */
 const READERS: readonly SocketSource[] = ['sock_diag', 'proc'];
 
-/** sock_diag needs the native addon; in CI its absence fails the test. */
+/** sock_diag reads through the native addon; in CI its absence fails the test. */
 function readerReady(t: TestContext, via: SocketSource): boolean {
-  if (via === 'proc') return true;
-  const native = loadNative();
-  return prerequisite(
-    t,
-    native.addon !== null,
-    `sock_diag reads through the native addon, which is ${native.addon === null ? native.reason : 'there'}`,
-  );
+  return via === 'proc' || engineReady(t, 'native');
 }
 
 /** TIME_WAIT rows of /proc/net/tcp, read synchronously: [local address, local port]. */
