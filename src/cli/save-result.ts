@@ -18,6 +18,9 @@ export function parseReportFormats(text: string): ReportFormat[] {
   return formats as ReportFormat[];
 }
 
+/** Where results are written when --out is not given. */
+export const RESULTS_DIR = 'results';
+
 /** Where and how a result is saved and shown. */
 export interface SaveOptions {
   readonly dir: string;

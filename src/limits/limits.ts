@@ -11,11 +11,19 @@ import type { LimitsReport } from '../result/limits-report.js';
 /** Addresses tried to tell whether all of 127/8 answers. */
 const LOOPBACK_PROBES = ['127.0.0.2', '127.1.2.3', '127.254.254.253'];
 
+/** Who closes first, as the planning question takes it (keepalive opens no new connections). */
+export const LIMITS_CLOSE_POLICIES = ['client', 'server', 'reset'] as const satisfies readonly ClosePolicy[];
+/** The port paths the planning question knows. */
+export const LIMITS_PORT_MODES = ['kernel', 'bind'] as const satisfies readonly PortMode[];
+
+/** The planning question's defaults, stated once: a proxy that binds its source (proxy_bind) towards one upstream. */
+export const LIMITS_DEFAULTS = { close: 'client', portMode: 'bind', destinations: 1 } as const;
+
 /** Options of the planning question. */
 export interface LimitsOptions {
   readonly ratePerSec?: number | null;
-  readonly close?: ClosePolicy;
-  readonly portMode?: PortMode;
+  readonly close?: (typeof LIMITS_CLOSE_POLICIES)[number];
+  readonly portMode?: (typeof LIMITS_PORT_MODES)[number];
   readonly destinations?: number;
 }
 
@@ -31,9 +39,9 @@ export async function readLimits(options: LimitsOptions = {}): Promise<LimitsRep
   const loopback = { ipv4, ipv6Loopback: (await tryBind('::1')) === null, ipv6Other: (await tryBind('::2')) === null };
   const question = {
     ratePerSec: options.ratePerSec ?? null,
-    close: options.close ?? 'client',
-    portMode: options.portMode ?? 'bind',
-    destinations: options.destinations ?? 1,
+    close: options.close ?? LIMITS_DEFAULTS.close,
+    portMode: options.portMode ?? LIMITS_DEFAULTS.portMode,
+    destinations: options.destinations ?? LIMITS_DEFAULTS.destinations,
   };
 
   const row = (kind: 'host' | 'profile', name: string, settings: Record<string, string | null>) => {

@@ -23,7 +23,7 @@ export interface NginxOptions {
   /** split: the split_clients key. Default the blog's `$remote_addr$remote_port`. */
   splitKey?: string;
   /** How the upstream ends connections. Default `client` (nginx closes first, as in the blog). */
-  upstreamClose?: 'client' | 'server';
+  upstreamClose?: (typeof UPSTREAM_CLOSE_POLICIES)[number];
   nginxBin?: string;
   /** Default `narrow`, so the case reproduces within seconds. */
   profile?: string;
@@ -43,6 +43,9 @@ export interface NginxOptions {
   engine?: RunOptions['engine'];
 }
 
+/** How the upstream ends its connections. */
+export const UPSTREAM_CLOSE_POLICIES = ['client', 'server'] as const;
+
 /** The scenario's own defaults, stated once (the CLI's help reads them): the blog's case within seconds. */
 export const NGINX_DEFAULTS = {
   variants: 'plain,split,keepalive',
@@ -50,6 +53,7 @@ export const NGINX_DEFAULTS = {
   duration: '20s',
   profile: 'narrow',
   splitKey: '$remote_addr$remote_port',
+  upstreamClose: 'client',
 } as const;
 
 /** Settings a variant adds in its namespace: `wide` widens the port range, `reuse` turns tcp_tw_reuse on. */
@@ -77,9 +81,9 @@ export async function planNginx(options: NginxOptions): Promise<NginxVariantSpec
       '--split-key',
       `--split-key '${splitKey}' must be nginx variables only, e.g. $remote_addr$remote_port or $request_id`,
     );
-  const upstreamClose = options.upstreamClose ?? 'client';
-  if (upstreamClose !== 'client' && upstreamClose !== 'server')
-    throw new PlanError('--upstream-close', "--upstream-close must be 'client' or 'server'");
+  const upstreamClose = options.upstreamClose ?? NGINX_DEFAULTS.upstreamClose;
+  if (!UPSTREAM_CLOSE_POLICIES.includes(upstreamClose))
+    throw new PlanError('--upstream-close', `--upstream-close must be ${UPSTREAM_CLOSE_POLICIES.map((p) => `'${p}'`).join(' or ')}`);
   const load: RunOptions = {
     ...(options.connections !== undefined ? { connections: String(options.connections) } : {}),
     ...(options.rate !== undefined ? { rate: String(options.rate) } : {}),

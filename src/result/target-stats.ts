@@ -19,4 +19,5 @@ export interface TargetStats {
 }
 
 /** How the built-in target ends each connection. */
-export type TargetClosePolicy = 'server' | 'client';
+export const TARGET_CLOSE_POLICIES = ['server', 'client'] as const;
+export type TargetClosePolicy = (typeof TARGET_CLOSE_POLICIES)[number];

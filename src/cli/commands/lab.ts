@@ -1,26 +1,33 @@
 import type { Argv } from 'yargs';
+import { defineCommand } from '../command.js';
 import { lab, LAB_DEFAULTS, type LabOptions } from '../../lab/lab.js';
 import { renderProgress } from '../../report/progress.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
-import { toRunOptions } from './run.js';
-import { stageLine, sweepOptions, type SweepArgs } from './sweep.js';
-import type { Axis, Reference, SettlePolicy } from '../../plan/sweep-axes.js';
+import { SWEEP_OPTIONS, stageLine } from './sweep.js';
+import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
 
-/** Options of `portchurn lab`: a sweep's, plus the profiles. */
-export function labOptions<T>(y: Argv<T>) {
-  return sweepOptions(y).option('profiles', {
+/** The options of `portchurn lab`: a sweep's, plus the profiles. */
+export const LAB_OPTIONS = {
+  ...SWEEP_OPTIONS,
+  profiles: {
     type: 'string',
+    field: 'profiles',
     default: LAB_DEFAULTS.profiles,
     describe: 'profiles to compare: host, no-reuse, loopback-reuse, reuse, narrow, or from --profiles-file',
     group: 'Lab:',
-  });
+  },
+} as const satisfies OptionTable;
+
+/** Declares the options of `portchurn lab` on `y`. */
+export function labOptions(y: Argv) {
+  return declareOptions(y, LAB_OPTIONS);
 }
 
 /** Parsed arguments of `portchurn lab`. */
-export type LabArgs = SweepArgs & { profiles: string };
+export type LabArgs = Awaited<ReturnType<typeof labOptions>['argv']>;
 
 /** `portchurn lab`: the same sweep under each profile, every stage in its own namespace. */
 export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
@@ -29,20 +36,13 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const formats = parseReportFormats(argv.reports);
-  const { netns: _n, profile: _p, ...runOptions } = toRunOptions(argv);
-  const options: LabOptions = {
-    ...runOptions,
-    profiles: argv.profiles,
-    settle: argv.settle as SettlePolicy,
-    ...(argv.axis === undefined ? {} : { axis: argv.axis as Axis }),
-    ...(argv.values === undefined ? {} : { values: argv.values }),
-    ...(argv.reference === undefined ? {} : { reference: argv.reference as Reference }),
-  };
+  // A lab makes a namespace per profile and stage: --netns and --profile do not apply.
+  const { netns: _n, profile: _p, ...options } = fieldsOf(LAB_OPTIONS, argv);
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
   let profileLabel = '';
   try {
-    const result = await lab(options, {
+    const result = await lab(options satisfies LabOptions, {
       signal: stop.signal,
       onProfile: (p, i, n) => (profileLabel = `profile ${i + 1}/${n} ${p.name}`),
       ...(argv['progress-json']
@@ -72,3 +72,15 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
     stop.dispose();
   }
 }
+
+/** `portchurn lab`. */
+export const LAB_COMMAND = defineCommand({
+  usage: 'lab',
+  describe: 'the same sweep under several kernel-setting profiles, every stage in its own network namespace',
+  options: labOptions,
+  examples: [
+    ['$0 lab', 'profiles host, no-reuse, narrow x sources 1,4,16,64, 4 s stages'],
+    ['$0 lab --axis port-range --values 1000,2000,4000 --profiles no-reuse', 'the port range itself as the axis'],
+  ],
+  run: labCommand,
+});

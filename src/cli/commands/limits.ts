@@ -1,36 +1,50 @@
 import type { Argv } from 'yargs';
-import { readLimits } from '../../limits/limits.js';
+import { defineCommand } from '../command.js';
+import { LIMITS_CLOSE_POLICIES, LIMITS_DEFAULTS, LIMITS_PORT_MODES, readLimits } from '../../limits/limits.js';
+import { declareOptions, type OptionTable } from '../option-table.js';
 import { renderLimits } from '../../report/limits-text.js';
 import { parsePositiveInt, parsePositiveNumber } from '../../plan/units.js';
-import type { ClosePolicy, PortMode } from '../../plan/plan.js';
 import { EXIT, type CliIo } from '../output.js';
 
-/** Options of `portchurn limits`. */
-export function limitsOptions<T>(y: Argv<T>) {
-  return y
-    .option('rate', { type: 'string', describe: 'new connections per second to plan for' })
-    .option('close', { type: 'string', choices: ['client', 'server', 'reset'], default: 'client', describe: 'who closes first' })
-    .option('port-mode', {
-      type: 'string',
-      choices: ['kernel', 'bind'],
-      default: 'bind',
-      describe: 'bind (as nginx proxy_bind does) or kernel (no bind)',
-    })
-    .option('destinations', { type: 'string', default: '1', describe: 'upstream address:port pairs' })
-    .option('json', { type: 'boolean', describe: 'print the report as JSON' });
+/** The options of `portchurn limits`, stated once. */
+export const LIMITS_OPTIONS = {
+  rate: { type: 'string', describe: 'new connections per second to plan for' },
+  close: { type: 'string', choices: LIMITS_CLOSE_POLICIES, default: LIMITS_DEFAULTS.close, describe: 'who closes first' },
+  'port-mode': {
+    type: 'string',
+    choices: LIMITS_PORT_MODES,
+    default: LIMITS_DEFAULTS.portMode,
+    describe: 'bind (as nginx proxy_bind does) or kernel (no bind)',
+  },
+  destinations: { type: 'string', default: String(LIMITS_DEFAULTS.destinations), describe: 'upstream address:port pairs' },
+  json: { type: 'boolean', describe: 'print the report as JSON' },
+} as const satisfies OptionTable;
+
+/** Declares the options of `portchurn limits` on `y`. */
+export function limitsOptions(y: Argv) {
+  return declareOptions(y, LIMITS_OPTIONS);
 }
 
+/** Parsed arguments of `portchurn limits`. */
+export type LimitsArgs = Awaited<ReturnType<typeof limitsOptions>['argv']>;
+
 /** `portchurn limits`: this host's limits, other systems' defaults, and the planning question. */
-export async function limitsCommand(
-  argv: { rate?: string; close: string; 'port-mode': string; destinations: string; json?: boolean },
-  io: CliIo,
-): Promise<number> {
+export async function limitsCommand(argv: LimitsArgs, io: CliIo): Promise<number> {
   const report = await readLimits({
     ratePerSec: argv.rate === undefined ? null : parsePositiveNumber('--rate', argv.rate),
-    close: argv.close as ClosePolicy,
-    portMode: argv['port-mode'] as PortMode,
+    close: argv.close,
+    portMode: argv['port-mode'],
     destinations: parsePositiveInt('--destinations', argv.destinations),
   });
   io.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : renderLimits(report));
   return EXIT.ok;
 }
+
+/** `portchurn limits`. */
+export const LIMITS_COMMAND = defineCommand({
+  usage: 'limits',
+  describe: "this host's port limits, other systems' defaults, and how many sources a rate needs",
+  options: limitsOptions,
+  examples: [['$0 limits --rate 20000 --close client', 'sources needed for 20,000 new connections/s (the proxy_bind split)']],
+  run: limitsCommand,
+});

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { defineCommand } from '../command.js';
 import { mergeRunResults } from '../../runner/merge-results.js';
 import { readResult } from '../../result/read-result.js';
 import { ResultInputError } from '../../errors.js';
@@ -6,17 +7,28 @@ import type { RunResult } from '../../result/result.js';
 import { writeResultFile } from '../../result/write-result.js';
 import { renderRunSummary } from '../../report/terminal.js';
 import { EXIT, type CliIo } from '../output.js';
+import { RESULTS_DIR } from '../save-result.js';
+import { declareOptions, type OptionTable } from '../option-table.js';
 
-/** Options of `portchurn merge`. */
-export function mergeOptions<T>(y: Argv<T>) {
-  return y
-    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'run results of one plan, one per generator host' })
-    .option('out', { type: 'string', default: 'results', describe: 'directory for the merged result' })
-    .option('json', { type: 'boolean', describe: 'print the merged result JSON' });
+/** The options of `portchurn merge`, stated once. */
+export const MERGE_OPTIONS = {
+  out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the merged result' },
+  json: { type: 'boolean', describe: 'print the merged result JSON' },
+} as const satisfies OptionTable;
+
+/** Declares `portchurn merge <files..>` on `y`. */
+export function mergeOptions(y: Argv) {
+  return declareOptions(
+    y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'run results of one plan, one per generator host' }),
+    MERGE_OPTIONS,
+  );
 }
 
+/** Parsed arguments of `portchurn merge`. */
+export type MergeArgs = Awaited<ReturnType<typeof mergeOptions>['argv']>;
+
 /** `portchurn merge A.json B.json ...`: one result from several generator hosts. */
-export async function mergeCommand(argv: { files: string[]; out: string; json?: boolean }, io: CliIo): Promise<number> {
+export async function mergeCommand(argv: MergeArgs, io: CliIo): Promise<number> {
   if (argv.files.length < 2) throw new ResultInputError('', 'merge needs two or more result files');
   const files = [];
   for (const path of argv.files) {
@@ -29,3 +41,11 @@ export async function mergeCommand(argv: { files: string[]; out: string; json?: 
   io.stdout.write(argv.json ? `${JSON.stringify(merged, null, 2)}\n` : `${renderRunSummary(merged)}  result      ${path}\n`);
   return EXIT.ok;
 }
+
+/** `portchurn merge <files..>`. */
+export const MERGE_COMMAND = defineCommand({
+  usage: 'merge <files..>',
+  describe: 'combine run results of one plan from several generator hosts',
+  options: mergeOptions,
+  run: mergeCommand,
+});

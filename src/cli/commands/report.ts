@@ -1,38 +1,55 @@
 import type { Argv } from 'yargs';
+import { defineCommand } from '../command.js';
 import { renderCompare, renderCompareMarkdown } from '../../report/compare.js';
 import { renderSweepSummary } from '../../report/sweep-terminal.js';
 import { REPORT_FORMATS, writeReports, type ReportFormat } from '../../report/write-reports.js';
 import { readResult } from '../../result/read-result.js';
 import { EXIT, printError, type CliIo } from '../output.js';
+import { declareOptions, type OptionTable } from '../option-table.js';
 
-/** Options of `portchurn report`. */
-export function reportOptions<T>(y: Argv<T>) {
-  return y.positional('file', { type: 'string', describe: 'a result JSON (run or sweep)', demandOption: true }).option('format', {
-    type: 'string',
-    choices: ['md', 'html', 'hgrm', 'all'],
-    default: 'all',
-    describe: 'what to render beside the JSON',
-  });
+/** The options of `portchurn report`, stated once. */
+export const REPORT_OPTIONS = {
+  format: { type: 'string', choices: [...REPORT_FORMATS, 'all'], default: 'all', describe: 'what to render beside the JSON' },
+} as const satisfies OptionTable;
+
+/** Declares `portchurn report <file>` on `y`. */
+export function reportOptions(y: Argv) {
+  return declareOptions(
+    y.positional('file', { type: 'string', describe: 'a result JSON (run or sweep)', demandOption: true }),
+    REPORT_OPTIONS,
+  );
 }
 
+/** Parsed arguments of `portchurn report`. */
+export type ReportArgs = Awaited<ReturnType<typeof reportOptions>['argv']>;
+
 /** `portchurn report X.json`: renders reports from a stored result without running anything. */
-export async function reportCommand(argv: { file: string; format: string }, io: CliIo): Promise<number> {
+export async function reportCommand(argv: ReportArgs, io: CliIo): Promise<number> {
   const result = await readResult(argv.file);
-  const formats: readonly ReportFormat[] = argv.format === 'all' ? REPORT_FORMATS : [argv.format as ReportFormat];
+  const formats: readonly ReportFormat[] = argv.format === 'all' ? REPORT_FORMATS : [argv.format];
   const paths = await writeReports(argv.file, result, formats);
   io.stdout.write(`${renderSweepSummary(result)}\n${paths.map((p) => `  report  ${p}\n`).join('')}`);
   return EXIT.ok;
 }
 
-/** Options of `portchurn compare`. */
-export function compareOptions<T>(y: Argv<T>) {
-  return y
-    .positional('files', { type: 'string', array: true, describe: 'two or more result JSON files', demandOption: true })
-    .option('format', { type: 'string', choices: ['text', 'md'], default: 'text', describe: 'terminal table or Markdown' });
+/** The options of `portchurn compare`, stated once. */
+export const COMPARE_OPTIONS = {
+  format: { type: 'string', choices: ['text', 'md'], default: 'text', describe: 'terminal table or Markdown' },
+} as const satisfies OptionTable;
+
+/** Declares `portchurn compare <files..>` on `y`. */
+export function compareOptions(y: Argv) {
+  return declareOptions(
+    y.positional('files', { type: 'string', array: true, describe: 'two or more result JSON files', demandOption: true }),
+    COMPARE_OPTIONS,
+  );
 }
 
+/** Parsed arguments of `portchurn compare`. */
+export type CompareArgs = Awaited<ReturnType<typeof compareOptions>['argv']>;
+
 /** `portchurn compare A.json B.json ...`: stages side by side, ratios to the first file. */
-export async function compareCommand(argv: { files: string[]; format: string }, io: CliIo): Promise<number> {
+export async function compareCommand(argv: CompareArgs, io: CliIo): Promise<number> {
   if (argv.files.length < 2) {
     printError(io, 'compare needs two or more result files');
     return EXIT.usage;
@@ -42,3 +59,19 @@ export async function compareCommand(argv: { files: string[]; format: string }, 
   io.stdout.write(argv.format === 'md' ? renderCompareMarkdown(results) : renderCompare(results));
   return EXIT.ok;
 }
+
+/** `portchurn report <file>`. */
+export const REPORT_COMMAND = defineCommand({
+  usage: 'report <file>',
+  describe: 're-render the reports of a stored result',
+  options: reportOptions,
+  run: reportCommand,
+});
+
+/** `portchurn compare <files..>`. */
+export const COMPARE_COMMAND = defineCommand({
+  usage: 'compare <files..>',
+  describe: 'stages of several results side by side, with ratios',
+  options: compareOptions,
+  run: compareCommand,
+});

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { defineCommand } from '../command.js';
 import { parseListen } from '../../plan/listen.js';
 import { PLAN_DEFAULTS } from '../../plan/plan.js';
 import { parseBytes, parseDurationMs } from '../../plan/units.js';
@@ -7,26 +8,27 @@ import { startBuiltinTarget } from '../../target/builtin-target.js';
 import { STATS_PATH } from '../../target/stats.js';
 import { EXIT, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
-import type { TargetClosePolicy } from '../../result/target-stats.js';
+import { TARGET_CLOSE_POLICIES } from '../../result/target-stats.js';
+import { declareOptions, type OptionTable } from '../option-table.js';
 
-/** Options of `portchurn serve`. */
-export function serveOptions<T>(y: Argv<T>) {
-  return y
-    .option('listen', {
-      type: 'string',
-      default: PLAN_DEFAULTS.listen,
-      describe: 'ADDRESS:PORT list, loopback only (port 0 = any free port)',
-    })
-    .option('close', {
-      type: 'string',
-      choices: ['server', 'client'],
-      default: 'server',
-      describe: 'server: answer Connection: close and close first; client: keep open until the client closes',
-    })
-    .option('delay', { type: 'string', default: PLAN_DEFAULTS.delay, describe: 'fixed delay before each response' })
-    .option('body-size', { type: 'string', default: PLAN_DEFAULTS.bodySize, describe: 'response body size' })
-    .option('duration', { type: 'string', describe: 'stop after this long (default: until Ctrl-C)' })
-    .option('json', { type: 'boolean', describe: 'print the final counters as JSON on exit' });
+/** The options of `portchurn serve`, stated once. */
+export const SERVE_OPTIONS = {
+  listen: { type: 'string', default: PLAN_DEFAULTS.listen, describe: 'ADDRESS:PORT list, loopback only (port 0 = any free port)' },
+  close: {
+    type: 'string',
+    choices: TARGET_CLOSE_POLICIES,
+    default: 'server',
+    describe: 'server: answer Connection: close and close first; client: keep open until the client closes',
+  },
+  delay: { type: 'string', default: PLAN_DEFAULTS.delay, describe: 'fixed delay before each response' },
+  'body-size': { type: 'string', default: PLAN_DEFAULTS.bodySize, describe: 'response body size' },
+  duration: { type: 'string', describe: 'stop after this long', defaultDescription: 'until Ctrl-C' },
+  json: { type: 'boolean', describe: 'print the final counters as JSON on exit' },
+} as const satisfies OptionTable;
+
+/** Declares the options of `portchurn serve` on `y`. */
+export function serveOptions(y: Argv) {
+  return declareOptions(y, SERVE_OPTIONS);
 }
 
 /** Parsed arguments of `portchurn serve`. */
@@ -40,7 +42,7 @@ export async function serveCommand(argv: ServeArgs, io: CliIo): Promise<number> 
   const durationMs = argv.duration === undefined ? null : parseDurationMs('--duration', argv.duration);
   const stop = stopOnSignals();
   try {
-    const target = await startBuiltinTarget({ listen, close: argv.close as TargetClosePolicy, delayMs, bodyBytes });
+    const target = await startBuiltinTarget({ listen, close: argv.close, delayMs, bodyBytes });
     for (const a of target.addresses) {
       io.stdout.write(`listening on http://${authorityOf(a.host, a.port)}/ (close: ${argv.close}; stats at ${STATS_PATH})\n`);
     }
@@ -59,3 +61,11 @@ export async function serveCommand(argv: ServeArgs, io: CliIo): Promise<number> 
     stop.dispose();
   }
 }
+
+/** `portchurn serve`. */
+export const SERVE_COMMAND = defineCommand({
+  usage: 'serve',
+  describe: 'the built-in HTTP/1.1 target alone',
+  options: serveOptions,
+  run: serveCommand,
+});

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { defineCommand } from '../command.js';
 import { renderProgress } from '../../report/progress.js';
 import { SWEEP_DEFAULTS, sweep, type SweepOptions } from '../../sweep/sweep.js';
 import { DEFAULT_VALUES } from '../../sweep/stages.js';
@@ -7,48 +8,57 @@ import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
 import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
-import { runOptions, toRunOptions } from './run.js';
-import { AXES, REFERENCES, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy } from '../../plan/sweep-axes.js';
+import { RUN_OPTIONS } from './run.js';
+import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
+import { AXES, REFERENCES, SETTLE_POLICIES } from '../../plan/sweep-axes.js';
 
-/** Options of `portchurn sweep`: those of run, plus the axis and the stage policy. */
-export function sweepOptions<T>(y: Argv<T>) {
-  return runOptions(y)
-    .option('axis', {
-      type: 'string',
-      choices: AXES,
-      default: SWEEP_DEFAULTS.axis,
-      describe: 'what grows from stage to stage',
-      group: 'Sweep:',
-    })
-    .option('values', {
-      type: 'string',
-      describe: `comma list, one stage each [default: ${DEFAULT_VALUES.sources} for sources]`,
-      group: 'Sweep:',
-    })
-    .option('reference', {
-      type: 'string',
-      choices: REFERENCES,
-      describe: 'a labelled reference row beside the stages: kernel (unbound connect()) or none [default: kernel for --axis sources]',
-      group: 'Sweep:',
-    })
-    .option('settle', {
-      type: 'string',
-      choices: SETTLE_POLICIES,
-      default: SWEEP_DEFAULTS.settle,
-      describe: 'keep stages clear of earlier TIME_WAIT: fresh addresses, wait, or none',
-      group: 'Sweep:',
-    })
-    .option('settle-timeout', {
-      type: 'string',
-      describe: `longest --settle wait before a stage [default: ${SWEEP_DEFAULTS.settleTimeout}]`,
-      group: 'Sweep:',
-    })
-    .option('reports', {
-      type: 'string',
-      default: SWEEP_DEFAULTS.reports,
-      describe: "reports written beside the JSON ('' for none)",
-      group: 'Output:',
-    });
+/** The options of `portchurn sweep`: those of run, plus the axis and the stage policy. */
+export const SWEEP_OPTIONS = {
+  ...RUN_OPTIONS,
+  axis: {
+    type: 'string',
+    field: 'axis',
+    choices: AXES,
+    default: SWEEP_DEFAULTS.axis,
+    describe: 'what grows from stage to stage',
+    group: 'Sweep:',
+  },
+  values: {
+    type: 'string',
+    field: 'values',
+    describe: 'comma list, one stage each',
+    defaultDescription: `${DEFAULT_VALUES.sources} for sources`,
+    group: 'Sweep:',
+  },
+  reference: {
+    type: 'string',
+    field: 'reference',
+    choices: REFERENCES,
+    describe: 'a labelled reference row beside the stages: kernel (unbound connect()) or none',
+    defaultDescription: 'kernel for --axis sources',
+    group: 'Sweep:',
+  },
+  settle: {
+    type: 'string',
+    field: 'settle',
+    choices: SETTLE_POLICIES,
+    default: SWEEP_DEFAULTS.settle,
+    describe: 'keep stages clear of earlier TIME_WAIT: fresh addresses, wait, or none',
+    group: 'Sweep:',
+  },
+  'settle-timeout': {
+    type: 'string',
+    field: 'settleTimeout',
+    describe: 'longest --settle wait before a stage',
+    libraryDefault: SWEEP_DEFAULTS.settleTimeout,
+    group: 'Sweep:',
+  },
+  reports: { type: 'string', default: SWEEP_DEFAULTS.reports, describe: "reports written beside the JSON ('' for none)", group: 'Output:' },
+} as const satisfies OptionTable;
+
+/** Declares the options of `portchurn sweep` on `y`. */
+export function sweepOptions(y: Argv) {
+  return declareOptions(y, SWEEP_OPTIONS);
 }
 
 /** The `--progress-json` line of a stage that has ended. */
@@ -73,14 +83,7 @@ export type SweepArgs = Awaited<ReturnType<typeof sweepOptions>['argv']>;
 /** `portchurn sweep`: one stage per axis value; writes the JSON result and its reports. */
 export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> {
   const formats = parseReportFormats(argv.reports);
-  const options: SweepOptions = {
-    ...toRunOptions(argv),
-    axis: argv.axis as Axis,
-    settle: argv.settle as SettlePolicy,
-    ...(argv.values === undefined ? {} : { values: argv.values }),
-    ...(argv.reference === undefined ? {} : { reference: argv.reference as Reference }),
-    ...(argv['settle-timeout'] === undefined ? {} : { settleTimeout: argv['settle-timeout'] }),
-  };
+  const options: SweepOptions = fieldsOf(SWEEP_OPTIONS, argv);
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
   try {
@@ -111,3 +114,16 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
     stop.dispose();
   }
 }
+
+/** `portchurn sweep`. */
+export const SWEEP_COMMAND = defineCommand({
+  usage: 'sweep',
+  describe: 'grow the 4-tuple space stage by stage beside a single-address baseline; writes JSON, Markdown, HTML, .hgrm',
+  options: sweepOptions,
+  examples: [
+    ['$0 sweep', 'sources 1,2,4,8,16: a kernel-mode baseline, then bind() over fresh addresses'],
+    ['$0 sweep --axis dst-addresses --values 1,2,4', 'the built-in target on more addresses'],
+    ['$0 sweep --axis close -d 5s', 'client, server, reset and keepalive side by side'],
+  ],
+  run: sweepCommand,
+});
