@@ -63,124 +63,158 @@ export interface LoadOutcome {
  * waiting for a free slot (coordinated omission) shows in the corrected histogram.
  */
 export function runLoad(options: EngineOptions): Promise<LoadOutcome> {
-  const now = options.now ?? (() => performance.now());
-  const timers = options.timers ?? NODE_TIMERS;
-  const startMs = options.startMs ?? now();
-  const recorder = new Recorder(startMs, options.sourceLabels);
-  const deadlineMs = options.durationMs === null ? Infinity : startMs + options.durationMs;
-  const maxAttempts = options.requests ?? Infinity;
-  const { load, transport, picker } = options;
-  let inFlight = 0;
-  let stopping = false;
-  let interrupted = false;
-  let waitingLaunches = 0;
-  let launchScheduled = false;
-  let tickTimer: unknown = null;
-  let graceTimer: unknown = null;
+  return new Promise<LoadOutcome>((resolve) => new LoadRun(options, resolve).start());
+}
 
-  return new Promise<LoadOutcome>((resolve) => {
-    const finishIfIdle = (): void => {
-      if (!stopping || inFlight > 0) return;
-      if (tickTimer !== null) timers.clearTimeout(tickTimer);
-      if (graceTimer !== null) timers.clearTimeout(graceTimer);
-      timers.clearTimeout(deadlineTimer);
-      timers.clearInterval(progressTimer);
-      options.signal?.removeEventListener('abort', onAbort);
-      const pacerLeft = pacer
-        ? Math.max(0, Math.min(maxAttempts, pacer.due(Math.min(now(), deadlineMs)) + pacer.taken) - recorder.attempts)
-        : 0;
-      resolve({ recorder, startMs, endMs: now(), interrupted, unsent: pacerLeft });
-    };
-    const stop = (): void => {
-      stopping = true;
-      finishIfIdle();
-    };
-    const onAbort = (): void => {
-      interrupted = true;
-      stop();
-      if (inFlight > 0) graceTimer = timers.setTimeout(() => transport.abortInFlight(), options.graceMs ?? 2000);
-    };
+/** One load from start to finish: what is in flight, the timers, and a short handler per event. */
+class LoadRun {
+  private readonly now: () => number;
+  private readonly timers: EngineTimers;
+  private readonly startMs: number;
+  private readonly recorder: Recorder;
+  private readonly deadlineMs: number;
+  private readonly maxAttempts: number;
+  /** Open loop only: the schedule of intended starts. */
+  private readonly pacer: Pacer | null;
+  private inFlight = 0;
+  private stopping = false;
+  private interrupted = false;
+  /** Closed loop: replacements queued for the next macrotask. */
+  private waitingLaunches = 0;
+  private launchScheduled = false;
+  private tickTimer: unknown = null;
+  private graceTimer: unknown = null;
+  private progressTimer: unknown = null;
+  private deadlineTimer: unknown = null;
+  private lastSecond = { attempts: 0, ok: 0, errors: 0 };
 
-    const onOutcome =
-      (sourceIndex: number) =>
-      (outcome: Outcome): void => {
-        inFlight--;
-        if (outcome.ok) recorder.success(sourceIndex, outcome.timings);
-        else recorder.failure(sourceIndex, outcome.code, outcome.atMs, outcome.timings, outcome.status);
-        if (stopping) finishIfIdle();
-        else if (load.kind === 'closed') scheduleLaunch();
-        else tick();
-      };
+  constructor(
+    private readonly options: EngineOptions,
+    private readonly resolve: (outcome: LoadOutcome) => void,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    this.timers = options.timers ?? NODE_TIMERS;
+    this.startMs = options.startMs ?? this.now();
+    this.recorder = new Recorder(this.startMs, options.sourceLabels);
+    this.deadlineMs = options.durationMs === null ? Infinity : this.startMs + options.durationMs;
+    this.maxAttempts = options.requests ?? Infinity;
+    this.pacer = options.load.kind === 'open' ? new Pacer(this.startMs, options.load.ratePerSec) : null;
+  }
 
-    const launch = (intendedMs: number | null): boolean => {
-      const t = now();
-      if (stopping || t >= deadlineMs || recorder.attempts >= maxAttempts) {
-        stop();
-        return false;
-      }
-      const choice = picker.next();
-      recorder.attempt(choice.sourceIndex, t);
-      inFlight++;
-      transport.send(choice, intendedMs ?? t, onOutcome(choice.sourceIndex));
-      return true;
-    };
-
-    // Closed loop: a finished attempt queues its replacement, launched from a fresh macrotask.
-    // An attempt that fails at once (EADDRNOTAVAIL) reports on process.nextTick; launching from
-    // there would chain nextTicks forever and starve the timers that end the run.
-    const scheduleLaunch = (): void => {
-      waitingLaunches++;
-      if (launchScheduled) return;
-      launchScheduled = true;
-      timers.setImmediate(() => {
-        launchScheduled = false;
-        const n = waitingLaunches;
-        waitingLaunches = 0;
-        for (let i = 0; i < n; i++) if (!launch(null)) break;
-      });
-    };
-
-    const pacer = load.kind === 'open' ? new Pacer(startMs, load.ratePerSec) : null;
-    const tick = (): void => {
-      if (!pacer || load.kind !== 'open' || stopping) return;
-      const t = now();
-      if (t >= deadlineMs || pacer.taken >= maxAttempts) return stop();
-      let due = pacer.due(t);
-      while (due > 0 && inFlight < load.maxInFlight && pacer.taken < maxAttempts) {
-        if (!launch(pacer.take())) return;
-        due--;
-      }
-      if (tickTimer !== null) timers.clearTimeout(tickTimer);
-      tickTimer = null;
-      if (pacer.taken >= maxAttempts) return;
-      // With a full window, a completion calls tick(); otherwise wake at the next slot.
-      if (inFlight < load.maxInFlight) tickTimer = timers.setTimeout(tick, Math.max(0, pacer.nextDueMs() - now()));
-    };
-
-    let lastSecond = { attempts: 0, ok: 0, errors: 0 };
-    const progressTimer = timers.setInterval(() => {
-      const totals = { attempts: recorder.attempts, ok: recorder.ok, errors: recorder.errorCount() };
-      options.onProgress?.({
-        elapsedMs: now() - startMs,
-        ...totals,
-        inFlight,
-        lastSecond: {
-          attempts: totals.attempts - lastSecond.attempts,
-          ok: totals.ok - lastSecond.ok,
-          errors: totals.errors - lastSecond.errors,
-        },
-      });
-      lastSecond = totals;
-    }, 1000);
-    const deadlineTimer = timers.setTimeout(stop, Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - now()) : 2 ** 31 - 1);
-
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (load.kind === 'closed') {
-      for (let i = 0; i < load.connections; i++) if (!launch(null)) break;
+  start(): void {
+    const { timers, options } = this;
+    this.progressTimer = timers.setInterval(this.reportProgress, 1000);
+    const untilDeadline = Number.isFinite(this.deadlineMs) ? Math.max(0, this.deadlineMs - this.now()) : 2 ** 31 - 1;
+    this.deadlineTimer = timers.setTimeout(this.stop, untilDeadline);
+    if (options.signal?.aborted) return this.onAbort();
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (options.load.kind === 'closed') {
+      for (let i = 0; i < options.load.connections; i++) if (!this.launch(null)) break;
     } else {
-      tick();
+      this.tick();
     }
-    if (inFlight === 0) stop();
-  });
+    if (this.inFlight === 0) this.stop();
+  }
+
+  /** Starts one attempt now; false (and the run stops) once the run is over. */
+  private launch(intendedMs: number | null): boolean {
+    const t = this.now();
+    if (this.stopping || t >= this.deadlineMs || this.recorder.attempts >= this.maxAttempts) {
+      this.stop();
+      return false;
+    }
+    const choice = this.options.picker.next();
+    this.recorder.attempt(choice.sourceIndex, t);
+    this.inFlight++;
+    this.options.transport.send(choice, intendedMs ?? t, (outcome) => this.onOutcome(choice.sourceIndex, outcome));
+    return true;
+  }
+
+  private onOutcome(sourceIndex: number, outcome: Outcome): void {
+    this.inFlight--;
+    if (outcome.ok) this.recorder.success(sourceIndex, outcome.timings);
+    else this.recorder.failure(sourceIndex, outcome.code, outcome.atMs, outcome.timings, outcome.status);
+    if (this.stopping) this.finishIfIdle();
+    else if (this.options.load.kind === 'closed') this.scheduleLaunch();
+    else this.tick();
+  }
+
+  // Closed loop: a finished attempt queues its replacement, launched from a fresh macrotask.
+  // An attempt that fails at once (EADDRNOTAVAIL) reports on process.nextTick; launching from
+  // there would chain nextTicks forever and starve the timers that end the run.
+  private scheduleLaunch(): void {
+    this.waitingLaunches++;
+    if (this.launchScheduled) return;
+    this.launchScheduled = true;
+    this.timers.setImmediate(this.launchWaiting);
+  }
+
+  private readonly launchWaiting = (): void => {
+    this.launchScheduled = false;
+    const n = this.waitingLaunches;
+    this.waitingLaunches = 0;
+    for (let i = 0; i < n; i++) if (!this.launch(null)) break;
+  };
+
+  /** Open loop: launches what is due, then sleeps until the next slot (or a completion frees one). */
+  private readonly tick = (): void => {
+    const { pacer, options } = this;
+    if (!pacer || options.load.kind !== 'open' || this.stopping) return;
+    const { maxInFlight } = options.load;
+    const t = this.now();
+    if (t >= this.deadlineMs || pacer.taken >= this.maxAttempts) return this.stop();
+    let due = pacer.due(t);
+    while (due > 0 && this.inFlight < maxInFlight && pacer.taken < this.maxAttempts) {
+      if (!this.launch(pacer.take())) return;
+      due--;
+    }
+    if (this.tickTimer !== null) this.timers.clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    if (pacer.taken >= this.maxAttempts) return;
+    // With a full window, a completion calls tick(); otherwise wake at the next slot.
+    if (this.inFlight < maxInFlight) this.tickTimer = this.timers.setTimeout(this.tick, Math.max(0, pacer.nextDueMs() - this.now()));
+  };
+
+  private readonly reportProgress = (): void => {
+    const { recorder, lastSecond } = this;
+    const totals = { attempts: recorder.attempts, ok: recorder.ok, errors: recorder.errorCount() };
+    this.options.onProgress?.({
+      elapsedMs: this.now() - this.startMs,
+      ...totals,
+      inFlight: this.inFlight,
+      lastSecond: {
+        attempts: totals.attempts - lastSecond.attempts,
+        ok: totals.ok - lastSecond.ok,
+        errors: totals.errors - lastSecond.errors,
+      },
+    });
+    this.lastSecond = totals;
+  };
+
+  private readonly stop = (): void => {
+    this.stopping = true;
+    this.finishIfIdle();
+  };
+
+  private readonly onAbort = (): void => {
+    this.interrupted = true;
+    this.stop();
+    if (this.inFlight > 0)
+      this.graceTimer = this.timers.setTimeout(() => this.options.transport.abortInFlight(), this.options.graceMs ?? 2000);
+  };
+
+  /** Once stopping and nothing is in flight: clears every timer and resolves with the outcome. */
+  private finishIfIdle(): void {
+    if (!this.stopping || this.inFlight > 0) return;
+    const { timers, pacer, recorder } = this;
+    if (this.tickTimer !== null) timers.clearTimeout(this.tickTimer);
+    if (this.graceTimer !== null) timers.clearTimeout(this.graceTimer);
+    timers.clearTimeout(this.deadlineTimer);
+    timers.clearInterval(this.progressTimer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    const unsent = pacer
+      ? Math.max(0, Math.min(this.maxAttempts, pacer.due(Math.min(this.now(), this.deadlineMs)) + pacer.taken) - recorder.attempts)
+      : 0;
+    this.resolve({ recorder, startMs: this.startMs, endMs: this.now(), interrupted: this.interrupted, unsent });
+  }
 }

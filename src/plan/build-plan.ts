@@ -11,12 +11,13 @@ import {
   PORT_MODES,
   type ClosePolicy,
   type EngineChoice,
+  type ListenAddress,
   type LoadModel,
   type Plan,
   type PortMode,
 } from './plan.js';
 import { defaultExplicitPorts, parsePortRange, rangesOverlap, type PortRange } from './ports.js';
-import { checkTargetAllowed, parseTarget } from './target-url.js';
+import { checkTargetAllowed, parseTarget, type TargetEndpoint } from './target-url.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
 import type { HostFacts, NamespaceOptions, NamespaceSpec } from './namespace.js';
 import { parseThreshold } from './thresholds.js';
@@ -102,28 +103,32 @@ function buildLoad(options: RunOptions): LoadModel {
   return { kind: 'closed', connections: parsePositiveInt('--connections', options.connections ?? PLAN_DEFAULTS.connections) };
 }
 
-/**
- * Turns user options into a validated plan, or throws PlanError naming the option at fault.
- * Pure: it reads nothing from the host but `facts`, and sends nothing.
- */
-export function buildPlan(options: RunOptions, facts: HostFacts, namespace: NamespaceSpec | null = null): Plan {
+/** The target: an external endpoint (checked against --allow-remote), or null for the built-in one. */
+function endpointOf(options: RunOptions): TargetEndpoint | null {
   const endpoint = options.target === undefined ? null : parseTarget(options.target);
-  const allowRemote = options.allowRemote === true;
-  if (endpoint) checkTargetAllowed(endpoint.host, allowRemote);
+  if (endpoint) checkTargetAllowed(endpoint.host, options.allowRemote === true);
   if (endpoint && (options.listen !== undefined || options.delay !== undefined || options.bodySize !== undefined)) {
     throw new PlanError('--listen', '--listen, --delay and --body-size configure the built-in target; they do not apply with --target');
   }
-  const protocol = endpoint?.protocol ?? 'http';
+  return endpoint;
+}
 
+/** Who picks the source address and port, the engine, and who closes: the choices that constrain each other. */
+function portPathOf(
+  options: RunOptions,
+  facts: HostFacts,
+  protocol: TargetEndpoint['protocol'],
+): Pick<Plan, 'sources' | 'portMode' | 'engine' | 'close' | 'explicitPorts' | 'socketPortRange'> {
   const sources =
     options.sources === undefined ? [] : parseSources(String(options.sources), options.sourceBase ?? PLAN_DEFAULTS.sourceBase);
   const portMode = oneOf('--port-mode', options.portMode ?? (sources.length === 0 ? 'kernel' : 'bind'), PORT_MODES);
   if (portMode === 'kernel' && sources.length > 0) {
     // Without bind() the kernel takes the source address from the route (127.0.0.1 on loopback),
     // so a chosen source would be a label the run does not honour.
+    const chosen = sources.length === 1 ? sources[0] : `${sources.length} addresses`;
     throw new PlanError(
       '--port-mode',
-      `--port-mode kernel does not bind, so it cannot use chosen --sources (${sources.length === 1 ? sources[0] : `${sources.length} addresses`}); use --port-mode bind or explicit, or drop --sources`,
+      `--port-mode kernel does not bind, so it cannot use chosen --sources (${chosen}); use --port-mode bind or explicit, or drop --sources`,
     );
   }
   const engine = oneOf('--engine', options.engine ?? PLAN_DEFAULTS.engine, ENGINE_CHOICES);
@@ -136,7 +141,6 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   if (portMode !== 'kernel' && sources.length === 0) {
     throw new PlanError('--port-mode', `--port-mode ${portMode} needs --sources (e.g. --sources 4)`);
   }
-
   const close = oneOf('--close', options.close ?? PLAN_DEFAULTS.close, CLOSE_POLICIES);
   if (close === 'keepalive' && portMode === 'explicit') {
     throw new PlanError('--close', '--close keepalive reuses connections, so --port-mode explicit has nothing to choose; use bind');
@@ -147,38 +151,58 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
       '--close keepalive needs an HTTP target; a tcp:// target has no request framing to reuse a connection with',
     );
   }
+  return {
+    sources,
+    portMode,
+    engine,
+    close,
+    explicitPorts: explicitPortsOf(options, facts, portMode),
+    socketPortRange: socketPortRangeOf(options, portMode, engine),
+  };
+}
 
-  let explicitPorts: PortRange | null = null;
-  if (portMode === 'explicit') {
-    if (options.explicitPorts === undefined) {
-      explicitPorts = defaultExplicitPorts(facts.ephemeralPorts);
-      if (!explicitPorts)
-        throw new PlanError('--explicit-ports', '--explicit-ports: ip_local_port_range leaves no room outside it; give a range');
-    } else {
-      explicitPorts = parsePortRange('--explicit-ports', options.explicitPorts);
-      if (rangesOverlap(explicitPorts, facts.ephemeralPorts) && options.allowEphemeralOverlap !== true && facts.isolated !== true) {
-        const eph = facts.ephemeralPorts;
-        throw new PlanError(
-          '--explicit-ports',
-          `--explicit-ports ${explicitPorts.low}-${explicitPorts.high} overlaps ip_local_port_range ${eph.low}-${eph.high}, which would starve other programs of ports; pass --allow-ephemeral-overlap to insist`,
-        );
-      }
-    }
-  } else if (options.explicitPorts !== undefined) {
-    throw new PlanError('--explicit-ports', '--explicit-ports applies to --port-mode explicit only');
+/** Explicit mode's port range: given, or the ports above ip_local_port_range; never the host's own range unless insisted on. */
+function explicitPortsOf(options: RunOptions, facts: HostFacts, portMode: PortMode): PortRange | null {
+  if (portMode !== 'explicit') {
+    if (options.explicitPorts !== undefined)
+      throw new PlanError('--explicit-ports', '--explicit-ports applies to --port-mode explicit only');
+    return null;
   }
+  if (options.explicitPorts === undefined) {
+    const ports = defaultExplicitPorts(facts.ephemeralPorts);
+    if (!ports) throw new PlanError('--explicit-ports', '--explicit-ports: ip_local_port_range leaves no room outside it; give a range');
+    return ports;
+  }
+  const ports = parsePortRange('--explicit-ports', options.explicitPorts);
+  if (rangesOverlap(ports, facts.ephemeralPorts) && options.allowEphemeralOverlap !== true && facts.isolated !== true) {
+    const eph = facts.ephemeralPorts;
+    throw new PlanError(
+      '--explicit-ports',
+      `--explicit-ports ${ports.low}-${ports.high} overlaps ip_local_port_range ${eph.low}-${eph.high}, which would starve other programs of ports; pass --allow-ephemeral-overlap to insist`,
+    );
+  }
+  return ports;
+}
 
-  const socketPortRange = options.socketPortRange === undefined ? null : parsePortRange('--socket-port-range', options.socketPortRange);
-  if (socketPortRange && engine === 'js')
+/** IP_LOCAL_PORT_RANGE for every socket: native engine only, and only where the kernel picks the port. */
+function socketPortRangeOf(options: RunOptions, portMode: PortMode, engine: EngineChoice): PortRange | null {
+  if (options.socketPortRange === undefined) return null;
+  const range = parsePortRange('--socket-port-range', options.socketPortRange);
+  if (engine === 'js')
     throw new PlanError(
       '--socket-port-range',
       '--socket-port-range sets IP_LOCAL_PORT_RANGE, a socket option Node cannot set: it needs the native engine; drop --engine js',
     );
-  if (socketPortRange && portMode === 'explicit')
+  if (portMode === 'explicit')
     throw new PlanError(
       '--socket-port-range',
       '--socket-port-range narrows the ports the kernel picks; --port-mode explicit picks them itself (use --explicit-ports)',
     );
+  return range;
+}
+
+/** The built-in target's addresses (none with an external target); sources and target in one family. */
+function listenOf(options: RunOptions, endpoint: TargetEndpoint | null, sources: readonly string[]): ListenAddress[] {
   const sourceFamily = sources[0] === undefined ? null : familyOf(sources[0]);
   const listen = endpoint ? [] : parseListen(options.listen ?? PLAN_DEFAULTS.listen);
   const targetFamily = endpoint ? endpoint.family : familyOf(listen[0]!.host);
@@ -188,19 +212,22 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   if (!endpoint && listen.some((l) => familyOf(l.host) !== targetFamily)) {
     throw new PlanError('--listen', '--listen mixes IPv4 and IPv6 addresses; use one family');
   }
+  return listen;
+}
 
-  const load = buildLoad(options);
+/** How long the run lasts: --duration (default 10s unless --requests), --requests, and each attempt's --timeout. */
+function boundsOf(options: RunOptions): Pick<Plan, 'durationMs' | 'requests' | 'timeoutMs'> {
   const requests = options.requests === undefined ? null : parsePositiveInt('--requests', options.requests);
-  const durationMs =
-    options.duration !== undefined
-      ? parseDurationMs('--duration', options.duration)
-      : requests === null
-        ? parseDurationMs('--duration', PLAN_DEFAULTS.duration)
-        : null;
+  const durationText = options.duration ?? (requests === null ? PLAN_DEFAULTS.duration : null);
+  const durationMs = durationText === null ? null : parseDurationMs('--duration', durationText);
   if (durationMs !== null && durationMs < 1) throw new PlanError('--duration', '--duration must be longer than 0');
   const timeoutMs = parseDurationMs('--timeout', options.timeout ?? PLAN_DEFAULTS.timeout);
   if (timeoutMs < 1) throw new PlanError('--timeout', '--timeout must be longer than 0');
+  return { durationMs, requests, timeoutMs };
+}
 
+/** What each connection sends: an HTTP request, or a tcp:// payload; the options of the other kind are refused. */
+function requestOf(options: RunOptions, protocol: TargetEndpoint['protocol']): Pick<Plan, 'http' | 'tcp'> {
   const httpOptionsGiven = options.method !== undefined || (options.header?.length ?? 0) > 0 || options.body !== undefined;
   const tcpOptionsGiven = options.payload !== undefined || options.expectBytes !== undefined;
   if (protocol === 'tcp' && httpOptionsGiven)
@@ -209,7 +236,38 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   const expectBytes = options.expectBytes === undefined ? PLAN_DEFAULTS.expectBytes : Number(options.expectBytes);
   if (!Number.isSafeInteger(expectBytes) || expectBytes < 0)
     throw new PlanError('--expect-bytes', `--expect-bytes must be a whole number >= 0, got '${String(options.expectBytes)}'`);
+  return {
+    http: {
+      method: parseMethod(options.method ?? PLAN_DEFAULTS.method),
+      headers: parseHeaders(options.header ?? []),
+      body: options.body ?? null,
+    },
+    tcp: { payload: options.payload ?? null, expectBytes },
+  };
+}
 
+/** Why a run without a namespace runs on the host, as the result states it. */
+function hostReasonOf(options: RunOptions, endpoint: TargetEndpoint | null, namespace: NamespaceSpec | null): string | null {
+  if (namespace) return null;
+  if (options.netns === false) return '--no-netns was given';
+  if (endpoint) return 'the target is outside portchurn, so it is reached from the host';
+  return 'no network namespace could be made here (needs root or unprivileged user namespaces)';
+}
+
+/**
+ * Turns user options into a validated plan, or throws PlanError naming the option at fault.
+ * Pure: it reads nothing from the host but `facts`, and sends nothing. Options are checked in
+ * this order, so that of several faults the same one is always reported.
+ */
+export function buildPlan(options: RunOptions, facts: HostFacts, namespace: NamespaceSpec | null = null): Plan {
+  const endpoint = endpointOf(options);
+  const protocol = endpoint?.protocol ?? 'http';
+  const { sources, portMode, engine, close, explicitPorts, socketPortRange } = portPathOf(options, facts, protocol);
+  const listen = listenOf(options, endpoint, sources);
+  const load = buildLoad(options);
+  const { durationMs, requests, timeoutMs } = boundsOf(options);
+  const { http, tcp } = requestOf(options, protocol);
+  // The plan's fields in the order --dry-run and the result show them.
   return {
     target: endpoint
       ? { kind: 'external', endpoint }
@@ -228,26 +286,16 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     durationMs,
     requests,
     timeoutMs,
-    http: {
-      method: parseMethod(options.method ?? PLAN_DEFAULTS.method),
-      headers: parseHeaders(options.header ?? []),
-      body: options.body ?? null,
-    },
-    tcp: { payload: options.payload ?? null, expectBytes },
+    http,
+    tcp,
     netns: namespace,
-    hostReason: namespace
-      ? null
-      : options.netns === false
-        ? '--no-netns was given'
-        : endpoint
-          ? 'the target is outside portchurn, so it is reached from the host'
-          : 'no network namespace could be made here (needs root or unprivileged user namespaces)',
+    hostReason: hostReasonOf(options, endpoint, namespace),
     thresholds: (options.failOn ?? []).map(parseThreshold),
     keepaliveClient: oneOf('--keepalive-client', options.keepaliveClient ?? PLAN_DEFAULTS.keepaliveClient, KEEPALIVE_CLIENTS),
     workers: parsePositiveInt('--workers', options.workers ?? PLAN_DEFAULTS.workers),
     sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
     insecure: options.insecure === true,
-    allowRemote,
+    allowRemote: options.allowRemote === true,
     engine,
   };
 }

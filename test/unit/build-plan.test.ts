@@ -106,7 +106,7 @@ test('every bad input of the run command is refused with the option at fault', (
 });
 
 test('a plan that needs more file descriptors than the limit gets a warning with the fix', async () => {
-  const { fileDescriptorWarning } = await import('../../src/runner/run-plan.js');
+  const { fileDescriptorWarning } = await import('../../src/runner/run-checks.js');
   const plan = buildPlan({ connections: '5000' }, facts);
   assert.match(
     fileDescriptorWarning(plan, 1024)!,
