@@ -14,7 +14,7 @@ const LOOPBACK_PROBES = ['127.0.0.2', '127.1.2.3', '127.254.254.253'];
 /** Who closes first, as the planning question takes it (keepalive opens no new connections). */
 export const LIMITS_CLOSE_POLICIES = ['client', 'server', 'reset'] as const satisfies readonly ClosePolicy[];
 /** The port paths the planning question knows. */
-export const LIMITS_PORT_MODES = ['kernel', 'bind'] as const satisfies readonly PortMode[];
+export const LIMITS_PORT_MODES = ['kernel', 'bind', 'nobind'] as const satisfies readonly PortMode[];
 
 /** The planning question's defaults, stated once: a proxy that binds its source (proxy_bind) towards one upstream. */
 export const LIMITS_DEFAULTS = { close: 'client', portMode: 'bind', destinations: 1 } as const;

@@ -13,7 +13,11 @@ export const AXES: readonly Axis[] = ['sources', 'dst-addresses', 'dst-ports', '
 
 export const SETTLE_POLICIES: readonly SettlePolicy[] = ['fresh', 'wait', 'none'];
 
-/** Reference rows a sweep can run beside its stages. */
-export type Reference = 'kernel' | 'none';
+/**
+ * Reference rows a sweep can run beside its stages: `kernel`, the unbound connect() path; `bind`,
+ * bind() over as many addresses as the last stage (beside nobind stages, the same addresses
+ * through the other port path); `none`.
+ */
+export type Reference = 'kernel' | 'bind' | 'none';
 
-export const REFERENCES: readonly Reference[] = ['kernel', 'none'];
+export const REFERENCES: readonly Reference[] = ['kernel', 'bind', 'none'];

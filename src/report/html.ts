@@ -37,8 +37,7 @@ function sectionData(view: StagesView) {
     errorsPerSec: rows.map((r) => r.errorsPerSec),
     modelPerSec: rows.map((r) => r.modelPerSec),
     baselinePerSec: rows[0]?.okPerSec ?? 0,
-    referencePerSec: view.references[0]?.run.totals.okPerSec ?? null,
-    referenceLabel: view.references[0] ? `${view.references[0].axisValue} reference ok/s` : null,
+    references: view.references.map((r) => ({ label: `${r.axisValue} reference ok/s`, perSec: r.run.totals.okPerSec })),
     stages: view.stages.map((s) => {
       const samples = s.run.sockets?.samples ?? [];
       // A trailing partial second holds a fraction of a second's counts: drawn, it would look like a fall.
@@ -100,8 +99,8 @@ data.sections.forEach((d, k) => {
       { label: 'errors/s', stroke: palette[1], width: 2, points: { size: 8 } },
       { label: 'model ok/s', stroke: palette[2], dash: [8, 6], width: 2, points: { size: 6 } },
       { label: 'baseline ok/s', stroke: '#555', dash: [2, 4], width: 1, points: { show: false } },
-      ...(d.referencePerSec === null ? [] : [{ label: d.referenceLabel, stroke: palette[4], dash: [10, 4], width: 1, points: { show: false } }])],
-  }, [c.x, d.okPerSec, d.errorsPerSec, d.modelPerSec, c.x.map(() => d.baselinePerSec), ...(d.referencePerSec === null ? [] : [c.x.map(() => d.referencePerSec)])], document.getElementById('chart-axis-' + k));
+      ...d.references.map((r, i) => ({ label: r.label, stroke: palette[4 + i], dash: [10, 4], width: 1.5, points: { show: false } }))],
+  }, [c.x, d.okPerSec, d.errorsPerSec, d.modelPerSec, c.x.map(() => d.baselinePerSec), ...d.references.map((r) => c.x.map(() => r.perSec))], document.getElementById('chart-axis-' + k));
 
   // Per stage: ok/s, errors/s and client TIME_WAIT over time.
   d.stages.forEach((s) => {
@@ -141,6 +140,8 @@ function sectionHtml(view: StagesView, k: number, h: string): string {
   return `${flags.map((f) => `<p class="flag">${escapeHtml(f)}</p>`).join('\n')}
 <p class="meta">Started ${escapeHtml(view.startedAt)} · Linux ${escapeHtml(env.kernelRelease)} · Node ${escapeHtml(env.nodeVersion)} · target ${escapeHtml(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
 close <b>${escapeHtml(first.plan.close)}</b> · ${escapeHtml(describeLoad(first.plan))} · stage policy: ${escapeHtml(view.settle)}${
+    view.portModeLine ? `<br>${escapeHtml(view.portModeLine)}` : ''
+  }${
     ns
       ? `<br>namespace settings: ${escapeHtml(
           Object.entries(ns.sysctls)

@@ -23,6 +23,7 @@ function viewSections(view: StagesView, h: string): string[] {
   out.push(
     `Started ${view.startedAt} on Linux ${env.kernelRelease}, Node ${env.nodeVersion}. Target: ${first.target.url}${first.target.kind === 'builtin' ? ' (built-in)' : ''}.`,
     `Close: **${first.plan.close}**; load: ${describeLoad(first.plan)}. Stage policy: ${view.settle}.`,
+    ...(view.portModeLine ? [view.portModeLine] : []),
     ...(first.plan.netns
       ? [
           `Namespace settings: ${

@@ -9,7 +9,10 @@ function labelled(view: StagesView): { label: string; stage: StageResult }[] {
   const name = (s: StageResult): string => (view.axis ? `${view.axis} ${s.axisValue}` : 'run');
   return [
     ...view.stages.map((s) => ({ label: view.axis ? `stage ${s.index + 1} (${name(s)})` : 'the run', stage: s })),
-    ...view.references.map((s) => ({ label: `reference (${s.axisValue}, unbound)`, stage: s })),
+    ...view.references.map((s) => ({
+      label: `reference (${s.axisValue}${s.run.plan.portMode === 'kernel' ? ', unbound' : ''})`,
+      stage: s,
+    })),
   ];
 }
 

@@ -9,8 +9,10 @@ export interface StagesView {
   readonly axis: string | null;
   readonly settle: string;
   readonly stages: readonly StageResult[];
-  /** Labelled reference rows beside the stages (the unbound kernel path of a sources sweep). */
+  /** Labelled reference rows beside the stages (bind and the unbound kernel path beside a sources sweep). */
   readonly references: readonly StageResult[];
+  /** The stages' port mode when the sweep chose it, and why; null when the user chose (and for runs). */
+  readonly portModeLine: string | null;
   /** One line when stages shared the host's network namespace with every other program; null when each had its own. */
   readonly sharedHost: string | null;
   readonly interrupted: boolean;
@@ -49,6 +51,7 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
       settle: result.stages[0]?.run.plan.netns ? SETTLE_TEXT.netns! : (SETTLE_TEXT[result.settle.policy] ?? result.settle.policy),
       stages: result.stages,
       references: result.references ?? [],
+      portModeLine: result.portModeChoice ? `Port mode ${result.portModeChoice.mode}: ${result.portModeChoice.why}.` : null,
       sharedHost: sharedHostLine([...result.stages, ...(result.references ?? [])].map((s) => s.run)),
       interrupted: result.interrupted,
       startedAt: result.startedAt,
@@ -77,6 +80,7 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
     settle: result.plan.netns ? SETTLE_TEXT.netnsRun! : SETTLE_TEXT.single!,
     stages: [stage],
     references: [],
+    portModeLine: null,
     sharedHost: sharedHostLine([result]),
     interrupted: result.interrupted,
     startedAt: result.startedAt,

@@ -48,6 +48,7 @@ export function renderSweepSummary(result: AnyResult): string {
     ...(view.sharedHost ? [`  ${view.sharedHost}`] : []),
     ...overflowFlags(view).map((f) => `  WARNING: ${f}`),
     first ? `  close ${first.plan.close}; ${describeLoad(first.plan)}; stages: ${view.settle}` : '  no stage ran',
+    ...(view.portModeLine ? [`  ${view.portModeLine}`] : []),
     '',
     table([header, ...stageRows(view.stages, view.references).map((r) => TERMINAL_COLUMNS.map((i) => stageCells(r)[i]!))]),
     '',

@@ -2,6 +2,7 @@ import type { ResultHeader } from './header.js';
 import type { RunResult } from './result.js';
 import type { Environment } from './environment.js';
 import type { Axis, SettlePolicy } from '../plan/sweep-axes.js';
+import type { PortMode } from '../plan/plan.js';
 
 /** How a stage was kept clear of the TIME_WAIT of the stages before it. */
 export interface StageSettle {
@@ -42,5 +43,11 @@ export interface SweepResult extends ResultHeader<'sweep'> {
    * unbound kernel path (`--reference kernel`). Absent in results from before 0.2.
    */
   readonly references?: readonly StageResult[];
+  /**
+   * The port mode a sources sweep chose for its stages when --port-mode was not given, and why:
+   * nobind where the native engine runs the sweep, bind where the JavaScript engine does.
+   * Absent when the user chose, on other axes, and in results from before 0.3.
+   */
+  readonly portModeChoice?: { readonly mode: PortMode; readonly why: string };
   readonly warnings: readonly string[];
 }

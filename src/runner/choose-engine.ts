@@ -15,6 +15,18 @@ function unsupported(plan: Plan, protocol: 'http' | 'https' | 'tcp'): string | n
 }
 
 /**
+ * Why `--engine auto` would run this plan on the JavaScript engine, or null when the native
+ * engine would run it (a sweep chooses its stages' port mode from this).
+ */
+export function whyNotNative(plan: Plan, protocol: 'http' | 'https' | 'tcp'): string | null {
+  if (plan.engine === 'js') return '--engine js was given';
+  const native = loadNative();
+  if (native.addon === null) return `the native engine is ${native.reason}`;
+  const why = unsupported(plan, protocol);
+  return why === null ? null : `the native engine cannot run it: ${why}`;
+}
+
+/**
  * `--engine auto` takes the native engine where it loaded and can run the plan, the JavaScript
  * engine otherwise (the result says why); `--engine native` insists (PreflightError, exit 2, when
  * it cannot); `--engine js` never loads it. `--port-mode nobind` exists only natively.

@@ -107,23 +107,47 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
   });
 }
 
+/** The reference rows a sweep runs by default: beside nobind stages bind and kernel, beside bind stages kernel. */
+export function defaultReferences(axis: Axis, stagePortMode: PortMode | undefined): Reference[] {
+  if (axis !== 'sources') return [];
+  return stagePortMode === 'nobind' ? ['bind', 'kernel'] : ['kernel'];
+}
+
 /**
- * The reference row of a sweep, run after its stages and never its baseline: `kernel` is one
+ * The reference rows of a sweep, run after its stages and never its baseline. `kernel` is one
  * unbound connect() per attempt (no bind(), the kernel picks address and port, tcp_tw_reuse
- * applies), the path of a client that names no source. Default: `kernel` for the sources axis.
+ * applies), the path of a client that names no source; `bind` binds address and port over as
+ * many addresses as the last stage (`lastCount`), beside nobind stages the same space through
+ * bind()'s port search. `text` is a comma list, or `none`; absent: `defaultReferences`.
  */
-export function planReference(axis: Axis, reference: Reference | undefined, index: number): StageSpec | null {
-  if (!REFERENCES.includes(reference ?? 'none'))
-    throw new PlanError('--reference', `--reference '${String(reference)}' must be one of ${REFERENCES.join(', ')}`);
-  if ((reference ?? (axis === 'sources' ? 'kernel' : 'none')) === 'none') return null;
-  return {
-    index,
-    axisValue: 'kernel',
-    options: { portMode: 'kernel', sources: undefined },
-    freshSources: null,
-    freshListen: null,
-    sysctls: {},
-  };
+export function planReferences(
+  axis: Axis,
+  text: string | undefined,
+  firstIndex: number,
+  stagePortMode: PortMode | undefined,
+  lastCount: number | null,
+  settle: SettlePolicy,
+): StageSpec[] {
+  const names = text === undefined ? defaultReferences(axis, stagePortMode) : listOf(text);
+  for (const name of names)
+    if (!(REFERENCES as readonly string[]).includes(name))
+      throw new PlanError('--reference', `--reference '${name}' must be among ${REFERENCES.join(', ')}`);
+  if (names.includes('none') && names.length > 1) throw new PlanError('--reference', "--reference 'none' stands alone");
+  const base = { freshListen: null, sysctls: {} };
+  return names
+    .filter((name) => name !== 'none')
+    .map((name, i): StageSpec => {
+      const index = firstIndex + i;
+      if (name === 'kernel') return { ...base, index, axisValue: 'kernel', options: { portMode: 'kernel', sources: undefined }, freshSources: null };
+      const count = lastCount ?? 1;
+      return {
+        ...base,
+        index,
+        axisValue: `${count} bind`,
+        options: { portMode: 'bind', sources: String(count) },
+        freshSources: settle === 'fresh' ? count : null,
+      };
+    });
 }
 
 /**

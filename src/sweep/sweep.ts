@@ -4,17 +4,18 @@ import { countCarryOver } from '../env/carry-over.js';
 import { readHostFacts } from '../env/environment.js';
 import { PlanError } from '../errors.js';
 import { buildPlan, type RunOptions } from '../plan/build-plan.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan, PortMode } from '../plan/plan.js';
 import { portCount, portRangeText } from '../plan/ports.js';
 import { parseDurationMs } from '../plan/units.js';
 import { executePlan } from '../runner/run.js';
 import { resolveNamespace } from '../env/resolve-namespace.js';
 import { namespaceUnavailable } from '../env/namespace-support.js';
 import { waitForTimeWait } from './settle.js';
-import { blockFor, planReference, planStages, type StageSpec } from './stages.js';
+import { blockFor, planReferences, planStages, type StageSpec } from './stages.js';
+import { whyNotNative } from '../runner/choose-engine.js';
 import type { StageResult, StageSettle, SweepResult, TupleSpace } from '../result/sweep-result.js';
 import { type HostFacts, namespaceFacts, type NamespaceSpec } from '../plan/namespace.js';
-import { AXES, SETTLE_POLICIES, type Axis, type Reference, type SettlePolicy } from '../plan/sweep-axes.js';
+import { AXES, SETTLE_POLICIES, type Axis, type SettlePolicy } from '../plan/sweep-axes.js';
 import type { Progress } from '../result/progress.js';
 
 /** A sweep's own defaults, stated once (the CLI's help reads them). */
@@ -31,8 +32,12 @@ export interface SweepOptions extends RunOptions {
   axis?: Axis;
   /** Comma list; default per axis (`1,2,4,8,16` for sources). */
   values?: string;
-  /** A reference row beside the stages: `kernel` (the unbound path; default for the sources axis) or `none`. */
-  reference?: Reference;
+  /**
+   * Reference rows beside the stages, a comma list of `kernel` (the unbound path), `bind` (bind()
+   * over the last stage's addresses), or `none`. Default on the sources axis: `bind,kernel` beside
+   * nobind stages, `kernel` beside bind stages; none on other axes.
+   */
+  reference?: string;
   /** Default `fresh`. */
   settle?: SettlePolicy;
   /** Longest `--settle wait` before a stage. Default `75s`. */
@@ -114,10 +119,38 @@ interface SweepPlan {
   readonly runOptions: RunOptions;
   readonly specs: readonly StageSpec[];
   /** Run after the stages, shown beside them, never the baseline. */
-  readonly reference: StageSpec | null;
+  readonly references: readonly StageSpec[];
+  /** The stages' port mode when the sweep chose it (sources axis, no --port-mode), and why. */
+  readonly portModeChoice: { readonly mode: PortMode; readonly why: string } | null;
   readonly facts: HostFacts;
   readonly namespace: NamespaceSpec | null;
   readonly seed: number;
+}
+
+/** A whole-number `--sources` (a count), or null for a list, range or block. */
+function countOf(sources: string | number | undefined): number | null {
+  return sources !== undefined && /^\d+$/.test(String(sources).trim()) ? Number(sources) : null;
+}
+
+/**
+ * The port mode of a sources sweep's stages when --port-mode is not given: nobind, the path real
+ * proxies take (nginx's proxy_bind, HAProxy's source: the address fixed, connect() choosing the
+ * port over the whole 4-tuple), where the native engine runs the sweep; bind where the JavaScript
+ * engine does, since only the native engine can set IP_BIND_ADDRESS_NO_PORT.
+ */
+function choosePortMode(options: RunOptions, facts: HostFacts): { mode: PortMode; why: string } {
+  const probe = buildPlan({ ...options, portMode: 'bind', sources: '1' }, facts);
+  const protocol = probe.target.kind === 'external' ? probe.target.endpoint.protocol : 'http';
+  const why = whyNotNative(probe, protocol);
+  if (why === null)
+    return {
+      mode: 'nobind',
+      why: "the proxies' path (nginx proxy_bind, HAProxy source): each stage binds its addresses and connect() picks the port per destination (IP_BIND_ADDRESS_NO_PORT)",
+    };
+  return {
+    mode: 'bind',
+    why: `the JavaScript engine runs this sweep (${why}), and only the native engine can leave the port to connect() (IP_BIND_ADDRESS_NO_PORT), so each stage bind()s address and port`,
+  };
 }
 
 /** Checks a sweep's options and builds every stage's plan once, so bad input fails before any traffic. */
@@ -128,10 +161,13 @@ async function planSweep(options: SweepOptions): Promise<SweepPlan> {
   if (!SETTLE_POLICIES.includes(settle))
     throw new PlanError('--settle', `--settle '${settle}' must be one of ${SETTLE_POLICIES.join(', ')}`);
   const settleTimeoutMs = parseDurationMs('--settle-timeout', options.settleTimeout ?? SWEEP_DEFAULTS.settleTimeout);
-  const { axis: _a, values: _v, reference: _r, settle: _s, settleTimeout: _t, ...runOptions } = options;
-  const specs = planStages(axis, options.values, runOptions, settle);
-  const reference = planReference(axis, options.reference, specs.length);
+  const { axis: _a, values: _v, reference: _r, settle: _s, settleTimeout: _t, ...userOptions } = options;
   const facts = await readHostFacts();
+  const portModeChoice = axis === 'sources' && userOptions.portMode === undefined ? choosePortMode(userOptions, facts) : null;
+  const runOptions: RunOptions = portModeChoice ? { ...userOptions, portMode: portModeChoice.mode } : userOptions;
+  const specs = planStages(axis, options.values, runOptions, settle);
+  const lastCount = specs.at(-1)?.freshSources ?? countOf(specs.at(-1)?.options.sources ?? runOptions.sources);
+  const references = planReferences(axis, options.reference, specs.length, runOptions.portMode, lastCount, settle);
   const namespace = await resolveNamespace(runOptions);
   if (!namespace && specs.some((s) => Object.keys(s.sysctls).length > 0)) {
     throw new PlanError(
@@ -140,9 +176,8 @@ async function planSweep(options: SweepOptions): Promise<SweepPlan> {
     );
   }
   const seed = randomInt(224);
-  for (const spec of [...specs, ...(reference ? [reference] : [])])
-    await prepareStage(runOptions, spec, facts, namespace, settle, seed, false);
-  return { axis, settle, settleTimeoutMs, runOptions, specs, reference, facts, namespace, seed };
+  for (const spec of [...specs, ...references]) await prepareStage(runOptions, spec, facts, namespace, settle, seed, false);
+  return { axis, settle, settleTimeoutMs, runOptions, specs, references, portModeChoice, facts, namespace, seed };
 }
 
 /** Validates a sweep's options without running it (throws PlanError). */
@@ -155,7 +190,8 @@ export async function validateSweep(options: SweepOptions): Promise<void> {
  * `run`. Every stage's options are validated before the first connection is made.
  */
 export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}): Promise<SweepResult> {
-  const { axis, settle, settleTimeoutMs, runOptions, specs, reference, facts, namespace, seed } = await planSweep(options);
+  const { axis, settle, settleTimeoutMs, runOptions, specs, references: referenceSpecs, portModeChoice, facts, namespace, seed } =
+    await planSweep(options);
   const startedAt = new Date().toISOString();
   const stages: StageResult[] = [];
   const references: StageResult[] = [];
@@ -163,7 +199,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
   if (settle === 'fresh' && runOptions.sources !== undefined && !/^\d+$/.test(String(runOptions.sources).trim())) {
     warnings.push('--sources is a list, so settle fresh cannot move it to new addresses: only the built-in target port is fresh per stage');
   }
-  const all = [...specs, ...(reference ? [reference] : [])];
+  const all = [...specs, ...referenceSpecs];
   let interrupted = false;
   for (const spec of all) {
     if (hooks.signal?.aborted) {
@@ -203,7 +239,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
       timeWaitLeft: waited?.timeWaitLeft ?? null,
     };
     const stageResult: StageResult = { index: spec.index, axisValue: spec.axisValue, settle: stageSettle, space: spaceOf(run), run };
-    (spec === reference ? references : stages).push(stageResult);
+    (referenceSpecs.includes(spec) ? references : stages).push(stageResult);
     hooks.onStageDone?.({ index: spec.index, count: all.length, axisValue: spec.axisValue }, stageResult);
     if (run.interrupted) {
       interrupted = true;
@@ -218,6 +254,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
     environment: stages[0]?.run.environment ?? null,
     stages,
     references,
+    ...(portModeChoice ? { portModeChoice } : {}),
     warnings,
   };
 }

@@ -14,7 +14,10 @@ const CHROMIUM = '/usr/bin/chromium';
 
 test('the HTML report opens in headless Chromium with no errors and every chart draws', async (t) => {
   if (!prerequisite(t, existsSync(CHROMIUM), `needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`)) return;
-  const result = JSON.parse(fixture('sweep-result.json')) as SweepResult;
+  const stored = JSON.parse(fixture('sweep-result.json')) as SweepResult;
+  // A second reference row, as beside nobind stages: each gets its own line in the axis chart.
+  const kernel = stored.references![0]!;
+  const result: SweepResult = { ...stored, references: [{ ...kernel, axisValue: '16 bind' }, kernel] };
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-html-'));
   const page = join(dir, 'report.html');
   await writeFile(page, renderHtml(result));
@@ -47,6 +50,8 @@ test('the HTML report opens in headless Chromium with no errors and every chart 
       return n;
     })`)) as number[];
     assert.deepEqual(errors, []);
+    const text = (await tab.evaluate('document.body.innerText')) as string;
+    for (const label of ['16 bind reference ok/s', 'kernel reference ok/s']) assert.ok(text.includes(label), `the legend has ${label}`);
     assert.deepEqual(requests, [], 'the page fetches nothing');
     assert.equal(inked.length, 2 + result.stages.length, 'one chart for the axis, one per stage, one for latency');
     for (const [i, n] of inked.entries()) assert.ok(n > 500, `chart ${i + 1} drew ${n} pixels`);

@@ -108,7 +108,15 @@ test("[native] nobind (IP_BIND_ADDRESS_NO_PORT): the port is chosen per destinat
 test('portchurn lab: the same sweep under two profiles, the narrow one exhausting where the model says', async (t) => {
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
   const before = await hostSysctls();
-  const result = await lab({ profiles: 'no-reuse,narrow', values: '1,4', requests: '6000', connections: '16', sampleInterval: '0s' });
+  // bind given: the stages reserve address and port (nobind, the default on the native engine, is tested with sweep).
+  const result = await lab({
+    profiles: 'no-reuse,narrow',
+    values: '1,4',
+    requests: '6000',
+    connections: '16',
+    sampleInterval: '0s',
+    portMode: 'bind',
+  });
   assert.deepEqual(
     result.profiles.map((p) => p.name),
     ['no-reuse', 'narrow'],

@@ -28,6 +28,24 @@ test('portchurn limits --rate answers the planning question for this host, each 
   assert.equal(report.loopback.ipv6Other, false, 'IPv6 loopback is ::1 alone');
 });
 
+test('limits plans for nobind: with the address fixed and the port left to connect(), ports count per destination', async () => {
+  const ask = async (mode: string): Promise<LimitsReport> => {
+    const out = await runCli(['limits', '--rate', '20000', '--port-mode', mode, '--destinations', '4', '--json']);
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout) as LimitsReport;
+  };
+  const [bind, nobind] = [await ask('bind'), await ask('nobind')];
+  assert.equal(nobind.question.portMode, 'nobind');
+  const narrow = (r: LimitsReport) => r.rows.find((row) => row.name === 'profile narrow')!;
+  // narrow: 1,000 ports held 60 s. bind() reserves a port towards every destination; nobind reuses it per destination.
+  assert.equal(narrow(bind).perSourcePerSec, 1000 / 60);
+  assert.equal(narrow(nobind).perSourcePerSec, (4 * 1000) / 60);
+  assert.equal(narrow(bind).sourcesNeeded, 1200);
+  assert.equal(narrow(nobind).sourcesNeeded, 300);
+  const linux = (r: LimitsReport) => r.rows.find((row) => row.name === 'Linux defaults')!;
+  assert.equal(linux(nobind).sourcesNeeded, Math.ceil(linux(bind).sourcesNeeded! / 4));
+});
+
 test('limits in text, and its bad input', async () => {
   const text = await runCli(['limits', '--rate', '5000']);
   assert.equal(text.status, 0);

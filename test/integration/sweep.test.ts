@@ -8,6 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import { startCli } from '../helpers/events.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
+import { ENGINES, engineReady } from '../helpers/engines.js';
 import { testAddresses } from '../helpers/sockets.js';
 import { hostSysctls } from '../../src/env/profiles.js';
 import { LIMIT_CAUSES } from '../../src/model/limited-by.js';
@@ -15,7 +16,7 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import type { SweepResult } from '../../src/result/sweep-result.js';
 
 test("a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address blocks, and the target saw exactly each stage's addresses", async () => {
-  const result = await sweep({ netns: false, values: '1,4', reference: 'none', requests: '200', connections: '4', close: 'client' });
+  const result = await sweep({ netns: false, values: '1,4', reference: 'none', requests: '200', connections: '4', close: 'client', portMode: 'bind' });
   assert.equal(result.stages.length, 2);
   assert.deepEqual(result.references, []);
   const [one, four] = result.stages;
@@ -47,42 +48,65 @@ test("a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address block
   );
 });
 
-test("the default sources sweep: every stage in a namespace of its own with the host's settings, a one-address baseline in bind, the unbound kernel path as a reference row", async (t) => {
-  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
-  const host = await hostSysctls();
-  const result = await sweep({ values: '1,2', requests: '300', connections: '4', close: 'client' });
-  assert.deepEqual(
-    result.stages.map((s) => [s.run.plan.portMode, s.run.plan.sources.length]),
-    [
-      ['bind', 1],
-      ['bind', 2],
-    ],
-  );
-  assert.equal(result.references!.length, 1);
-  const ref = result.references![0]!;
-  assert.equal(ref.run.plan.portMode, 'kernel');
-  assert.deepEqual(ref.run.plan.sources, []);
-  for (const s of [...result.stages, ref]) {
-    assert.equal(s.run.plan.netns?.profile, 'host');
-    assert.deepEqual(s.run.plan.netns?.sysctls, host, "the host's settings copied in");
-    assert.equal(s.run.plan.hostReason, null);
-    const k = s.run.kernel!;
-    assert.equal(k.scope, 'namespace');
-    // The namespace is the stage's alone: the kernel counted exactly what portchurn did.
-    assert.equal(k.tcp.ActiveOpens, s.run.totals.attempts, 'every attempt reached connect()');
-    assert.equal(k.tcp.PassiveOpens, s.run.target.stats!.connections, 'the target accepted each');
-    assert.equal(k.tcpExt.TW, 300, 'the client closed first: each connection entered TIME_WAIT');
-    assert.equal(k.tcpExt.TCPTimeWaitOverflow, 0);
-    assert.ok(s.run.cpu!.generator.userMs + s.run.cpu!.generator.systemMs > 0);
-    assert.ok(s.run.cpu!.target !== null);
-    assert.ok(LIMIT_CAUSES.includes(s.run.limitedBy!.cause));
-  }
-  const md = renderMarkdown(result);
-  assert.doesNotMatch(md, /Shared host/);
-  assert.match(md, /\| ref \| kernel \(reference\) \|/);
-  assert.match(md, /## Why each stage ran at its rate/);
-  assert.match(md, /## Kernel counters/);
-});
+for (const engine of ENGINES) {
+  test(`[${engine}] the default sources sweep: every stage in a namespace of its own with the host's settings, ${engine === 'native' ? 'nobind stages beside bind and kernel reference rows' : 'bind stages (the report says why) beside the kernel reference row'}`, async (t) => {
+    if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+    if (!engineReady(t, engine)) return;
+    const host = await hostSysctls();
+    // --engine auto is the default; js stands for a machine where the addon did not build.
+    const result = await sweep({
+      values: '1,2',
+      requests: '300',
+      connections: '4',
+      close: 'client',
+      ...(engine === 'js' ? { engine: 'js' } : {}),
+    });
+    const mode = engine === 'native' ? 'nobind' : 'bind';
+    assert.deepEqual(
+      result.stages.map((s) => [s.run.plan.portMode, s.run.plan.sources.length, s.run.engine]),
+      [
+        [mode, 1, engine],
+        [mode, 2, engine],
+      ],
+    );
+    assert.equal(result.portModeChoice?.mode, mode);
+    if (engine === 'js')
+      assert.match(result.portModeChoice!.why, /--engine js was given.*only the native engine can leave the port to connect\(\)/);
+    else assert.match(result.portModeChoice!.why, /proxy_bind/);
+    const refs = result.references!;
+    assert.deepEqual(
+      refs.map((r) => [r.axisValue, r.run.plan.portMode, r.run.plan.sources.length]),
+      engine === 'native'
+        ? [
+            ['2 bind', 'bind', 2],
+            ['kernel', 'kernel', 0],
+          ]
+        : [['kernel', 'kernel', 0]],
+    );
+    for (const s of [...result.stages, ...refs]) {
+      assert.equal(s.run.plan.netns?.profile, 'host');
+      assert.deepEqual(s.run.plan.netns?.sysctls, host, "the host's settings copied in");
+      assert.equal(s.run.plan.hostReason, null);
+      const k = s.run.kernel!;
+      assert.equal(k.scope, 'namespace');
+      // The namespace is the stage's alone: the kernel counted exactly what portchurn did.
+      assert.equal(k.tcp.ActiveOpens, s.run.totals.attempts, 'every attempt reached connect()');
+      assert.equal(k.tcp.PassiveOpens, s.run.target.stats!.connections, 'the target accepted each');
+      assert.equal(k.tcpExt.TW, 300, 'the client closed first: each connection entered TIME_WAIT');
+      assert.equal(k.tcpExt.TCPTimeWaitOverflow, 0);
+      assert.ok(s.run.cpu!.generator.userMs + s.run.cpu!.generator.systemMs > 0);
+      assert.ok(s.run.cpu!.target !== null);
+      assert.ok(LIMIT_CAUSES.includes(s.run.limitedBy!.cause));
+    }
+    const md = renderMarkdown(result);
+    assert.doesNotMatch(md, /Shared host/);
+    assert.match(md, new RegExp(`Port mode ${mode}: `));
+    assert.match(md, /\| ref \| kernel \(reference\) \|/);
+    if (engine === 'native') assert.match(md, /\| ref \| 2 bind \(reference\) \|/);
+    assert.match(md, /## Why each stage ran at its rate/);
+    assert.match(md, /## Kernel counters/);
+  });
+}
 
 test('dst-addresses: the built-in target listens on k addresses and connections spread over them', async () => {
   const result = await sweep({ axis: 'dst-addresses', values: '1,3', requests: '90', connections: '3', close: 'server' });
@@ -124,7 +148,7 @@ test('bad sweep input exits 2 before any stage runs', async () => {
     [['--axis', 'colour'], /Invalid values/],
     [['--values', '1,x'], /--values must be a positive whole number/],
     [['--port-mode', 'kernel'], /--axis sources binds each stage to its addresses: use --port-mode bind or explicit/],
-    [['--reference', 'bind'], /Invalid values/],
+    [['--reference', 'colour'], /--reference 'colour' must be among kernel, bind, none/],
     [['--axis', 'port-range', '--no-netns'], /only inside a namespace of its own/],
     [['--axis', 'close', '--values', 'client,sometimes'], /not a close policy/],
     [['--axis', 'dst-ports', '--target', 'http://127.0.0.1:9/'], /does not apply with --target/],

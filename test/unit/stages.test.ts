@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PlanError } from '../../src/errors.js';
-import { blockFor, planReference, planStages } from '../../src/sweep/stages.js';
+import { blockFor, planReferences, planStages } from '../../src/sweep/stages.js';
 
 test('sources: every stage, the baseline too, in one port mode over fresh blocks; the kernel path is a reference row', () => {
   const stages = planStages('sources', undefined, {}, 'fresh');
@@ -20,12 +20,26 @@ test('sources: every stage, the baseline too, in one port mode over fresh blocks
   assert.equal(planStages('sources', '1,8', { portMode: 'explicit' }, 'none')[1]!.freshSources, null);
   assert.deepEqual(planStages('sources', '2,8', { portMode: 'explicit' }, 'fresh')[0]!.options, { portMode: 'explicit', sources: '2' });
   assert.throws(() => planStages('sources', '1,2', { portMode: 'kernel' }, 'fresh'), /use --port-mode bind or explicit/);
-  assert.deepEqual(planReference('sources', undefined, 5)?.options, { portMode: 'kernel', sources: undefined });
-  assert.equal(planReference('sources', undefined, 5)?.index, 5);
-  assert.equal(planReference('sources', 'none', 5), null);
-  assert.equal(planReference('rate', undefined, 4), null, 'other axes have no reference unless asked');
-  assert.equal(planReference('rate', 'kernel', 4)?.axisValue, 'kernel');
-  assert.throws(() => planReference('sources', 'bind' as never, 5), /--reference 'bind' must be one of kernel, none/);
+  const kernelOnly = planReferences('sources', undefined, 5, 'bind', 16, 'fresh');
+  assert.deepEqual(
+    kernelOnly.map((r) => [r.index, r.axisValue, r.options]),
+    [[5, 'kernel', { portMode: 'kernel', sources: undefined }]],
+    'beside bind stages: the unbound kernel path',
+  );
+  const besideNobind = planReferences('sources', undefined, 5, 'nobind', 16, 'fresh');
+  assert.deepEqual(
+    besideNobind.map((r) => [r.index, r.axisValue, r.options, r.freshSources]),
+    [
+      [5, '16 bind', { portMode: 'bind', sources: '16' }, 16],
+      [6, 'kernel', { portMode: 'kernel', sources: undefined }, null],
+    ],
+    "beside nobind stages: bind() over the last stage's addresses, then the kernel path",
+  );
+  assert.deepEqual(planReferences('sources', 'none', 5, 'nobind', 16, 'fresh'), []);
+  assert.deepEqual(planReferences('rate', undefined, 4, undefined, null, 'fresh'), [], 'other axes have no reference unless asked');
+  assert.equal(planReferences('rate', 'kernel', 4, undefined, null, 'fresh')[0]?.axisValue, 'kernel');
+  assert.throws(() => planReferences('sources', 'colour', 5, 'bind', 16, 'fresh'), /--reference 'colour' must be among kernel, bind, none/);
+  assert.throws(() => planReferences('sources', 'none,kernel', 5, 'bind', 16, 'fresh'), /'none' stands alone/);
 });
 
 test('the other axes set their own option per stage', () => {

@@ -10,7 +10,7 @@ import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
 import { RUN_OPTIONS } from './run.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
-import { AXES, REFERENCES, SETTLE_POLICIES } from '../../plan/sweep-axes.js';
+import { AXES, SETTLE_POLICIES } from '../../plan/sweep-axes.js';
 
 /** The options of `portchurn sweep`: those of run, plus the axis and the stage policy. */
 export const SWEEP_OPTIONS = {
@@ -33,9 +33,8 @@ export const SWEEP_OPTIONS = {
   reference: {
     type: 'string',
     field: 'reference',
-    choices: REFERENCES,
-    describe: 'a labelled reference row beside the stages: kernel (unbound connect()) or none',
-    defaultDescription: 'kernel for --axis sources',
+    describe: "reference rows beside the stages, a comma list: kernel (unbound connect()), bind (bind() over the last stage's addresses), or none",
+    defaultDescription: 'bind,kernel beside nobind stages; kernel beside bind stages; none on other axes',
     group: 'Sweep:',
   },
   settle: {
