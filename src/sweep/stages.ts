@@ -138,7 +138,8 @@ export function planReferences(
     .filter((name) => name !== 'none')
     .map((name, i): StageSpec => {
       const index = firstIndex + i;
-      if (name === 'kernel') return { ...base, index, axisValue: 'kernel', options: { portMode: 'kernel', sources: undefined }, freshSources: null };
+      if (name === 'kernel')
+        return { ...base, index, axisValue: 'kernel', options: { portMode: 'kernel', sources: undefined }, freshSources: null };
       const count = lastCount ?? 1;
       return {
         ...base,

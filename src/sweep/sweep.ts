@@ -190,8 +190,18 @@ export async function validateSweep(options: SweepOptions): Promise<void> {
  * `run`. Every stage's options are validated before the first connection is made.
  */
 export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}): Promise<SweepResult> {
-  const { axis, settle, settleTimeoutMs, runOptions, specs, references: referenceSpecs, portModeChoice, facts, namespace, seed } =
-    await planSweep(options);
+  const {
+    axis,
+    settle,
+    settleTimeoutMs,
+    runOptions,
+    specs,
+    references: referenceSpecs,
+    portModeChoice,
+    facts,
+    namespace,
+    seed,
+  } = await planSweep(options);
   const startedAt = new Date().toISOString();
   const stages: StageResult[] = [];
   const references: StageResult[] = [];

@@ -16,7 +16,15 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import type { SweepResult } from '../../src/result/sweep-result.js';
 
 test("a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address blocks, and the target saw exactly each stage's addresses", async () => {
-  const result = await sweep({ netns: false, values: '1,4', reference: 'none', requests: '200', connections: '4', close: 'client', portMode: 'bind' });
+  const result = await sweep({
+    netns: false,
+    values: '1,4',
+    reference: 'none',
+    requests: '200',
+    connections: '4',
+    close: 'client',
+    portMode: 'bind',
+  });
   assert.equal(result.stages.length, 2);
   assert.deepEqual(result.references, []);
   const [one, four] = result.stages;

@@ -14,7 +14,8 @@ export const LIMITS_OPTIONS = {
     type: 'string',
     choices: LIMITS_PORT_MODES,
     default: LIMITS_DEFAULTS.portMode,
-    describe: 'bind (address and port, as bind() reserves them), nobind (address only, as nginx proxy_bind and HAProxy source do on Linux: ports count per destination) or kernel (no bind)',
+    describe:
+      'bind (address and port, as bind() reserves them), nobind (address only, as nginx proxy_bind and HAProxy source do on Linux: ports count per destination) or kernel (no bind)',
   },
   destinations: { type: 'string', default: String(LIMITS_DEFAULTS.destinations), describe: 'upstream address:port pairs' },
   json: { type: 'boolean', describe: 'print the report as JSON' },

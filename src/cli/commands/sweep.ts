@@ -33,7 +33,8 @@ export const SWEEP_OPTIONS = {
   reference: {
     type: 'string',
     field: 'reference',
-    describe: "reference rows beside the stages, a comma list: kernel (unbound connect()), bind (bind() over the last stage's addresses), or none",
+    describe:
+      "reference rows beside the stages, a comma list: kernel (unbound connect()), bind (bind() over the last stage's addresses), or none",
     defaultDescription: 'bind,kernel beside nobind stages; kernel beside bind stages; none on other axes',
     group: 'Sweep:',
   },
