@@ -1,5 +1,6 @@
 import { enterStageNamespace } from '../runner/enter-namespace.js';
 import { runPlan } from '../runner/run-plan.js';
+import { localIpv6Prefix } from '../plan/namespace.js';
 import type { StageRequest, StageMessage } from '../runner/stage-protocol.js';
 import type { Progress } from '../result/progress.js';
 
@@ -19,9 +20,9 @@ async function stage(request: StageRequest): Promise<void> {
     controller.abort();
     setTimeout(() => process.exit(1), 2000).unref();
   });
-  enterStageNamespace(request.parentNetns, request.sysctls);
-  const hooks = { signal: controller.signal, onProgress: (progress: Progress) => void send({ type: 'progress', progress }) };
   const job = request.job;
+  enterStageNamespace(request.parentNetns, request.sysctls, job.kind === 'run' ? localIpv6Prefix(job.plan) : null);
+  const hooks = { signal: controller.signal, onProgress: (progress: Progress) => void send({ type: 'progress', progress }) };
   // The nginx module is loaded only for its job, so plain runs do not pay for it.
   const result =
     job.kind === 'run' ? await runPlan(job.plan, hooks) : await (await import('../nginx/run-variant.js')).runNginxVariant(job.spec, hooks);

@@ -89,7 +89,8 @@ export function diagnose(input: DiagnosisInput): LimitedBy {
     const twGrew = tw.length >= 2 && tw[tw.length - 1]! > 2 * Math.max(1, tw[0]!) && tw[tw.length - 1]! >= 1000;
     const kernelHeavy = cpu.generator.systemMs > cpu.generator.userMs;
     if (first > 0 && last < first * FALL_SHARE && twGrew && kernelHeavy) {
-      const call = input.portMode === 'kernel' ? 'connect()' : 'bind()';
+      // connect() picks the port in kernel and nobind modes (IP_BIND_ADDRESS_NO_PORT), bind() otherwise.
+      const call = input.portMode === 'kernel' || input.portMode === 'nobind' ? 'connect()' : 'bind()';
       return {
         cause: 'port-search',
         because: `no port ran out, but ok/s fell from ${n(first)} to ${n(last)} while client TIME_WAIT grew to ${n(tw[tw.length - 1]!)} and the generator spent ${n(cpu.generator.systemMs)} ms in the kernel against ${n(cpu.generator.userMs)} ms in user space: ${call} searches the range past ports held in TIME_WAIT`,

@@ -80,6 +80,31 @@ export function canonicalAddress(address: string): string {
   return address;
 }
 
+/** An IPv4-mapped IPv6 address (::ffff:127.0.0.2) as the IPv4 address it is on the wire; any other address as given. */
+export function unmappedIpv4(address: string): string {
+  if (familyOf(address) !== 6) return address;
+  const n = ipv6ToBigInt(address);
+  return n >> 32n === 0xffffn ? intToIpv4(Number(n & 0xffffffffn)) : address;
+}
+
+/**
+ * True for an IPv6 address that is not loopback: on Linux it exists only where a route makes it
+ * local (`ip -6 route add local PREFIX dev lo`), which portchurn does only in its own namespaces.
+ */
+export function needsLocalRoute(address: string): boolean {
+  return familyOf(address) === 6 && !isLoopback(address);
+}
+
+/** The narrowest IPv6 prefix holding every one of `addresses` (all IPv6), e.g. 2001:2::10/124. */
+export function coveringIpv6Prefix(addresses: readonly string[]): string {
+  const values = addresses.map(ipv6ToBigInt);
+  const low = values.reduce((a, b) => (b < a ? b : a));
+  const high = values.reduce((a, b) => (b > a ? b : a));
+  const hostBits = (low ^ high).toString(2).length - (low === high ? 1 : 0);
+  const network = (low >> BigInt(hostBits)) << BigInt(hostBits);
+  return `${bigIntToIpv6(network)}/${128 - hostBits}`;
+}
+
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback (::ffff:127.x.y.z). */
 export function isLoopback(address: string): boolean {
   const family = familyOf(address);
@@ -133,7 +158,9 @@ function expandCidr(option: string, item: string): string[] {
     throw new PlanError(option, `${option}: '${item}' is not a CIDR block (127.0.1.0/26)`);
   }
   const size = 1n << BigInt(bits - prefix);
-  const count = checkCount(option, item, size);
+  // An IPv6 prefix is usually far larger than a run can spread over (a /48 holds 2^80
+  // addresses): it gives its first MAX_SOURCES. An IPv4 block must fit whole.
+  const count = family === 6 && size > BigInt(MAX_SOURCES) ? MAX_SOURCES : checkCount(option, item, size);
   const value = family === 4 ? BigInt(ipv4ToInt(base)) : ipv6ToBigInt(base);
   const network = value - (value % size);
   const first = family === 4 ? intToIpv4(Number(network)) : bigIntToIpv6(network);
@@ -166,7 +193,7 @@ export function parseSources(spec: string, base = '127.0.0.1', option = '--sourc
       if (addresses.length > MAX_SOURCES) throw new PlanError(option, `${option} names more than ${MAX_SOURCES} addresses`);
     }
   }
-  addresses = addresses.map(canonicalAddress);
+  addresses = addresses.map((a) => canonicalAddress(unmappedIpv4(a)));
   const families = new Set(addresses.map(familyOf));
   if (families.size > 1) throw new PlanError(option, `${option} mixes IPv4 and IPv6 addresses; use one family`);
   const seen = new Set<string>();

@@ -1,5 +1,5 @@
 import { PlanError } from '../errors.js';
-import { familyOf } from './addresses.js';
+import { familyOf, needsLocalRoute } from './addresses.js';
 import { parseSources } from './addresses.js';
 import { parseHeaders, parseMethod } from './headers.js';
 import { parseListen } from './listen.js';
@@ -202,9 +202,16 @@ function socketPortRangeOf(options: RunOptions, portMode: PortMode, engine: Engi
 }
 
 /** The built-in target's addresses (none with an external target); sources and target in one family. */
-function listenOf(options: RunOptions, endpoint: TargetEndpoint | null, sources: readonly string[]): ListenAddress[] {
+function listenOf(
+  options: RunOptions,
+  endpoint: TargetEndpoint | null,
+  sources: readonly string[],
+  namespace: NamespaceSpec | null,
+): ListenAddress[] {
   const sourceFamily = sources[0] === undefined ? null : familyOf(sources[0]);
-  const listen = endpoint ? [] : parseListen(options.listen ?? PLAN_DEFAULTS.listen);
+  // IPv6 sources: the built-in target listens on ::1 unless told otherwise.
+  const listenText = options.listen ?? (sourceFamily === 6 ? '[::1]:0' : PLAN_DEFAULTS.listen);
+  const listen = endpoint ? [] : parseListen(listenText, '--listen', namespace !== null);
   const targetFamily = endpoint ? endpoint.family : familyOf(listen[0]!.host);
   if (sourceFamily !== null && targetFamily !== null && sourceFamily !== targetFamily) {
     throw new PlanError('--sources', `--sources are IPv${sourceFamily} but the target is IPv${targetFamily}`);
@@ -213,6 +220,20 @@ function listenOf(options: RunOptions, endpoint: TargetEndpoint | null, sources:
     throw new PlanError('--listen', '--listen mixes IPv4 and IPv6 addresses; use one family');
   }
   return listen;
+}
+
+/**
+ * IPv6 sources other than ::1 exist only where a route makes their prefix local; portchurn adds
+ * that route inside the namespaces it makes and never on the host.
+ */
+function checkIpv6Sources(sources: readonly string[], namespace: NamespaceSpec | null): void {
+  const routed = sources.filter(needsLocalRoute);
+  if (routed.length === 0 || namespace !== null) return;
+  const which = routed.length === 1 ? routed[0] : `${routed[0]} and ${routed.length - 1} more`;
+  throw new PlanError(
+    '--sources',
+    `--sources ${which}: IPv6 sources other than ::1 exist only inside a network namespace portchurn makes (it routes the prefix to lo there, never on the host); drop --no-netns, or run where namespaces can be made (root)`,
+  );
 }
 
 /** How long the run lasts: --duration (default 10s unless --requests), --requests, and each attempt's --timeout. */
@@ -263,7 +284,8 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   const endpoint = endpointOf(options);
   const protocol = endpoint?.protocol ?? 'http';
   const { sources, portMode, engine, close, explicitPorts, socketPortRange } = portPathOf(options, facts, protocol);
-  const listen = listenOf(options, endpoint, sources);
+  checkIpv6Sources(sources, namespace);
+  const listen = listenOf(options, endpoint, sources, namespace);
   const load = buildLoad(options);
   const { durationMs, requests, timeoutMs } = boundsOf(options);
   const { http, tcp } = requestOf(options, protocol);

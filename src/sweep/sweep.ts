@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { countCarryOver } from '../env/carry-over.js';
 import { readHostFacts } from '../env/environment.js';
 import { PlanError } from '../errors.js';
+import { familyOf } from '../plan/addresses.js';
 import { buildPlan, type RunOptions } from '../plan/build-plan.js';
 import type { Plan, PortMode } from '../plan/plan.js';
 import { portCount, portRangeText } from '../plan/ports.js';
@@ -59,11 +60,16 @@ interface PreparedStage {
   readonly block: number | null;
 }
 
-function addressesOf(spec: StageSpec, block: number): { sources?: string; sourceBase?: string; listen?: string } {
+function addressesOf(
+  spec: StageSpec,
+  block: number,
+  sourceBase: string | undefined,
+): { sources?: string; sourceBase?: string; listen?: string } {
   const out: { sources?: string; sourceBase?: string; listen?: string } = {};
   if (spec.freshSources !== null) {
     out.sources = String(spec.freshSources);
-    out.sourceBase = `127.${block}.0.1`;
+    // IPv6 sources other than ::1 live only in the stage's own namespace, which is fresh by itself.
+    out.sourceBase = sourceBase !== undefined && familyOf(sourceBase) === 6 ? sourceBase : `127.${block}.0.1`;
   }
   if (spec.freshListen !== null) {
     out.listen = Array.from({ length: spec.freshListen }, (_, i) => `127.${block}.255.${i + 1}:0`).join(',');
@@ -97,7 +103,7 @@ async function prepareStage(
   }
   for (let attempt = 0; attempt < 32; attempt++) {
     const block = blockFor(seed, spec.index * 32 + attempt);
-    const plan = build(addressesOf(spec, block));
+    const plan = build(addressesOf(spec, block, options.sourceBase));
     if (!check) return { spec, plan, block };
     const listenHosts = spec.freshListen !== null && plan.target.kind === 'builtin' ? plan.target.listen.map((l) => l.host) : [];
     if ((await countCarryOver({ sources: [...plan.sources, ...listenHosts] })).timeWait === 0) return { spec, plan, block };
@@ -138,8 +144,8 @@ function countOf(sources: string | number | undefined): number | null {
  * port over the whole 4-tuple), where the native engine runs the sweep; bind where the JavaScript
  * engine does, since only the native engine can set IP_BIND_ADDRESS_NO_PORT.
  */
-function choosePortMode(options: RunOptions, facts: HostFacts): { mode: PortMode; why: string } {
-  const probe = buildPlan({ ...options, portMode: 'bind', sources: '1' }, facts);
+function choosePortMode(options: RunOptions, facts: HostFacts, namespace: NamespaceSpec | null): { mode: PortMode; why: string } {
+  const probe = buildPlan({ ...options, portMode: 'bind', sources: '1' }, namespace ? namespaceFacts(namespace) : facts, namespace);
   const protocol = probe.target.kind === 'external' ? probe.target.endpoint.protocol : 'http';
   const why = whyNotNative(probe, protocol);
   if (why === null)
@@ -163,12 +169,12 @@ async function planSweep(options: SweepOptions): Promise<SweepPlan> {
   const settleTimeoutMs = parseDurationMs('--settle-timeout', options.settleTimeout ?? SWEEP_DEFAULTS.settleTimeout);
   const { axis: _a, values: _v, reference: _r, settle: _s, settleTimeout: _t, ...userOptions } = options;
   const facts = await readHostFacts();
-  const portModeChoice = axis === 'sources' && userOptions.portMode === undefined ? choosePortMode(userOptions, facts) : null;
+  const namespace = await resolveNamespace(userOptions);
+  const portModeChoice = axis === 'sources' && userOptions.portMode === undefined ? choosePortMode(userOptions, facts, namespace) : null;
   const runOptions: RunOptions = portModeChoice ? { ...userOptions, portMode: portModeChoice.mode } : userOptions;
   const specs = planStages(axis, options.values, runOptions, settle);
   const lastCount = specs.at(-1)?.freshSources ?? countOf(specs.at(-1)?.options.sources ?? runOptions.sources);
   const references = planReferences(axis, options.reference, specs.length, runOptions.portMode, lastCount, settle);
-  const namespace = await resolveNamespace(runOptions);
   if (!namespace && specs.some((s) => Object.keys(s.sysctls).length > 0)) {
     throw new PlanError(
       '--axis',

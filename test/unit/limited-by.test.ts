@@ -45,6 +45,17 @@ test('each cause, from the figures that show it', () => {
       'port-search',
       /fell from 4,567 to 357 while client TIME_WAIT grew to 14,000 .* bind\(\) searches the range/,
     ],
+    [
+      'connect() searching past TIME_WAIT (nobind: the address bound, the port left to connect())',
+      {
+        portMode: 'nobind',
+        timeSeries: seconds([5700, 5000, 3000, 1500, 900, 700, 500, 400, 350, 320]),
+        timeWaitSamples: [0, 9000, 14_000],
+        cpu: { ...BASE.cpu!, generator: { userMs: 1500, systemMs: 7500 } },
+      },
+      'port-search',
+      /TIME_WAIT grew to 14,000 .* connect\(\) searches the range/,
+    ],
     ['target refusing', { ok: 40_000, errors: { ECONNREFUSED: 10_000 } }, 'target', /ECONNREFUSED 10,000/],
     [
       'accept queue overflowing',
