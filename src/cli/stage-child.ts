@@ -1,6 +1,6 @@
 import { enterStageNamespace } from '../runner/enter-namespace.js';
 import { runPlan } from '../runner/run-plan.js';
-import { localIpv6Prefix } from '../plan/namespace.js';
+import { localIpv6Prefix } from '../plan/local-prefix.js';
 import type { StageRequest, StageMessage } from '../runner/stage-protocol.js';
 import type { Progress } from '../result/progress.js';
 
