@@ -38,7 +38,11 @@ export function renderLimits(report: LimitsReport): string {
       ],
       [
         'IPv6 loopback',
-        report.loopback.ipv6Loopback ? (report.loopback.ipv6Other ? '::1 and more' : '::1 only (one source address for IPv6)') : 'no ::1',
+        report.loopback.ipv6Loopback
+          ? report.loopback.ipv6Other
+            ? '::1 and more'
+            : '::1 only on the host; in its own namespaces portchurn makes an IPv6 prefix local (--sources 2001:2::/48)'
+          : 'no ::1',
       ],
     ]),
     '',
