@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PlanError } from '../../src/errors.js';
+import { localIpv6Prefix } from '../../src/plan/local-prefix.js';
 import { buildPlan, type RunOptions } from '../../src/plan/build-plan.js';
 
 const facts = { ephemeralPorts: { low: 32768, high: 60999 } };
@@ -60,6 +61,20 @@ test('explicit ports inside the ephemeral range need --allow-ephemeral-overlap',
   assert.deepEqual(plan.explicitPorts, { low: 40000, high: 40999 });
 });
 
+test('IPv6 sources: the built-in target listens on ::1 unless told otherwise; a prefix only with a namespace', () => {
+  const plan = buildPlan({ sources: '::1' }, facts);
+  assert.deepEqual(plan.target.kind === 'builtin' && plan.target.listen, [{ host: '::1', port: 0 }]);
+  const namespace = { sysctls: {}, profile: 'host' };
+  const routed = buildPlan({ sources: '2001:2::/48', listen: '[2001:2::1]:0' }, facts, namespace);
+  assert.equal(routed.sources.length, 65_536, 'a prefix larger than the cap gives its first 65,536');
+  assert.equal(routed.sources[0], '2001:2::');
+  assert.equal(routed.sources.at(-1), '2001:2::ffff');
+  assert.equal(localIpv6Prefix(routed), '2001:2::/112');
+  assert.equal(localIpv6Prefix(buildPlan({ sources: '2001:2::10/124' }, facts, namespace)), '2001:2::10/124');
+  assert.equal(localIpv6Prefix(buildPlan({ sources: '::1' }, facts, namespace)), null, '::1 needs no route');
+  assert.deepEqual(buildPlan({ sources: '::ffff:127.0.0.2' }, facts).sources, ['127.0.0.2']);
+});
+
 test('every bad input of the run command is refused with the option at fault', () => {
   const cases: [RunOptions, string, RegExp][] = [
     [{ sources: '127.0.0.300' }, '--sources', /not an address/],
@@ -92,7 +107,9 @@ test('every bad input of the run command is refused with the option at fault', (
     [{ sources: '2', portMode: 'explicit', close: 'keepalive' }, '--close', /nothing to choose/],
     [{ explicitPorts: '61000-62000' }, '--explicit-ports', /explicit only/],
     [{ sources: '1', portMode: 'explicit', explicitPorts: '9-2' }, '--explicit-ports', /LO-HI/],
-    [{ sources: '::1' }, '--sources', /IPv6 but the target is IPv4/],
+    [{ sources: '::1', listen: '127.0.0.1:0' }, '--sources', /IPv6 but the target is IPv4/],
+    [{ sources: '2001:2::10/124' }, '--sources', /exist only inside a network namespace portchurn makes/],
+    [{ listen: '[2001:2::1]:0' }, '--listen', /made local only inside a namespace/],
     [{ target: 'http://127.0.0.1:1/', listen: '127.0.0.1:0' }, '--listen', /built-in target/],
     [{ listen: '10.0.0.1:80' }, '--listen', /not a loopback/],
     [{ expectBytes: '-1', target: 'tcp://127.0.0.1:9' }, '--expect-bytes', /whole number/],
