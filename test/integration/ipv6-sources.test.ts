@@ -9,6 +9,7 @@ import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { runCli } from '../helpers/cli.js';
+import { within } from '../helpers/within.js';
 
 // IPv6 sources from 2001:2::/48 (RFC 5180's benchmarking prefix), made local only inside each
 // run's own namespace: a 1,000-port range, no TIME_WAIT reuse, the client closing first.
@@ -20,10 +21,6 @@ const NARROW_V6: RunOptions = {
   connections: '16',
   sampleInterval: '0s',
 };
-
-function within(actual: number, expected: number, pct: number): boolean {
-  return Math.abs(actual - expected) <= (expected * pct) / 100;
-}
 
 /** The host's IPv6 routes for 2001:2::/48: none before a test, none after. */
 function hostRoutes(): string {

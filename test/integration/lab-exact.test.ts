@@ -9,6 +9,7 @@ import { prerequisite } from '../helpers/prereq.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { pollUntil, startCli, type CliChild } from '../helpers/events.js';
 import { run } from '../../src/runner/run.js';
+import { within } from '../helpers/within.js';
 
 // The case of the issue: a 1,000-port range, no TIME_WAIT reuse, the client closing first,
 // 5,000 attempts, every run in a namespace of its own.
@@ -20,10 +21,6 @@ const NARROW_ALL: RunOptions = {
   connections: '16',
   sampleInterval: '0s',
 };
-
-function within(actual: number, expected: number, pct: number): boolean {
-  return Math.abs(actual - expected) <= (expected * pct) / 100;
-}
 
 for (const engine of ENGINES)
   test(`[${engine}] 1,000-port namespace, no reuse: exhaustion exactly where the ports run out`, async (t) => {

@@ -15,10 +15,7 @@ import { CAN_UNSHARE } from '../helpers/netns.js';
 import { IS_ROOT, prerequisite } from '../helpers/prereq.js';
 import { testAddresses } from '../helpers/sockets.js';
 import { run } from '../../src/runner/run.js';
-
-function within(actual: number, expected: number, pct: number): boolean {
-  return Math.abs(actual - expected) <= (expected * pct) / 100;
-}
+import { within } from '../helpers/within.js';
 
 test('sweep --axis port-range: each stage writes its range in its own namespace and runs out where it says', async (t) => {
   if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
