@@ -30,6 +30,11 @@ export interface StageSpec {
   readonly sysctls: SysctlSet;
 }
 
+/** A whole-number `--sources` (a count the sweep can move to fresh addresses), or null for a list, range or block. */
+export function sourceCountOf(sources: string | number | undefined): number | null {
+  return sources !== undefined && /^\d+$/.test(String(sources).trim()) ? Number(sources) : null;
+}
+
 function listOf(text: string): string[] {
   return text
     .split(',')
@@ -45,7 +50,7 @@ export function planStages(axis: Axis, valuesText: string | undefined, options: 
   if (!AXES.includes(axis)) throw new PlanError('--axis', `--axis '${axis}' must be one of ${AXES.join(', ')}`);
   const values = listOf(valuesText ?? DEFAULT_VALUES[axis]);
   if (values.length === 0) throw new PlanError('--values', '--values names no stage');
-  const sourceCount = options.sources === undefined ? null : /^\d+$/.test(String(options.sources).trim()) ? Number(options.sources) : null;
+  const sourceCount = sourceCountOf(options.sources);
   const fresh = settle === 'fresh';
   if (axis === 'port-range' && (options.netns === false || options.target !== undefined)) {
     throw new PlanError(

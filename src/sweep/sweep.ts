@@ -12,7 +12,7 @@ import { executePlan } from '../runner/run.js';
 import { resolveNamespace } from '../env/resolve-namespace.js';
 import { namespaceUnavailable } from '../env/namespace-support.js';
 import { waitForTimeWait } from './settle.js';
-import { blockFor, planReferences, planStages, type StageSpec } from './stages.js';
+import { blockFor, planReferences, planStages, sourceCountOf, type StageSpec } from './stages.js';
 import { whyNotNative } from '../runner/choose-engine.js';
 import type { StageResult, StageSettle, SweepResult, TupleSpace } from '../result/sweep-result.js';
 import { type HostFacts, namespaceFacts, type NamespaceSpec } from '../plan/namespace.js';
@@ -133,11 +133,6 @@ interface SweepPlan {
   readonly seed: number;
 }
 
-/** A whole-number `--sources` (a count), or null for a list, range or block. */
-function countOf(sources: string | number | undefined): number | null {
-  return sources !== undefined && /^\d+$/.test(String(sources).trim()) ? Number(sources) : null;
-}
-
 /**
  * The port mode of a sources sweep's stages when --port-mode is not given: nobind, the path real
  * proxies take (nginx's proxy_bind, HAProxy's source: the address fixed, connect() choosing the
@@ -173,7 +168,7 @@ async function planSweep(options: SweepOptions): Promise<SweepPlan> {
   const portModeChoice = axis === 'sources' && userOptions.portMode === undefined ? choosePortMode(userOptions, facts, namespace) : null;
   const runOptions: RunOptions = portModeChoice ? { ...userOptions, portMode: portModeChoice.mode } : userOptions;
   const specs = planStages(axis, options.values, runOptions, settle);
-  const lastCount = specs.at(-1)?.freshSources ?? countOf(specs.at(-1)?.options.sources ?? runOptions.sources);
+  const lastCount = specs.at(-1)?.freshSources ?? sourceCountOf(specs.at(-1)?.options.sources ?? runOptions.sources);
   const references = planReferences(axis, options.reference, specs.length, runOptions.portMode, lastCount, settle);
   if (!namespace && specs.some((s) => Object.keys(s.sysctls).length > 0)) {
     throw new PlanError(
@@ -212,7 +207,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
   const stages: StageResult[] = [];
   const references: StageResult[] = [];
   const warnings: string[] = [];
-  if (settle === 'fresh' && runOptions.sources !== undefined && !/^\d+$/.test(String(runOptions.sources).trim())) {
+  if (settle === 'fresh' && runOptions.sources !== undefined && sourceCountOf(runOptions.sources) === null) {
     warnings.push('--sources is a list, so settle fresh cannot move it to new addresses: only the built-in target port is fresh per stage');
   }
   const all = [...specs, ...referenceSpecs];

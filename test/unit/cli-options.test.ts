@@ -7,7 +7,7 @@ import { main } from '../../src/cli/main.js';
 import type { FieldsOf, OptionTable } from '../../src/cli/option-table.js';
 import { RUN_OPTIONS, runOptions, toRunOptions } from '../../src/cli/commands/run.js';
 import { SWEEP_OPTIONS } from '../../src/cli/commands/sweep.js';
-import { LAB_OPTIONS } from '../../src/cli/commands/lab.js';
+import { LAB_OPTIONS, labOptions, toLabOptions } from '../../src/cli/commands/lab.js';
 import { NGINX_OPTIONS } from '../../src/cli/commands/nginx.js';
 import { LIMITS_OPTIONS } from '../../src/cli/commands/limits.js';
 import { DOCTOR_OPTIONS } from '../../src/cli/commands/doctor.js';
@@ -96,4 +96,12 @@ test('only the options given reach the library, under their field names', async 
   const argv = await runOptions(yargs(['--body-size', '5', '-c', '3', '-H', 'A: b', '--no-netns', '--json'])).parse();
   assert.deepEqual(toRunOptions(argv), { bodySize: '5', connections: '3', header: ['A: b'], netns: false });
   assert.deepEqual(toRunOptions(await runOptions(yargs([])).parse()), {});
+});
+
+test('lab hands every sweep option on, --settle-timeout included (it was once dropped)', async () => {
+  const argv = await labOptions(yargs(['--settle-timeout', '5s', '--values', '1,4', '--profiles', 'narrow'])).parse();
+  const options = toLabOptions(argv);
+  assert.equal(options.settleTimeout, '5s');
+  assert.equal(options.values, '1,4');
+  assert.equal(options.profiles, 'narrow');
 });

@@ -29,6 +29,12 @@ export function labOptions(y: Argv) {
 /** Parsed arguments of `portchurn lab`. */
 export type LabArgs = Awaited<ReturnType<typeof labOptions>['argv']>;
 
+/** The library's options for a lab: those the user gave, but --netns and --profile (a lab makes a namespace per profile and stage). */
+export function toLabOptions(argv: LabArgs): LabOptions {
+  const { netns: _n, profile: _p, ...options } = fieldsOf(LAB_OPTIONS, argv);
+  return options;
+}
+
 /** `portchurn lab`: the same sweep under each profile, every stage in its own namespace. */
 export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
   if (argv.profile !== undefined) {
@@ -36,13 +42,12 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const formats = parseReportFormats(argv.reports);
-  // A lab makes a namespace per profile and stage: --netns and --profile do not apply.
-  const { netns: _n, profile: _p, ...options } = fieldsOf(LAB_OPTIONS, argv);
+  const options = toLabOptions(argv);
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
   let profileLabel = '';
   try {
-    const result = await lab(options satisfies LabOptions, {
+    const result = await lab(options, {
       signal: stop.signal,
       onProfile: (p, i, n) => (profileLabel = `profile ${i + 1}/${n} ${p.name}`),
       ...(argv['progress-json']
