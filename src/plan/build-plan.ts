@@ -17,7 +17,7 @@ import {
   type PortMode,
 } from './plan.js';
 import { defaultExplicitPorts, parsePortRange, rangesOverlap, type PortRange } from './ports.js';
-import { checkTargetAllowed, parseTarget, type TargetEndpoint } from './target-url.js';
+import { checkSourcesReach, checkTargetAllowed, parseTarget, type TargetEndpoint } from './target-url.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
 import type { HostFacts, NamespaceOptions, NamespaceSpec } from './namespace.js';
 import { parseThreshold } from './thresholds.js';
@@ -285,6 +285,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
   const protocol = endpoint?.protocol ?? 'http';
   const { sources, portMode, engine, close, explicitPorts, socketPortRange } = portPathOf(options, facts, protocol);
   checkIpv6Sources(sources, namespace);
+  if (endpoint) checkSourcesReach(sources, endpoint.host);
   const listen = listenOf(options, endpoint, sources, namespace);
   const load = buildLoad(options);
   const { durationMs, requests, timeoutMs } = boundsOf(options);

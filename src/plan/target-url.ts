@@ -50,3 +50,19 @@ export function checkTargetAllowed(host: string, allowRemote: boolean, option = 
     );
   }
 }
+
+/**
+ * Loopback sources reach only loopback destinations: towards any other address the kernel
+ * refuses the connect() (EINVAL; a 127/8 source never leaves the host). So loopback `--sources`
+ * with a target elsewhere is refused before any traffic, with what works instead.
+ */
+export function checkSourcesReach(sources: readonly string[], targetAddress: string, option = '--sources'): void {
+  if (familyOf(targetAddress) === null || isLoopback(targetAddress)) return;
+  const loopback = sources.find(isLoopback);
+  if (loopback === undefined) return;
+  throw new PlanError(
+    option,
+    `${option} ${loopback} is a loopback address and cannot reach ${targetAddress} (the kernel refuses it with EINVAL); ` +
+      'towards a remote target use addresses this host really has, or leave --sources out',
+  );
+}

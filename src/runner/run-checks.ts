@@ -2,7 +2,7 @@ import { readEnvironment, readListeningPorts } from '../env/environment.js';
 import type { Environment } from '../result/environment.js';
 import type { Plan } from '../plan/plan.js';
 import { ephemeralRangeOf, rangesOverlap } from '../plan/ports.js';
-import type { TargetEndpoint } from '../plan/target-url.js';
+import { checkSourcesReach, type TargetEndpoint } from '../plan/target-url.js';
 import { chooseEngine, type EngineDecision } from './choose-engine.js';
 import { checkSocketPortRange, checkSourcesBindable, resolveTargetHost } from './preflight.js';
 
@@ -40,6 +40,8 @@ export async function checkBeforeTraffic(plan: Plan): Promise<RunSetup> {
   }
   const endpoint = plan.target.kind === 'external' ? plan.target.endpoint : null;
   const connectHost = endpoint ? await resolveTargetHost(endpoint.host, endpoint.family, plan.allowRemote) : null;
+  // A name is known to be remote only once it resolves (an IP literal was checked in buildPlan).
+  if (connectHost !== null) checkSourcesReach(plan.sources, connectHost);
   const engine = chooseEngine(plan, endpoint?.protocol ?? 'http');
   if (engine.note) warnings.push(engine.note);
   return { environment, warnings, skipPorts, endpoint, connectHost, engine };

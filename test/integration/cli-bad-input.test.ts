@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
@@ -62,5 +65,27 @@ test('a target outside loopback is refused without --allow-remote (inside unshar
     const out = await runCli(['run', '--target', target, '-n', '1'], { wrapper: ['unshare', '-n'] });
     assert.equal(out.status, 2, out.stderr);
     assert.match(out.stderr, /is not a loopback address.*--allow-remote/);
+  }
+});
+
+test('loopback sources towards a name that resolves outside loopback: exit 2 before any traffic', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n to run the CLI in an empty network namespace')) return;
+  // A name is known to be remote only once it resolves: a private mount namespace gives this run
+  // its own /etc/hosts, where `far-target` is 192.0.2.10; the host's file is not touched.
+  const dir = await mkdtemp(join(tmpdir(), 'portchurn-hosts-'));
+  try {
+    await writeFile(join(dir, 'hosts'), '192.0.2.10 far-target\n');
+    const wrapper = ['unshare', '-n', '-m', 'sh', '-c', `mount --bind ${join(dir, 'hosts')} /etc/hosts && exec "$@"`, 'sh'];
+    const args = ['run', '--target', 'http://far-target/', '--allow-remote', '--sources', '4', '-n', '1'];
+    const out = await runCli(args, { wrapper });
+    assert.equal(out.status, 2, out.stderr);
+    assert.match(out.stderr, /127\.0\.0\.1 is a loopback address and cannot reach 192\.0\.2\.10/);
+    const literal = await runCli(['run', '--target', 'http://192.0.2.10/', '--allow-remote', '--sources', '4', '-n', '1'], {
+      wrapper: ['unshare', '-n'],
+    });
+    assert.equal(literal.status, 2, literal.stderr);
+    assert.match(literal.stderr, /cannot reach 192\.0\.2\.10/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
