@@ -94,7 +94,11 @@ test('every bad input of the run command is refused with the option at fault', (
     [{ duration: '10' }, '--duration', /needs a unit/],
     [{ timeout: '0s' }, '--timeout', /longer than 0/],
     [{ target: 'http://10.1.2.3/' }, '--target', /--allow-remote/],
-    [{ target: 'http://198.18.0.1/', allowRemote: true, sources: '16' }, '--sources', /127\.0\.0\.1 is a loopback address and cannot reach 198\.18\.0\.1.*EINVAL/],
+    [
+      { target: 'http://198.18.0.1/', allowRemote: true, sources: '16' },
+      '--sources',
+      /127\.0\.0\.1 is a loopback address and cannot reach 198\.18\.0\.1.*EINVAL/,
+    ],
     [{ target: 'http://[2001:2::1]/', allowRemote: true, sources: '::1' }, '--sources', /::1 is a loopback address/],
     [{ target: 'gopher://127.0.0.1/' }, '--target', /use http:, https: or tcp:/],
     [{ rate: '100', connections: '10' }, '--rate', /exclude each other/],
