@@ -13,7 +13,15 @@ import { declareOptions, type OptionTable } from '../option-table.js';
 
 /** The options of `portchurn serve`, stated once. */
 export const SERVE_OPTIONS = {
-  listen: { type: 'string', default: PLAN_DEFAULTS.listen, describe: 'ADDRESS:PORT list, loopback only (port 0 = any free port)' },
+  listen: {
+    type: 'string',
+    default: PLAN_DEFAULTS.listen,
+    describe: 'ADDRESS:PORT list, loopback unless --allow-remote (port 0 = any free port)',
+  },
+  'allow-remote': {
+    type: 'boolean',
+    describe: 'listen on an address other than loopback: a target for generators on other hosts or network namespaces',
+  },
   close: {
     type: 'string',
     choices: TARGET_CLOSE_POLICIES,
@@ -36,7 +44,7 @@ export type ServeArgs = Awaited<ReturnType<typeof serveOptions>['argv']>;
 
 /** `portchurn serve`: the built-in target alone, until a signal (or --duration). */
 export async function serveCommand(argv: ServeArgs, io: CliIo): Promise<number> {
-  const listen = parseListen(argv.listen);
+  const listen = parseListen(argv.listen, '--listen', false, argv['allow-remote'] === true);
   const delayMs = parseDurationMs('--delay', argv.delay);
   const bodyBytes = parseBytes('--body-size', argv['body-size']);
   const durationMs = argv.duration === undefined ? null : parseDurationMs('--duration', argv.duration);
