@@ -9,6 +9,7 @@
  *   engine/, target/, sampler/        the load, the built-in target, the socket-state sampler
  *   runner/                           runs a plan on the host or in a namespace
  *   sweep/, lab/, nginx/, limits/, doctor/   scenarios made of runs
+ *   watch/                            a live host's socket states, grouped and projected (no traffic)
  *   report/                           renders a result as text (reads result/ and plan/ only)
  *   cli/                              the only code that prints or sets the exit status
  */
@@ -27,6 +28,7 @@ const below = {
   nginx: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep'],
   limits: ['plan', 'result', 'env', 'model', 'runner'],
   doctor: ['plan', 'result', 'env', 'engine', 'runner'],
+  watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler'],
   report: ['plan', 'result'],
 };
 const ALL = [
@@ -43,6 +45,7 @@ const ALL = [
   'nginx',
   'limits',
   'doctor',
+  'watch',
   'report',
   'cli',
 ];

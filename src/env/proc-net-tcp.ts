@@ -28,6 +28,10 @@ export interface TcpSocketEntry {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly state: TcpState | 'UNKNOWN';
+  /** The state as the kernel numbers it. */
+  readonly stateNumber: number;
+  /** The pending timer (`tm->when`) in clock ticks (USER_HZ): for TIME_WAIT, until the port is freed. */
+  readonly timerTicks: number;
 }
 
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -61,12 +65,15 @@ export function parseProcNetTcp(text: string, littleEndian = LITTLE_ENDIAN): Tcp
     const [localHex = '', localPortHex = ''] = fields[1]!.split(':');
     const [remoteHex = '', remotePortHex = ''] = fields[2]!.split(':');
     const stateNumber = parseInt(fields[3]!, 16) as keyof typeof TCP_STATES;
+    const timer = (fields[5] ?? '').split(':')[1];
     entries.push({
       localAddress: decodeAddress(localHex, littleEndian),
       localPort: parseInt(localPortHex, 16),
       remoteAddress: decodeAddress(remoteHex, littleEndian),
       remotePort: parseInt(remotePortHex, 16),
       state: TCP_STATES[stateNumber] ?? 'UNKNOWN',
+      stateNumber,
+      timerTicks: timer === undefined ? 0 : parseInt(timer, 16) || 0,
     });
   }
   return entries;

@@ -29,6 +29,20 @@ export interface ModelInput {
   readonly offeredRatePerSec: number | null;
 }
 
+/**
+ * Whether connect() takes over a TIME_WAIT port (tcp_twsk_unique): tcp_tw_reuse=1, or 2 where the
+ * connection is on loopback (its source or destination), and TCP timestamps on (the check needs
+ * the TIME_WAIT's last timestamp). bind() with a port never does.
+ */
+export function connectReusesTimeWait(twReuse: number | null, timestamps: number | null, loopback: boolean): boolean {
+  return timestamps !== 0 && (twReuse === 1 || (twReuse === 2 && loopback));
+}
+
+/** How long a port stays taken after its connection closed when connect() reuses TIME_WAIT: tcp_tw_reuse_delay (1 s before Linux 6.13). */
+export function portHoldSec(twReuseDelayMs: number | null): number {
+  return (twReuseDelayMs ?? 1000) / 1000;
+}
+
 /** Counts the ports of a reserved-ports list (`8080,9000-9010`) that fall inside `range`. */
 export function countReserved(list: string, range: PortRange): number {
   let n = 0;
@@ -92,8 +106,8 @@ export function predictCapacity(input: ModelInput): Prediction {
   // connect() picks the port in kernel and nobind modes (IP_BIND_ADDRESS_NO_PORT leaves it to
   // connect()), so tcp_tw_reuse applies to both; bind(addr, 0) and explicit ports never use it.
   const connectPicks = input.portMode === 'kernel' || input.portMode === 'nobind';
-  const reuse = connectPicks && timestamps && (input.twReuse === 1 || (input.twReuse === 2 && input.loopback));
-  const holdSec = reuse ? (input.twReuseDelayMs ?? 1000) / 1000 : TIME_WAIT_SEC;
+  const reuse = connectPicks && connectReusesTimeWait(input.twReuse, input.timestamps, input.loopback);
+  const holdSec = reuse ? portHoldSec(input.twReuseDelayMs) : TIME_WAIT_SEC;
   if (connectPicks) notes.push('connect() tries even ports first and leaves odd ones to bind(); all count here');
   if (input.portMode === 'nobind') notes.push('nobind: the address is bound, the port left to connect(): ports count per destination');
   if (reuse)

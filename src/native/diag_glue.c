@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "socket_count.h"
+#include "socket_dump.h"
 
 static napi_value fail(napi_env env, const char *code, const char *message) {
   napi_throw_error(env, code, message);
@@ -93,5 +94,21 @@ done:
   free(scope.destinations);
   free(counts.ports_held);
   if (bad) return fail(env, NULL, bad);
+  return out;
+}
+
+napi_value pc_napi_dump_sockets(napi_env env, napi_callback_info info) {
+  (void)info;
+  pc_dump dump = {0};
+  int err = pc_dump_sockets(&dump);
+  napi_value out = NULL;
+  if (err) {
+    napi_throw_error(env, err == ENOENT || err == EPROTONOSUPPORT ? "ENOSOCKDIAG" : "ESOCKDIAG", strerror(err));
+  } else if (napi_create_buffer_copy(env, dump.count * PC_DUMP_RECORD_BYTES, dump.count ? dump.bytes : (const void *)"", NULL, &out) !=
+             napi_ok) {
+    napi_throw_error(env, NULL, "out of memory");
+    out = NULL;
+  }
+  free(dump.bytes);
   return out;
 }

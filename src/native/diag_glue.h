@@ -7,4 +7,7 @@
    -> { client: number[13], server: number[13], portsHeld: number[], sockets } (by state number) */
 napi_value pc_napi_count_sockets(napi_env env, napi_callback_info info);
 
+/* dumpSockets() -> Buffer of PC_DUMP_RECORD_BYTES records (socket_dump.h), every TCP socket here */
+napi_value pc_napi_dump_sockets(napi_env env, napi_callback_info info);
+
 #endif

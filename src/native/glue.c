@@ -295,6 +295,7 @@ NAPI_MODULE_INIT() {
       {"stop", NULL, stop, NULL, NULL, NULL, napi_default, NULL},
       {"nowMs", NULL, now_ms, NULL, NULL, NULL, napi_default, NULL},
       {"countSockets", NULL, pc_napi_count_sockets, NULL, NULL, NULL, napi_default, NULL},
+      {"dumpSockets", NULL, pc_napi_dump_sockets, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value size;
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -50,8 +50,12 @@ static int walk(const char *buf, size_t len, pc_diag_fn fn, void *ctx, int *stop
     /* The length comes from the kernel, but check it: a short record is not read past. */
     if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
     const struct inet_diag_msg *m = NLMSG_DATA(h);
-    pc_diag_sock s = {
-        .family = m->idiag_family, .state = m->idiag_state, .sport = ntohs(m->id.idiag_sport), .dport = ntohs(m->id.idiag_dport)};
+    pc_diag_sock s = {.family = m->idiag_family,
+                      .state = m->idiag_state,
+                      .sport = ntohs(m->id.idiag_sport),
+                      .dport = ntohs(m->id.idiag_dport),
+                      .expires_ms = m->idiag_expires,
+                      .cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32};
     size_t addr_len = m->idiag_family == AF_INET ? 4 : 16;
     memcpy(s.src, m->id.idiag_src, addr_len);
     memcpy(s.dst, m->id.idiag_dst, addr_len);

@@ -12,6 +12,8 @@ typedef struct {
   uint8_t state;  /* TCP_ESTABLISHED (1) .. TCP_NEW_SYN_RECV (12), as /proc/net/tcp numbers them */
   uint16_t sport, dport;
   uint8_t src[16], dst[16];
+  uint32_t expires_ms; /* the pending timer, ms: for TIME_WAIT, how long until the kernel frees it */
+  uint64_t cookie;     /* the kernel's id of the socket, kept when it moves into TIME_WAIT */
 } pc_diag_sock;
 
 /* Called for each socket; return non-zero to stop the dump early. */
@@ -19,6 +21,14 @@ typedef int (*pc_diag_fn)(const pc_diag_sock *s, void *ctx);
 
 /* Every socket but listeners (TCP_LISTEN is left out by the state mask). */
 #define PC_DIAG_ALL_BUT_LISTEN (0x1ffeu & ~(1u << 10))
+
+/*
+ * TCP_BOUND_INACTIVE (13): a pseudo-state from Linux 6.10 that dumps sockets bound with bind() but
+ * neither listening nor connected, which /proc/net/tcp never shows. Older kernels ignore the bit.
+ */
+#define PC_TCP_BOUND_INACTIVE 13
+/* Every socket: each state, listeners and bound-inactive ones included. */
+#define PC_DIAG_EVERY_STATE (0x1ffeu | (1u << PC_TCP_BOUND_INACTIVE))
 
 /*
  * Dumps the TCP sockets of one family in this thread's network namespace whose state is in the

@@ -8,6 +8,7 @@ import { COMPARE_COMMAND, REPORT_COMMAND } from './report.js';
 import { RUN_COMMAND } from './run.js';
 import { SERVE_COMMAND } from './serve.js';
 import { SWEEP_COMMAND } from './sweep.js';
+import { WATCH_COMMAND } from './watch.js';
 
 /** Every command of the CLI, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   LAB_COMMAND,
   LIMITS_COMMAND,
   NGINX_COMMAND,
+  WATCH_COMMAND,
   DOCTOR_COMMAND,
   REPORT_COMMAND,
   COMPARE_COMMAND,

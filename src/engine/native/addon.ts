@@ -63,6 +63,8 @@ export interface NativeAddon {
   stop(handle: object): void;
   /** Counts sockets for a sampler scope; throws (code ENOSOCKDIAG) where the kernel has no tcp_diag. */
   countSockets(scope: { sources: string[]; destinations: { host: string; port: number }[] }): NativeSocketCounts;
+  /** Every TCP socket of this namespace as 56-byte records (src/native/socket_dump.h); throws like countSockets. */
+  dumpSockets(): Buffer;
   /** CLOCK_MONOTONIC in ms: the clock every native timing is on. */
   nowMs(): number;
   readonly recordBytes: number;

@@ -1,0 +1,81 @@
+import type { ResultHeader } from './header.js';
+import type { SocketSource } from './sockets.js';
+
+/** The ports a source address can use for connect(), as this namespace's settings and sockets leave them. */
+export interface PortBudget {
+  /** net.ipv4.ip_local_port_range. */
+  readonly low: number;
+  readonly high: number;
+  readonly rangePorts: number;
+  /** Ports of the range in net.ipv4.ip_local_reserved_ports. */
+  readonly reservedInRange: number;
+  /**
+   * Ports of the range (not reserved) that a socket holds with bind() and no destination: a listener,
+   * or a socket bound but neither listening nor connected. connect() skips such a port for every
+   * source address and destination (__inet_hash_connect skips a bind bucket made by bind()).
+   */
+  readonly boundInRange: number;
+  /** Which bound sockets were seen: /proc and kernels before 6.10 show listeners only. */
+  readonly boundSeen: 'listeners' | 'listeners and bound-only sockets';
+  readonly usablePorts: number;
+}
+
+/** The TIME_WAIT rules of this namespace, as read with the sample. */
+export interface TimeWaitRules {
+  readonly twReuse: number | null;
+  readonly twReuseDelayMs: number | null;
+  readonly timestamps: number | null;
+  /** Linux's fixed TIME_WAIT length (TCP_TIMEWAIT_LEN). */
+  readonly timeWaitSec: number;
+}
+
+/** The connections from one source address to one destination address:port. */
+export interface WatchGroup {
+  readonly source: string;
+  readonly destination: string;
+  readonly destinationPort: number;
+  readonly established: number;
+  readonly timeWait: number;
+  /** Every other state (SYN_SENT, FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK, CLOSING). */
+  readonly other: number;
+  /**
+   * Ports of this 4-tuple space taken now: every socket of the group, less the TIME_WAIT ones
+   * connect() may take over already (tcp_tw_reuse, older than the reuse delay).
+   */
+  readonly held: number;
+  readonly usablePorts: number;
+  /** held / usablePorts. */
+  readonly heldShare: number;
+  /** Connections that appeared since the previous read, per second; null on the first read. */
+  readonly newPerSec: number | null;
+  /** Whether connect() takes over this group's TIME_WAIT ports (tcp_tw_reuse applies to it). */
+  readonly twReuse: boolean;
+  /** How long a new connection's port stays taken after it closes: the reuse delay, or the TIME_WAIT length. */
+  readonly holdSec: number;
+  /** Seconds until held reaches usablePorts at this rate (0: exhausted now); null: not at this rate. */
+  readonly exhaustionInSec: number | null;
+  /** Ports held once this rate has run for holdSec (established + newPerSec × holdSec); null without a rate. */
+  readonly steadyHeld: number | null;
+}
+
+/** One sample of `portchurn watch`: the groups closest to exhaustion first. */
+export interface WatchSample extends ResultHeader<'watch'> {
+  /** Milliseconds between the two reads the rates come from (startedAt to endedAt); null on a first read. */
+  readonly intervalMs: number | null;
+  readonly via: SocketSource;
+  readonly ports: PortBudget;
+  readonly timeWait: TimeWaitRules;
+  /** Over every client group of the namespace, before the filters and --top. */
+  readonly totals: {
+    readonly sockets: number;
+    readonly groups: number;
+    readonly established: number;
+    readonly timeWait: number;
+    readonly other: number;
+  };
+  readonly filters: { readonly sources: readonly string[]; readonly destinations: readonly string[]; readonly top: number };
+  /** Groups that pass the filters, closest to exhaustion first, at most `top`. */
+  readonly groups: readonly WatchGroup[];
+  /** Groups that passed the filters but were left out by `top`. */
+  readonly moreGroups: number;
+}

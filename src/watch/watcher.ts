@@ -1,0 +1,86 @@
+import { release } from 'node:os';
+import { readSysctl } from '../env/environment.js';
+import { loadNative } from '../engine/native/addon.js';
+import type { WatchPlan } from '../plan/watch-plan.js';
+import { NAMESPACE_SYSCTLS } from '../plan/sysctls.js';
+import type { SysctlValues } from '../model/kernel-settings.js';
+import type { WatchSample } from '../result/watch-sample.js';
+import { chooseDumper, type SocketDumper } from '../sampler/socket-dump.js';
+import { watchSampleOf, type Snapshot } from './watch-sample.js';
+
+/** What a watch reads and waits with; a test gives its own clock. */
+export interface WatchDeps {
+  readonly dumper: SocketDumper;
+  readSysctls(): Promise<SysctlValues>;
+  /** Monotonic milliseconds. */
+  nowMs(): number;
+  wallClock(): Date;
+  /** Resolves after `ms`, or at once when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal | undefined): Promise<void>;
+}
+
+/** This namespace's sysctls the watch reads. */
+export async function readWatchSysctls(): Promise<SysctlValues> {
+  const values = await Promise.all(NAMESPACE_SYSCTLS.map(readSysctl));
+  return Object.fromEntries(NAMESPACE_SYSCTLS.map((name, i) => [name, values[i]]));
+}
+
+function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/** The host's own readers and clocks: sock_diag through the addon where it loads, /proc otherwise. */
+export function hostWatchDeps(plan: Pick<WatchPlan, 'via'>): WatchDeps {
+  const native = loadNative();
+  return {
+    dumper: chooseDumper(native.addon, release(), plan.via),
+    readSysctls: readWatchSysctls,
+    nowMs: () => performance.now(),
+    wallClock: () => new Date(),
+    sleep: sleepFor,
+  };
+}
+
+/** One read of the namespace. */
+export async function takeSnapshot(deps: WatchDeps): Promise<Snapshot> {
+  const sysctls = await deps.readSysctls();
+  const at = deps.wallClock();
+  const atMs = deps.nowMs();
+  return { atMs, at, via: deps.dumper.via, seesBoundOnly: deps.dumper.seesBoundOnly, rows: deps.dumper.read(), sysctls };
+}
+
+/**
+ * Watches this namespace: with `once`, two reads an interval apart and one sample; otherwise a
+ * sample at once (no rates yet), then one every interval until `plan.samples` or the signal.
+ * Sends nothing.
+ */
+export async function watchSockets(
+  plan: WatchPlan,
+  deps: WatchDeps,
+  onSample: (s: WatchSample) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let previous = await takeSnapshot(deps);
+  let emitted = 0;
+  if (!plan.once) {
+    onSample(watchSampleOf(null, previous, plan));
+    emitted++;
+  }
+  while (!signal?.aborted && (plan.samples === null || emitted < plan.samples)) {
+    await deps.sleep(plan.intervalMs, signal);
+    if (signal?.aborted) break;
+    const current = await takeSnapshot(deps);
+    onSample(watchSampleOf(previous, current, plan));
+    emitted++;
+    previous = current;
+  }
+}
