@@ -4,6 +4,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { loadNative } from '../../src/engine/native/addon.js';
 import { pollUntil } from './events.js';
+import { decodeSocketDump } from '../../src/sampler/socket-dump.js';
 
 const native = loadNative();
 if (!native.addon) throw new Error(`no native engine: ${native.reason}`);
@@ -83,7 +84,14 @@ const counts = addon.countSockets({
 });
 const timeWait = counts.client[6] ?? 0;
 if (timeWait === 0 || counts.portsHeld[0] === 0) failed++;
+// And the whole-namespace dump `portchurn watch` reads: the same TIME_WAIT, each with its timer.
+const dumped = decodeSocketDump(addon.dumpSockets()).filter(
+  (r) => r.state === 6 && r.source === '127.0.0.2' && (r.destinationPort === port || r.destinationPort === keepPort),
+);
+if (dumped.length !== timeWait || dumped.some((r) => r.timerMs <= 0 || r.timerMs > 60_000)) failed++;
 server.close();
 keeping.close();
-process.stdout.write(`records ${records} failed ${failed}\nsock_diag: ${timeWait} client TIME_WAIT, ${counts.sockets} sockets\n`);
+process.stdout.write(
+  `records ${records} failed ${failed}\nsock_diag: ${timeWait} client TIME_WAIT, ${counts.sockets} sockets; dump: ${dumped.length} of them\n`,
+);
 process.exit(failed === 0 ? 0 : 1);

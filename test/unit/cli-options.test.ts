@@ -12,6 +12,7 @@ import { NGINX_OPTIONS } from '../../src/cli/commands/nginx.js';
 import { LIMITS_OPTIONS } from '../../src/cli/commands/limits.js';
 import { DOCTOR_OPTIONS } from '../../src/cli/commands/doctor.js';
 import { SERVE_OPTIONS } from '../../src/cli/commands/serve.js';
+import { WATCH_OPTIONS } from '../../src/cli/commands/watch.js';
 import { MERGE_OPTIONS } from '../../src/cli/commands/merge.js';
 import { COMPARE_OPTIONS, REPORT_OPTIONS } from '../../src/cli/commands/report.js';
 import type { RunOptions } from '../../src/plan/build-plan.js';
@@ -19,6 +20,7 @@ import type { SweepOptions } from '../../src/sweep/sweep.js';
 import type { LabOptions } from '../../src/lab/lab.js';
 import type { NginxOptions } from '../../src/nginx/scenario.js';
 import { PLAN_DEFAULTS } from '../../src/plan/plan.js';
+import type { WatchOptions } from '../../src/plan/watch-plan.js';
 
 // Compile-time: every `field` of a table names an option the library takes (a typo fails the build).
 // `lab` takes --netns and --profile from the sweep's table only to refuse them with a reason.
@@ -28,7 +30,8 @@ const fieldsAreOptions: [
   FieldsWithin<typeof SWEEP_OPTIONS, SweepOptions>,
   FieldsWithin<typeof LAB_OPTIONS, LabOptions, 'netns' | 'profile'>,
   FieldsWithin<typeof NGINX_OPTIONS, NginxOptions>,
-] = [true, true, true, true];
+  FieldsWithin<typeof WATCH_OPTIONS, WatchOptions>,
+] = [true, true, true, true, true];
 
 /** Each command's table and the docs page that describes its options. */
 const DOCUMENTED: readonly { command: string; table: OptionTable; page: string; inherited?: OptionTable }[] = [
@@ -42,6 +45,7 @@ const DOCUMENTED: readonly { command: string; table: OptionTable; page: string; 
   { command: 'report', table: REPORT_OPTIONS, page: 'docs/sweep.md' },
   { command: 'compare', table: COMPARE_OPTIONS, page: 'docs/sweep.md' },
   { command: 'merge', table: MERGE_OPTIONS, page: 'docs/multi-host.md' },
+  { command: 'watch', table: WATCH_OPTIONS, page: 'docs/watch.md' },
 ];
 
 async function helpOf(command: string): Promise<string> {
@@ -59,7 +63,7 @@ async function helpOf(command: string): Promise<string> {
 }
 
 test('the field types are checked at compile time', () => {
-  assert.deepEqual(fieldsAreOptions, [true, true, true, true]);
+  assert.deepEqual(fieldsAreOptions, [true, true, true, true, true]);
 });
 
 test("help is made from each command's option table, defaults included", async () => {
