@@ -35,3 +35,16 @@ test("import { run } from 'portchurn' returns the result object and prints nothi
     assert.equal(typeof (lib as Record<string, unknown>)[name], 'function', name);
   }
 });
+
+test("import { watchSockets } from 'portchurn': the docs' example gives one sample", async () => {
+  const { watchPlanOf, watchSockets, hostWatchDeps, renderWatchSample } = await import('portchurn');
+  const plan = watchPlanOf({ once: true, interval: '50ms', dst: ':8080' });
+  const samples: string[] = [];
+  await watchSockets(plan, hostWatchDeps(plan), (sample) => {
+    assert.equal(sample.kind, 'watch');
+    assert.deepEqual(sample.filters.destinations, [':8080']);
+    samples.push(renderWatchSample(sample));
+  });
+  assert.equal(samples.length, 1);
+  assert.match(samples[0]!, /^portchurn watch · /);
+});
