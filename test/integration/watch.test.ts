@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { release } from 'node:os';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -185,4 +186,19 @@ test('portchurn watch: bad input is one line and exit 2', async () => {
     assert.equal(out.stderr.trim().split('\n').length, 1);
     assert.equal(out.stdout, '');
   }
+});
+
+test('portchurn watch on a terminal: each sample replaces the last (the screen cleared before each)', async () => {
+  const { watchCommand } = await import('../../src/cli/commands/watch.js');
+  let stdout = '';
+  const io = {
+    stdout: Object.assign(new Writable({ write: (chunk: Buffer, _e, done) => ((stdout += chunk.toString()), done()) }), { isTTY: true }),
+    stderr: new Writable({ write: (_c, _e, done) => done() }),
+  };
+  const status = await watchCommand({ samples: '2', interval: '20ms', _: [], $0: 'portchurn' } as never, io);
+  assert.equal(status, 0);
+  const screens = stdout.split('\x1b[H\x1b[2J');
+  assert.equal(screens.length, 3, 'two samples, each after a clear');
+  assert.match(screens[1]!, /first read, no rates yet/);
+  assert.match(screens[2]!, /rates over/);
 });
