@@ -12,10 +12,27 @@ const TCP6 = `  sl  local_address                         remote_address        
    1: 0000000000000000FFFF00000100007F:D431 0000000000000000FFFF00000100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 2 1
 `;
 
-test('IPv4 lines decode address, port and state (little-endian host)', () => {
+test('IPv4 lines decode address, port, state and timer (little-endian host)', () => {
   assert.deepEqual(parseProcNetTcp(TCP4, true), [
-    { localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN' },
-    { localAddress: '127.0.0.9', localPort: 60000, remoteAddress: '127.0.0.1', remotePort: 8080, state: 'TIME_WAIT' },
+    {
+      localAddress: '127.0.0.1',
+      localPort: 8080,
+      remoteAddress: '0.0.0.0',
+      remotePort: 0,
+      state: 'LISTEN',
+      stateNumber: 10,
+      timerTicks: 0,
+    },
+    // The TIME_WAIT timer: 0x1770 ticks of 10 ms, 60 s.
+    {
+      localAddress: '127.0.0.9',
+      localPort: 60000,
+      remoteAddress: '127.0.0.1',
+      remotePort: 8080,
+      state: 'TIME_WAIT',
+      stateNumber: 6,
+      timerTicks: 6000,
+    },
   ]);
 });
 
