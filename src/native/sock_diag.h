@@ -13,7 +13,12 @@ typedef struct {
   uint16_t sport, dport;
   uint8_t src[16], dst[16];
   uint32_t expires_ms; /* the pending timer, ms: for TIME_WAIT, how long until the kernel frees it */
-  uint64_t cookie;     /* the kernel's id of the socket, kept when it moves into TIME_WAIT */
+  /*
+   * The kernel's id of the socket. It is made the first time anyone asks (sock_gen_cookie: this
+   * dump asking is enough) and a TIME_WAIT socket takes over its full socket's, so one connection
+   * keeps one id from dump to dump; a connection never dumped before its TIME_WAIT gets one then.
+   */
+  uint64_t cookie;
 } pc_diag_sock;
 
 /* Called for each socket; return non-zero to stop the dump early. */
