@@ -4,6 +4,7 @@ import { PreflightError } from '../errors.js';
 import { parseProcNetTcp } from '../env/proc-net-tcp.js';
 import type { NativeAddon } from '../engine/native/addon.js';
 import type { SocketSource } from '../result/sockets.js';
+import { preferSockDiag } from './socket-reader.js';
 
 /** TCP state numbers (include/net/tcp_states.h) the watch reads. */
 export const TCP = { established: 1, timeWait: 6, close: 7, listen: 10 } as const;
@@ -97,16 +98,6 @@ export function procDumper(read: (path: string) => string = (p) => readFileSync(
 
 /** sock_diag where the addon is there and the kernel answers (one read is tried), /proc otherwise. */
 export function chooseDumper(addon: NativeAddon | null, kernelRelease: string, prefer: 'auto' | SocketSource = 'auto'): SocketDumper {
-  if (prefer === 'proc' || addon === null) {
-    if (prefer === 'sock_diag') throw new PreflightError('--via sock_diag needs the native addon, which is not built here');
-    return procDumper();
-  }
-  const diag = sockDiagDumper(addon, kernelRelease);
-  try {
-    diag.read();
-    return diag;
-  } catch (error) {
-    if (prefer === 'sock_diag') throw error;
-    return procDumper();
-  }
+  if (prefer === 'sock_diag' && addon === null) throw new PreflightError('--via sock_diag needs the native addon, which is not built here');
+  return preferSockDiag(prefer, addon && sockDiagDumper(addon, kernelRelease), () => procDumper());
 }

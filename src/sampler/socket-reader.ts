@@ -57,13 +57,20 @@ export function sockDiagReader(addon: NativeAddon, scope: SampleScope): SocketRe
  * `prefer: 'proc'` always reads /proc.
  */
 export function chooseReader(scope: SampleScope, addon: NativeAddon | null, prefer: 'auto' | SocketSource = 'auto'): SocketReader {
-  if (prefer === 'proc' || addon === null) return procReader(scope);
-  const diag = sockDiagReader(addon, scope);
+  return preferSockDiag(prefer, addon && sockDiagReader(addon, scope), () => procReader(scope));
+}
+
+/**
+ * The sock_diag reader when there is one and one read works, else the /proc one (`prefer: 'proc'`
+ * always; `prefer: 'sock_diag'` throws what the read threw instead of falling back).
+ */
+export function preferSockDiag<R extends { read(): unknown }>(prefer: 'auto' | SocketSource, diag: R | null, proc: () => R): R {
+  if (prefer === 'proc' || diag === null) return proc();
   try {
     diag.read();
     return diag;
   } catch (error) {
     if (prefer === 'sock_diag') throw error;
-    return procReader(scope);
+    return proc();
   }
 }
