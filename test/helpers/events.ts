@@ -98,3 +98,40 @@ export function startCli(args: readonly string[], options: { detached?: boolean 
     },
   };
 }
+
+/** A spawned child's output as it comes, and a bounded wait for a line of it. */
+export interface ChildOutput {
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stdout holds `text`, or when the child exits (the caller then asserts on stdout); fails after `timeoutMs`. */
+  printed(text: string, timeoutMs: number): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Follows `child`'s stdout and stderr (both piped). */
+export function followOutput(child: ChildProcess): ChildOutput {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    printed: (text, timeoutMs) =>
+      waitUntil(
+        `'${text}' on the child's stdout (stderr: ${stderr.slice(-300)})`,
+        timeoutMs,
+        () => stdout.includes(text) || child.exitCode !== null,
+        (wake) => {
+          child.stdout!.on('data', wake);
+          child.on('close', wake);
+          return () => {
+            child.stdout!.off('data', wake);
+            child.off('close', wake);
+          };
+        },
+      ),
+  };
+}

@@ -9,7 +9,7 @@ import { decodeHistogram, encodeHistogram } from '../../src/result/histogram.js'
 import type { RunLatency, RunResult } from '../../src/result/result.js';
 import type { TargetStats } from '../../src/result/target-stats.js';
 import { BIN, runCli } from '../helpers/cli.js';
-import { waitUntil } from '../helpers/events.js';
+import { followOutput } from '../helpers/events.js';
 import { ip, makeNamespaces } from '../helpers/named-netns.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
@@ -95,22 +95,9 @@ test('three generator hosts run the Job command of docs/multi-host.md; portchurn
       },
     );
     serve = server;
-    let serveOut = '';
-    let serveErr = '';
-    server.stdout.on('data', (d: Buffer) => (serveOut += d.toString()));
-    server.stderr.on('data', (d: Buffer) => (serveErr += d.toString()));
-    const serveExited = new Promise<number | null>((resolve) => server.on('close', resolve));
-    await waitUntil(
-      `the target namespace's built-in target to listen (stderr: ${serveErr})`,
-      30_000,
-      () => serveOut.includes('listening on') || server.exitCode !== null,
-      (wake) => {
-        server.stdout.on('data', wake);
-        server.on('close', wake);
-        return () => server.stdout.off('data', wake);
-      },
-    );
-    assert.match(serveOut, /listening on http:\/\/198\.18\.0\.1:8080\//, serveErr);
+    const served = followOutput(server);
+    await served.printed('listening on', 30_000);
+    assert.match(served.stdout(), /listening on http:\/\/198\.18\.0\.1:8080\//, served.stderr());
 
     // `portchurn` on the PATH, as the image has it.
     const bin = join(dir, 'bin');
@@ -142,9 +129,9 @@ test('three generator hosts run the Job command of docs/multi-host.md; portchurn
     const results = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunResult));
 
     server.kill('SIGINT');
-    assert.equal(await serveExited, 0, serveErr);
+    assert.equal(await served.exited, 0, served.stderr());
     serve = null;
-    const targetStats = JSON.parse(serveOut.trim().split('\n').at(-1)!) as TargetStats;
+    const targetStats = JSON.parse(served.stdout().trim().split('\n').at(-1)!) as TargetStats;
 
     const merged = await runCli(['merge', ...files, '--out', dir, '--json']);
     assert.equal(merged.status, 0, merged.stderr);

@@ -9,7 +9,7 @@ import type { WatchGroup, WatchSample } from '../../src/result/watch-sample.js';
 import { kernelDumpsBoundOnly } from '../../src/sampler/socket-dump.js';
 import { runCli } from '../helpers/cli.js';
 import { engineReady } from '../helpers/engines.js';
-import { waitUntil } from '../helpers/events.js';
+import { followOutput } from '../helpers/events.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { SCENE } from '../helpers/watch-scene-spec.js';
@@ -100,23 +100,10 @@ test('portchurn watch --once on a namespace with connections in flight names the
   if (!prerequisite(t, CAN_UNSHARE && HAS_PYTHON, 'needs root, unshare -n and python3 (for a bound-only socket)')) return;
   if (!engineReady(t, 'native')) return;
   const scene = spawn('unshare', ['-n', process.execPath, SCENE_JS, 'hold'], { stdio: ['pipe', 'pipe', 'pipe'], env: SCENE_ENV });
-  let out = '';
-  let err = '';
-  scene.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  scene.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => scene.on('close', resolve));
+  const output = followOutput(scene);
   try {
-    await waitUntil(
-      `the scene to be ready (stderr: ${err})`,
-      60_000,
-      () => out.includes('"ready":true') || scene.exitCode !== null,
-      (wake) => {
-        scene.stdout.on('data', wake);
-        scene.on('close', wake);
-        return () => scene.stdout.off('data', wake);
-      },
-    );
-    assert.match(out, /"ready":true/, err);
+    await output.printed('"ready":true', 60_000);
+    assert.match(output.stdout(), /"ready":true/, output.stderr());
     // The CLI joins the scene's namespace by the scene's pid (the unshare process execs node).
     const inScene = { wrapper: ['nsenter', `--net=/proc/${scene.pid}/ns/net`] };
 
@@ -167,8 +154,7 @@ test('portchurn watch --once on a namespace with connections in flight names the
     assert.ok(lines[1]!.intervalMs! > 0);
   } finally {
     scene.stdin.end();
-    const status = await exited;
-    assert.equal(status, 0, err);
+    assert.equal(await output.exited, 0, output.stderr());
   }
 });
 
