@@ -2,12 +2,16 @@ import { hostPort, isLoopback } from '../plan/addresses.js';
 import type { WatchPlan } from '../plan/watch-plan.js';
 import { connectReusesTimeWait, portHoldSec, TIME_WAIT_SEC } from '../model/capacity.js';
 import { kernelSettingsOf, type SysctlValues } from '../model/kernel-settings.js';
+
 import { resultHeader } from '../result/header.js';
 import type { PortBudget, WatchGroup, WatchSample } from '../result/watch-sample.js';
 import type { SocketSource } from '../result/sockets.js';
 import { TCP, type SocketRow } from '../sampler/socket-dump.js';
 import { boundWithoutDestination, portBudgetOf } from './port-budget.js';
 import { secondsToExhaustion } from './exhaustion.js';
+
+/** The TIME_WAIT settings a sample reads once for all its groups. */
+type KernelSettings = ReturnType<typeof kernelSettingsOf>;
 
 /** One read of a namespace: its sockets and settings, and when (monotonic ms, and wall time). */
 export interface Snapshot {
@@ -70,8 +74,7 @@ function tallyGroups(rows: readonly SocketRow[], seen: ReadonlySet<string> | nul
 }
 
 /** One group's figures: what it holds of its usable ports, and when it runs out at its rate. */
-function groupOf(t: Tally, budget: PortBudget, sysctls: SysctlValues, ratePerSec: number | null): WatchGroup {
-  const k = kernelSettingsOf(sysctls);
+function groupOf(t: Tally, budget: PortBudget, k: KernelSettings, ratePerSec: number | null): WatchGroup {
   const twReuse = connectReusesTimeWait(k.twReuse, k.timestamps, isLoopback(t.source) || isLoopback(t.destination));
   const holdSec = twReuse ? portHoldSec(k.twReuseDelayMs) : TIME_WAIT_SEC;
   // A TIME_WAIT port is held until freed, or with reuse until it is older than the reuse delay.
@@ -120,15 +123,13 @@ export function watchSampleOf(
   const seen = previous === null ? null : new Set(previous.rows.map((r) => r.id));
   const intervalMs = previous === null ? null : current.atMs - previous.atMs;
   const budget = portBudgetOf(current.sysctls, current.rows, current.seesBoundOnly);
+  const k = kernelSettingsOf(current.sysctls);
   const tallies = [...tallyGroups(current.rows, seen).values()];
-  const all = tallies.map((t) =>
-    groupOf(t, budget, current.sysctls, intervalMs === null || intervalMs <= 0 ? null : (t.fresh * 1000) / intervalMs),
-  );
+  const all = tallies.map((t) => groupOf(t, budget, k, intervalMs === null || intervalMs <= 0 ? null : (t.fresh * 1000) / intervalMs));
   const shown = all
     .filter((g) => plan.sources.length === 0 || plan.sources.some((f) => f.matches(g.source)))
     .filter((g) => plan.destinations.length === 0 || plan.destinations.some((f) => f.matches(g.destination, g.destinationPort)))
     .sort(closestFirst);
-  const k = kernelSettingsOf(current.sysctls);
   return {
     ...resultHeader('watch', (previous ?? current).at.toISOString(), false),
     endedAt: current.at.toISOString(),
