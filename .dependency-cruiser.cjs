@@ -91,7 +91,7 @@ module.exports = {
           '^src/index\\.ts$',
           '^src/cli/(bin|stage-child)\\.ts$',
           '(^|/)worker\\.ts$',
-          '^src/runner/load-worker\\.ts$',
+          '^src/engine/load-worker\\.ts$',
           '\\.d\\.ts$',
         ],
       },

@@ -1,34 +1,17 @@
 import type { Socket } from 'node:net';
 import { openSocket } from './open-socket.js';
-import type { ClosePolicy } from '../plan/plan.js';
 import { classifyError, classifyStatus } from './error-codes.js';
 import type { ConnectionTimings } from './recorder.js';
 import { ResponseReader } from './response-reader.js';
 import type { SourceChoice } from './source-picker.js';
 import type { Outcome, Transport } from './transport.js';
+import type { LoadJob } from './load-engine.js';
 import type { ErrorCode } from '../result/error-codes.js';
-
-/** What every connection of a churn run does. */
-export interface ChurnSpec {
-  readonly protocol: 'http' | 'https' | 'tcp';
-  /** Where connections go, round-robin: IP literals (resolved once before the run, so no lookup per connection). */
-  readonly destinations: readonly { readonly host: string; readonly port: number }[];
-  /** TLS server name (the target's host name) for https. */
-  readonly servername: string | null;
-  /** HTTP: the serialised request. TCP: the payload, or null. */
-  readonly request: Buffer | null;
-  /** TCP: bytes to read before the connection counts as done. */
-  readonly expectBytes: number;
-  /** HTTP HEAD: the response has no body. */
-  readonly headRequest: boolean;
-  readonly close: Exclude<ClosePolicy, 'keepalive'>;
-  readonly timeoutMs: number;
-  readonly insecure: boolean;
-}
 
 /** What every connection of one transport shares. */
 interface ChurnContext {
-  readonly spec: ChurnSpec;
+  /** The load: its target (what to send, where, how to read the answer), close policy and timeout. */
+  readonly job: LoadJob;
   readonly now: () => number;
   /** The attempts in flight, so an interrupted run can end them after its grace. */
   readonly inFlight: Set<ChurnConnection>;
@@ -55,8 +38,9 @@ class ChurnConnection {
     intendedMs: number,
     private readonly done: (outcome: Outcome) => void,
   ) {
-    const { spec, now } = ctx;
-    const secure = spec.protocol === 'https';
+    const { job, now } = ctx;
+    const { target } = job;
+    const secure = target.protocol === 'https';
     this.t = { intendedMs, startMs: now(), connectedMs: null, firstByteMs: null, doneMs: null };
     this.socket = openSocket({
       secure,
@@ -67,11 +51,11 @@ class ChurnConnection {
       // Plain HTTP writes its whole request once, so Nagle never holds it back and TCP_NODELAY
       // would only add a setsockopt() per connection; TLS writes after its handshake, where it would.
       noDelay: secure,
-      insecure: spec.insecure,
-      servername: spec.servername,
+      insecure: job.insecure,
+      servername: target.servername,
     });
-    this.reader = spec.protocol === 'tcp' ? null : new ResponseReader(spec.headRequest);
-    this.timer = setTimeout(() => this.fail('TIMEOUT'), spec.timeoutMs);
+    this.reader = target.protocol === 'tcp' ? null : new ResponseReader(target.headRequest);
+    this.timer = setTimeout(() => this.fail('TIMEOUT'), job.timeoutMs);
     ctx.inFlight.add(this);
     this.socket.once(secure ? 'secureConnect' : 'connect', () => this.onConnected());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -109,7 +93,7 @@ class ChurnConnection {
   private responseComplete(code: ErrorCode | null): void {
     this.t.doneMs = this.ctx.now();
     this.responseCode = code;
-    const close = this.ctx.spec.close;
+    const close = this.ctx.job.close;
     if (close === 'client') {
       // We send the first FIN: TIME_WAIT (60 s on Linux) stays with our source port.
       this.socket.destroy();
@@ -126,17 +110,17 @@ class ChurnConnection {
   }
 
   private onConnected(): void {
-    const { spec } = this.ctx;
+    const { request, expectBytes } = this.ctx.job.target;
     this.t.connectedMs = this.ctx.now();
-    if (this.reader) this.socket.write(spec.request!);
-    else if (spec.expectBytes === 0) this.tcpCloseAfterConnect();
-    else if (spec.request) this.socket.write(spec.request);
+    if (this.reader) this.socket.write(request!);
+    else if (expectBytes === 0) this.tcpCloseAfterConnect();
+    else if (request) this.socket.write(request);
   }
 
   /** tcp:// with nothing to read: the attempt is the connection (and the payload, if any). */
   private tcpCloseAfterConnect(): void {
-    const { request, close } = this.ctx.spec;
-    if (close === 'server') {
+    const { request } = this.ctx.job.target;
+    if (this.ctx.job.close === 'server') {
       if (request) this.socket.write(request);
       this.responseComplete(null);
     } else if (request) {
@@ -156,7 +140,7 @@ class ChurnConnection {
       else if (state === 'error') this.fail('BAD_RESPONSE');
     } else {
       this.received += chunk.length;
-      if (this.received >= this.ctx.spec.expectBytes) this.responseComplete(null);
+      if (this.received >= this.ctx.job.target.expectBytes) this.responseComplete(null);
     }
   }
 
@@ -188,13 +172,14 @@ class ChurnConnection {
  * undici); who sends the first FIN decides which side keeps the TIME_WAIT, so the close is
  * done here by hand rather than left to an HTTP client.
  */
-export function createChurnTransport(spec: ChurnSpec, now: () => number): Transport {
-  const ctx: ChurnContext = { spec, now, inFlight: new Set() };
+export function createChurnTransport(job: LoadJob, now: () => number): Transport {
+  const ctx: ChurnContext = { job, now, inFlight: new Set() };
+  const { destinations } = job.target;
   let turn = 0;
   return {
     send: (source, intendedMs, done) => {
-      const destination = spec.destinations[turn]!;
-      turn = (turn + 1) % spec.destinations.length;
+      const destination = destinations[turn]!;
+      turn = (turn + 1) % destinations.length;
       new ChurnConnection(ctx, destination, source, intendedMs, done);
     },
     abortInFlight: () => {

@@ -4,6 +4,8 @@ import { Recorder } from './recorder.js';
 import type { SourcePicker } from './source-picker.js';
 import type { Outcome, Transport } from './transport.js';
 import type { Progress } from '../result/progress.js';
+import { GRACE_MS } from './load-engine.js';
+import { ProgressMeter, unsentOf } from './progress-meter.js';
 
 /** The timers the engine schedules with; Node's by default, a fake clock's in tests. */
 export interface EngineTimers {
@@ -27,10 +29,14 @@ export const NODE_TIMERS: EngineTimers = {
 export interface EngineOptions {
   readonly transport: Transport;
   readonly picker: SourcePicker;
-  /** Labels of the sources, index-aligned with the picker's `sourceIndex`. */
+  /** Labels the counts are kept by: every source of the whole load (`sourceLabelsOf`). */
   readonly sourceLabels: readonly string[];
+  /** The label index of each of the picker's sources; absent: the picker's `sourceIndex` is the label index. */
+  readonly sourceIndices?: readonly number[];
   readonly load: LoadModel;
+  /** null: no bound. */
   readonly durationMs: number | null;
+  /** null: no bound. */
   readonly requests: number | null;
   /** Clock in milliseconds (performance.now by default). */
   readonly now?: () => number;
@@ -40,7 +46,7 @@ export interface EngineOptions {
   readonly startMs?: number;
   /** Stop sending; in-flight attempts get `graceMs` to finish, then end as ABORTED. */
   readonly signal?: AbortSignal;
-  /** Grace for in-flight attempts after an abort. Default 2,000 ms. */
+  /** Grace for in-flight attempts after an abort. Default GRACE_MS. */
   readonly graceMs?: number;
   readonly onProgress?: (progress: Progress) => void;
 }
@@ -86,7 +92,7 @@ class LoadRun {
   private graceTimer: unknown = null;
   private progressTimer: unknown = null;
   private deadlineTimer: unknown = null;
-  private lastSecond = { attempts: 0, ok: 0, errors: 0 };
+  private readonly progress: ProgressMeter;
 
   constructor(
     private readonly options: EngineOptions,
@@ -99,6 +105,7 @@ class LoadRun {
     this.deadlineMs = options.durationMs === null ? Infinity : this.startMs + options.durationMs;
     this.maxAttempts = options.requests ?? Infinity;
     this.pacer = options.load.kind === 'open' ? new Pacer(this.startMs, options.load.ratePerSec) : null;
+    this.progress = new ProgressMeter(this.startMs);
   }
 
   start(): void {
@@ -124,9 +131,10 @@ class LoadRun {
       return false;
     }
     const choice = this.options.picker.next();
-    this.recorder.attempt(choice.sourceIndex, t);
+    const label = this.options.sourceIndices?.[choice.sourceIndex] ?? choice.sourceIndex;
+    this.recorder.attempt(label, t);
     this.inFlight++;
-    this.options.transport.send(choice, intendedMs ?? t, (outcome) => this.onOutcome(choice.sourceIndex, outcome));
+    this.options.transport.send(choice, intendedMs ?? t, (outcome) => this.onOutcome(label, outcome));
     return true;
   }
 
@@ -176,19 +184,13 @@ class LoadRun {
   };
 
   private readonly reportProgress = (): void => {
-    const { recorder, lastSecond } = this;
-    const totals = { attempts: recorder.attempts, ok: recorder.ok, errors: recorder.errorCount() };
-    this.options.onProgress?.({
-      elapsedMs: this.now() - this.startMs,
-      ...totals,
-      inFlight: this.inFlight,
-      lastSecond: {
-        attempts: totals.attempts - lastSecond.attempts,
-        ok: totals.ok - lastSecond.ok,
-        errors: totals.errors - lastSecond.errors,
-      },
-    });
-    this.lastSecond = totals;
+    const { recorder } = this;
+    const line = this.progress.next(
+      this.now(),
+      { attempts: recorder.attempts, ok: recorder.ok, errors: recorder.errorCount() },
+      this.inFlight,
+    );
+    this.options.onProgress?.(line);
   };
 
   private readonly stop = (): void => {
@@ -200,21 +202,27 @@ class LoadRun {
     this.interrupted = true;
     this.stop();
     if (this.inFlight > 0)
-      this.graceTimer = this.timers.setTimeout(() => this.options.transport.abortInFlight(), this.options.graceMs ?? 2000);
+      this.graceTimer = this.timers.setTimeout(() => this.options.transport.abortInFlight(), this.options.graceMs ?? GRACE_MS);
   };
 
   /** Once stopping and nothing is in flight: clears every timer and resolves with the outcome. */
   private finishIfIdle(): void {
     if (!this.stopping || this.inFlight > 0) return;
-    const { timers, pacer, recorder } = this;
+    const { timers, recorder, options } = this;
     if (this.tickTimer !== null) timers.clearTimeout(this.tickTimer);
     if (this.graceTimer !== null) timers.clearTimeout(this.graceTimer);
     timers.clearTimeout(this.deadlineTimer);
     timers.clearInterval(this.progressTimer);
     this.options.signal?.removeEventListener('abort', this.onAbort);
-    const unsent = pacer
-      ? Math.max(0, Math.min(this.maxAttempts, pacer.due(Math.min(this.now(), this.deadlineMs)) + pacer.taken) - recorder.attempts)
-      : 0;
-    this.resolve({ recorder, startMs: this.startMs, endMs: this.now(), interrupted: this.interrupted, unsent });
+    const endMs = this.now();
+    const unsent = unsentOf({
+      ratePerSec: options.load.kind === 'open' ? options.load.ratePerSec : null,
+      startMs: this.startMs,
+      endMs,
+      durationMs: options.durationMs,
+      requests: options.requests,
+      attempts: recorder.attempts,
+    });
+    this.resolve({ recorder, startMs: this.startMs, endMs, interrupted: this.interrupted, unsent });
   }
 }

@@ -5,21 +5,8 @@ import type { ConnectionTimings } from './recorder.js';
 import { ResponseReader } from './response-reader.js';
 import type { SourceChoice } from './source-picker.js';
 import type { Outcome, Transport } from './transport.js';
+import type { LoadJob } from './load-engine.js';
 import type { ErrorCode } from '../result/error-codes.js';
-
-/** What every request of a raw keepalive run sends. */
-export interface RawKeepaliveSpec {
-  readonly protocol: 'http' | 'https';
-  readonly destinations: readonly { readonly host: string; readonly port: number }[];
-  readonly servername: string | null;
-  /** The serialised request (without `Connection: close`). */
-  readonly request: Buffer;
-  readonly headRequest: boolean;
-  readonly timeoutMs: number;
-  readonly insecure: boolean;
-  /** Most connections open at once per (source, destination): the concurrency divided among them. */
-  readonly connectionsPerKey: number;
-}
 
 /** The request running on a connection. */
 interface Request {
@@ -41,7 +28,10 @@ class KeyPool {
 
 /** What the connections of one transport share. */
 interface KeepaliveContext {
-  readonly spec: RawKeepaliveSpec;
+  /** The load: its target (the request, written as is on every reuse), timeout and TLS options. */
+  readonly job: LoadJob;
+  /** Most connections open at once per (source, destination): the concurrency divided among them. */
+  readonly connectionsPerKey: number;
   readonly now: () => number;
   readonly all: Set<KeepaliveConnection>;
 }
@@ -63,23 +53,24 @@ class KeepaliveConnection {
     private readonly ctx: KeepaliveContext,
     readonly pool: KeyPool,
   ) {
-    const { spec } = ctx;
-    const d = spec.destinations[pool.destIndex]!;
+    const { job } = ctx;
+    const { target } = job;
+    const d = target.destinations[pool.destIndex]!;
     this.socket = openSocket({
-      secure: spec.protocol === 'https',
+      secure: target.protocol === 'https',
       host: d.host,
       port: d.port,
       localAddress: pool.sourceAddress,
       localPort: 0,
       noDelay: true,
-      insecure: spec.insecure,
-      servername: spec.servername,
+      insecure: job.insecure,
+      servername: target.servername,
     });
-    this.reader = new ResponseReader(spec.headRequest);
-    this.timer = setTimeout(() => this.onTimeout(), spec.timeoutMs);
+    this.reader = new ResponseReader(target.headRequest);
+    this.timer = setTimeout(() => this.onTimeout(), job.timeoutMs);
     ctx.all.add(this);
     pool.open++;
-    this.socket.once(spec.protocol === 'https' ? 'secureConnect' : 'connect', () => this.onConnected());
+    this.socket.once(target.protocol === 'https' ? 'secureConnect' : 'connect', () => this.onConnected());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (error) => this.drop(classifyError(error)));
     this.socket.on('close', () => this.drop('CLOSED_EARLY'));
@@ -90,7 +81,7 @@ class KeepaliveConnection {
     this.req = req;
     this.reader.reset();
     this.timer.refresh();
-    if (this.connected) this.socket.write(this.ctx.spec.request);
+    if (this.connected) this.socket.write(this.ctx.job.target.request!);
     // Not connected yet: onConnected writes it.
   }
 
@@ -123,7 +114,7 @@ class KeepaliveConnection {
     this.connected = true;
     if (!this.req) return;
     this.req.t.connectedMs = this.ctx.now();
-    this.socket.write(this.ctx.spec.request);
+    this.socket.write(this.ctx.job.target.request!);
   }
 
   private onData(chunk: Buffer): void {
@@ -177,21 +168,22 @@ function release(conn: KeepaliveConnection): void {
  * fails is not reused. bench/ measured it against undici's pool, which stays available as
  * `--keepalive-client undici`.
  */
-export function createRawKeepaliveTransport(spec: RawKeepaliveSpec, now: () => number): Transport {
-  const ctx: KeepaliveContext = { spec, now, all: new Set() };
+export function createRawKeepaliveTransport(job: LoadJob, connectionsPerKey: number, now: () => number): Transport {
+  const ctx: KeepaliveContext = { job, connectionsPerKey, now, all: new Set() };
+  const { destinations } = job.target;
   const pools = new Map<string, KeyPool>();
   let turn = 0;
 
   function send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void {
     const destIndex = turn;
-    turn = (turn + 1) % spec.destinations.length;
+    turn = (turn + 1) % destinations.length;
     const key = `${source.sourceIndex}:${destIndex}`;
     let pool = pools.get(key);
     if (!pool) pools.set(key, (pool = new KeyPool(source.address, destIndex)));
     const req: Request = { t: { intendedMs, startMs: now(), connectedMs: null, firstByteMs: null, doneMs: null }, done };
     const reused = pool.idle.pop();
     if (reused) return reused.start(req);
-    if (pool.open < spec.connectionsPerKey) return new KeepaliveConnection(ctx, pool).start(req);
+    if (pool.open < connectionsPerKey) return new KeepaliveConnection(ctx, pool).start(req);
     // At the cap: wait for one of this key's connections (the time waited counts in the latency).
     pool.waiting.push(req);
   }

@@ -3,21 +3,9 @@ import { classifyError, classifyStatus } from './error-codes.js';
 import type { ConnectionTimings } from './recorder.js';
 import type { SourceChoice } from './source-picker.js';
 import type { Outcome, Transport } from './transport.js';
+import { authorityOf } from './http-request.js';
+import type { LoadJob } from './load-engine.js';
 import type { ErrorCode } from '../result/error-codes.js';
-
-/** What a keepalive reference run sends. */
-export interface KeepaliveSpec {
-  /** `http://127.0.0.1:8080`, one per destination (IP literal hosts, resolved before the run). */
-  readonly origins: readonly string[];
-  readonly path: string;
-  readonly method: string;
-  readonly headers: readonly (readonly [string, string])[];
-  readonly body: string | null;
-  readonly timeoutMs: number;
-  readonly insecure: boolean;
-  /** Connections per pool (one pool per source address and destination). */
-  readonly connectionsPerSource: number;
-}
 
 function undiciCode(error: unknown): ErrorCode {
   const e = error as { code?: string; cause?: unknown } | null;
@@ -31,24 +19,32 @@ function undiciCode(error: unknown): ErrorCode {
  * that reuse their connections, so a user can see what churn costs against the same target.
  * The connect time is not measured per request here: most requests open no connection.
  */
-export function createKeepaliveTransport(spec: KeepaliveSpec, sources: readonly (string | null)[], now: () => number): Transport {
+export function createKeepaliveTransport(
+  job: LoadJob,
+  sources: readonly (string | null)[],
+  connectionsPerSource: number,
+  now: () => number,
+): Transport {
+  const { target, timeoutMs } = job;
+  const origins = target.destinations.map((d) => `${target.protocol}://${authorityOf(d.host, d.port)}`);
+  const { path, method, body } = target.http;
   const pools = sources.map((localAddress) =>
-    spec.origins.map(
+    origins.map(
       (origin) =>
         new Pool(origin, {
-          connections: spec.connectionsPerSource,
+          connections: connectionsPerSource,
           pipelining: 1,
-          headersTimeout: spec.timeoutMs,
-          bodyTimeout: spec.timeoutMs,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
           // undici hands each connect() the Client's own localAddress, overriding one set in `connect`.
           ...(localAddress === null ? {} : { localAddress }),
-          connect: { timeout: spec.timeoutMs, rejectUnauthorized: !spec.insecure },
+          connect: { timeout: timeoutMs, rejectUnauthorized: !job.insecure },
         }),
     ),
   );
   let turn = 0;
   let aborting = false;
-  const headers = spec.headers.flatMap(([name, value]) => [name, value]);
+  const headers = target.http.headers.flatMap(([name, value]) => [name, value]);
 
   function send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void {
     const t: ConnectionTimings = { intendedMs, startMs: now(), connectedMs: null, firstByteMs: null, doneMs: null };
@@ -56,7 +52,7 @@ export function createKeepaliveTransport(spec: KeepaliveSpec, sources: readonly 
     const pool = perSource[turn % perSource.length]!;
     turn++;
     pool
-      .request({ path: spec.path, method: spec.method as 'GET', headers, body: spec.body })
+      .request({ path, method: method as 'GET', headers, body })
       .then(async (response) => {
         t.firstByteMs = now();
         await response.body.dump({ limit: Number.MAX_SAFE_INTEGER });

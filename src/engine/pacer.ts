@@ -15,10 +15,14 @@ export class Pacer {
     return this.startMs + (index * 1000) / this.ratePerSec;
   }
 
+  /** How many requests a schedule from `startMs` at `ratePerSec` has due by `nowMs` (request 0 is due at the start). */
+  static dueBy(startMs: number, nowMs: number, ratePerSec: number): number {
+    return nowMs < startMs ? 0 : Math.floor(((nowMs - startMs) * ratePerSec) / 1000) + 1;
+  }
+
   /** How many requests are due by `nowMs` and not yet taken. */
   due(nowMs: number): number {
-    const total = Math.floor(((nowMs - this.startMs) * this.ratePerSec) / 1000) + 1;
-    return Math.max(0, total - this.sent);
+    return Math.max(0, Pacer.dueBy(this.startMs, nowMs, this.ratePerSec) - this.sent);
   }
 
   /** Takes the next request off the schedule; returns its intended start. */

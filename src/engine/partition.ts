@@ -3,6 +3,8 @@ import type { LoadModel } from '../plan/plan.js';
 /** One worker thread's share of a load. */
 export interface LoadPart {
   readonly sources: readonly string[];
+  /** Each of `sources`' index in the whole load's list (where its counts go); empty in kernel mode. */
+  readonly sourceIndices: readonly number[];
   readonly load: LoadModel;
   readonly requests: number | null;
 }
@@ -22,7 +24,7 @@ export function partitionLoad(plan: { sources: readonly string[]; load: LoadMode
   if (plan.sources.length > 0) n = Math.min(n, plan.sources.length);
   if (plan.load.kind === 'closed') n = Math.min(n, plan.load.connections);
   if (plan.requests !== null) n = Math.min(n, plan.requests);
-  const sources = Array.from({ length: n }, (_, w) => plan.sources.filter((_, i) => i % n === w));
+  const indices = Array.from({ length: n }, (_, w) => plan.sources.map((_, i) => i).filter((i) => i % n === w));
   const requests = plan.requests === null ? null : split(plan.requests, n);
   const load: LoadModel[] =
     plan.load.kind === 'closed'
@@ -32,5 +34,10 @@ export function partitionLoad(plan: { sources: readonly string[]; load: LoadMode
           ratePerSec: (plan.load as { ratePerSec: number }).ratePerSec / n,
           maxInFlight: Math.max(1, maxInFlight),
         }));
-  return Array.from({ length: n }, (_, w) => ({ sources: sources[w]!, load: load[w]!, requests: requests === null ? null : requests[w]! }));
+  return Array.from({ length: n }, (_, w) => ({
+    sources: indices[w]!.map((i) => plan.sources[i]!),
+    sourceIndices: indices[w]!,
+    load: load[w]!,
+    requests: requests === null ? null : requests[w]!,
+  }));
 }

@@ -30,8 +30,11 @@ void pc_emit(pc_loop *loop, const pc_record *rec) {
     size_t cap = loop->out_cap ? loop->out_cap * 2 : 4096;
     pc_record *grown = realloc(loop->out, cap * sizeof *grown);
     if (!grown) {
+      /* Out of memory: the attempt was counted but its record cannot be kept. The run goes on,
+         and drain reports the count, so no figure silently leaves it out. */
+      atomic_fetch_add(&loop->lost_records, 1);
       pthread_mutex_unlock(&loop->lock);
-      return; /* out of memory: the record is lost, the run goes on */
+      return;
     }
     loop->out = grown;
     loop->out_cap = cap;
@@ -103,10 +106,14 @@ static void response_complete(pc_loop *loop, pc_slot *slot) {
       finish(loop, slot);
       break;
     case PC_CLOSE_RESET: {
-      /* SO_LINGER {1, 0}, then close(): an RST, so neither side keeps a TIME_WAIT. */
+      /* SO_LINGER {1, 0}, then close(): an RST, so neither side keeps a TIME_WAIT. Should the
+         option fail, close() would send a FIN and leave a TIME_WAIT the run says it avoids:
+         the attempt is counted as SOCKET_OPTION, not as a success of --close reset. */
       struct linger lg = {1, 0};
-      setsockopt(slot->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-      finish(loop, slot);
+      if (setsockopt(slot->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) != 0)
+        pc_conn_end(loop, slot, PC_SOCKET_OPTION);
+      else
+        finish(loop, slot);
       break;
     }
     case PC_CLOSE_SERVER:
@@ -134,7 +141,11 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port) {
     ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
-/* The port mode's options and bind(); returns 0 or an errno. */
+/*
+ * The port mode's options and bind(); returns 0, an errno from bind(), or PC_SOCKET_OPTION when
+ * an option the port mode depends on could not be set (the attempt is then not made: without
+ * it the run would measure another port path than the one it reports).
+ */
 static int bind_source(pc_loop *loop, int fd, pc_endpoint *src) {
   const pc_config *cfg = &loop->cfg;
   int one = 1;
@@ -144,7 +155,7 @@ static int bind_source(pc_loop *loop, int fd, pc_endpoint *src) {
       return 0;
     case PC_PORT_BIND:
       /* As libuv does for Node's localAddress, so both engines measure the same path. */
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return PC_SOCKET_OPTION;
       set_port(&addr, 0);
       break;
     case PC_PORT_NOBIND:
@@ -153,11 +164,12 @@ static int bind_source(pc_loop *loop, int fd, pc_endpoint *src) {
        * 4-tuple (as nginx's proxy_bind, HAProxy's source and neper -L do). Without this option
        * bind(addr, 0) reserves the port towards every destination.
        */
-      if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) != 0) return errno;
+      if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) != 0) return PC_SOCKET_OPTION;
       set_port(&addr, 0);
       break;
     case PC_PORT_EXPLICIT:
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      /* SO_REUSEADDR lets bind() take a port whose last connection sits in TIME_WAIT here. */
+      if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) return PC_SOCKET_OPTION;
       set_port(&addr, next_explicit_port(cfg, src));
       break;
   }
@@ -187,7 +199,7 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
   if (cfg->http) pc_framer_reset(&slot->framer, cfg->head_request);
   if (slot->state == SLOT_IDLE) {
     /* Keepalive: the next request on the kept connection (no connect, so no connected time). */
-    if (slot->source_index >= 0) slot->rec.source_index = cfg->source_offset + slot->source_index;
+    slot->rec.source_index = slot->source_index;
     slot->state = SLOT_WRITING;
     /* Edge-triggered: no new EPOLLOUT comes for a socket that was writable all along. */
     on_writable(loop, slot);
@@ -200,7 +212,7 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
   if (cfg->source_count > 0) {
     src = &cfg->sources[loop->next_source];
     slot->source_index = loop->next_source;
-    slot->rec.source_index = cfg->source_offset + loop->next_source;
+    slot->rec.source_index = loop->next_source;
     loop->next_source = (loop->next_source + 1) % cfg->source_count;
   }
   const pc_endpoint *dst = &cfg->destinations[loop->next_destination];
@@ -212,9 +224,10 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
     return;
   }
   slot->fd = fd;
+  /* Without the range the kernel would pick from ip_local_port_range: another run than the one asked for. */
   if (cfg->socket_port_range != 0 &&
       setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &cfg->socket_port_range, sizeof cfg->socket_port_range) != 0) {
-    pc_conn_end(loop, slot, errno);
+    pc_conn_end(loop, slot, PC_SOCKET_OPTION);
     return;
   }
   if (src) {

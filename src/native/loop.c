@@ -21,7 +21,8 @@
 #define SCAN_MS 10.0
 
 static int may_launch(const pc_loop *loop) {
-  return loop->cfg.max_attempts < 0 || loop->attempts < loop->cfg.max_attempts;
+  /* max_attempts is PC_NO_BOUND (+inf) or a whole number below 2^53, so the comparison is exact. */
+  return (double)loop->attempts < loop->cfg.max_attempts;
 }
 
 static pc_slot *free_slot(pc_loop *loop) {
@@ -112,6 +113,7 @@ pc_loop *pc_loop_new(void) {
   pthread_mutex_init(&loop->lock, NULL);
   atomic_init(&loop->stop_requested, 0);
   atomic_init(&loop->finished, 0);
+  atomic_init(&loop->lost_records, 0);
   return loop;
 }
 
@@ -140,15 +142,24 @@ void pc_loop_join(pc_loop *loop) {
   loop->started = 0;
 }
 
-pc_record *pc_loop_drain(pc_loop *loop, size_t *count) {
+size_t pc_loop_pending(pc_loop *loop) {
   pthread_mutex_lock(&loop->lock);
-  pc_record *out = loop->out;
-  *count = loop->out_len;
-  loop->out = NULL;
-  loop->out_len = 0;
-  loop->out_cap = 0;
+  size_t n = loop->out_len;
   pthread_mutex_unlock(&loop->lock);
-  return out;
+  return n;
+}
+
+size_t pc_loop_take(pc_loop *loop, pc_record *dst, size_t max) {
+  pthread_mutex_lock(&loop->lock);
+  size_t n = loop->out_len < max ? loop->out_len : max;
+  if (n > 0) {
+    memcpy(dst, loop->out, n * sizeof *dst);
+    /* Records that came after the caller counted stay, oldest first, for the next drain. */
+    memmove(loop->out, loop->out + n, (loop->out_len - n) * sizeof *dst);
+    loop->out_len -= n;
+  }
+  pthread_mutex_unlock(&loop->lock);
+  return n;
 }
 
 void pc_loop_free(pc_loop *loop) {

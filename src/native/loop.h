@@ -4,6 +4,7 @@
  */
 #ifndef PC_LOOP_H
 #define PC_LOOP_H
+#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,8 +14,12 @@
 #include "framing.h"
 #include "record.h"
 
+/* In the order of abi.json's config.portMode and config.close values (asserted in abi.c). */
 typedef enum { PC_PORT_KERNEL = 0, PC_PORT_BIND = 1, PC_PORT_NOBIND = 2, PC_PORT_EXPLICIT = 3 } pc_port_mode;
 typedef enum { PC_CLOSE_CLIENT = 0, PC_CLOSE_SERVER = 1, PC_CLOSE_RESET = 2, PC_CLOSE_KEEPALIVE = 3 } pc_close_policy;
+
+/* A bound that is not there (JavaScript's null for durationMs and maxAttempts). */
+#define PC_NO_BOUND INFINITY
 
 typedef struct {
   struct sockaddr_storage addr;
@@ -22,20 +27,18 @@ typedef struct {
   uint16_t next_port; /* explicit mode: the next port to try */
 } pc_endpoint;
 
-/* Everything a thread needs, filled by the glue from the JavaScript plan, then read-only. */
+/* Everything a thread needs, filled by config.c from the JavaScript configuration, then read-only. */
 typedef struct {
   pc_endpoint *destinations;
   int destination_count;
-  pc_endpoint *sources; /* none: the kernel picks (kernel mode) */
+  pc_endpoint *sources; /* none: the kernel picks (kernel mode); a record's source_index points here */
   int source_count;
-  /* Index of this thread's first source in the plan's list (record source_index is global). */
-  int source_offset;
   pc_port_mode port_mode;
   uint16_t explicit_low, explicit_high;
   uint8_t *skip_ports; /* 65536-bit map: ports something listens on (explicit mode) */
   /* IP_LOCAL_PORT_RANGE for every socket, 0 when not asked for. */
   uint32_t socket_port_range;
-  char *request;
+  uint8_t *request;
   size_t request_len;
   int http; /* 1: frame an HTTP/1.x response; 0: raw TCP, read expect_bytes */
   int64_t expect_bytes;
@@ -45,8 +48,8 @@ typedef struct {
   int connections;    /* closed loop: in flight; open loop: the most in flight */
   double rate_per_ms; /* open loop */
   double start_ms;
-  double deadline_ms;   /* +inf: none */
-  int64_t max_attempts; /* -1: none */
+  double deadline_ms;  /* PC_NO_BOUND: none */
+  double max_attempts; /* PC_NO_BOUND: none; a whole number otherwise */
   double timeout_ms;
   double grace_ms;
 } pc_config;
@@ -84,10 +87,12 @@ typedef struct {
   atomic_int stop_requested; /* set by JavaScript: stop sending, grace, then ABORTED */
   atomic_int finished;
   int started;
-  /* Records waiting for JavaScript: appended by the thread, swapped out by drain. */
+  /* Records waiting for JavaScript: appended by the thread, taken by drain. */
   pthread_mutex_t lock;
   pc_record *out;
   size_t out_len, out_cap;
+  /* Attempts counted in `attempts` whose record could not be kept (out of memory): reported, never hidden. */
+  _Atomic int64_t lost_records;
   int failed_errno; /* the loop itself failed (epoll_wait) */
   double end_ms;    /* when the thread finished */
 } pc_loop;
@@ -97,8 +102,10 @@ int pc_loop_start(pc_loop *loop);
 void pc_loop_request_stop(pc_loop *loop);
 void pc_loop_join(pc_loop *loop);
 void pc_loop_free(pc_loop *loop);
-/* Moves the finished records out: returns a malloc'd array the caller frees, sets *count. */
-pc_record *pc_loop_drain(pc_loop *loop, size_t *count);
+/* How many finished records wait. */
+size_t pc_loop_pending(pc_loop *loop);
+/* Moves up to `max` of the oldest waiting records into `dst`; returns how many. */
+size_t pc_loop_take(pc_loop *loop, pc_record *dst, size_t max);
 
 /* conn.c */
 void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms);

@@ -1,19 +1,13 @@
 /*
  * One finished attempt, as the loop hands it to JavaScript: fixed size, no pointers, copied out
- * in bulk. Times are pc_now_ms() values; a phase not reached is NaN.
+ * in bulk. Times are pc_now_ms() values; a phase not reached is NaN. Its layout is stated in
+ * abi.json and asserted in abi.c; the outcome codes come from there too (gen/abi.h).
  */
 #ifndef PC_RECORD_H
 #define PC_RECORD_H
 #include <stdint.h>
 
-/* Outcome codes: 0 is a complete response (its HTTP status decides ok), > 0 an errno, < 0 ours. */
-enum {
-  PC_OK = 0,
-  PC_TIMEOUT = -1,
-  PC_CLOSED_EARLY = -2,
-  PC_BAD_RESPONSE = -3,
-  PC_ABORTED = -4,
-};
+#include "gen/abi.h"
 
 typedef struct {
   double intended_ms;
@@ -23,10 +17,13 @@ typedef struct {
   double done_ms;
   /* When the error was seen (done_ms for a complete response). */
   double at_ms;
+  /* 0 a complete response (its status decides ok), > 0 an errno, < 0 PC_TIMEOUT and the rest. */
   int32_t code;
   int32_t status;
+  /* The source's index in this thread's configuration (sources[i]); -1 when the kernel chose. */
   int32_t source_index;
+  /* Zero: pads the record to a multiple of 8 bytes, so the doubles of the next stay aligned. */
   int32_t reserved;
-} pc_record; /* 64 bytes */
+} pc_record;
 
 #endif

@@ -40,10 +40,10 @@ static int compare_indexed(const void *a, const void *b) {
   return compare_keys(&((const indexed_key *)a)->key, &((const indexed_key *)b)->key);
 }
 
-void pc_scope_sort(pc_scope *scope) {
+int pc_scope_sort(pc_scope *scope) {
   qsort(scope->destinations, scope->destination_count, sizeof *scope->destinations, compare_keys);
   indexed_key *pairs = malloc(scope->source_count * sizeof *pairs + 1);
-  if (!pairs) return; /* unsorted: lookups then miss, which the caller's tests would show */
+  if (!pairs) return ENOMEM;
   for (size_t i = 0; i < scope->source_count; i++) pairs[i] = (indexed_key){scope->sources[i], scope->source_index[i]};
   qsort(pairs, scope->source_count, sizeof *pairs, compare_indexed);
   for (size_t i = 0; i < scope->source_count; i++) {
@@ -51,6 +51,7 @@ void pc_scope_sort(pc_scope *scope) {
     scope->source_index[i] = pairs[i].index;
   }
   free(pairs);
+  return 0;
 }
 
 static void key_of(uint8_t family, const uint8_t *addr, uint16_t port, int with_port, pc_scope_key *k) {

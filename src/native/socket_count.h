@@ -33,8 +33,9 @@ typedef struct {
 
 /* Builds the key of an address literal (IPv4 or IPv6) and port; 0 when it does not parse. */
 int pc_scope_key_of(const char *address, int port, int with_port, pc_scope_key *out);
-/* Sorts the scope's keys (after they are filled) so that lookups are binary searches. */
-void pc_scope_sort(pc_scope *scope);
+/* Sorts the scope's keys (after they are filled) so that lookups are binary searches. 0, or ENOMEM
+   (then the keys are not sorted and must not be searched). */
+int pc_scope_sort(pc_scope *scope);
 /* Counts both families into `counts` (zeroed first). 0 or an errno from the IPv4 dump. */
 int pc_count_sockets(const pc_scope *scope, pc_counts *counts);
 

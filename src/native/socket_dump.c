@@ -8,40 +8,30 @@
 
 #include "sock_diag.h"
 
-static void put16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  put16(p, (uint16_t)v);
-  put16(p + 2, (uint16_t)(v >> 16));
-}
-
 /* Appends one record; returns non-zero (stopping the dump) when memory runs out. */
 static int append(const pc_diag_sock *s, void *arg) {
   pc_dump *d = arg;
   if (d->count == d->capacity) {
     size_t capacity = d->capacity ? d->capacity * 2 : 1024;
-    uint8_t *grown = realloc(d->bytes, capacity * PC_DUMP_RECORD_BYTES);
+    pc_dump_record *grown = realloc(d->records, capacity * sizeof *grown);
     if (!grown) {
       d->out_of_memory = 1;
       return 1;
     }
-    d->bytes = grown;
+    d->records = grown;
     d->capacity = capacity;
   }
-  uint8_t *r = d->bytes + d->count * PC_DUMP_RECORD_BYTES;
-  memset(r, 0, PC_DUMP_RECORD_BYTES);
-  r[0] = s->family == AF_INET ? 4 : 6;
-  r[1] = s->state;
-  put16(r + 2, s->sport);
-  put16(r + 4, s->dport);
-  put32(r + 8, s->expires_ms);
-  put32(r + 16, (uint32_t)s->cookie);
-  put32(r + 20, (uint32_t)(s->cookie >> 32));
-  memcpy(r + 24, s->src, s->family == AF_INET ? 4 : 16);
-  memcpy(r + 40, s->dst, s->family == AF_INET ? 4 : 16);
+  pc_dump_record *r = &d->records[d->count];
+  /* Zeroed whole, padding included: every byte handed to JavaScript is defined. */
+  memset(r, 0, sizeof *r);
+  r->family = s->family == AF_INET ? 4 : 6;
+  r->state = s->state;
+  r->source_port = s->sport;
+  r->destination_port = s->dport;
+  r->timer_ms = s->expires_ms;
+  r->cookie = s->cookie;
+  memcpy(r->source, s->src, s->family == AF_INET ? 4 : 16);
+  memcpy(r->destination, s->dst, s->family == AF_INET ? 4 : 16);
   d->count++;
   return 0;
 }

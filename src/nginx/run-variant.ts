@@ -10,7 +10,7 @@ import { countErrorLog } from './error-log.js';
 import { makePrefix, removePrefix, startNginx, type NginxProcess } from './nginx-process.js';
 import type { NginxVariantResult } from '../result/nginx-result.js';
 import type { NginxVariantSpec } from '../plan/nginx-variants.js';
-import type { Progress } from '../result/progress.js';
+import type { RunHooks } from '../runner/run-plan.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -26,10 +26,7 @@ async function freePort(): Promise<number> {
  * on nginx's upstream connections, and the client load through nginx. nginx, the target and the
  * prefix are gone when it returns or throws.
  */
-export async function runNginxVariant(
-  spec: NginxVariantSpec,
-  hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
-): Promise<NginxVariantResult> {
+export async function runNginxVariant(spec: NginxVariantSpec, hooks: RunHooks): Promise<NginxVariantResult> {
   let target: BuiltinTarget | null = null;
   let nginx: NginxProcess | null = null;
   let sampler: Sampler | null = null;

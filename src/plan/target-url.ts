@@ -1,9 +1,12 @@
 import { PlanError } from '../errors.js';
 import { familyOf, isLoopback, type Family } from './addresses.js';
 
+/** What a target speaks: HTTP/1.1, HTTP/1.1 over TLS, or raw TCP (bytes out, bytes back). */
+export type Protocol = 'http' | 'https' | 'tcp';
+
 /** Where the load goes: an HTTP(S) URL or a raw TCP endpoint. */
 export interface TargetEndpoint {
-  readonly protocol: 'http' | 'https' | 'tcp';
+  readonly protocol: Protocol;
   /** Host as given, without IPv6 brackets: an IP literal or a name (`localhost`). */
   readonly host: string;
   readonly port: number;

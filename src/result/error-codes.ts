@@ -16,6 +16,8 @@ export const KNOWN_ERROR_CODES = {
   ABORTED: 'still in flight when an interrupted run ended its grace period',
   CLOSED_EARLY: 'the peer closed before a full response (or --expect-bytes) arrived',
   BAD_RESPONSE: 'the response was not valid HTTP/1.x',
+  SOCKET_OPTION:
+    'native engine: a socket option the measurement depends on could not be set (SO_LINGER for --close reset, SO_REUSEADDR, IP_BIND_ADDRESS_NO_PORT, IP_LOCAL_PORT_RANGE), so the attempt is not counted as what was asked',
   TLS: 'TLS handshake or certificate error',
   HTTP_1XX: 'final status 1xx',
   HTTP_3XX: 'status 3xx',

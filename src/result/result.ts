@@ -25,6 +25,8 @@ export interface RunLatency {
 export interface RunResult extends ResultHeader<'run'> {
   /** The engine that ran the load (absent in results from before 0.2: the JavaScript one). */
   readonly engine?: 'native' | 'js';
+  /** Why that engine ran (`--engine js was given`, `the native engine cannot run this: ...`); absent in results from before 0.3. */
+  readonly engineReason?: string;
   readonly plan: Plan;
   readonly environment: Environment;
   readonly target: {
@@ -71,7 +73,7 @@ export interface RunResult extends ResultHeader<'run'> {
   /** What held the rate where it was, decided from the figures above. */
   readonly limitedBy?: LimitedBy;
   readonly warnings: readonly string[];
-  /** What went wrong during the run without losing it (a crashed worker thread); the CLI exits 1. */
+  /** What went wrong during the run without losing it (a crashed worker thread, attempts a native thread could not record); the CLI exits 1. */
   readonly failures?: readonly string[];
   /** `--fail-on` conditions and how each came out. */
   readonly thresholds?: readonly ThresholdOutcome[];

@@ -6,6 +6,7 @@ import type { RunResult } from '../result/result.js';
 import { namespacePrefix } from '../env/namespace-support.js';
 import type { SysctlSet } from '../plan/sysctls.js';
 import type { StageJob, StageMessage, StageRequest } from './stage-protocol.js';
+import type { RunHooks } from './run-plan.js';
 import type { Progress } from '../result/progress.js';
 
 /** Failure of a namespaced stage's child process. */
@@ -17,10 +18,7 @@ export class NamespaceError extends PortchurnError {
 }
 
 /** Runs a plan in a fresh network namespace with the plan's settings (see `runJobInNamespace`). */
-export function runPlanInNamespace(
-  plan: Plan,
-  hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
-): Promise<RunResult> {
+export function runPlanInNamespace(plan: Plan, hooks: RunHooks = {}): Promise<RunResult> {
   return runJobInNamespace<RunResult>({ kind: 'run', plan }, plan.netns?.sysctls ?? {}, hooks);
 }
 
@@ -30,11 +28,7 @@ export function runPlanInNamespace(
  * there with it. An abort is passed on, so the child returns what it measured; if this process
  * dies, the child sees its IPC channel close and ends, and the namespace with it.
  */
-export function runJobInNamespace<T>(
-  job: StageJob,
-  sysctls: SysctlSet,
-  hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
-): Promise<T> {
+export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: RunHooks = {}): Promise<T> {
   const prefix = namespacePrefix();
   const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, new URL('../cli/stage-child.js', import.meta.url).pathname], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

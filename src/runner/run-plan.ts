@@ -1,58 +1,22 @@
 import { resultHeader } from '../result/header.js';
-import { runLoad } from '../engine/engine.js';
-import { snapshotOf, type LoadSnapshot } from '../engine/load-snapshot.js';
-import { runWorkers, WorkerCrashError } from './run-workers.js';
 import { authorityOf } from '../engine/http-request.js';
-import type { Transport } from '../engine/transport.js';
+import type { EngineOutcome, LoadHooks } from '../engine/load-engine.js';
 import { countCarryOver } from '../env/carry-over.js';
-import { createSourcePicker } from '../engine/source-picker.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../result/result.js';
 import type { CarryOver } from '../result/environment.js';
 import { modelForRun } from '../model/model-for-run.js';
-import { transportForPlan, type ResolvedTarget } from './transport-for-plan.js';
+import { loadJobOf, type ResolvedTarget } from './load-job.js';
 import { startSampler, type Sampler } from '../sampler/sampler.js';
 import { startBuiltinTarget, type BuiltinTarget } from '../target/builtin-target.js';
-import { runNativeForPlan } from './native-for-plan.js';
 import type { SocketReport } from '../result/sockets.js';
 import type { TargetClosePolicy } from '../result/target-stats.js';
-import type { Progress } from '../result/progress.js';
 import { checkBeforeTraffic, fileDescriptorWarning, type RunSetup } from './run-checks.js';
 import { StageMeter } from './stage-meter.js';
 import { runResultOf } from './run-result-of.js';
 
-/** Ways to follow and stop a run; the library itself never prints. */
-export interface RunHooks {
-  /** Aborting stops sending; what was measured is returned with `interrupted: true`. */
-  readonly signal?: AbortSignal;
-  /** Called once a second during the load. */
-  readonly onProgress?: (progress: Progress) => void;
-}
-
-/** The load on this thread; `onTransport` lets the caller close the transport whatever happens. */
-async function runInThisThread(
-  plan: Plan,
-  resolved: ResolvedTarget,
-  skipPorts: ReadonlySet<number>,
-  hooks: RunHooks,
-  onTransport: (t: Transport) => void,
-): Promise<LoadSnapshot> {
-  const now = (): number => performance.now();
-  const transport = transportForPlan(plan, resolved, now);
-  onTransport(transport);
-  const load = await runLoad({
-    transport,
-    picker: createSourcePicker(plan.sources, plan.explicitPorts, skipPorts),
-    sourceLabels: plan.sources.length === 0 ? ['kernel'] : plan.sources,
-    load: plan.load,
-    durationMs: plan.durationMs,
-    requests: plan.requests,
-    now,
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-  });
-  return snapshotOf(load.recorder, load);
-}
+/** Ways to follow and stop a run; the library itself never prints. The engines' hooks, passed through. */
+export type RunHooks = LoadHooks;
 
 /** Where the load goes: the built-in target's addresses or the external target's resolved one. */
 function resolveTarget(setup: RunSetup, target: BuiltinTarget | null): { resolved: ResolvedTarget; url: string } {
@@ -84,27 +48,9 @@ async function carryOverOf(plan: Plan, resolved: ResolvedTarget): Promise<{ carr
   };
 }
 
-/** The load itself on the chosen engine; a crashed worker thread keeps what the others measured. */
-async function runTheLoad(
-  plan: Plan,
-  setup: RunSetup,
-  resolved: ResolvedTarget,
-  hooks: RunHooks,
-  opened: { transport: Transport | null },
-): Promise<{ load: LoadSnapshot; failures: string[] }> {
-  const { engine, skipPorts } = setup;
-  try {
-    const load =
-      engine.engine === 'native'
-        ? await runNativeForPlan(engine.addon, plan, resolved, skipPorts, hooks)
-        : plan.workers > 1
-          ? await runWorkers(plan, resolved, skipPorts, hooks)
-          : await runInThisThread(plan, resolved, skipPorts, hooks, (t) => (opened.transport = t));
-    return { load, failures: [] };
-  } catch (error) {
-    if (!(error instanceof WorkerCrashError) || error.partial === null) throw error;
-    return { load: error.partial, failures: [error.message] };
-  }
+/** The load on the engine the checks chose, built once from the plan whatever that engine is. */
+function runTheLoad(plan: Plan, setup: RunSetup, resolved: ResolvedTarget, hooks: RunHooks): Promise<EngineOutcome> {
+  return setup.engine.engine.run(loadJobOf(plan, resolved, setup.skipPorts), hooks);
 }
 
 /**
@@ -118,8 +64,6 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const { environment, warnings } = setup;
   const closePolicy: TargetClosePolicy = plan.close === 'server' ? 'server' : 'client';
   let target: BuiltinTarget | null = null;
-  // Filled by the load on this thread, so that it is closed whatever happens.
-  const opened: { transport: Transport | null } = { transport: null };
   let sampler: Sampler | null = null;
   const startedAt = new Date().toISOString();
   try {
@@ -134,7 +78,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     if (plan.sampleIntervalMs > 0) sampler = await startSampler({ sources: plan.sources, destinations }, plan.sampleIntervalMs);
 
     const meter = await StageMeter.start(target);
-    const { load, failures } = await runTheLoad(plan, setup, resolved, hooks, opened);
+    const { snapshot: load, failures } = await runTheLoad(plan, setup, resolved, hooks);
     meter.loadEnded();
     const durationMs = Math.round(load.endMs - load.startMs);
     const model = modelForRun(plan, environment, destinations, durationMs);
@@ -149,7 +93,8 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     if (load.unsent > 0) warnings.push(`${load.unsent} scheduled requests were never sent: --max-in-flight was reached when the run ended`);
     return runResultOf({
       header: resultHeader('run', startedAt, load.interrupted),
-      engine: setup.engine.engine,
+      engine: setup.engine.engine.name,
+      engineReason: setup.engine.reason,
       plan,
       environment,
       target: { kind: plan.target.kind, endpoints: destinations, url, closePolicy: target ? closePolicy : null, stats },
@@ -165,7 +110,6 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     });
   } finally {
     await sampler?.stop(null);
-    await opened.transport?.close();
     await target?.close();
   }
 }

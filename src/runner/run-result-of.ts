@@ -8,14 +8,14 @@ import { evaluateThresholds } from '../result/thresholds.js';
 /** What a run measured and found, before the totals, the diagnosis and the thresholds are worked out. */
 export interface RunParts extends Pick<
   RunResult,
-  'engine' | 'environment' | 'target' | 'carryOver' | 'model' | 'sockets' | 'kernel' | 'cpu' | 'warnings'
+  'engine' | 'engineReason' | 'environment' | 'target' | 'carryOver' | 'model' | 'sockets' | 'kernel' | 'cpu' | 'warnings'
 > {
   readonly header: ResultHeader<'run'>;
   readonly plan: Plan;
   readonly load: LoadSnapshot;
   /** Wall time of the load, rounded to the millisecond. */
   readonly durationMs: number;
-  /** Worker threads that crashed (what they measured before is lost; the others' is kept). */
+  /** What went wrong in the engine without losing the run (a crashed worker thread, records a native thread could not keep). */
   readonly failures: readonly string[];
 }
 
@@ -29,6 +29,7 @@ export function runResultOf(parts: RunParts): RunResult {
   const measured: Omit<RunResult, 'limitedBy'> = {
     ...header,
     engine: parts.engine,
+    engineReason: parts.engineReason,
     plan,
     environment: parts.environment,
     target: parts.target,

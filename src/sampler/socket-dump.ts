@@ -3,6 +3,7 @@ import { canonicalAddress, unmappedIpv4 } from '../plan/addresses.js';
 import { PreflightError } from '../errors.js';
 import { parseProcNetTcp } from '../env/proc-net-tcp.js';
 import type { NativeAddon } from '../engine/native/addon.js';
+import { recordBytes, socketAddressOffset, socketField } from '../engine/native/abi.js';
 import type { SocketSource } from '../result/sockets.js';
 import { preferSockDiag } from './socket-reader.js';
 
@@ -31,8 +32,6 @@ export interface SocketDumper {
   read(): SocketRow[];
 }
 
-const RECORD_BYTES = 56;
-
 function addressAt(buffer: Buffer, offset: number, family: number): string {
   if (family === 4) return `${buffer[offset]}.${buffer[offset + 1]}.${buffer[offset + 2]}.${buffer[offset + 3]}`;
   const hextets: string[] = [];
@@ -41,19 +40,24 @@ function addressAt(buffer: Buffer, offset: number, family: number): string {
   return unmappedIpv4(canonicalAddress(hextets.join(':')));
 }
 
-/** Decodes the addon's dump (the record layout of src/native/socket_dump.h). */
+const SOURCE_AT = socketAddressOffset('source');
+const DESTINATION_AT = socketAddressOffset('destination');
+
+/** Decodes the addon's dump: socket records, each field read by its name in abi.json. */
 export function decodeSocketDump(buffer: Buffer): SocketRow[] {
   const rows: SocketRow[] = [];
-  for (let at = 0; at + RECORD_BYTES <= buffer.length; at += RECORD_BYTES) {
-    const family = buffer[at]!;
+  const bytes = recordBytes('socket');
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  for (let at = 0; at + bytes <= buffer.length; at += bytes) {
+    const family = Number(socketField(view, at, 'family'));
     rows.push({
-      state: buffer[at + 1]!,
-      sourcePort: buffer.readUInt16LE(at + 2),
-      destinationPort: buffer.readUInt16LE(at + 4),
-      timerMs: buffer.readUInt32LE(at + 8),
-      id: buffer.readBigUInt64LE(at + 16).toString(36),
-      source: addressAt(buffer, at + 24, family),
-      destination: addressAt(buffer, at + 40, family),
+      state: Number(socketField(view, at, 'state')),
+      sourcePort: Number(socketField(view, at, 'sourcePort')),
+      destinationPort: Number(socketField(view, at, 'destinationPort')),
+      timerMs: Number(socketField(view, at, 'timerMs')),
+      id: socketField(view, at, 'cookie').toString(36),
+      source: addressAt(buffer, at + SOURCE_AT, family),
+      destination: addressAt(buffer, at + DESTINATION_AT, family),
     });
   }
   return rows;

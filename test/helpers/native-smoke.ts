@@ -3,6 +3,7 @@
 // writes and closes, and keepalive against one that keeps the connection. Prints the record count; exits 1 if any attempt failed.
 import { createServer, type AddressInfo } from 'node:net';
 import { loadNative } from '../../src/engine/native/addon.js';
+import { ATTEMPT, I32_PER_RECORD } from '../../src/engine/native/abi.js';
 import { pollUntil } from './events.js';
 import { decodeSocketDump } from '../../src/sampler/socket-dump.js';
 
@@ -42,15 +43,16 @@ for (const [portMode, close, sources] of cases) {
     destinations: [{ host: '127.0.0.1', port: keep ? keepPort : port }],
     sources,
     portMode,
-    explicitLow: 61300,
-    explicitHigh: 61399,
+    explicitPorts: portMode === 'explicit' ? { low: 61300, high: 61399 } : null,
+    skipPorts: [],
+    socketPortRange: null,
     request: keep ? keepRequest : request,
-    http: 1,
+    http: true,
     expectBytes: 0,
-    headRequest: 0,
+    headRequest: false,
     close,
     connections: 4,
-    ratePerSec: 0,
+    ratePerSec: null,
     startMs: addon.nowMs(),
     durationMs: 60_000,
     maxAttempts: 200,
@@ -65,8 +67,12 @@ for (const [portMode, close, sources] of cases) {
       const d = addon.drain(h);
       if (d.records) {
         const i32 = new Int32Array(d.records);
-        for (let k = 0; k < d.records.byteLength / 64; k++) if (i32[k * 16 + 12] !== 0 || i32[k * 16 + 13] !== 200) failed++;
-        records += d.records.byteLength / 64;
+        const count = i32.length / I32_PER_RECORD;
+        for (let k = 0; k < count; k++) {
+          const at = k * I32_PER_RECORD;
+          if (i32[at + ATTEMPT.code] !== 0 || i32[at + ATTEMPT.status] !== 200) failed++;
+        }
+        records += count;
       }
       return d.finished && !d.records;
     },

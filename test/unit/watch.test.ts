@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseProcNetTcp } from '../../src/env/proc-net-tcp.js';
 import { watchPlanOf } from '../../src/plan/watch-plan.js';
+import { NATIVE_ABI } from '../../src/engine/native/abi.js';
 import { decodeSocketDump, procDumper, type SocketRow } from '../../src/sampler/socket-dump.js';
 import { secondsToExhaustion } from '../../src/watch/exhaustion.js';
 import { portBudgetOf } from '../../src/watch/port-budget.js';
@@ -111,15 +112,17 @@ test('watchSampleOf: client groups only, tcp_tw_reuse holds TIME_WAIT for the re
 
 test('the native dump decodes: family, state, ports, timer, cookie, both address families, IPv4-mapped as IPv4', () => {
   const record = (family: 4 | 6, src: number[], dst: number[], cookie: bigint): Buffer => {
-    const b = Buffer.alloc(56);
-    b[0] = family;
-    b[1] = 6;
-    b.writeUInt16LE(40001, 2);
-    b.writeUInt16LE(8080, 4);
-    b.writeUInt32LE(59_000, 8);
-    b.writeBigUInt64LE(cookie, 16);
-    Buffer.from(src).copy(b, 24);
-    Buffer.from(dst).copy(b, 40);
+    // Written by the field offsets abi.json gives (on this little-endian machine, the host's order).
+    const F = NATIVE_ABI.records.socket.fields;
+    const b = Buffer.alloc(NATIVE_ABI.records.socket.bytes);
+    b[F.family.offset] = family;
+    b[F.state.offset] = 6;
+    b.writeUInt16LE(40001, F.sourcePort.offset);
+    b.writeUInt16LE(8080, F.destinationPort.offset);
+    b.writeUInt32LE(59_000, F.timerMs.offset);
+    b.writeBigUInt64LE(cookie, F.cookie.offset);
+    Buffer.from(src).copy(b, F.source.offset);
+    Buffer.from(dst).copy(b, F.destination.offset);
     return b;
   };
   const v6 = [0x20, 0x01, 0, 2, ...Array(11).fill(0), 0x10];

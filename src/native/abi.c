@@ -1,0 +1,108 @@
+#include "abi.h"
+
+#include <stddef.h>
+
+#include "loop.h"
+#include "record.h"
+#include "socket_dump.h"
+
+/* Bytes of each field type abi.json names. */
+#define PC_TYPE_BYTES_U8 1
+#define PC_TYPE_BYTES_U16 2
+#define PC_TYPE_BYTES_U32 4
+#define PC_TYPE_BYTES_U64 8
+#define PC_TYPE_BYTES_I32 4
+#define PC_TYPE_BYTES_F64 8
+#define PC_TYPE_BYTES_ADDR16 16
+
+#define FIELD_SIZE(STRUCT, FIELD) sizeof(((STRUCT *)0)->FIELD)
+
+/* Compile-time: every field where abi.json says, of the size its type has, and the whole record its size. */
+#define ASSERT_ATTEMPT(JS, FIELD, TYPE, OFFSET)                                                                                  \
+  _Static_assert(offsetof(PC_ATTEMPT_RECORD_STRUCT, FIELD) == (OFFSET), "abi.json: records.attempt." #JS " is not at " #OFFSET); \
+  _Static_assert(FIELD_SIZE(PC_ATTEMPT_RECORD_STRUCT, FIELD) == PC_TYPE_BYTES_##TYPE, "abi.json: records.attempt." #JS " is not " #TYPE);
+PC_ATTEMPT_RECORD_FIELDS(ASSERT_ATTEMPT)
+_Static_assert(sizeof(PC_ATTEMPT_RECORD_STRUCT) == PC_ATTEMPT_RECORD_BYTES, "abi.json: records.attempt has another size");
+
+#define ASSERT_SOCKET(JS, FIELD, TYPE, OFFSET)                                                                                 \
+  _Static_assert(offsetof(PC_SOCKET_RECORD_STRUCT, FIELD) == (OFFSET), "abi.json: records.socket." #JS " is not at " #OFFSET); \
+  _Static_assert(FIELD_SIZE(PC_SOCKET_RECORD_STRUCT, FIELD) == PC_TYPE_BYTES_##TYPE, "abi.json: records.socket." #JS " is not " #TYPE);
+PC_SOCKET_RECORD_FIELDS(ASSERT_SOCKET)
+_Static_assert(sizeof(PC_SOCKET_RECORD_STRUCT) == PC_SOCKET_RECORD_BYTES, "abi.json: records.socket has another size");
+
+/* The enums config.c casts to, in the order abi.json lists their values. */
+#define ASSERT_PORT_MODE(ID, NAME, INDEX) _Static_assert(PC_PORT_##ID == (INDEX), "abi.json: portMode " NAME " is not value " #INDEX);
+PC_CONFIG_PORT_MODE_VALUES(ASSERT_PORT_MODE)
+#define ASSERT_CLOSE(ID, NAME, INDEX) _Static_assert(PC_CLOSE_##ID == (INDEX), "abi.json: close " NAME " is not value " #INDEX);
+PC_CONFIG_CLOSE_VALUES(ASSERT_CLOSE)
+
+static int set_uint(napi_env env, napi_value obj, const char *name, uint32_t value) {
+  napi_value v;
+  return napi_create_uint32(env, value, &v) == napi_ok && napi_set_named_property(env, obj, name, v) == napi_ok;
+}
+
+/* { offset, bytes } of one field, as this build laid it out. */
+static int put_field(napi_env env, napi_value fields, const char *name, size_t offset, size_t bytes) {
+  napi_value f;
+  return napi_create_object(env, &f) == napi_ok && set_uint(env, f, "offset", (uint32_t)offset) &&
+         set_uint(env, f, "bytes", (uint32_t)bytes) && napi_set_named_property(env, fields, name, f) == napi_ok;
+}
+
+static napi_value record_layout(napi_env env, size_t bytes, napi_value fields) {
+  napi_value r;
+  if (!fields || napi_create_object(env, &r) != napi_ok || !set_uint(env, r, "bytes", (uint32_t)bytes) ||
+      napi_set_named_property(env, r, "fields", fields) != napi_ok)
+    return NULL;
+  return r;
+}
+
+static napi_value attempt_fields(napi_env env) {
+  napi_value fields;
+  if (napi_create_object(env, &fields) != napi_ok) return NULL;
+#define PUT(JS, FIELD, TYPE, OFFSET) \
+  if (!put_field(env, fields, #JS, offsetof(PC_ATTEMPT_RECORD_STRUCT, FIELD), FIELD_SIZE(PC_ATTEMPT_RECORD_STRUCT, FIELD))) return NULL;
+  PC_ATTEMPT_RECORD_FIELDS(PUT)
+#undef PUT
+  return fields;
+}
+
+static napi_value socket_fields(napi_env env) {
+  napi_value fields;
+  if (napi_create_object(env, &fields) != napi_ok) return NULL;
+#define PUT(JS, FIELD, TYPE, OFFSET) \
+  if (!put_field(env, fields, #JS, offsetof(PC_SOCKET_RECORD_STRUCT, FIELD), FIELD_SIZE(PC_SOCKET_RECORD_STRUCT, FIELD))) return NULL;
+  PC_SOCKET_RECORD_FIELDS(PUT)
+#undef PUT
+  return fields;
+}
+
+/* An array of the names an X-macro list gives (NAME is its second argument). */
+static napi_value names(napi_env env, const char *const *list, size_t count) {
+  napi_value arr, s;
+  if (napi_create_array_with_length(env, count, &arr) != napi_ok) return NULL;
+  for (size_t i = 0; i < count; i++)
+    if (napi_create_string_utf8(env, list[i], NAPI_AUTO_LENGTH, &s) != napi_ok || napi_set_element(env, arr, (uint32_t)i, s) != napi_ok)
+      return NULL;
+  return arr;
+}
+
+#define CONFIG_NAME(ID, NAME, TYPE, MIN, MAX, NULLABLE) NAME,
+static const char *const CONFIG_NAMES[] = {PC_CONFIG_FIELDS(CONFIG_NAME)};
+#define DRAIN_NAME(ID, NAME) NAME,
+static const char *const DRAIN_NAMES[] = {PC_DRAIN_FIELDS(DRAIN_NAME)};
+
+napi_value pc_napi_abi(napi_env env) {
+  napi_value abi, records, attempt, socket, config, drain;
+  if (napi_create_object(env, &abi) != napi_ok || napi_create_object(env, &records) != napi_ok) return NULL;
+  attempt = record_layout(env, sizeof(PC_ATTEMPT_RECORD_STRUCT), attempt_fields(env));
+  socket = record_layout(env, sizeof(PC_SOCKET_RECORD_STRUCT), socket_fields(env));
+  config = names(env, CONFIG_NAMES, sizeof CONFIG_NAMES / sizeof CONFIG_NAMES[0]);
+  drain = names(env, DRAIN_NAMES, sizeof DRAIN_NAMES / sizeof DRAIN_NAMES[0]);
+  if (!attempt || !socket || !config || !drain || !set_uint(env, abi, "version", PC_ABI_VERSION) ||
+      napi_set_named_property(env, records, "attempt", attempt) != napi_ok ||
+      napi_set_named_property(env, records, "socket", socket) != napi_ok ||
+      napi_set_named_property(env, abi, "records", records) != napi_ok || napi_set_named_property(env, abi, "config", config) != napi_ok ||
+      napi_set_named_property(env, abi, "drain", drain) != napi_ok)
+    return NULL;
+  return abi;
+}
