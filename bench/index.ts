@@ -1,10 +1,14 @@
 /**
  * portchurn against its peers, side by side, in one run:
- *   npm run bench -- [--seconds 5] [--reps 3] [--connections 64] [--long]
+ *   npm run bench -- [--seconds 5] [--reps 3] [--connections 64] [--long] [--only REGEX] [--baseline DIR]
  * Against nginx when it is installed (else the built-in target), tools alternated each repetition,
  * medians printed with ratios; then portchurn's sweep rate in bind and explicit modes, the
  * sampler's cost (on vs off), the histogram's cost per connection, and with --long the peak RSS
  * over a 2-million-connection run. Results go to results/bench-*.json.
+ * --only REGEX keeps the peers whose name matches (and skips the spread, sampler, pacer and
+ * histogram figures). --baseline DIR adds the native engine's rows run from another built checkout
+ * of portchurn (`git worktree add DIR <commit> && (cd DIR && npm ci)`), alternated with this one's
+ * in the same repetitions, so a change is compared with its parent side by side in one run.
  * Every load is bounded in time (or count) and aimed at 127.0.0.1 only.
  */
 import { existsSync } from 'node:fs';
@@ -26,8 +30,11 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
     long: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
+const only = values.only === undefined ? null : new RegExp(values.only);
 const seconds = Number(values.seconds);
 const reps = Number(values.reps);
 const connections = Number(values.connections);
@@ -43,9 +50,9 @@ function has(cmd: string): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(`${d}/${cmd}`));
 }
 
-/** A node tool in its own process. */
-async function nodeTool(tool: string, url: string, mode: 'close' | 'keepalive', extra: string[] = []): Promise<Sample> {
-  const out = await runCommand(process.execPath, [TOOL, tool, url, mode, String(seconds), String(connections), ...extra]);
+/** A node tool in its own process (this checkout's bench/tool.js, or another's). */
+async function nodeTool(tool: string, url: string, mode: 'close' | 'keepalive', extra: string[] = [], toolPath = TOOL): Promise<Sample> {
+  const out = await runCommand(process.execPath, [toolPath, tool, url, mode, String(seconds), String(connections), ...extra]);
   const r = JSON.parse(out.trim().split('\n').at(-1)!) as { okPerSec: number; ok: number; cpuSec: number; maxRssMb: number };
   return { okPerSec: r.okPerSec, cpuSecPer1k: (r.cpuSec / r.ok) * 1000, maxRssMb: r.maxRssMb };
 }
@@ -128,6 +135,19 @@ if (has('ab')) {
   };
 } else notes.push('ab is not installed (apt-get install apache2-utils): no ab row');
 
+if (values.baseline !== undefined) {
+  const baselineTool = `${values.baseline.replace(/\/$/, '')}/dist/bench/tool.js`;
+  if (!existsSync(baselineTool)) throw new Error(`--baseline: no ${baselineTool} (build that checkout with npm ci first)`);
+  peers['baseline: portchurn native non-keepalive'] = {
+    mode: 'close',
+    run: () => nodeTool('portchurn', urls.close, 'close', ['engine=native'], baselineTool),
+  };
+  peers['baseline: portchurn native keepalive'] = {
+    mode: 'keepalive',
+    run: () => nodeTool('portchurn', urls.keepalive, 'keepalive', ['engine=native'], baselineTool),
+  };
+}
+for (const name of Object.keys(peers)) if (only && !only.test(name)) delete peers[name];
 const names = Object.keys(peers);
 const samples: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
 // Whatever happens, the nginx we started goes with this process (by its pid).
@@ -164,32 +184,35 @@ async function portchurnOnce(extra: string[], mode: 'close' | 'keepalive' = 'clo
 }
 const canNetns = process.getuid?.() === 0;
 const spread: { label: string; okPerSec: number }[] = [];
-for (const [label, extra] of [
-  ['bind, 1 source', ['sources=1', 'portMode=bind']],
-  ['bind, 4 sources', ['sources=4', 'portMode=bind']],
-  ['bind, 16 sources', ['sources=16', 'portMode=bind']],
-  ['explicit, 1 source', ['sources=1', 'portMode=explicit']],
-  ['explicit, 16 sources', ['sources=16', 'portMode=explicit']],
-] as const) {
-  // Client closes first, so ports are really consumed; in a namespace when root, so the host's
-  // ports are not; otherwise on fresh 127.x addresses with the default explicit range.
-  const ns = canNetns ? ['netns=true', 'profile=host'] : [`sourceBase=127.${100 + spread.length}.0.1`];
-  const s = await portchurnOnce(['close=client', ...extra, ...ns]);
-  spread.push({ label, okPerSec: s.okPerSec });
-  process.stderr.write(`spread ${label}: ${formatRate(s.okPerSec)} req/s\n`);
-}
-if (!canNetns) notes.push('bind/explicit spread ran on the host (not root: no namespace)');
+// --only: the peers alone.
+if (!only)
+  for (const [label, extra] of [
+    ['bind, 1 source', ['sources=1', 'portMode=bind']],
+    ['bind, 4 sources', ['sources=4', 'portMode=bind']],
+    ['bind, 16 sources', ['sources=16', 'portMode=bind']],
+    ['explicit, 1 source', ['sources=1', 'portMode=explicit']],
+    ['explicit, 16 sources', ['sources=16', 'portMode=explicit']],
+  ] as const) {
+    // Client closes first, so ports are really consumed; in a namespace when root, so the host's
+    // ports are not; otherwise on fresh 127.x addresses with the default explicit range.
+    const ns = canNetns ? ['netns=true', 'profile=host'] : [`sourceBase=127.${100 + spread.length}.0.1`];
+    const s = await portchurnOnce(['close=client', ...extra, ...ns]);
+    spread.push({ label, okPerSec: s.okPerSec });
+    process.stderr.write(`spread ${label}: ${formatRate(s.okPerSec)} req/s\n`);
+  }
+if (!canNetns && !only) notes.push('bind/explicit spread ran on the host (not root: no namespace)');
 
 const samplerOn: number[] = [];
 const samplerOff: number[] = [];
 // Five pairs, the order alternating: the difference is small against this VM's noise.
-for (let rep = 0; rep < Math.max(5, reps); rep++) {
-  const pair = rep % 2 === 0 ? ['0s', '1s'] : ['1s', '0s'];
-  for (const interval of pair) {
-    const rate = (await portchurnOnce([`sampleInterval=${interval}`], 'close', urls.close)).okPerSec;
-    (interval === '0s' ? samplerOff : samplerOn).push(rate);
+if (!only)
+  for (let rep = 0; rep < Math.max(5, reps); rep++) {
+    const pair = rep % 2 === 0 ? ['0s', '1s'] : ['1s', '0s'];
+    for (const interval of pair) {
+      const rate = (await portchurnOnce([`sampleInterval=${interval}`], 'close', urls.close)).okPerSec;
+      (interval === '0s' ? samplerOff : samplerOn).push(rate);
+    }
   }
-}
 
 // Pacer: an open loop at 10,000/s for 10 s (or half the non-keepalive capacity when that is
 // lower, to leave headroom): attempted rate against the schedule.
@@ -197,25 +220,31 @@ const pacerRate = Math.min(
   10_000,
   Math.floor((rate('portchurn native non-keepalive') ?? rate('portchurn js non-keepalive') ?? 10_000) / 2 / 1000) * 1000,
 );
-const pacerOut = JSON.parse(
-  (
-    await runCommand(process.execPath, [
-      TOOL,
-      'portchurn',
-      urls.close,
-      'close',
-      '10',
-      String(connections),
-      `rate=${pacerRate}`,
-      'sampleInterval=0s',
-    ])
-  )
-    .trim()
-    .split('\n')
-    .at(-1)!,
-) as { attemptsPerSec: number };
-const pacer = { ratePerSec: pacerRate, attemptsPerSec: pacerOut.attemptsPerSec, error: pacerOut.attemptsPerSec / pacerRate - 1 };
-process.stderr.write(`pacer at ${pacerRate}/s: ${formatRate(pacerOut.attemptsPerSec)} attempted/s\n`);
+const pacerOut = only
+  ? null
+  : (JSON.parse(
+      (
+        await runCommand(process.execPath, [
+          TOOL,
+          'portchurn',
+          urls.close,
+          'close',
+          '10',
+          String(connections),
+          `rate=${pacerRate}`,
+          'sampleInterval=0s',
+        ])
+      )
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    ) as { attemptsPerSec: number });
+const pacer = pacerOut && {
+  ratePerSec: pacerRate,
+  attemptsPerSec: pacerOut.attemptsPerSec,
+  error: pacerOut.attemptsPerSec / pacerRate - 1,
+};
+if (pacer) process.stderr.write(`pacer at ${pacerRate}/s: ${formatRate(pacer.attemptsPerSec)} attempted/s\n`);
 
 // Histogram cost: four recordValue calls per connection, timed alone.
 const h = createLatencyHistogram();
@@ -266,9 +295,27 @@ const goals = [
     target: 1 / 1.2,
   },
   { goal: 'js keepalive >= 1.2x autocannon', value: ratio('portchurn js keepalive', 'autocannon keepalive'), target: 1.2 },
-  { goal: 'sampler costs < 5 % (on / off >= 0.95)', value: median(samplerOn) / median(samplerOff), target: 0.95 },
-  { goal: 'histogram recording < 5 % of a connection', value: 1 - histogramShare, target: 0.95 },
-  { goal: `open loop at ${pacerRate}/s attempted within 1 % (attempted / target)`, value: 1 - Math.abs(pacer.error), target: 0.99 },
+  ...(pacer
+    ? [
+        { goal: 'sampler costs < 5 % (on / off >= 0.95)', value: median(samplerOn) / median(samplerOff), target: 0.95 },
+        { goal: 'histogram recording < 5 % of a connection', value: 1 - histogramShare, target: 0.95 },
+        { goal: `open loop at ${pacerRate}/s attempted within 1 % (attempted / target)`, value: 1 - Math.abs(pacer.error), target: 0.99 },
+      ]
+    : []),
+  ...(values.baseline !== undefined
+    ? [
+        {
+          goal: 'native non-keepalive within noise of the baseline (this / baseline)',
+          value: ratio('portchurn native non-keepalive', 'baseline: portchurn native non-keepalive'),
+          target: 0.95,
+        },
+        {
+          goal: 'native keepalive within noise of the baseline (this / baseline)',
+          value: ratio('portchurn native keepalive', 'baseline: portchurn native keepalive'),
+          target: 0.95,
+        },
+      ]
+    : []),
   ...(long ? [{ goal: 'peak RSS < 200 MB over 2 million connections (MB)', value: long.maxRssMb, target: 200 }] : []),
 ];
 const report = {
@@ -326,8 +373,12 @@ process.stdout.write(
       ]),
     ]),
     '',
-    `pacer: ${formatRate(pacer.attemptsPerSec)} attempted/s against ${formatRate(pacer.ratePerSec)}/s (${(pacer.error * 100).toFixed(2)} %)`,
-    `histogram: ${nsPerRecord.toFixed(0)} ns per recordValue; sampler on/off: ${samplerOn.map((v) => v.toFixed(0)).join(', ')} / ${samplerOff.map((v) => v.toFixed(0)).join(', ')} req/s`,
+    ...(pacer
+      ? [
+          `pacer: ${formatRate(pacer.attemptsPerSec)} attempted/s against ${formatRate(pacer.ratePerSec)}/s (${(pacer.error * 100).toFixed(2)} %)`,
+          `histogram: ${nsPerRecord.toFixed(0)} ns per recordValue; sampler on/off: ${samplerOn.map((v) => v.toFixed(0)).join(', ')} / ${samplerOff.map((v) => v.toFixed(0)).join(', ')} req/s`,
+        ]
+      : []),
     ...notes.map((n) => `note: ${n}`),
     `written to ${path}`,
     '',

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
-const nativeSources = ['src/native', 'src/native/fuzz'].flatMap((d) =>
+const nativeSources = ['src/native', 'src/native/fuzz', 'test/native'].flatMap((d) =>
   readdirSync(d)
     .filter((f) => /\.[ch]$/.test(f))
     .map((f) => `${d}/${f}`),

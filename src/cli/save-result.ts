@@ -1,7 +1,7 @@
 import type { AnyResult } from '../result/read-result.js';
 import { addToIndex } from '../result/results-index.js';
 import { writeResultFile } from '../result/write-result.js';
-import { REPORT_FORMATS, writeReports, type ReportFormat } from '../report/write-reports.js';
+import { REPORT_FORMATS, writeReports, type ReportFormat } from './write-reports.js';
 import { renderSweepSummary } from '../report/sweep-terminal.js';
 import { PlanError } from '../errors.js';
 import { EXIT, printError, type CliIo } from './output.js';

@@ -51,6 +51,10 @@ export const workerEngine: LoadEngine = {
     const done = settled.filter((s): s is PromiseFulfilledResult<LoadSnapshot> => s.status === 'fulfilled').map((s) => s.value);
     const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => (s.reason as Error).message);
     if (done.length === 0) throw new Error(failures.join('; '));
-    return { snapshot: mergeSnapshots(done), failures };
+    const merged = mergeSnapshots(done);
+    if (failures.length === 0) return { snapshot: merged, failures };
+    // A dead thread's sources were not measured: they are left out, not shown as zeros.
+    const unmeasured = new Set(job.parts.filter((_, i) => settled[i]!.status === 'rejected').flatMap((p) => p.sources));
+    return { snapshot: { ...merged, sources: merged.sources.filter((s) => !unmeasured.has(s.address)) }, failures };
   },
 };

@@ -41,7 +41,8 @@ static int compare_indexed(const void *a, const void *b) {
 }
 
 int pc_scope_sort(pc_scope *scope) {
-  qsort(scope->destinations, scope->destination_count, sizeof *scope->destinations, compare_keys);
+  /* qsort() must not be handed a null array, even an empty one. */
+  if (scope->destination_count > 0) qsort(scope->destinations, scope->destination_count, sizeof *scope->destinations, compare_keys);
   indexed_key *pairs = malloc(scope->source_count * sizeof *pairs + 1);
   if (!pairs) return ENOMEM;
   for (size_t i = 0; i < scope->source_count; i++) pairs[i] = (indexed_key){scope->sources[i], scope->source_index[i]};

@@ -25,7 +25,8 @@ export type EngineChoice = 'auto' | 'native' | 'js';
  * - `client`: the client closes first after the full response: TIME_WAIT on the client, ports consumed.
  * - `server`: the request says `Connection: close`; the server closes first: TIME_WAIT on the server.
  * - `reset`: the client aborts with RST (SO_LINGER 0): no TIME_WAIT anywhere.
- * - `keepalive`: a reference run that reuses connections (undici pool).
+ * - `keepalive`: a reference run that reuses connections (portchurn's raw sockets by default, or
+ *   undici's pool with `--keepalive-client undici`).
  */
 export type ClosePolicy = 'client' | 'server' | 'reset' | 'keepalive';
 
@@ -101,7 +102,7 @@ export interface Plan {
    * counters) with every other program; null when it runs in a namespace of its own.
    */
   readonly hostReason: string | null;
-  /** How often the socket-state sampler reads /proc/net/tcp during the load; 0: no sampling. */
+  /** How often the socket-state sampler reads socket states (sock_diag, or /proc/net/tcp without the addon) during the load; 0: no sampling. */
   readonly sampleIntervalMs: number;
   /** Accept a self-signed certificate on https targets. */
   readonly insecure: boolean;

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { decodeHistogram } from '../result/histogram.js';
 import type { RunResult } from '../result/result.js';
 import type { SweepResult } from '../result/sweep-result.js';
@@ -14,11 +12,10 @@ import type { LabResult } from '../result/lab-result.js';
 /** Percentiles of the latency curves, as HdrHistogram plots them (x = 1 / (1 - p)). */
 const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999];
 
-const require = createRequire(import.meta.url);
-
-/** A file of an installed package (uPlot's script and stylesheet). */
-export function asset(path: string): string {
-  return readFileSync(require.resolve(path), 'utf8');
+/** What an HTML report inlines so that it opens offline: uPlot's script and stylesheet (the caller reads them). */
+export interface ChartAssets {
+  readonly uplotJs: string;
+  readonly uplotCss: string;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -175,10 +172,10 @@ ${view.warnings.length ? `<${h}>Warnings</${h}><ul>${view.warnings.map((w) => `<
 }
 
 /**
- * A self-contained HTML page for a run or sweep: no network needed to open it; uPlot and its
- * stylesheet are inlined from node_modules, the data is embedded as JSON.
+ * A self-contained HTML page for a run, sweep or lab: no network needed to open it; uPlot and its
+ * stylesheet (`assets`) are inlined, the data is embedded as JSON.
  */
-export function renderHtml(result: RunResult | SweepResult | LabResult): string {
+export function renderHtml(result: RunResult | SweepResult | LabResult, assets: ChartAssets): string {
   const views =
     result.kind === 'lab'
       ? result.profiles.map((p) => ({ heading: `Profile ${p.name}: ${p.description}`, view: stagesOf(p.sweep) }))
@@ -207,13 +204,13 @@ export function renderHtml(result: RunResult | SweepResult | LabResult): string 
       : '',
     ...views.map((v, k) => (v.heading ? `<h2>${escapeHtml(v.heading)}</h2>${sectionHtml(v.view, k, 'h3')}` : sectionHtml(v.view, k, 'h2'))),
     any
-      ? `<script>${asset('uplot/dist/uPlot.iife.min.js')}</script>\n<script id="data" type="application/json">${data}</script>\n<script>${PAGE_SCRIPT}</script>`
+      ? `<script>${assets.uplotJs}</script>\n<script id="data" type="application/json">${data}</script>\n<script>${PAGE_SCRIPT}</script>`
       : '',
   ].join('\n');
   const interrupted = result.kind === 'lab' ? result.interrupted : views[0]!.view.interrupted;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>${asset('uplot/dist/uPlot.min.css')}
+<style>${assets.uplotCss}
 body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:17px;margin-top:28px}h3{font-size:15px;margin-top:22px}
 table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th{text-align:left}
 .meta,.note{color:#555}.flag{background:#fff3cd;border:1px solid #e0b84a;padding:6px 10px}.chart{margin:8px 0}</style></head>

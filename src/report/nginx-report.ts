@@ -1,3 +1,4 @@
+import type { ChartAssets } from './html.js';
 import { formatCount, formatLatencyUs, formatRate, table } from './format.js';
 import { escapeHtml, mdTable } from './markup.js';
 import type { NginxResult, NginxVariantResult } from '../result/nginx-result.js';
@@ -94,7 +95,8 @@ export function renderNginxMarkdown(result: NginxResult): string {
  * A self-contained HTML page: the variants side by side, each variant's client ok/s and 502/s
  * over time (uPlot inlined, data embedded), each configuration to copy.
  */
-export function renderNginxHtml(result: NginxResult, uplotJs: string, uplotCss: string): string {
+export function renderNginxHtml(result: NginxResult, assets: ChartAssets): string {
+  const { uplotJs, uplotCss } = assets;
   const rows = result.variants.map(variantCells);
   const data = JSON.stringify(
     result.variants.map((v) => {

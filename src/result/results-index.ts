@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AnyResult } from './read-result.js';
+import { writeFileAtomically } from './write-result.js';
 
 /** One line of results/index.json: what ran, when, and where its files are. */
 export interface IndexEntry {
@@ -29,7 +30,7 @@ function describe(result: AnyResult): string {
 }
 
 /**
- * Adds a result to `dir/index.json` (written atomically: a temporary file, then a rename). A
+ * Adds a result to `dir/index.json` (written atomically, writeFileAtomically). A
  * missing or unreadable index starts afresh; the broken one is kept beside it.
  */
 export async function addToIndex(dir: string, resultPath: string, result: AnyResult, reports: readonly string[]): Promise<void> {
@@ -52,7 +53,5 @@ export async function addToIndex(dir: string, resultPath: string, result: AnyRes
     reports: reports.map((r) => basename(r)),
     what: describe(result),
   });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(entries, null, 2)}\n`);
-  await rename(temp, path);
+  await writeFileAtomically(path, `${JSON.stringify(entries, null, 2)}\n`, true);
 }

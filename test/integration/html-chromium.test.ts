@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { renderHtml } from '../../src/report/html.js';
+import { readChartAssets } from '../../src/env/chart-assets.js';
 import type { SweepResult } from '../../src/result/sweep-result.js';
 import { fixture } from '../helpers/fixtures.js';
 import { prerequisite } from '../helpers/prereq.js';
+
+const ASSETS = readChartAssets();
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -20,7 +23,7 @@ test('the HTML report opens in headless Chromium with no errors and every chart 
   const result: SweepResult = { ...stored, references: [{ ...kernel, axisValue: '16 bind' }, kernel] };
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-html-'));
   const page = join(dir, 'report.html');
-  await writeFile(page, renderHtml(result));
+  await writeFile(page, renderHtml(result, ASSETS));
   // The flags keep Chromium off the network (this machine has none) and out of a sandbox it cannot make as root.
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

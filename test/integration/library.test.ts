@@ -29,6 +29,7 @@ test("import { run } from 'portchurn' returns the result object and prints nothi
     'mergeRunResults',
     'renderMarkdown',
     'renderHtml',
+    'readChartAssets',
     'renderHgrm',
     'readResult',
   ]) {

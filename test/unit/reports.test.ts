@@ -5,12 +5,15 @@ import { decodeHistogram } from '../../src/result/histogram.js';
 import { renderCompare } from '../../src/report/compare.js';
 import { parseHgrm, renderHgrm } from '../../src/report/hgrm.js';
 import { renderHtml } from '../../src/report/html.js';
+import { readChartAssets } from '../../src/env/chart-assets.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderSweepSummary } from '../../src/report/sweep-terminal.js';
 import { validateResult } from '../../src/result/read-result.js';
 import { ResultInputError } from '../../src/errors.js';
 import type { SweepResult } from '../../src/result/sweep-result.js';
 import { fixture, fixturePath } from '../helpers/fixtures.js';
+
+const ASSETS = readChartAssets();
 
 const stored = JSON.parse(fixture('sweep-result.json')) as SweepResult;
 
@@ -43,7 +46,7 @@ test('a stage whose TIME_WAIT table overflowed is flagged in every report, with 
     /TIME_WAIT table full in stage 2 \(sources 2\): TCPTimeWaitOverflow rose by 1,234\. Those closes skipped TIME_WAIT, so this stage measured a kernel without it/;
   assert.match(renderMarkdown(overflowed), flag);
   assert.match(renderSweepSummary(overflowed), flag);
-  assert.match(renderHtml(overflowed), flag);
+  assert.match(renderHtml(overflowed, ASSETS), flag);
   assert.match(renderMarkdown(overflowed), /raise net\.ipv4\.tcp_max_tw_buckets inside the namespace/);
   assert.doesNotMatch(renderMarkdown(stored), /TIME_WAIT table full/);
 });
@@ -54,11 +57,11 @@ test('stages that shared the host say so in one line at the top of every report'
   const line = /Shared host: 2 of 3 stages ran in the host's network namespace \(--no-netns was given\)/;
   assert.match(renderMarkdown(onHost).split('\n').slice(0, 3).join('\n'), line);
   assert.match(renderSweepSummary(onHost).split('\n').slice(0, 2).join('\n'), line);
-  assert.match(renderHtml(onHost), line);
+  assert.match(renderHtml(onHost, ASSETS), line);
 });
 
 test('charts leave out the trailing partial second', () => {
-  const html = renderHtml(stored);
+  const html = renderHtml(stored, ASSETS);
   const data = JSON.parse(/<script id="data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!.replace(/\\u003c/g, '<')) as {
     sections: { stages: { second: number[] }[] }[];
   };
@@ -88,7 +91,7 @@ test('.hgrm files parse back to the percentiles of their histograms', () => {
 });
 
 test('the HTML page is self-contained: uPlot inlined, data embedded, no external references', () => {
-  const html = renderHtml(stored);
+  const html = renderHtml(stored, ASSETS);
   assert.match(html, /<script>[^<]*uPlot/);
   assert.ok(!/(src|href)=["']?https?:/i.test(html), 'no network references');
   assert.ok(html.includes('id="data"'));

@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
 import { renderCompare, renderCompareMarkdown } from '../../report/compare.js';
 import { renderSweepSummary } from '../../report/sweep-terminal.js';
-import { REPORT_FORMATS, writeReports, type ReportFormat } from '../../report/write-reports.js';
+import { REPORT_FORMATS, writeReports, type ReportFormat } from '../write-reports.js';
 import { readResult } from '../../result/read-result.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { declareOptions, type OptionTable } from '../option-table.js';

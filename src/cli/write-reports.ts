@@ -1,21 +1,20 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
+import { readChartAssets } from '../env/chart-assets.js';
 import { ResultFileError } from '../errors.js';
 import type { AnyResult } from '../result/read-result.js';
-import { renderHgrm } from './hgrm.js';
-import { asset, renderHtml } from './html.js';
-import { renderMarkdown } from './markdown.js';
-import { renderNginxHtml, renderNginxMarkdown } from './nginx-report.js';
+import { writeFileAtomically } from '../result/write-result.js';
+import { renderHgrm } from '../report/hgrm.js';
+import { renderHtml } from '../report/html.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderNginxHtml, renderNginxMarkdown } from '../report/nginx-report.js';
 
 /** Report formats `portchurn report` writes. */
 export type ReportFormat = 'md' | 'html' | 'hgrm';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['md', 'html', 'hgrm'];
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+async function writeReport(path: string, text: string): Promise<void> {
   try {
-    await writeFile(temp, text);
-    await rename(temp, path);
+    await writeFileAtomically(path, text, true);
   } catch (error) {
     throw new ResultFileError(path, `cannot write ${path}: ${(error as Error).message}`, { cause: error });
   }
@@ -24,26 +23,23 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 /**
  * Renders the reports of a result next to its JSON file (`X.json` -> `X.md`, `X.html`,
  * `X.stage1-totalUs.hgrm`...) and returns their paths. Reports are derived data: rendering
- * again replaces them.
+ * again replaces them. The renderers only render; the files they need and write are handled here.
  */
 export async function writeReports(jsonPath: string, result: AnyResult, formats: readonly ReportFormat[]): Promise<string[]> {
   const stem = jsonPath.replace(/\.json$/, '');
   const paths: string[] = [];
   const hgrm = formats.includes('hgrm') ? renderHgrm(result) : [];
   const hgrmPaths = hgrm.map((f) => `${stem}.${f.name}.hgrm`);
-  for (const [i, f] of hgrm.entries()) await writeAtomic(hgrmPaths[i]!, f.text);
+  for (const [i, f] of hgrm.entries()) await writeReport(hgrmPaths[i]!, f.text);
   const htmlPath = formats.includes('html') ? `${stem}.html` : undefined;
   if (htmlPath) {
-    const html =
-      result.kind === 'nginx'
-        ? renderNginxHtml(result, asset('uplot/dist/uPlot.iife.min.js'), asset('uplot/dist/uPlot.min.css'))
-        : renderHtml(result);
-    await writeAtomic(htmlPath, html);
+    const assets = readChartAssets();
+    await writeReport(htmlPath, result.kind === 'nginx' ? renderNginxHtml(result, assets) : renderHtml(result, assets));
   }
   if (formats.includes('md')) {
     const md = `${stem}.md`;
     const files = { ...(htmlPath ? { html: basename(htmlPath) } : {}), hgrm: hgrmPaths.map((p) => basename(p)) };
-    await writeAtomic(md, result.kind === 'nginx' ? renderNginxMarkdown(result) : renderMarkdown(result, files));
+    await writeReport(md, result.kind === 'nginx' ? renderNginxMarkdown(result) : renderMarkdown(result, files));
     paths.push(md);
   }
   if (htmlPath) paths.push(htmlPath);
