@@ -41,39 +41,29 @@ static int set_uint(napi_env env, napi_value obj, const char *name, uint32_t val
   return napi_create_uint32(env, value, &v) == napi_ok && napi_set_named_property(env, obj, name, v) == napi_ok;
 }
 
-/* { offset, bytes } of one field, as this build laid it out. */
-static int put_field(napi_env env, napi_value fields, const char *name, size_t offset, size_t bytes) {
-  napi_value f;
-  return napi_create_object(env, &f) == napi_ok && set_uint(env, f, "offset", (uint32_t)offset) &&
-         set_uint(env, f, "bytes", (uint32_t)bytes) && napi_set_named_property(env, fields, name, f) == napi_ok;
-}
+/* One field as this build laid it out. */
+typedef struct {
+  const char *name;
+  size_t offset, bytes;
+} field_layout;
 
-static napi_value record_layout(napi_env env, size_t bytes, napi_value fields) {
-  napi_value r;
-  if (!fields || napi_create_object(env, &r) != napi_ok || !set_uint(env, r, "bytes", (uint32_t)bytes) ||
-      napi_set_named_property(env, r, "fields", fields) != napi_ok)
+#define ATTEMPT_ENTRY(JS, FIELD, TYPE, OFFSET) \
+  {#JS, offsetof(PC_ATTEMPT_RECORD_STRUCT, FIELD), FIELD_SIZE(PC_ATTEMPT_RECORD_STRUCT, FIELD)},
+static const field_layout ATTEMPT_LAYOUT[] = {PC_ATTEMPT_RECORD_FIELDS(ATTEMPT_ENTRY)};
+#define SOCKET_ENTRY(JS, FIELD, TYPE, OFFSET) {#JS, offsetof(PC_SOCKET_RECORD_STRUCT, FIELD), FIELD_SIZE(PC_SOCKET_RECORD_STRUCT, FIELD)},
+static const field_layout SOCKET_LAYOUT[] = {PC_SOCKET_RECORD_FIELDS(SOCKET_ENTRY)};
+
+/* { bytes, fields: { name: { offset, bytes } } } */
+static napi_value record_layout(napi_env env, size_t bytes, const field_layout *layout, size_t count) {
+  napi_value r, fields, f;
+  if (napi_create_object(env, &r) != napi_ok || napi_create_object(env, &fields) != napi_ok || !set_uint(env, r, "bytes", (uint32_t)bytes))
     return NULL;
-  return r;
-}
-
-static napi_value attempt_fields(napi_env env) {
-  napi_value fields;
-  if (napi_create_object(env, &fields) != napi_ok) return NULL;
-#define PUT(JS, FIELD, TYPE, OFFSET) \
-  if (!put_field(env, fields, #JS, offsetof(PC_ATTEMPT_RECORD_STRUCT, FIELD), FIELD_SIZE(PC_ATTEMPT_RECORD_STRUCT, FIELD))) return NULL;
-  PC_ATTEMPT_RECORD_FIELDS(PUT)
-#undef PUT
-  return fields;
-}
-
-static napi_value socket_fields(napi_env env) {
-  napi_value fields;
-  if (napi_create_object(env, &fields) != napi_ok) return NULL;
-#define PUT(JS, FIELD, TYPE, OFFSET) \
-  if (!put_field(env, fields, #JS, offsetof(PC_SOCKET_RECORD_STRUCT, FIELD), FIELD_SIZE(PC_SOCKET_RECORD_STRUCT, FIELD))) return NULL;
-  PC_SOCKET_RECORD_FIELDS(PUT)
-#undef PUT
-  return fields;
+  for (size_t i = 0; i < count; i++) {
+    if (napi_create_object(env, &f) != napi_ok || !set_uint(env, f, "offset", (uint32_t)layout[i].offset) ||
+        !set_uint(env, f, "bytes", (uint32_t)layout[i].bytes) || napi_set_named_property(env, fields, layout[i].name, f) != napi_ok)
+      return NULL;
+  }
+  return napi_set_named_property(env, r, "fields", fields) == napi_ok ? r : NULL;
 }
 
 /* An array of the names an X-macro list gives (NAME is its second argument). */
@@ -94,8 +84,8 @@ static const char *const DRAIN_NAMES[] = {PC_DRAIN_FIELDS(DRAIN_NAME)};
 napi_value pc_napi_abi(napi_env env) {
   napi_value abi, records, attempt, socket, config, drain;
   if (napi_create_object(env, &abi) != napi_ok || napi_create_object(env, &records) != napi_ok) return NULL;
-  attempt = record_layout(env, sizeof(PC_ATTEMPT_RECORD_STRUCT), attempt_fields(env));
-  socket = record_layout(env, sizeof(PC_SOCKET_RECORD_STRUCT), socket_fields(env));
+  attempt = record_layout(env, sizeof(PC_ATTEMPT_RECORD_STRUCT), ATTEMPT_LAYOUT, sizeof ATTEMPT_LAYOUT / sizeof ATTEMPT_LAYOUT[0]);
+  socket = record_layout(env, sizeof(PC_SOCKET_RECORD_STRUCT), SOCKET_LAYOUT, sizeof SOCKET_LAYOUT / sizeof SOCKET_LAYOUT[0]);
   config = names(env, CONFIG_NAMES, sizeof CONFIG_NAMES / sizeof CONFIG_NAMES[0]);
   drain = names(env, DRAIN_NAMES, sizeof DRAIN_NAMES / sizeof DRAIN_NAMES[0]);
   if (!attempt || !socket || !config || !drain || !set_uint(env, abi, "version", PC_ABI_VERSION) ||

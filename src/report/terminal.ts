@@ -72,7 +72,7 @@ export function renderRunSummary(result: RunResult): string {
     `  target      ${targetLine}`,
     `  sources     ${describeSources(plan)}, port mode ${plan.portMode}${plan.explicitPorts ? ` (ports ${plan.explicitPorts.low}-${plan.explicitPorts.high})` : ''}`,
     `  close       ${plan.close}`,
-    `  engine      ${result.engine ?? 'js'}${plan.workers > 1 ? ` (${plan.workers} threads)` : ''}`,
+    `  engine      ${result.engine ?? 'js'}${plan.workers > 1 ? ` (${plan.workers} threads)` : ''}${result.engineReason ? `: ${result.engineReason}` : ''}`,
     `  load        ${describeLoad(plan)}; ran ${formatDurationMs(totals.durationMs)}`,
     '',
     table([

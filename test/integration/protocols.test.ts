@@ -23,6 +23,10 @@ for (const engine of ENGINES) {
         connections: '3',
       });
       assert.equal(result.engine, engine, 'the engine asked for ran');
+      assert.match(
+        result.engineReason!,
+        engine === 'js' ? /^--engine js was given$/ : /^--engine native: the native engine is built here and runs this plan$/,
+      );
       assert.equal(result.totals.ok, 30);
       assert.equal(server.accepted.length, 30);
       assert.equal(result.latency.ttfbUs.summary.count, 30);
@@ -58,6 +62,12 @@ test('https:// target over TLS, one connection per request; an untrusted certifi
     const ok = await run({ target: `https://localhost:${port}/`, insecure: true, requests: '12', connections: '2', close: 'server' });
     assert.equal(ok.totals.ok, 12);
     assert.equal(requests, 12);
+    // The native engine has no TLS: the JavaScript one ran, and the result says why (wherever the addon is built or not).
+    assert.equal(ok.engine, 'js');
+    assert.match(
+      ok.engineReason!,
+      /^--engine auto: the native engine (cannot run this: it has no TLS .*|is .+), so the JavaScript engine ran$/,
+    );
     const refused = await run({ target: `https://localhost:${port}/`, requests: '3', connections: '1' });
     assert.deepEqual(refused.totals.errors, { TLS: 3 });
   } finally {
