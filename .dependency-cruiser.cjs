@@ -5,6 +5,7 @@
  *   errors.ts                         error classes
  *   plan/                             what to run: options, parsing, the typed plan (a leaf)
  *   result/                           what a run produced: every result kind, its types and reader
+ *   addon/                            the native addon's interface: loading it, abi.json's layout, the configurations it takes
  *   env/, model/                      this host's settings and counters; the capacity model
  *   engine/, target/, sampler/        the load, the built-in target, the socket-state sampler
  *   runner/                           runs a plan on the host or in a namespace
@@ -17,23 +18,25 @@ const layer = (...folders) => `^src/(${folders.join('|')})/`;
 const below = {
   plan: [],
   result: ['plan'],
-  env: ['plan', 'result'],
+  addon: ['plan'],
+  env: ['plan', 'result', 'addon'],
   model: ['plan', 'result'],
-  engine: ['plan', 'result', 'env', 'model'],
-  target: ['plan', 'result', 'env'],
-  sampler: ['plan', 'result', 'env', 'engine'],
-  runner: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler'],
-  sweep: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner'],
-  lab: ['plan', 'result', 'env', 'model', 'runner', 'sweep'],
-  nginx: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep'],
-  limits: ['plan', 'result', 'env', 'model', 'runner'],
-  doctor: ['plan', 'result', 'env', 'engine', 'runner'],
-  watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler'],
+  engine: ['plan', 'result', 'env', 'model', 'addon'],
+  target: ['plan', 'result', 'env', 'addon'],
+  sampler: ['plan', 'result', 'env', 'engine', 'addon'],
+  runner: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'addon'],
+  sweep: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'addon'],
+  lab: ['plan', 'result', 'env', 'model', 'runner', 'sweep', 'addon'],
+  nginx: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep', 'addon'],
+  limits: ['plan', 'result', 'env', 'model', 'runner', 'addon'],
+  doctor: ['plan', 'result', 'env', 'engine', 'runner', 'addon'],
+  watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon'],
   report: ['plan', 'result'],
 };
 const ALL = [
   'plan',
   'result',
+  'addon',
   'env',
   'model',
   'engine',

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadNative } from '../src/engine/native/addon.js';
+import { loadNative } from '../src/addon/addon.js';
 import { procReader, sockDiagReader, type SocketReader } from '../src/sampler/socket-reader.js';
 import { median } from './stats.js';
 import { run } from '../src/runner/run.js';

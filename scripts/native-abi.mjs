@@ -10,7 +10,7 @@ export const ABI_HEADER = fileURLToPath(new URL('../src/native/gen/abi.h', impor
 
 /** `portMode` -> `PORT_MODE`, `kernel` -> `KERNEL`. */
 const upper = (name) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-const FIELD_TYPES = new Set(['endpoints', 'addresses', 'enum', 'range', 'ports', 'bytes', 'bool', 'int', 'number']);
+const FIELD_TYPES = new Set(['endpoints', 'listen', 'addresses', 'enum', 'range', 'ports', 'bytes', 'bool', 'int', 'number']);
 const RECORD_TYPES = new Set(['u8', 'u16', 'u32', 'u64', 'i32', 'f64', 'addr16']);
 
 /** A C double literal of a JSON number. */
@@ -37,23 +37,28 @@ export function abiHeader(abi) {
     '#define PC_OK 0',
     ...Object.entries(abi.outcomeCodes.codes).map(([name, code]) => `#define PC_${name} (${code})`),
     '',
-    '/* The configuration start() takes: X(ID, "name", TYPE, min, max, nullable). */',
   ];
-  const fields = Object.entries(abi.config).map(([name, f]) => {
-    if (!FIELD_TYPES.has(f.type)) throw new Error(`abi.json: config.${name} has unknown type ${f.type}`);
-    return `${upper(name)}, "${name}", ${f.type.toUpperCase()}, ${literal(f.min ?? 0)}, ${literal(f.max ?? 0)}, ${f.nullable ? 1 : 0}`;
-  });
-  out.push(xmacro('PC_CONFIG_FIELDS', fields));
-  out.push(`#define PC_CONFIG_FIELD_COUNT ${fields.length}\n`);
-  for (const [name, f] of Object.entries(abi.config)) {
-    if (f.type !== 'enum') continue;
-    out.push(`/* config.${name}: X(ID, "value", index) */`);
-    out.push(
-      xmacro(
-        `PC_CONFIG_${upper(name)}_VALUES`,
-        f.values.map((v, i) => `${upper(v)}, "${v}", ${i}`),
-      ),
-    );
+  // The engine's configuration (start) and the target's (targetStart): X(ID, "name", TYPE, min, max, nullable).
+  for (const [section, prefix] of [
+    ['config', 'PC_CONFIG'],
+    ['targetConfig', 'PC_TARGET_CONFIG'],
+  ]) {
+    const fields = Object.entries(abi[section]).map(([name, f]) => {
+      if (!FIELD_TYPES.has(f.type)) throw new Error(`abi.json: ${section}.${name} has unknown type ${f.type}`);
+      return `${upper(name)}, "${name}", ${f.type.toUpperCase()}, ${literal(f.min ?? 0)}, ${literal(f.max ?? 0)}, ${f.nullable ? 1 : 0}`;
+    });
+    out.push(`/* ${section}: X(ID, "name", TYPE, min, max, nullable) */`);
+    out.push(xmacro(`${prefix}_FIELDS`, fields));
+    for (const [name, f] of Object.entries(abi[section])) {
+      if (f.type !== 'enum') continue;
+      out.push(`/* ${section}.${name}: X(ID, "value", index) */`);
+      out.push(
+        xmacro(
+          `${prefix}_${upper(name)}_VALUES`,
+          f.values.map((v, i) => `${upper(v)}, "${v}", ${i}`),
+        ),
+      );
+    }
   }
   for (const [name, record] of Object.entries(abi.records)) {
     const id = upper(name);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readOpenFileLimit } from '../env/environment.js';
 import { namespacePrefix } from '../env/namespace-support.js';
 import { tryBind } from '../runner/preflight.js';
-import { loadNative } from '../engine/native/addon.js';
+import { loadNative } from '../addon/addon.js';
 
 /** What a check enables; `core` checks are always needed. */
 export type Feature = 'core' | 'native' | 'netns' | 'nginx' | 'chromium';

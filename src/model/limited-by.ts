@@ -112,11 +112,18 @@ export function diagnose(input: DiagnosisInput): LimitedBy {
     };
   if (cpu) {
     const gen = busy(cpu.generator, cpu.wallMs, cpu.generatorThreads);
-    const tgt = cpu.target ? busy(cpu.target, cpu.wallMs, 1) : 0;
-    const shares = `generator ${pct(gen)} of ${cpu.generatorThreads === 1 ? 'a core' : `${cpu.generatorThreads} cores`}${cpu.target ? `, built-in target ${pct(tgt)} of a core` : ''}`;
+    // Several target threads: the busiest decides (SO_REUSEPORT may give one more than its share).
+    const threads = cpu.targetThreads ?? [];
+    const tgt =
+      threads.length > 1 ? Math.max(...threads.map((t) => busy(t, cpu.wallMs, 1))) : cpu.target ? busy(cpu.target, cpu.wallMs, 1) : 0;
+    const targetShare =
+      threads.length > 1
+        ? `built-in target's busiest of ${threads.length} threads ${pct(tgt)} of a core`
+        : `built-in target ${pct(tgt)} of a core`;
+    const shares = `generator ${pct(gen)} of ${cpu.generatorThreads === 1 ? 'a core' : `${cpu.generatorThreads} cores`}${cpu.target ? `, ${targetShare}` : ''}`;
     if (Math.max(gen, tgt) >= BUSY_SHARE) {
       return tgt > gen
-        ? { cause: 'target', because: `the built-in target's thread was busy (${shares})` }
+        ? { cause: 'target', because: `the built-in target was busy (${shares})` }
         : {
             cause: 'generator-cpu',
             because: `portchurn's own threads were busy (${shares}): the generator, not the kernel's ports, set this rate`,

@@ -5,6 +5,7 @@
 #include "loop.h"
 #include "record.h"
 #include "socket_dump.h"
+#include "target.h"
 
 /* Bytes of each field type abi.json names. */
 #define PC_TYPE_BYTES_U8 1
@@ -35,6 +36,9 @@ _Static_assert(sizeof(PC_SOCKET_RECORD_STRUCT) == PC_SOCKET_RECORD_BYTES, "abi.j
 PC_CONFIG_PORT_MODE_VALUES(ASSERT_PORT_MODE)
 #define ASSERT_CLOSE(ID, NAME, INDEX) _Static_assert(PC_CLOSE_##ID == (INDEX), "abi.json: close " NAME " is not value " #INDEX);
 PC_CONFIG_CLOSE_VALUES(ASSERT_CLOSE)
+#define ASSERT_TARGET_CLOSE(ID, NAME, INDEX) \
+  _Static_assert(PC_TCLOSE_##ID == (INDEX), "abi.json: targetConfig.close " NAME " is not value " #INDEX);
+PC_TARGET_CONFIG_CLOSE_VALUES(ASSERT_TARGET_CLOSE)
 
 static int set_uint(napi_env env, napi_value obj, const char *name, uint32_t value) {
   napi_value v;
@@ -78,17 +82,20 @@ static napi_value names(napi_env env, const char *const *list, size_t count) {
 
 #define CONFIG_NAME(ID, NAME, TYPE, MIN, MAX, NULLABLE) NAME,
 static const char *const CONFIG_NAMES[] = {PC_CONFIG_FIELDS(CONFIG_NAME)};
+static const char *const TARGET_CONFIG_NAMES[] = {PC_TARGET_CONFIG_FIELDS(CONFIG_NAME)};
 #define DRAIN_NAME(ID, NAME) NAME,
 static const char *const DRAIN_NAMES[] = {PC_DRAIN_FIELDS(DRAIN_NAME)};
 
 napi_value pc_napi_abi(napi_env env) {
-  napi_value abi, records, attempt, socket, config, drain;
+  napi_value abi, records, attempt, socket, config, target_config, drain;
   if (napi_create_object(env, &abi) != napi_ok || napi_create_object(env, &records) != napi_ok) return NULL;
   attempt = record_layout(env, sizeof(PC_ATTEMPT_RECORD_STRUCT), ATTEMPT_LAYOUT, sizeof ATTEMPT_LAYOUT / sizeof ATTEMPT_LAYOUT[0]);
   socket = record_layout(env, sizeof(PC_SOCKET_RECORD_STRUCT), SOCKET_LAYOUT, sizeof SOCKET_LAYOUT / sizeof SOCKET_LAYOUT[0]);
   config = names(env, CONFIG_NAMES, sizeof CONFIG_NAMES / sizeof CONFIG_NAMES[0]);
+  target_config = names(env, TARGET_CONFIG_NAMES, sizeof TARGET_CONFIG_NAMES / sizeof TARGET_CONFIG_NAMES[0]);
   drain = names(env, DRAIN_NAMES, sizeof DRAIN_NAMES / sizeof DRAIN_NAMES[0]);
-  if (!attempt || !socket || !config || !drain || !set_uint(env, abi, "version", PC_ABI_VERSION) ||
+  if (!attempt || !socket || !config || !target_config || !drain ||
+      napi_set_named_property(env, abi, "targetConfig", target_config) != napi_ok || !set_uint(env, abi, "version", PC_ABI_VERSION) ||
       napi_set_named_property(env, records, "attempt", attempt) != napi_ok ||
       napi_set_named_property(env, records, "socket", socket) != napi_ok ||
       napi_set_named_property(env, abi, "records", records) != napi_ok || napi_set_named_property(env, abi, "config", config) != napi_ok ||

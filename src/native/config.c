@@ -129,8 +129,7 @@ static int get_field(napi_env env, napi_value obj, const pc_field_spec *spec, na
   return 1;
 }
 
-/* Refuses a property abi.json does not name: a field JavaScript thinks it sets must not be ignored. */
-static int check_known_fields(napi_env env, napi_value obj) {
+int pc_check_known_fields(napi_env env, napi_value obj, const pc_field_spec *const *fields, size_t count) {
   napi_value names;
   uint32_t n = 0;
   if (napi_get_property_names(env, obj, &names) != napi_ok || napi_get_array_length(env, names, &n) != napi_ok)
@@ -142,7 +141,7 @@ static int check_known_fields(napi_env env, napi_value obj) {
     if (napi_get_element(env, names, i, &name_v) != napi_ok || napi_get_value_string_utf8(env, name_v, name, sizeof name, &len) != napi_ok)
       return type_error(env, "every field name", "a string");
     int known = 0;
-    for (size_t f = 0; f < sizeof FIELDS / sizeof FIELDS[0] && !known; f++) known = strcmp(FIELDS[f]->name, name) == 0;
+    for (size_t f = 0; f < count && !known; f++) known = strcmp(fields[f]->name, name) == 0;
     if (!known) {
       char message[MESSAGE_BYTES];
       snprintf(message, sizeof message, "native config: unknown field %s", name);
@@ -153,8 +152,10 @@ static int check_known_fields(napi_env env, napi_value obj) {
   return 1;
 }
 
-/* An array of { host, port } (with_port) or of address strings, into a calloc'd endpoint array. */
-static int read_endpoints(napi_env env, napi_value obj, const pc_field_spec *spec, int with_port, pc_endpoint **out, int *count) {
+int pc_read_endpoints(napi_env env, napi_value obj, const pc_field_spec *spec, pc_endpoint **out, int *count) {
+  /* endpoints: { host, port 1-65535 }; listen: { host, port 0-65535 } (0: any free port); addresses: strings. */
+  int with_port = spec->type == PC_FIELD_ENDPOINTS || spec->type == PC_FIELD_LISTEN;
+  double port_min = spec->type == PC_FIELD_LISTEN ? 0 : 1;
   napi_value arr;
   int is_null;
   uint32_t n = 0;
@@ -173,7 +174,7 @@ static int read_endpoints(napi_env env, napi_value obj, const pc_field_spec *spe
       if (!get_named(env, item, "host", &host_v) || !pc_read_ip(env, host_v, where, host, sizeof host)) return 0;
       snprintf(where, sizeof where, "%s[%u].port", spec->name, i);
       if (!get_named(env, item, "port", &port_v)) return type_error(env, where, "a number");
-      if (!pc_read_number(env, port_v, where, 1, 65535, 1, &port)) return 0;
+      if (!pc_read_number(env, port_v, where, port_min, 65535, 1, &port)) return 0;
     } else {
       snprintf(where, sizeof where, "%s[%u]", spec->name, i);
       if (!pc_read_ip(env, item, where, host, sizeof host)) return 0;
@@ -184,7 +185,7 @@ static int read_endpoints(napi_env env, napi_value obj, const pc_field_spec *spe
   return 1;
 }
 
-static int read_enum(napi_env env, napi_value obj, const pc_field_spec *spec, const char *const *values, size_t count, int *out) {
+int pc_read_enum(napi_env env, napi_value obj, const pc_field_spec *spec, const char *const *values, size_t count, int *out) {
   napi_value v;
   int is_null;
   char text[32], what[MESSAGE_BYTES] = "one of ";
@@ -205,7 +206,7 @@ static int read_enum(napi_env env, napi_value obj, const pc_field_spec *spec, co
   return type_error(env, spec->name, what);
 }
 
-static int read_value_number(napi_env env, napi_value obj, const pc_field_spec *spec, double if_null, double *out) {
+int pc_read_field_number(napi_env env, napi_value obj, const pc_field_spec *spec, double if_null, double *out) {
   napi_value v;
   int is_null;
   if (!get_field(env, obj, spec, &v, &is_null)) return 0;
@@ -216,7 +217,7 @@ static int read_value_number(napi_env env, napi_value obj, const pc_field_spec *
   return pc_read_number(env, v, spec->name, spec->min, spec->max, spec->type == PC_FIELD_INT, out);
 }
 
-static int read_bool(napi_env env, napi_value obj, const pc_field_spec *spec, int *out) {
+int pc_read_bool(napi_env env, napi_value obj, const pc_field_spec *spec, int *out) {
   napi_value v;
   int is_null;
   bool b = false;
@@ -317,23 +318,24 @@ static int check_rules(napi_env env, const pc_config *c) {
 
 int pc_config_parse(napi_env env, napi_value obj, pc_config *c) {
   if (type_of(env, obj) != napi_object) return type_error(env, "the configuration", "an object");
-  if (!check_known_fields(env, obj)) return 0;
+  if (!pc_check_known_fields(env, obj, FIELDS, sizeof FIELDS / sizeof FIELDS[0])) return 0;
   int mode = 0, close = 0;
   uint16_t range_low = 0, range_high = 0;
   double expect = 0, connections = 0, rate = 0, duration = 0;
-  if (!read_endpoints(env, obj, &SPEC_DESTINATIONS, 1, &c->destinations, &c->destination_count) ||
-      !read_endpoints(env, obj, &SPEC_SOURCES, 0, &c->sources, &c->source_count) ||
-      !read_enum(env, obj, &SPEC_PORT_MODE, PORT_MODES, sizeof PORT_MODES / sizeof PORT_MODES[0], &mode) ||
+  if (!pc_read_endpoints(env, obj, &SPEC_DESTINATIONS, &c->destinations, &c->destination_count) ||
+      !pc_read_endpoints(env, obj, &SPEC_SOURCES, &c->sources, &c->source_count) ||
+      !pc_read_enum(env, obj, &SPEC_PORT_MODE, PORT_MODES, sizeof PORT_MODES / sizeof PORT_MODES[0], &mode) ||
       !read_range(env, obj, &SPEC_EXPLICIT_PORTS, &c->explicit_low, &c->explicit_high) ||
       !read_ports(env, obj, &SPEC_SKIP_PORTS, &c->skip_ports) || !read_range(env, obj, &SPEC_SOCKET_PORT_RANGE, &range_low, &range_high) ||
-      !read_bytes(env, obj, &SPEC_REQUEST, &c->request, &c->request_len) || !read_bool(env, obj, &SPEC_HTTP, &c->http) ||
-      !read_value_number(env, obj, &SPEC_EXPECT_BYTES, 0, &expect) || !read_bool(env, obj, &SPEC_HEAD_REQUEST, &c->head_request) ||
-      !read_enum(env, obj, &SPEC_CLOSE, CLOSE_POLICIES, sizeof CLOSE_POLICIES / sizeof CLOSE_POLICIES[0], &close) ||
-      !read_value_number(env, obj, &SPEC_CONNECTIONS, 0, &connections) || !read_value_number(env, obj, &SPEC_RATE_PER_SEC, 0, &rate) ||
-      !read_value_number(env, obj, &SPEC_START_MS, 0, &c->start_ms) ||
-      !read_value_number(env, obj, &SPEC_DURATION_MS, PC_NO_BOUND, &duration) ||
-      !read_value_number(env, obj, &SPEC_MAX_ATTEMPTS, PC_NO_BOUND, &c->max_attempts) ||
-      !read_value_number(env, obj, &SPEC_TIMEOUT_MS, 0, &c->timeout_ms) || !read_value_number(env, obj, &SPEC_GRACE_MS, 0, &c->grace_ms))
+      !read_bytes(env, obj, &SPEC_REQUEST, &c->request, &c->request_len) || !pc_read_bool(env, obj, &SPEC_HTTP, &c->http) ||
+      !pc_read_field_number(env, obj, &SPEC_EXPECT_BYTES, 0, &expect) || !pc_read_bool(env, obj, &SPEC_HEAD_REQUEST, &c->head_request) ||
+      !pc_read_enum(env, obj, &SPEC_CLOSE, CLOSE_POLICIES, sizeof CLOSE_POLICIES / sizeof CLOSE_POLICIES[0], &close) ||
+      !pc_read_field_number(env, obj, &SPEC_CONNECTIONS, 0, &connections) ||
+      !pc_read_field_number(env, obj, &SPEC_RATE_PER_SEC, 0, &rate) || !pc_read_field_number(env, obj, &SPEC_START_MS, 0, &c->start_ms) ||
+      !pc_read_field_number(env, obj, &SPEC_DURATION_MS, PC_NO_BOUND, &duration) ||
+      !pc_read_field_number(env, obj, &SPEC_MAX_ATTEMPTS, PC_NO_BOUND, &c->max_attempts) ||
+      !pc_read_field_number(env, obj, &SPEC_TIMEOUT_MS, 0, &c->timeout_ms) ||
+      !pc_read_field_number(env, obj, &SPEC_GRACE_MS, 0, &c->grace_ms))
     return 0;
   /* Every value below was range-checked above, so each cast is exact. */
   c->port_mode = (pc_port_mode)mode;

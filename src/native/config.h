@@ -13,6 +13,7 @@
 /* The kinds of field abi.json describes (its "type"). */
 typedef enum {
   PC_FIELD_ENDPOINTS,
+  PC_FIELD_LISTEN,
   PC_FIELD_ADDRESSES,
   PC_FIELD_ENUM,
   PC_FIELD_RANGE,
@@ -37,7 +38,15 @@ typedef struct {
  */
 int pc_config_parse(napi_env env, napi_value obj, pc_config *cfg);
 
-/* Readers shared with diag_glue.c; each returns 1, or 0 after throwing an error naming `where`. */
+/* Readers shared with target_config.c and diag_glue.c; each returns 1, or 0 after throwing an error naming the field. */
+/* Refuses a property the field list does not name: a field JavaScript thinks it sets must not be ignored. */
+int pc_check_known_fields(napi_env env, napi_value obj, const pc_field_spec *const *fields, size_t count);
+/* An endpoints, listen or addresses field into a calloc'd array (IP literals; ports as the type allows). */
+int pc_read_endpoints(napi_env env, napi_value obj, const pc_field_spec *spec, pc_endpoint **out, int *count);
+int pc_read_enum(napi_env env, napi_value obj, const pc_field_spec *spec, const char *const *values, size_t count, int *out);
+/* An int or number field in its range; `if_null` when it is null (a nullable field). */
+int pc_read_field_number(napi_env env, napi_value obj, const pc_field_spec *spec, double if_null, double *out);
+int pc_read_bool(napi_env env, napi_value obj, const pc_field_spec *spec, int *out);
 int pc_read_number(napi_env env, napi_value v, const char *where, double min, double max, int integer, double *out);
 int pc_read_array(napi_env env, napi_value v, const char *where, double min, double max, uint32_t *length);
 /* An IP literal (IPv4 or IPv6) into `buf`. */

@@ -1,5 +1,7 @@
 #include "framing.h"
 
+#include "http_fields.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -15,9 +17,6 @@ enum {
   ST_DONE,
   ST_ERROR
 };
-
-/* 2^53: the largest length JavaScript could hold exactly; larger is not a real response. */
-#define MAX_LENGTH ((int64_t)1 << 53)
 
 void pc_framer_reset(pc_framer *f, int head_request) {
   f->state = ST_STATUS;
@@ -55,31 +54,6 @@ static int parse_status(pc_framer *f, const char *s, size_t n) {
   return 0;
 }
 
-/* Does a header line name `name` (case-insensitively)? Then *value points past the colon and spaces. */
-static int header_is(const char *s, size_t n, const char *name, const char **value, size_t *value_len) {
-  size_t len = strlen(name);
-  if (n <= len || s[len] != ':' || strncasecmp(s, name, len) != 0) return 0;
-  size_t i = len + 1;
-  while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
-  size_t end = n;
-  while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t')) end--;
-  *value = s + i;
-  *value_len = end - i;
-  return 1;
-}
-
-static int parse_decimal(const char *s, size_t n, int64_t *out) {
-  if (n == 0) return -1;
-  int64_t v = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-    v = v * 10 + (s[i] - '0');
-    if (v > MAX_LENGTH) return -1;
-  }
-  *out = v;
-  return 0;
-}
-
 static int parse_chunk_size(const char *s, size_t n, int64_t *out) {
   int64_t v = 0;
   size_t i = 0;
@@ -88,27 +62,13 @@ static int parse_chunk_size(const char *s, size_t n, int64_t *out) {
     int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     if (d < 0) break;
     v = v * 16 + d;
-    if (v > MAX_LENGTH) return -1;
+    if (v > PC_MAX_LENGTH) return -1;
   }
   if (i == 0) return -1;
   /* Chunk extensions (";name=value") and spaces may follow the size. */
   if (i < n && s[i] != ';' && s[i] != ' ' && s[i] != '\t') return -1;
   *out = v;
   return 0;
-}
-
-/* The tokens of a Connection header ("close", "keep-alive", comma-separated, any case). */
-static void connection_tokens(pc_framer *f, const char *v, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && (v[i] == ',' || v[i] == ' ' || v[i] == '\t')) i++;
-    size_t start = i;
-    while (i < n && v[i] != ',') i++;
-    size_t end = i;
-    while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t')) end--;
-    if (end - start == 5 && strncasecmp(v + start, "close", 5) == 0) f->conn_close = 1;
-    if (end - start == 10 && strncasecmp(v + start, "keep-alive", 10) == 0) f->conn_keep_alive = 1;
-  }
 }
 
 /* The body that follows the headers just ended, by RFC 9112 section 6.3. */
@@ -148,23 +108,23 @@ static void on_line(pc_framer *f) {
     case ST_HEADERS:
       if (n == 0 && f->line_len <= 1) {
         start_body(f);
-      } else if (header_is(s, n, "content-length", &value, &value_len)) {
+      } else if (pc_header_is(s, n, "content-length", &value, &value_len)) {
         int64_t v;
-        if (f->line_len > PC_LINE_KEEP || parse_decimal(value, value_len, &v) != 0 || (f->content_length >= 0 && v != f->content_length))
+        if (f->line_len > PC_LINE_KEEP || pc_parse_decimal(value, value_len, &v) != 0 || (f->content_length >= 0 && v != f->content_length))
           f->state = ST_ERROR;
         else
           f->content_length = v;
-      } else if (header_is(s, n, "transfer-encoding", &value, &value_len)) {
+      } else if (pc_header_is(s, n, "transfer-encoding", &value, &value_len)) {
         if (f->line_len > PC_LINE_KEEP) f->state = ST_ERROR;
         /* chunked must be the last coding */
         else
           f->chunked = value_len >= 7 && strncasecmp(value + value_len - 7, "chunked", 7) == 0;
-      } else if (header_is(s, n, "connection", &value, &value_len)) {
+      } else if (pc_header_is(s, n, "connection", &value, &value_len)) {
         /* A Connection header longer than is kept may hide a `close`: do not reuse. */
         if (f->line_len > PC_LINE_KEEP)
           f->conn_close = 1;
         else
-          connection_tokens(f, value, value_len);
+          pc_connection_tokens(value, value_len, &f->conn_close, &f->conn_keep_alive);
       }
       break;
     case ST_CHUNK_SIZE: {

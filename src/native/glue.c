@@ -14,6 +14,7 @@
 #include "config.h"
 #include "diag_glue.h"
 #include "loop.h"
+#include "target_glue.h"
 
 /* The names drain() sets, from abi.json (DRAIN_RECORDS, ...). */
 #define NAME(ID, NAME) static const char DRAIN_##ID[] = NAME;
@@ -138,6 +139,9 @@ NAPI_MODULE_INIT() {
       {"nowMs", NULL, now_ms, NULL, NULL, NULL, napi_default, NULL},
       {"countSockets", NULL, pc_napi_count_sockets, NULL, NULL, NULL, napi_default, NULL},
       {"dumpSockets", NULL, pc_napi_dump_sockets, NULL, NULL, NULL, napi_default, NULL},
+      {"targetStart", NULL, pc_napi_target_start, NULL, NULL, NULL, napi_default, NULL},
+      {"targetStats", NULL, pc_napi_target_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"targetStop", NULL, pc_napi_target_stop, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value abi = pc_napi_abi(env);
   if (!abi || napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok ||

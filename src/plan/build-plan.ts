@@ -32,6 +32,10 @@ export interface RunOptions extends NamespaceOptions {
   delay?: string;
   /** Built-in target: response body size. Default `2` bytes. */
   bodySize?: string | number;
+  /** Built-in target: native threads. Default: a quarter of the cores, at least 1. */
+  targetThreads?: string | number;
+  /** Built-in target: `native`, `js`, or `auto` (native where the addon is built). Default `auto`. */
+  targetEngine?: EngineChoice;
   /** Source addresses: a count, a list, a range or a CIDR block. */
   sources?: string | number;
   /** First address when `sources` is a count. Default `127.0.0.1`. */
@@ -103,12 +107,23 @@ function buildLoad(options: RunOptions): LoadModel {
   return { kind: 'closed', connections: parsePositiveInt('--connections', options.connections ?? PLAN_DEFAULTS.connections) };
 }
 
+/** Native target threads: 1 to 256 (abi.json's targetConfig.threads). */
+function targetThreadsOf(value: string | number): number {
+  const threads = parsePositiveInt('--target-threads', value);
+  if (threads > 256) throw new PlanError('--target-threads', `--target-threads must be 1 to 256, got ${threads}`);
+  return threads;
+}
+
 /** The target: an external endpoint (checked against --allow-remote), or null for the built-in one. */
 function endpointOf(options: RunOptions): TargetEndpoint | null {
   const endpoint = options.target === undefined ? null : parseTarget(options.target);
   if (endpoint) checkTargetAllowed(endpoint.host, options.allowRemote === true);
-  if (endpoint && (options.listen !== undefined || options.delay !== undefined || options.bodySize !== undefined)) {
-    throw new PlanError('--listen', '--listen, --delay and --body-size configure the built-in target; they do not apply with --target');
+  const builtinOnly = [options.listen, options.delay, options.bodySize, options.targetThreads, options.targetEngine];
+  if (endpoint && builtinOnly.some((o) => o !== undefined)) {
+    throw new PlanError(
+      '--listen',
+      '--listen, --delay, --body-size, --target-threads and --target-engine configure the built-in target; they do not apply with --target',
+    );
   }
   return endpoint;
 }
@@ -299,6 +314,8 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
           listen,
           delayMs: parseDurationMs('--delay', options.delay ?? PLAN_DEFAULTS.delay),
           bodyBytes: parseBytes('--body-size', String(options.bodySize ?? PLAN_DEFAULTS.bodySize)),
+          threads: options.targetThreads === undefined ? null : targetThreadsOf(options.targetThreads),
+          engine: oneOf('--target-engine', options.targetEngine ?? PLAN_DEFAULTS.engine, ENGINE_CHOICES),
         },
     sources,
     portMode,

@@ -49,6 +49,10 @@ export interface BuiltinTargetPlan {
   readonly delayMs: number;
   /** Response body size. */
   readonly bodyBytes: number;
+  /** Native target threads; null: the default of the machine it runs on (a quarter of the cores, at least 1). */
+  readonly threads: number | null;
+  /** Which target: `native` (the addon's epoll threads), `js` (Node's http server), or `auto` (native where it is built). */
+  readonly engine: EngineChoice;
 }
 
 /** A target the user runs. */

@@ -38,6 +38,11 @@ export interface RunResult extends ResultHeader<'run'> {
     readonly closePolicy: TargetClosePolicy | null;
     /** Built-in target: what it counted. */
     readonly stats: TargetStats | null;
+    /** Built-in target: which one ran (the native one in the addon, or Node's http server), and why (absent before 0.3). */
+    readonly engine?: 'native' | 'js';
+    readonly engineReason?: string;
+    /** Built-in target: the threads it served on. */
+    readonly threads?: number;
   };
   /** TIME_WAIT sockets the sources held before the run (left by earlier runs). */
   readonly carryOver: CarryOver;

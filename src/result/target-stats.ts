@@ -14,8 +14,26 @@ export interface TargetStats {
   readonly byRemoteAddress: Record<string, AddressCounts>;
   /** Keyed by the listening `address:port` the connection reached. */
   readonly byLocalAddress: Record<string, AddressCounts>;
-  /** CPU time of the target's own thread since it started listening; null where it cannot be read. */
+  /** CPU time of the target's threads since it started listening, summed; null where it cannot be read. */
   readonly cpu?: CpuTime | null;
+  /** Native target: each thread's CPU time (null where it cannot be read); the busiest decides whether the target held the rate. */
+  readonly threadCpu?: readonly (CpuTime | null)[];
+  /** Native target: connections it closed for what they sent or did not send, and accepts that failed. */
+  readonly refused?: TargetRefused;
+  /** Native target: false when a count could not be kept (out of memory): the per-address counts are then short. */
+  readonly countsComplete?: boolean;
+}
+
+/** Connections the native target refused, by why. */
+export interface TargetRefused {
+  /** A request line, a header or the whole head past the limits (8 KiB a line, 32 KiB a head). */
+  readonly tooLong: number;
+  /** Not an HTTP/1.0 or 1.1 request (or a chunked request body, which this target does not read). */
+  readonly malformed: number;
+  /** The head did not complete within the head timeout. */
+  readonly headTimeout: number;
+  /** accept() failed (EMFILE, ENFILE, ENOBUFS): the connection waited in the queue or was lost. */
+  readonly acceptErrors: number;
 }
 
 /** How the built-in target ends each connection. */

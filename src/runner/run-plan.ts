@@ -68,8 +68,15 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const startedAt = new Date().toISOString();
   try {
     if (plan.target.kind === 'builtin') {
-      const { listen, delayMs, bodyBytes } = plan.target;
-      target = await startBuiltinTarget({ listen, close: closePolicy, delayMs, bodyBytes });
+      const { listen, delayMs, bodyBytes, threads, engine } = plan.target;
+      target = await startBuiltinTarget({
+        listen,
+        close: closePolicy,
+        delayMs,
+        bodyBytes,
+        engine,
+        ...(threads === null ? {} : { threads }),
+      });
     }
     const { resolved, url } = resolveTarget(setup, target);
     const { destinations } = resolved;
@@ -97,7 +104,14 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       engineReason: setup.engine.reason,
       plan,
       environment,
-      target: { kind: plan.target.kind, endpoints: destinations, url, closePolicy: target ? closePolicy : null, stats },
+      target: {
+        kind: plan.target.kind,
+        endpoints: destinations,
+        url,
+        closePolicy: target ? closePolicy : null,
+        stats,
+        ...(target ? { engine: target.engine, engineReason: target.reason, threads: target.threads } : {}),
+      },
       carryOver,
       load,
       durationMs,

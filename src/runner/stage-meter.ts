@@ -14,15 +14,15 @@ export class StageMeter {
 
   private constructor(
     private readonly countersBefore: KernelCounters | null,
-    private readonly targetCpuBefore: CpuTime | null,
+    private readonly targetBefore: TargetStats | null,
     private readonly processCpuBefore: CpuTime,
   ) {}
 
   /** Reads the starting point; `target` is the built-in target in this process, if any. */
   static async start(target: BuiltinTarget | null): Promise<StageMeter> {
     const counters = await readKernelCounters();
-    const targetCpu = target ? ((await target.stats()).cpu ?? null) : null;
-    return new StageMeter(counters, targetCpu, processCpuTime());
+    const targetBefore = target ? await target.stats() : null;
+    return new StageMeter(counters, targetBefore, processCpuTime());
   }
 
   /** The load has ended: what this process spent from the start until now. */
@@ -44,10 +44,24 @@ export class StageMeter {
     const countersAfter = await readKernelCounters();
     const kernel = this.countersBefore && countersAfter ? counterDelta(this.countersBefore, countersAfter, scope) : null;
     const processCpu = this.processCpu ?? cpuSince(this.processCpuBefore, processCpuTime());
-    const targetCpu = this.targetCpuBefore && stats?.cpu ? cpuSince(this.targetCpuBefore, stats.cpu) : null;
+    const before = this.targetBefore;
+    const targetCpu = before?.cpu && stats?.cpu ? cpuSince(before.cpu, stats.cpu) : null;
+    // The native target's threads one by one: one busy thread holds the rate even when the others idle.
+    const threadsBefore = before?.threadCpu ?? [];
+    const threadsAfter = stats?.threadCpu ?? [];
+    const perThread =
+      threadsAfter.length > 1 && threadsAfter.length === threadsBefore.length && threadsAfter.every((t, i) => t && threadsBefore[i])
+        ? threadsAfter.map((t, i) => cpuSince(threadsBefore[i]!, t!))
+        : null;
     return {
       kernel,
-      cpu: { wallMs, generator: targetCpu ? cpuSince(targetCpu, processCpu) : processCpu, target: targetCpu, generatorThreads },
+      cpu: {
+        wallMs,
+        generator: targetCpu ? cpuSince(targetCpu, processCpu) : processCpu,
+        target: targetCpu,
+        generatorThreads,
+        ...(perThread ? { targetThreads: perThread } : {}),
+      },
     };
   }
 }

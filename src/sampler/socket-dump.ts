@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { canonicalAddress, unmappedIpv4 } from '../plan/addresses.js';
 import { PreflightError } from '../errors.js';
 import { parseProcNetTcp } from '../env/proc-net-tcp.js';
-import type { NativeAddon } from '../engine/native/addon.js';
-import { recordBytes, socketAddressOffset, socketField } from '../engine/native/abi.js';
+import type { NativeAddon } from '../addon/addon.js';
+import { recordBytes, socketAddressOffset, socketField } from '../addon/abi.js';
 import type { SocketSource } from '../result/sockets.js';
 import { preferSockDiag } from './socket-reader.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TCP_STATES } from '../env/proc-net-tcp.js';
-import type { NativeAddon } from '../engine/native/addon.js';
+import type { NativeAddon } from '../addon/addon.js';
 import { compileScope, countTable, emptyCounts, type SampleScope, type TableCounts } from './tcp-table.js';
 import type { SocketSource, StateCounts } from '../result/sockets.js';
 

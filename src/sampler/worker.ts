@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadNative } from '../engine/native/addon.js';
+import { loadNative } from '../addon/addon.js';
 import { takeSample } from './sample.js';
 import { chooseReader } from './socket-reader.js';
 import type { SampleScope } from './tcp-table.js';

@@ -1,12 +1,20 @@
+import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { loadNative } from '../addon/addon.js';
 import { workerExecArgv } from '../env/worker-exec-argv.js';
-import { TargetError } from '../errors.js';
-import type { TargetOptions } from './stats.js';
+import { PreflightError, TargetError } from '../errors.js';
+import { defaultTargetThreads, TARGET_DEFAULTS, type TargetOptions } from './stats.js';
 import type { TargetRequest } from './worker.js';
 import type { TargetStats } from '../result/target-stats.js';
+import { startNativeTarget } from './native-target.js';
 
-/** A running built-in target, in its own worker thread. */
+/** A running built-in target: the native one (epoll threads in the addon) or the JavaScript one (Node's http server in a worker thread). */
 export interface BuiltinTarget {
+  /** Which target runs, and why (every result says it). */
+  readonly engine: 'native' | 'js';
+  readonly reason: string;
+  /** Threads it serves on. */
+  readonly threads: number;
   /** Where it listens (real ports). */
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
   /** The counters so far. */
@@ -20,8 +28,40 @@ type WorkerMessage =
   | { type: 'failed'; code: string; message: string }
   | { type: 'reply'; id: number; stats: TargetStats };
 
-/** Starts the built-in HTTP/1.1 target in a worker thread and waits until it listens. */
+/**
+ * Starts the built-in HTTP/1.1 target and waits until it listens: the native one where the addon
+ * is built (`engine` auto or native), the JavaScript one otherwise or when asked (`engine` js).
+ * `engine` native without the addon is a PreflightError (exit 2, before any traffic).
+ */
 export function startBuiltinTarget(options: TargetOptions): Promise<BuiltinTarget> {
+  const engine = options.engine ?? TARGET_DEFAULTS.engine;
+  const threads = options.threads ?? defaultTargetThreads(cpus().length);
+  const headTimeoutMs = options.headTimeoutMs ?? TARGET_DEFAULTS.headTimeoutMs;
+  const idleTimeoutMs = options.idleTimeoutMs ?? TARGET_DEFAULTS.idleTimeoutMs;
+  if (engine !== 'js') {
+    const native = loadNative();
+    if (native.addon) {
+      const { listen, close, delayMs, bodyBytes } = options;
+      const reason = `--target-engine ${engine}: the native target is built here (${threads} thread${threads === 1 ? '' : 's'})`;
+      try {
+        return Promise.resolve(
+          startNativeTarget(native.addon, { listen, threads, close, delayMs, bodyBytes, headTimeoutMs, idleTimeoutMs }, reason),
+        );
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    if (engine === 'native') return Promise.reject(new PreflightError(`--target-engine native: the native target is ${native.reason}`));
+    return startJsTarget(
+      { ...options, headTimeoutMs, idleTimeoutMs },
+      `--target-engine auto: the native target is ${native.reason}, so the JavaScript one ran`,
+    );
+  }
+  return startJsTarget({ ...options, headTimeoutMs, idleTimeoutMs }, '--target-engine js was given');
+}
+
+/** The JavaScript target: Node's http server in a worker thread of its own. */
+function startJsTarget(options: TargetOptions, reason: string): Promise<BuiltinTarget> {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: options, execArgv: workerExecArgv() });
   const pending = new Map<number, { resolve: (stats: TargetStats) => void; reject: (error: Error) => void }>();
   let nextId = 0;
@@ -42,6 +82,9 @@ export function startBuiltinTarget(options: TargetOptions): Promise<BuiltinTarge
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') {
         resolve({
+          engine: 'js',
+          reason,
+          threads: 1,
           addresses: message.addresses,
           stats: () => ask('stats'),
           close: () => {

@@ -46,34 +46,44 @@ export async function startTargetServers(options: TargetOptions): Promise<Target
   });
 
   const servers: Server[] = options.listen.map(() => {
-    const server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }, (req, res) => {
-      if (req.url === STATS_PATH) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(stats()));
-        return;
-      }
-      requests++;
-      const counts = socketCounts.get(req.socket);
-      if (counts) {
-        counts[0].requests++;
-        counts[1].requests++;
-      }
-      const respond = (): void => {
-        // `server`: Connection: close makes Node end the socket after the response, so the
-        // server sends the first FIN and holds the TIME_WAIT. `client`: the connection stays
-        // open and the client's close comes first.
-        const headers: Record<string, string | number> = { 'content-type': 'text/plain', 'content-length': body.length };
-        if (options.close === 'server') headers.connection = 'close';
-        // `client` means the target never closes first, even when the request asks it to
-        // (HTTP/1.0, or `Connection: close` as nginx sends upstream): the client's FIN comes
-        // first and the TIME_WAIT stays with the client (or the proxy).
-        else res.shouldKeepAlive = true;
-        res.writeHead(200, headers);
-        res.end(body);
-      };
-      req.resume();
-      req.on('end', () => (options.delayMs > 0 ? setTimeout(respond, options.delayMs) : respond()));
-    });
+    const headTimeoutMs = options.headTimeoutMs ?? 60_000;
+    const server = createServer(
+      {
+        keepAliveTimeout: options.idleTimeoutMs ?? 60_000,
+        requestTimeout: 0,
+        headersTimeout: headTimeoutMs,
+        // Node checks the headers timeout only this often (30 s by default).
+        connectionsCheckingInterval: Math.min(30_000, Math.max(10, Math.floor(headTimeoutMs / 4))),
+      },
+      (req, res) => {
+        if (req.url === STATS_PATH) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(stats()));
+          return;
+        }
+        requests++;
+        const counts = socketCounts.get(req.socket);
+        if (counts) {
+          counts[0].requests++;
+          counts[1].requests++;
+        }
+        const respond = (): void => {
+          // `server`: Connection: close makes Node end the socket after the response, so the
+          // server sends the first FIN and holds the TIME_WAIT. `client`: the connection stays
+          // open and the client's close comes first.
+          const headers: Record<string, string | number> = { 'content-type': 'text/plain', 'content-length': body.length };
+          if (options.close === 'server') headers.connection = 'close';
+          // `client` means the target never closes first, even when the request asks it to
+          // (HTTP/1.0, or `Connection: close` as nginx sends upstream): the client's FIN comes
+          // first and the TIME_WAIT stays with the client (or the proxy).
+          else res.shouldKeepAlive = true;
+          res.writeHead(200, headers);
+          res.end(body);
+        };
+        req.resume();
+        req.on('end', () => (options.delayMs > 0 ? setTimeout(respond, options.delayMs) : respond()));
+      },
+    );
     server.on('connection', (socket: Socket) => {
       connections++;
       const remote = canonicalAddress(socket.remoteAddress ?? 'unknown');

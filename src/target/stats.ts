@@ -1,3 +1,4 @@
+import type { EngineChoice } from '../plan/plan.js';
 import type { TargetClosePolicy } from '../result/target-stats.js';
 
 /** Settings of the built-in target. */
@@ -7,7 +8,27 @@ export interface TargetOptions {
   readonly close: TargetClosePolicy;
   readonly delayMs: number;
   readonly bodyBytes: number;
+  /** Native target: epoll threads, each with its own SO_REUSEPORT listener (the JavaScript target has one). Default: defaultTargetThreads(). */
+  readonly threads?: number;
+  /** `auto`: the native target where the addon is built, the JavaScript one otherwise. Default `auto`. */
+  readonly engine?: EngineChoice;
+  /** A request head not complete this long after it began: the connection is closed. Default 60 s (Node's headersTimeout). */
+  readonly headTimeoutMs?: number;
+  /** A kept connection idle this long: the target closes it. Default 60 s. */
+  readonly idleTimeoutMs?: number;
 }
 
 /** Path of the stats endpoint; its requests are not counted. */
 export const STATS_PATH = '/__portchurn/stats';
+
+/** The defaults of TargetOptions' optional fields, stated once. */
+export const TARGET_DEFAULTS = { headTimeoutMs: 60_000, idleTimeoutMs: 60_000, engine: 'auto' as EngineChoice } as const;
+
+/**
+ * Native target threads by default: a quarter of the cores, at least one. On 2 cores one thread
+ * serves more than one generator thread can send (bench/ measures it), and the other core is the
+ * generator's and the kernel's; docs/run.md says how it scales.
+ */
+export function defaultTargetThreads(cores: number): number {
+  return Math.max(1, Math.floor(cores / 4));
+}

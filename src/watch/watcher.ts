@@ -1,6 +1,6 @@
 import { release } from 'node:os';
 import { readSysctl } from '../env/environment.js';
-import { loadNative } from '../engine/native/addon.js';
+import { loadNative } from '../addon/addon.js';
 import type { WatchPlan } from '../plan/watch-plan.js';
 import { NAMESPACE_SYSCTLS } from '../plan/sysctls.js';
 import type { SysctlValues } from '../model/kernel-settings.js';

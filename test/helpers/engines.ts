@@ -1,5 +1,5 @@
 import type { TestContext } from 'node:test';
-import { loadNative } from '../../src/engine/native/addon.js';
+import { loadNative } from '../../src/addon/addon.js';
 import { prerequisite } from './prereq.js';
 
 /** Both engines: behaviour tests run once for each (`[native] ...`, `[js] ...`). */

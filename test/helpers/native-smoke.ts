@@ -2,8 +2,8 @@
 // every port mode and close policy against a server that answers a chunked response in two
 // writes and closes, and keepalive against one that keeps the connection. Prints the record count; exits 1 if any attempt failed.
 import { createServer, type AddressInfo } from 'node:net';
-import { loadNative } from '../../src/engine/native/addon.js';
-import { ATTEMPT, I32_PER_RECORD } from '../../src/engine/native/abi.js';
+import { loadNative } from '../../src/addon/addon.js';
+import { ATTEMPT, I32_PER_RECORD } from '../../src/addon/abi.js';
 import { pollUntil } from './events.js';
 import { decodeSocketDump } from '../../src/sampler/socket-dump.js';
 

@@ -13,7 +13,7 @@ import { readlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { release } from 'node:os';
 import { once } from 'node:events';
-import { loadNative } from '../../src/engine/native/addon.js';
+import { loadNative } from '../../src/addon/addon.js';
 import { watchPlanOf } from '../../src/plan/watch-plan.js';
 import { chooseDumper } from '../../src/sampler/socket-dump.js';
 import { readWatchSysctls, watchSockets } from '../../src/watch/watcher.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { abiMismatch, NATIVE_ABI, type BuiltAbi } from '../../src/engine/native/abi.js';
-import { loadNative, type NativeAddon } from '../../src/engine/native/addon.js';
-import { checkNativeConfig, type NativeConfig } from '../../src/engine/native/native-config.js';
+import { abiMismatch, NATIVE_ABI, type BuiltAbi } from '../../src/addon/abi.js';
+import { loadNative, type NativeAddon } from '../../src/addon/addon.js';
+import { checkNativeConfig, type NativeConfig } from '../../src/addon/configs.js';
 import { engineReady } from '../helpers/engines.js';
 
 function addonOrSkip(t: Parameters<typeof engineReady>[0]): NativeAddon | null {

@@ -10,7 +10,7 @@ import { pollUntil } from '../helpers/events.js';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { TestContext } from 'node:test';
-import { loadNative } from '../../src/engine/native/addon.js';
+import { loadNative } from '../../src/addon/addon.js';
 import { procReader, sockDiagReader } from '../../src/sampler/socket-reader.js';
 import { engineReady } from '../helpers/engines.js';
 import type { SocketSource } from '../../src/result/sockets.js';

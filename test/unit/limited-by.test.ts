@@ -69,7 +69,37 @@ test('each cause, from the figures that show it', () => {
       'generator-cpu',
       /generator 98 % of a core, built-in target 40 % of a core/,
     ],
-    ['target busy', { cpu: { ...BASE.cpu!, target: { userMs: 6000, systemMs: 3000 } } }, 'target', /built-in target's thread was busy/],
+    ['target busy', { cpu: { ...BASE.cpu!, target: { userMs: 6000, systemMs: 3000 } } }, 'target', /the built-in target was busy/],
+    [
+      'one of two target threads busy',
+      {
+        cpu: {
+          ...BASE.cpu!,
+          target: { userMs: 6000, systemMs: 3100 },
+          targetThreads: [
+            { userMs: 6000, systemMs: 3000 },
+            { userMs: 0, systemMs: 100 },
+          ],
+        },
+      },
+      'target',
+      /built-in target's busiest of 2 threads 90 % of a core/,
+    ],
+    [
+      'two target threads each half busy: a core in all, but no thread saturated',
+      {
+        cpu: {
+          ...BASE.cpu!,
+          target: { userMs: 10_000, systemMs: 0 },
+          targetThreads: [
+            { userMs: 5000, systemMs: 0 },
+            { userMs: 5000, systemMs: 0 },
+          ],
+        },
+      },
+      'none',
+      /nothing saturated/,
+    ],
     ["nothing saturated: Little's law", {}, 'none', /64 connections in a closed loop at a mean 12.80 ms each allow about 5,000\/s/],
     [
       'open loop at its rate',

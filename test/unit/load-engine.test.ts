@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ATTEMPT, F64_PER_RECORD, I32_PER_RECORD, NATIVE_ABI } from '../../src/engine/native/abi.js';
+import { ATTEMPT, F64_PER_RECORD, I32_PER_RECORD, NATIVE_ABI } from '../../src/addon/abi.js';
 import { outcomeCode, recordInto } from '../../src/engine/native/native-engine.js';
-import { nativeConfigOf, checkNativeConfig } from '../../src/engine/native/native-config.js';
+import { nativeConfigOf } from '../../src/engine/native/native-config.js';
+import { checkNativeConfig } from '../../src/addon/configs.js';
 import { GRACE_MS } from '../../src/engine/load-engine.js';
 import { ProgressMeter, sumProgress, unsentOf } from '../../src/engine/progress-meter.js';
 import { Recorder } from '../../src/engine/recorder.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseProcNetTcp } from '../../src/env/proc-net-tcp.js';
 import { watchPlanOf } from '../../src/plan/watch-plan.js';
-import { NATIVE_ABI } from '../../src/engine/native/abi.js';
+import { NATIVE_ABI } from '../../src/addon/abi.js';
 import { decodeSocketDump, procDumper, type SocketRow } from '../../src/sampler/socket-dump.js';
 import { secondsToExhaustion } from '../../src/watch/exhaustion.js';
 import { portBudgetOf } from '../../src/watch/port-budget.js';

@@ -43,6 +43,21 @@ export const RUN_OPTIONS = {
     libraryDefault: PLAN_DEFAULTS.bodySize,
     group: 'Target:',
   },
+  'target-threads': {
+    type: 'string',
+    field: 'targetThreads',
+    describe: 'built-in target: native epoll threads, each with its own SO_REUSEPORT listener',
+    defaultDescription: 'a quarter of the cores, at least 1',
+    group: 'Target:',
+  },
+  'target-engine': {
+    type: 'string',
+    field: 'targetEngine',
+    choices: ENGINE_CHOICES,
+    describe: 'built-in target: native (C, epoll threads) or js (Node http); auto: native where it was built',
+    libraryDefault: PLAN_DEFAULTS.engine,
+    group: 'Target:',
+  },
   'allow-remote': {
     type: 'boolean',
     field: 'allowRemote',

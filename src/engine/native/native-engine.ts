@@ -4,9 +4,10 @@ import type { EngineOutcome, LoadEngine, LoadHooks, LoadJob } from '../load-engi
 import { snapshotOf } from '../load-snapshot.js';
 import { ProgressMeter, unsentOf } from '../progress-meter.js';
 import { Recorder, type ConnectionTimings } from '../recorder.js';
-import { ATTEMPT, F64_PER_RECORD, I32_PER_RECORD, OUTCOME_CODES } from './abi.js';
-import type { NativeAddon, NativeDrain } from './addon.js';
-import { checkNativeConfig, nativeConfigOf } from './native-config.js';
+import { ATTEMPT, F64_PER_RECORD, I32_PER_RECORD, OUTCOME_CODES } from '../../addon/abi.js';
+import type { NativeAddon, NativeDrain } from '../../addon/addon.js';
+import { nativeConfigOf } from './native-config.js';
+import { checkNativeConfig } from '../../addon/configs.js';
 import type { ErrorCode } from '../../result/error-codes.js';
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));

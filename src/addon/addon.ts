@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { abiMismatch, type BuiltAbi } from './abi.js';
-import type { NativeConfig } from './native-config.js';
+import type { NativeConfig, NativeTargetConfig } from './configs.js';
 
 /** One drain of a thread's finished attempts (abi.json's `drain`). */
 export interface NativeDrain {
@@ -41,12 +41,21 @@ export interface NativeAddon {
   dumpSockets(): Buffer;
   /** CLOCK_MONOTONIC in ms: the clock every native timing is on. */
   nowMs(): number;
+  /** Starts the built-in target's threads, listening when it returns; throws (code EADDRINUSE, ...) when it cannot listen. */
+  targetStart(config: NativeTargetConfig): {
+    readonly handle: object;
+    readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  };
+  /** The target's counts as JSON text (abi.json's targetStats), as its stats endpoint serves them. */
+  targetStats(handle: object): string;
+  /** Closes every connection and listener and joins the threads; the counts stay readable. */
+  targetStop(handle: object): void;
   /** The layout this build has, compared with abi.json at load. */
   readonly abi: BuiltAbi;
 }
 
 /** Where `npm install` puts the addon: build/Release beside package.json. */
-export const ADDON_PATH = fileURLToPath(new URL('../../../../build/Release/portchurn_native.node', import.meta.url));
+export const ADDON_PATH = fileURLToPath(new URL('../../../build/Release/portchurn_native.node', import.meta.url));
 
 let loaded: { addon: NativeAddon } | { addon: null; reason: string } | null = null;
 

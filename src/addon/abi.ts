@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import abi from '../../native/abi.json' with { type: 'json' };
+import abi from '../native/abi.json' with { type: 'json' };
 
 /**
  * src/native/abi.json: the one description of what crosses between JavaScript and the native
@@ -27,6 +27,7 @@ export interface BuiltAbi {
   readonly version: number;
   readonly records: Readonly<Record<string, BuiltRecordLayout>>;
   readonly config: readonly string[];
+  readonly targetConfig: readonly string[];
   readonly drain: readonly string[];
 }
 
@@ -60,6 +61,8 @@ export function abiMismatch(built: BuiltAbi | undefined, expected: typeof abi = 
   }
   if (!sameList(built.config ?? [], Object.keys(expected.config)))
     return `it takes the configuration fields ${(built.config ?? []).join(', ')}, abi.json ${Object.keys(expected.config).join(', ')}`;
+  if (!sameList(built.targetConfig ?? [], Object.keys(expected.targetConfig)))
+    return `its target takes the configuration fields ${(built.targetConfig ?? []).join(', ')}, abi.json ${Object.keys(expected.targetConfig).join(', ')}`;
   if (!sameList(built.drain ?? [], expected.drain.fields))
     return `its drain gives ${(built.drain ?? []).join(', ')}, abi.json ${expected.drain.fields.join(', ')}`;
   return null;

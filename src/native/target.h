@@ -1,0 +1,147 @@
+/*
+ * The native built-in target: one epoll loop per thread, each with its own SO_REUSEPORT listener
+ * on every listen address (the kernel spreads new connections over them), a connection's whole
+ * state in one pc_tconn with a short handler per event (target_conn.c), and per-thread counts of
+ * connections and requests by remote and by local address (target_counts.c).
+ */
+#ifndef PC_TARGET_H
+#define PC_TARGET_H
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "loop.h"
+#include "request.h"
+
+/* In the order of abi.json's targetConfig.close values (asserted in abi.c). */
+typedef enum { PC_TCLOSE_SERVER = 0, PC_TCLOSE_CLIENT = 1 } pc_target_close;
+
+/* What every target thread shares, filled by target_config.c, then read-only. */
+typedef struct {
+  pc_endpoint *listen; /* the listen addresses; port 0 is replaced by the port bound */
+  int listen_count;
+  int threads;
+  pc_target_close close;
+  double delay_ms;
+  double head_timeout_ms; /* a request head not complete this long after it began: the connection is closed */
+  double idle_timeout_ms; /* a kept connection idle this long: the target closes it */
+  /* The prepared responses: 200 with the body, keeping the connection or closing it. */
+  char *response_keep, *response_close;
+  size_t response_keep_len, response_close_len;
+} pc_target_config;
+
+/* Counts of one address (remote: the address; local: address and port). */
+typedef struct {
+  uint8_t key[19]; /* family, 16 bytes of address, port (local only) */
+  uint8_t used;
+  uint64_t connections, requests;
+} pc_count_entry;
+
+/* An open-addressing table of counts, grown by doubling. */
+typedef struct {
+  pc_count_entry *entries;
+  size_t capacity, size;
+} pc_count_table;
+
+/* Connections refused for what they sent, or did not send. */
+typedef struct {
+  uint64_t too_long;      /* a request line, header or head past the limits of request.h */
+  uint64_t malformed;     /* not an HTTP/1.x request this target reads */
+  uint64_t head_timeout;  /* the head did not complete within head_timeout_ms */
+  uint64_t accept_errors; /* accept4 failed (EMFILE, ENFILE, ENOBUFS...) */
+} pc_refused;
+
+typedef struct pc_tconn pc_tconn;
+typedef struct pc_target pc_target;
+
+/* An intrusive list of connections waiting for one kind of deadline, oldest first: each kind has one delay, so appending keeps it in order.
+ */
+typedef struct {
+  pc_tconn *head, *tail;
+} pc_timer_list;
+
+enum { PC_TIMER_HEAD, PC_TIMER_DELAY, PC_TIMER_IDLE, PC_TIMER_KINDS };
+
+typedef struct {
+  const pc_target_config *cfg;
+  pc_target *target; /* for the stats endpoint, which answers with every thread's counts */
+  int index;
+  int epfd;
+  int wake_fd;    /* an eventfd: stop() writes it */
+  int *listeners; /* one per listen address, this thread's own */
+  int accepting;  /* listeners are in the epoll set (not paused after EMFILE) */
+  double accept_paused_until;
+  pthread_t thread;
+  int started;
+  pid_t tid;
+  /* Counts: written by the thread under `lock`, read by stats() under it. */
+  pthread_mutex_t lock;
+  pc_count_table by_remote, by_local;
+  uint64_t connections, requests;
+  pc_refused refused;
+  int counts_failed; /* a table could not grow: the counts are short, and stats() says so */
+  /* CPU when the thread ended (µs), from getrusage(RUSAGE_THREAD); -1 while it runs. */
+  double final_user_us, final_system_us;
+  pc_timer_list timers[PC_TIMER_KINDS];
+  pc_tconn *free_conns; /* a stack of closed pc_tconn to reuse */
+  pc_tconn *open_conns; /* every open one (a list, for closing them at the end) */
+} pc_target_thread;
+
+struct pc_target {
+  pc_target_config cfg;
+  pc_target_thread *threads;
+  atomic_int stop_requested;
+  int stopped;
+};
+
+/* target_loop.c */
+pc_target *pc_target_new(void);
+/* Binds every thread's listeners (port 0: the first one's port for all), then starts the threads; 0 or an errno. */
+int pc_target_start(pc_target *t);
+/* Stops accepting, closes every connection and listener, joins the threads. */
+void pc_target_stop(pc_target *t);
+void pc_target_free(pc_target *t);
+void pc_timer_add(pc_target_thread *th, pc_tconn *c, int kind, double deadline_ms);
+void pc_timer_remove(pc_target_thread *th, pc_tconn *c);
+
+/* target_conn.c */
+struct pc_tconn {
+  int fd;
+  int state;
+  pc_tconn *prev, *next;           /* in a timer list */
+  pc_tconn *open_prev, *open_next; /* in the thread's open list */
+  int timer;                       /* which timer list it is in, -1 none */
+  double deadline_ms;
+  uint8_t remote_key[19], local_key[19]; /* where its counts are kept (target_counts.c) */
+  const char *out;                       /* the response being written */
+  size_t out_len, out_off;
+  char *owned_out; /* the stats endpoint's JSON, freed when written */
+  int close_after; /* the target closes once the response is out */
+  int registered;  /* in the epoll set */
+  int pipelined;   /* bytes came after the request in one read: they were not kept, so the connection ends after this response */
+  pc_request req;
+};
+
+/* A new connection from accept4 on a listener bound to `self`. */
+void pc_tconn_accepted(pc_target_thread *th, int fd, const struct sockaddr_storage *peer, const struct sockaddr_storage *self);
+void pc_tconn_event(pc_target_thread *th, pc_tconn *c, uint32_t events);
+/* A timer of the connection's came due. */
+void pc_tconn_timer(pc_target_thread *th, pc_tconn *c, int kind);
+/* Closes it and gives the struct back (at the end of the run: whatever it was doing). */
+void pc_tconn_close(pc_target_thread *th, pc_tconn *c);
+
+/* target_counts.c */
+/* Counts a connection by its remote and local address (keys filled here); a table that cannot grow sets counts_failed. */
+void pc_count_connection(pc_target_thread *th, pc_tconn *c, const struct sockaddr_storage *peer, const struct sockaddr_storage *self);
+void pc_count_request(pc_target_thread *th, pc_tconn *c);
+void pc_count_table_free(pc_count_table *t);
+/* The stats endpoint's JSON of every thread's counts, malloc'd; NULL when out of memory. */
+char *pc_target_stats_json(pc_target *t, size_t *len);
+/* A count key as text: "127.0.0.1", or with the port "127.0.0.1:8080" / "[::1]:8080". */
+void pc_count_key_text(const uint8_t key[19], int with_port, char *out, size_t size);
+/* A thread's CPU time so far (ms): /proc/self/task/TID/stat while it runs, getrusage's figure once it ended. */
+int pc_target_thread_cpu(pc_target_thread *th, double *user_ms, double *system_ms);
+
+#endif

@@ -1,0 +1,54 @@
+import type { NativeAddon } from '../addon/addon.js';
+import { checkNativeTargetConfig, type NativeTargetConfig } from '../addon/configs.js';
+import { TargetError } from '../errors.js';
+import { canonicalAddress } from '../plan/addresses.js';
+import type { CpuTime } from '../result/environment.js';
+import type { TargetStats } from '../result/target-stats.js';
+import type { BuiltinTarget } from './builtin-target.js';
+
+/** What the addon's targetStats() gives (abi.json's targetStats), as JSON. */
+interface NativeStats extends Omit<TargetStats, 'cpu' | 'threadCpu'> {
+  readonly threads: readonly (CpuTime | null)[];
+}
+
+function statsOf(json: string): TargetStats {
+  const { threads, ...counts } = JSON.parse(json) as NativeStats;
+  const known = threads.filter((t): t is CpuTime => t !== null);
+  const cpu =
+    known.length === threads.length
+      ? known.reduce((a, t) => ({ userMs: a.userMs + t.userMs, systemMs: a.systemMs + t.systemMs }), { userMs: 0, systemMs: 0 })
+      : null;
+  return { ...counts, cpu, threadCpu: threads };
+}
+
+/**
+ * The native built-in target (src/native/target_*.c): `threads` epoll threads, each with its own
+ * SO_REUSEPORT listener on every listen address, listening when this returns. Its counts come
+ * back as the stats endpoint serves them; stop() closes every connection and joins the threads.
+ */
+export function startNativeTarget(addon: NativeAddon, config: NativeTargetConfig, reason: string): BuiltinTarget {
+  checkNativeTargetConfig(config);
+  let started: ReturnType<NativeAddon['targetStart']>;
+  try {
+    started = addon.targetStart(config);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new TargetError(`the built-in target could not listen (${e.code ?? 'OTHER'}): ${e.message}`, { cause: error });
+  }
+  const { handle } = started;
+  let closed: TargetStats | null = null;
+  return {
+    engine: 'native',
+    reason,
+    threads: config.threads,
+    addresses: started.addresses.map((a) => ({ host: canonicalAddress(a.host), port: a.port })),
+    stats: () => Promise.resolve(closed ?? statsOf(addon.targetStats(handle))),
+    close: () => {
+      if (!closed) {
+        addon.targetStop(handle);
+        closed = statsOf(addon.targetStats(handle));
+      }
+      return Promise.resolve(closed);
+    },
+  };
+}
