@@ -4,7 +4,7 @@ import { TargetError } from '../errors.js';
 import { canonicalAddress } from '../plan/addresses.js';
 import type { CpuTime } from '../result/environment.js';
 import type { TargetStats } from '../result/target-stats.js';
-import type { BuiltinTarget } from './builtin-target.js';
+import type { BuiltinTarget } from './stats.js';
 
 /** What the addon's targetStats() gives (abi.json's targetStats), as JSON. */
 interface NativeStats extends Omit<TargetStats, 'cpu' | 'threadCpu'> {

@@ -1,5 +1,5 @@
 import type { EngineChoice } from '../plan/plan.js';
-import type { TargetClosePolicy } from '../result/target-stats.js';
+import type { TargetClosePolicy, TargetStats } from '../result/target-stats.js';
 
 /** Settings of the built-in target. */
 export interface TargetOptions {
@@ -31,4 +31,19 @@ export const TARGET_DEFAULTS = { headTimeoutMs: 60_000, idleTimeoutMs: 60_000, e
  */
 export function defaultTargetThreads(cores: number): number {
   return Math.max(1, Math.floor(cores / 4));
+}
+
+/** A running built-in target: the native one (epoll threads in the addon) or the JavaScript one (Node's http server in a worker thread). */
+export interface BuiltinTarget {
+  /** Which target runs, and why (every result says it). */
+  readonly engine: 'native' | 'js';
+  readonly reason: string;
+  /** Threads it serves on. */
+  readonly threads: number;
+  /** Where it listens (real ports). */
+  readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /** The counters so far. */
+  stats(): Promise<TargetStats>;
+  /** Closes every connection and listener, ends the thread, returns the final counters. */
+  close(): Promise<TargetStats>;
 }
