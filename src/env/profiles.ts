@@ -8,8 +8,13 @@ import type { Profile } from '../plan/sysctls.js';
  * Named sets of kernel settings, applied inside each stage's namespace. `host` copies the host's
  * own values (a fresh namespace would otherwise start from the kernel defaults).
  */
-export const BUILTIN_PROFILES: Record<string, { readonly description: string; readonly sysctls: SysctlSet | 'host' }> = {
-  host: { description: "the host's own values", sysctls: 'host' },
+export const BUILTIN_PROFILES: Record<string, { readonly description: string; readonly sysctls: SysctlSet | 'host' | 'upstream' }> = {
+  upstream: {
+    description:
+      "the host's own values as a proxy's upstream on another host meets them: tcp_tw_reuse=2 (reuse on loopback only) becomes 0, since the kernel gives TIME_WAIT back only where an end is a loopback address",
+    sysctls: 'upstream',
+  },
+  host: { description: "the host's own values, loopback's exception included", sysctls: 'host' },
   'no-reuse': { description: 'tcp_tw_reuse=0: no TIME_WAIT reuse for outgoing connections', sysctls: { 'net.ipv4.tcp_tw_reuse': '0' } },
   'loopback-reuse': {
     description: 'tcp_tw_reuse=2: reuse on loopback only (the Linux default)',
@@ -21,6 +26,15 @@ export const BUILTIN_PROFILES: Record<string, { readonly description: string; re
     sysctls: { 'net.ipv4.ip_local_port_range': '40000 40999', 'net.ipv4.tcp_tw_reuse': '0' },
   },
 };
+
+/**
+ * The host's settings as they apply to an upstream on another host: tcp_tw_reuse=2 lets connect()
+ * take back a TIME_WAIT port only when an end is a loopback address (tcp_twsk_unique), which a
+ * remote upstream never is, so for it 2 means 0; 1 and 0 stay as they are. Pure.
+ */
+export function upstreamOf(host: SysctlSet): SysctlSet {
+  return host['net.ipv4.tcp_tw_reuse'] === '2' ? { ...host, 'net.ipv4.tcp_tw_reuse': '0' } : host;
+}
 
 /** The host's own values of the namespace sysctls (absent ones left out). */
 export async function hostSysctls(): Promise<SysctlSet> {
@@ -70,6 +84,7 @@ export async function resolveProfiles(names: readonly string[], extra: Record<st
         '--profile',
         `--profile '${name}' is not known: ${[...Object.keys(BUILTIN_PROFILES), ...Object.keys(extra)].join(', ')}`,
       );
-    return { name, description: builtin.description, sysctls: builtin.sysctls === 'host' ? host : builtin.sysctls };
+    const sysctls = builtin.sysctls === 'host' ? host : builtin.sysctls === 'upstream' ? upstreamOf(host) : builtin.sysctls;
+    return { name, description: builtin.description, sysctls };
   });
 }

@@ -1,11 +1,16 @@
 import { PlanError } from '../errors.js';
 import type { NamespaceOptions, NamespaceSpec } from '../plan/namespace.js';
-import { loadProfileFile, resolveProfiles } from './profiles.js';
+import { hostSysctls, loadProfileFile, resolveProfiles } from './profiles.js';
+import type { SysctlSet } from '../plan/sysctls.js';
 import { parseSysctls } from '../plan/sysctls.js';
 import { namespaceUnavailable } from './namespace-support.js';
 
-/** The profile a namespace gets when none is named: the host's own settings, copied in. */
-export const DEFAULT_NAMESPACE_PROFILE = 'host';
+/**
+ * The profile a namespace gets when none is named: the host's own settings as a proxy's upstream on
+ * another host meets them (loopback's tcp_tw_reuse=2 exception becomes 0), so a run on loopback
+ * measures what a real upstream would; `--profile host` keeps loopback's own behaviour.
+ */
+export const DEFAULT_NAMESPACE_PROFILE = 'upstream';
 
 /**
  * Resolves `--netns`, `--profile` and `--sysctl` into the settings a stage's namespace gets:
@@ -21,6 +26,7 @@ export async function resolveNamespace(
   const sysctls = parseSysctls(options.sysctl ?? []);
   const extra = options.profilesFile ? await loadProfileFile(options.profilesFile) : {};
   const [profile] = await resolveProfiles([options.profile ?? DEFAULT_NAMESPACE_PROFILE], extra);
+  const sysctlsOfHost = await hostSysctls();
   const setting = (options.sysctl?.length ?? 0) > 0 ? '--sysctl' : options.profile !== undefined ? '--profile' : null;
   if (options.netns === false) {
     if (setting)
@@ -51,5 +57,26 @@ export async function resolveNamespace(
       return null;
     }
   }
-  return { sysctls: { ...(profile?.sysctls ?? {}), ...sysctls }, profile: profile?.name ?? null };
+  const settings = { ...(profile?.sysctls ?? {}), ...sysctls };
+  const defaulted = options.profile === undefined;
+  return {
+    sysctls: settings,
+    profile: profile?.name ?? null,
+    // By default the TIME_WAIT table is sized to each stage (buildPlan), unless --sysctl sets it.
+    ...(defaulted &&
+    settings['net.ipv4.tcp_max_tw_buckets'] === sysctlsOfHost['net.ipv4.tcp_max_tw_buckets'] &&
+    !sysctls['net.ipv4.tcp_max_tw_buckets']
+      ? { sizeTwTable: true }
+      : {}),
+    ...(defaulted ? { note: upstreamNote(sysctlsOfHost, settings) } : {}),
+  };
+}
+
+/** The one line every report gives the default profile: what the stages saw, beside the host's own value. */
+export function upstreamNote(host: SysctlSet, stage: SysctlSet): string {
+  const hostReuse = host['net.ipv4.tcp_tw_reuse'] ?? 'unknown';
+  const stageReuse = stage['net.ipv4.tcp_tw_reuse'] ?? hostReuse;
+  if (hostReuse === '2' && stageReuse === '0')
+    return "upstream view: tcp_tw_reuse 0 in each namespace where this host has 2, which gives TIME_WAIT ports back to connect() after 1 s only when an end is a loopback address, as a proxy's upstream on another host never is (--profile host measures loopback's own behaviour)";
+  return `upstream view: tcp_tw_reuse ${stageReuse} as on this host (only its loopback-only 2 would differ for a remote upstream)`;
 }

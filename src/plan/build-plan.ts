@@ -16,7 +16,7 @@ import {
   type Plan,
   type PortMode,
 } from './plan.js';
-import { defaultExplicitPorts, parsePortRange, rangesOverlap, type PortRange } from './ports.js';
+import { defaultExplicitPorts, parsePortRange, portCount, rangesOverlap, type PortRange } from './ports.js';
 import { checkSourcesReach, checkTargetAllowed, parseTarget, type TargetEndpoint } from './target-url.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
 import type { HostFacts, NamespaceOptions, NamespaceSpec } from './namespace.js';
@@ -105,6 +105,22 @@ function buildLoad(options: RunOptions): LoadModel {
   if (options.maxInFlight !== undefined)
     throw new PlanError('--max-in-flight', '--max-in-flight applies to an open loop only (with --rate)');
   return { kind: 'closed', connections: parsePositiveInt('--connections', options.connections ?? PLAN_DEFAULTS.connections) };
+}
+
+/** The most TIME_WAIT entries a namespace's table is sized to (about 200 bytes each in the kernel). */
+export const TW_TABLE_CAP = 2_000_000;
+
+/**
+ * A namespace whose TIME_WAIT table (tcp_max_tw_buckets) holds every 4-tuple the run can use:
+ * sources (1 for the kernel's choice) x destinations x ports of the range, at least what it had,
+ * at most TW_TABLE_CAP. Past a full table the kernel closes without TIME_WAIT, and a stage would
+ * measure a kernel without it.
+ */
+function sizedTwTable(namespace: NamespaceSpec, sources: number, destinations: number, range: PortRange): NamespaceSpec {
+  const space = Math.max(1, sources) * Math.max(1, destinations) * portCount(range);
+  const had = Number(namespace.sysctls['net.ipv4.tcp_max_tw_buckets'] ?? 0);
+  const size = Math.min(TW_TABLE_CAP, Math.max(had, space));
+  return { ...namespace, sysctls: { ...namespace.sysctls, 'net.ipv4.tcp_max_tw_buckets': String(size) } };
 }
 
 /** Native target threads: 1 to 256 (abi.json's targetConfig.threads). */
@@ -328,7 +344,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     timeoutMs,
     http,
     tcp,
-    netns: namespace,
+    netns: namespace?.sizeTwTable ? sizedTwTable(namespace, sources.length, endpoint ? 1 : listen.length, facts.ephemeralPorts) : namespace,
     hostReason: hostReasonOf(options, endpoint, namespace),
     thresholds: (options.failOn ?? []).map(parseThreshold),
     keepaliveClient: oneOf('--keepalive-client', options.keepaliveClient ?? PLAN_DEFAULTS.keepaliveClient, KEEPALIVE_CLIENTS),

@@ -8,6 +8,10 @@ export interface NamespaceSpec {
   readonly sysctls: SysctlSet;
   /** The profile the settings came from, if any. */
   readonly profile: string | null;
+  /** The default profile: how its settings differ from the host's, in one line every report shows (absent before 0.3). */
+  readonly note?: string;
+  /** Size tcp_max_tw_buckets to the run's 4-tuple space (buildPlan does it), so no close skips TIME_WAIT for want of room. */
+  readonly sizeTwTable?: boolean;
 }
 
 /** The options that ask for a namespace. */

@@ -134,7 +134,7 @@ function sectionHtml(view: StagesView, k: number, h: string): string {
   const cpu = cpuTable(view);
   const why = limitedByLines(view);
   const flags = [...(view.sharedHost ? [view.sharedHost] : []), ...overflowFlags(view)];
-  return `${flags.map((f) => `<p class="flag">${escapeHtml(f)}</p>`).join('\n')}
+  return `${flags.map((f) => `<p class="flag">${escapeHtml(f)}</p>`).join('\n')}${view.namespaceLine ? `\n<p class="note">${escapeHtml(view.namespaceLine)}</p>` : ''}
 <p class="meta">Started ${escapeHtml(view.startedAt)} · Linux ${escapeHtml(env.kernelRelease)} · Node ${escapeHtml(env.nodeVersion)} · target ${escapeHtml(first.target.url)}${first.target.kind === 'builtin' ? ' (built-in)' : ''}<br>
 close <b>${escapeHtml(first.plan.close)}</b> · ${escapeHtml(describeLoad(first.plan))} · stage policy: ${escapeHtml(view.settle)}${
     view.portModeLine ? `<br>${escapeHtml(view.portModeLine)}` : ''

@@ -16,6 +16,7 @@ function viewSections(view: StagesView, h: string): string[] {
   const out: string[] = [];
   const flags = overflowFlags(view);
   if (view.sharedHost) out.push(`> **${view.sharedHost}**`, '');
+  if (view.namespaceLine) out.push(view.namespaceLine, '');
   for (const flag of flags) out.push(`> **Warning:** ${flag}`, '');
   const kernel = kernelCounterTable(view);
   const cpu = cpuTable(view);

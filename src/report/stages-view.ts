@@ -15,6 +15,8 @@ export interface StagesView {
   readonly portModeLine: string | null;
   /** One line when stages shared the host's network namespace with every other program; null when each had its own. */
   readonly sharedHost: string | null;
+  /** One line on what the stages' namespaces changed from the host's settings (the default upstream view); null otherwise. */
+  readonly namespaceLine: string | null;
   readonly interrupted: boolean;
   readonly startedAt: string;
   readonly warnings: readonly string[];
@@ -39,7 +41,28 @@ export function sharedHostLine(runs: readonly RunResult[]): string | null {
   const reasons = [...new Set(onHost.map((r) => r.plan.hostReason ?? 'the result does not say why'))].join('; ');
   const which =
     onHost.length === runs.length ? (runs.length === 1 ? 'This run' : 'Every stage') : `${onHost.length} of ${runs.length} stages`;
-  return `Shared host: ${which} ran in the host's network namespace (${reasons}), sharing its TIME_WAIT table, port range and kernel counters with every other program${runs.length > 1 ? ' and with each other' : ''}.`;
+  const loopback = onHost.some((r) => r.environment.sysctls['net.ipv4.tcp_tw_reuse'] === '2')
+    ? "; and this host's tcp_tw_reuse=2 gives loopback TIME_WAIT ports back to connect() after 1 s, which a proxy's upstream on another host does not get (loopback's exception applies here)"
+    : '';
+  return `Shared host: ${which} ran in the host's network namespace (${reasons}), sharing its TIME_WAIT table, port range and kernel counters with every other program${runs.length > 1 ? ' and with each other' : ''}${loopback}.`;
+}
+
+/** The default profile's line: the upstream view, and the TIME_WAIT table sized to each stage. */
+export function namespaceLine(runs: readonly RunResult[]): string | null {
+  const note = runs.find((r) => r.plan.netns?.note)?.plan.netns?.note;
+  if (!note) return null;
+  const sizes = runs
+    .filter((r) => r.plan.netns?.sizeTwTable)
+    .map((r) => Number(r.plan.netns!.sysctls['net.ipv4.tcp_max_tw_buckets'] ?? 0))
+    .filter((n) => n > 0);
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const lo = Math.min(...sizes);
+  const hi = Math.max(...sizes);
+  const table =
+    sizes.length > 0
+      ? `; tcp_max_tw_buckets sized to each ${runs.length > 1 ? 'stage' : 'run'}'s 4-tuple space (${n(lo)}${hi > lo ? ` to ${n(hi)}` : ''}), so no close skips TIME_WAIT for want of room`
+      : '';
+  return `Namespaces: ${note}${table}.`;
 }
 
 /** Views a run result as a one-stage sweep, so every report handles both kinds. */
@@ -53,6 +76,7 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
       references: result.references ?? [],
       portModeLine: result.portModeChoice ? `Port mode ${result.portModeChoice.mode}: ${result.portModeChoice.why}.` : null,
       sharedHost: sharedHostLine([...result.stages, ...(result.references ?? [])].map((s) => s.run)),
+      namespaceLine: namespaceLine([...result.stages, ...(result.references ?? [])].map((s) => s.run)),
       interrupted: result.interrupted,
       startedAt: result.startedAt,
       warnings: [
@@ -82,6 +106,7 @@ export function stagesOf(result: RunResult | SweepResult): StagesView {
     references: [],
     portModeLine: null,
     sharedHost: sharedHostLine([result]),
+    namespaceLine: namespaceLine([result]),
     interrupted: result.interrupted,
     startedAt: result.startedAt,
     warnings: result.warnings,

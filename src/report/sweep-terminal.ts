@@ -46,6 +46,7 @@ export function renderSweepSummary(result: AnyResult): string {
   const lines = [
     `${view.title}${view.interrupted ? ' (INTERRUPTED: partial result)' : ''}`,
     ...(view.sharedHost ? [`  ${view.sharedHost}`] : []),
+    ...(view.namespaceLine ? [`  ${view.namespaceLine}`] : []),
     ...overflowFlags(view).map((f) => `  WARNING: ${f}`),
     first ? `  close ${first.plan.close}; ${describeLoad(first.plan)}; stages: ${view.settle}` : '  no stage ran',
     ...(view.portModeLine ? [`  ${view.portModeLine}`] : []),

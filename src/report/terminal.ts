@@ -68,6 +68,7 @@ export function renderRunSummary(result: RunResult): string {
   const lines = [
     `portchurn run${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}`,
     ...(view.sharedHost ? [`  ${view.sharedHost}`] : [`  namespace   a fresh one of its own (profile ${plan.netns?.profile ?? 'none'})`]),
+    ...(view.namespaceLine ? [`  ${view.namespaceLine}`] : []),
     ...overflowFlags(view).map((f) => `  WARNING: ${f}`),
     `  target      ${targetLine}`,
     `  sources     ${describeSources(plan)}, port mode ${plan.portMode}${plan.explicitPorts ? ` (ports ${plan.explicitPorts.low}-${plan.explicitPorts.high})` : ''}`,
