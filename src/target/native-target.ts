@@ -37,6 +37,8 @@ export function startNativeTarget(addon: NativeAddon, config: NativeTargetConfig
   }
   const { handle } = started;
   let closed: TargetStats | null = null;
+  // The threads live outside Node's event loop: as a listening server does, keep the process alive until close().
+  const alive = setInterval(() => {}, 2 ** 30);
   return {
     engine: 'native',
     reason,
@@ -45,6 +47,7 @@ export function startNativeTarget(addon: NativeAddon, config: NativeTargetConfig
     stats: () => Promise.resolve(closed ?? statsOf(addon.targetStats(handle))),
     close: () => {
       if (!closed) {
+        clearInterval(alive);
         addon.targetStop(handle);
         closed = statsOf(addon.targetStats(handle));
       }

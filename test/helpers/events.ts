@@ -135,3 +135,12 @@ export function followOutput(child: ChildProcess): ChildOutput {
       ),
   };
 }
+
+/** pollUntil for a state read asynchronously (a /proc table): checks every `everyMs`, fails after `timeoutMs`. */
+export async function pollUntilAsync(what: string, timeoutMs: number, ready: () => Promise<boolean>, everyMs = 20): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await ready())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

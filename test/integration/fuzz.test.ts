@@ -9,35 +9,43 @@ import { prerequisite } from '../helpers/prereq.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-test('the native response framing under libFuzzer (ASan, UBSan) for 20 s, from the corpus in the repository', async (t) => {
-  const clang = spawnSync('clang', ['--version']).status === 0;
-  if (!prerequisite(t, clang, "needs Debian's clang for libFuzzer (apt-get install clang)")) return;
-  const dir = await mkdtemp(join(tmpdir(), 'portchurn-fuzz-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const bin = join(dir, 'framing_fuzz');
-  const build = spawnSync(
-    'clang',
-    [
-      '-g',
-      '-O1',
-      '-fsanitize=fuzzer,address,undefined',
-      '-fno-sanitize-recover=all',
-      `-I${ROOT}src/native`,
-      `${ROOT}src/native/fuzz/framing_fuzz.c`,
-      `${ROOT}src/native/framing.c`,
-      '-o',
-      bin,
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(build.status, 0, build.stderr);
-  // A copy of the corpus: the run adds inputs, the repository's seeds stay as they are.
-  const corpus = join(dir, 'corpus');
-  await cp(join(ROOT, 'test/fuzz/framing-corpus'), corpus, { recursive: true });
-  const run = spawnSync(bin, [corpus, '-max_total_time=20', '-timeout=5', `-artifact_prefix=${dir}/`], {
-    encoding: 'utf8',
-    timeout: 120_000,
+/** The native parsers of network bytes, each with its libFuzzer target and its seeds in the repository. */
+const FUZZERS = [
+  { name: 'framing', what: 'the response framing (what a target sends the engine)', sources: ['framing.c', 'http_fields.c'] },
+  { name: 'request', what: "the built-in target's request reader (what a client sends it)", sources: ['request.c', 'http_fields.c'] },
+] as const;
+
+for (const fuzzer of FUZZERS) {
+  test(`${fuzzer.what} under libFuzzer (ASan, UBSan) for 15 s, from the corpus in the repository`, async (t) => {
+    const clang = spawnSync('clang', ['--version']).status === 0;
+    if (!prerequisite(t, clang, "needs Debian's clang for libFuzzer (apt-get install clang)")) return;
+    const dir = await mkdtemp(join(tmpdir(), `portchurn-fuzz-${fuzzer.name}-`));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const bin = join(dir, `${fuzzer.name}_fuzz`);
+    const build = spawnSync(
+      'clang',
+      [
+        '-g',
+        '-O1',
+        '-fsanitize=fuzzer,address,undefined',
+        '-fno-sanitize-recover=all',
+        `-I${ROOT}src/native`,
+        `${ROOT}src/native/fuzz/${fuzzer.name}_fuzz.c`,
+        ...fuzzer.sources.map((f) => `${ROOT}src/native/${f}`),
+        '-o',
+        bin,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(build.status, 0, build.stderr);
+    // A copy of the corpus: the run adds inputs, the repository's seeds stay as they are.
+    const corpus = join(dir, 'corpus');
+    await cp(join(ROOT, `test/fuzz/${fuzzer.name}-corpus`), corpus, { recursive: true });
+    const run = spawnSync(bin, [corpus, '-max_total_time=15', '-timeout=5', `-artifact_prefix=${dir}/`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, run.stderr.split('\n').slice(-30).join('\n'));
+    assert.match(run.stderr, /Done \d+ runs in \d+ second/);
   });
-  assert.equal(run.status, 0, run.stderr.split('\n').slice(-30).join('\n'));
-  assert.match(run.stderr, /Done \d+ runs in \d+ second/);
-});
+}

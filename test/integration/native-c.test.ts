@@ -48,7 +48,7 @@ test('abi.json and the C structures: the build refuses a layout it does not matc
 
 test('the native loop in C, under AddressSanitizer and UBSan: records wait until copied, lost ones are counted, a socket option that fails is SOCKET_OPTION, a sort without memory is an error', () => {
   const bin = join(WORK, 'loop_test');
-  const sources = ['loop.c', 'conn.c', 'framing.c', 'socket_count.c', 'sock_diag.c'].map((f) => join(NATIVE, f));
+  const sources = ['loop.c', 'conn.c', 'framing.c', 'http_fields.c', 'socket_count.c', 'sock_diag.c'].map((f) => join(NATIVE, f));
   const build = spawnSync(
     'gcc',
     [

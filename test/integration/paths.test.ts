@@ -142,7 +142,7 @@ async function runAsNobody(t: TestContext, args: readonly string[]): Promise<Run
 test('unprivileged (uid 65534): the run gets a namespace of its own through a user namespace', async (t) => {
   const result = await runAsNobody(t, ['run', '-n', '300', '-c', '4', '--sources', '2']);
   if (!result) return;
-  assert.equal(result.plan.netns?.profile, 'host');
+  assert.equal(result.plan.netns?.profile, 'upstream');
   assert.equal(result.kernel?.scope, 'namespace');
   assert.equal(result.kernel?.tcp.ActiveOpens, 300);
   assert.equal(result.totals.ok, 300);

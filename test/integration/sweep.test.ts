@@ -10,7 +10,7 @@ import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { testAddresses } from '../helpers/sockets.js';
-import { hostSysctls } from '../../src/env/profiles.js';
+import { hostSysctls, upstreamOf } from '../../src/env/profiles.js';
 import { LIMIT_CAUSES } from '../../src/model/limited-by.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { SweepResult } from '../../src/result/sweep-result.js';
@@ -57,7 +57,7 @@ test("a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address block
 });
 
 for (const engine of ENGINES) {
-  test(`[${engine}] the default sources sweep: every stage in a namespace of its own with the host's settings, ${engine === 'native' ? 'nobind stages beside bind and kernel reference rows' : 'bind stages (the report says why) beside the kernel reference row'}`, async (t) => {
+  test(`[${engine}] the default sources sweep: every stage in a namespace of its own with the host's settings as an upstream meets them, ${engine === 'native' ? 'nobind stages beside bind and kernel reference rows' : 'bind stages (the report says why) beside the kernel reference row'}`, async (t) => {
     if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
     if (!engineReady(t, engine)) return;
     const host = await hostSysctls();
@@ -92,8 +92,15 @@ for (const engine of ENGINES) {
         : [['kernel', 'kernel', 0]],
     );
     for (const s of [...result.stages, ...refs]) {
-      assert.equal(s.run.plan.netns?.profile, 'host');
-      assert.deepEqual(s.run.plan.netns?.sysctls, host, "the host's settings copied in");
+      assert.equal(s.run.plan.netns?.profile, 'upstream');
+      const { 'net.ipv4.tcp_max_tw_buckets': _sized, ...settings } = s.run.plan.netns!.sysctls;
+      const { 'net.ipv4.tcp_max_tw_buckets': hostTable, ...hostSettings } = upstreamOf(host);
+      assert.deepEqual(settings, hostSettings, "the host's settings copied in, as a remote upstream meets them");
+      assert.equal(
+        Number(s.run.plan.netns!.sysctls['net.ipv4.tcp_max_tw_buckets']),
+        Math.max(Number(hostTable), s.space.sources * s.space.destinations * s.space.ports),
+        "the TIME_WAIT table sized to the stage's 4-tuple space",
+      );
       assert.equal(s.run.plan.hostReason, null);
       const k = s.run.kernel!;
       assert.equal(k.scope, 'namespace');
@@ -108,6 +115,7 @@ for (const engine of ENGINES) {
     }
     const md = renderMarkdown(result);
     assert.doesNotMatch(md, /Shared host/);
+    assert.match(md, /^Namespaces: upstream view: tcp_tw_reuse /m);
     assert.match(md, new RegExp(`Port mode ${mode}: `));
     assert.match(md, /\| ref \| kernel \(reference\) \|/);
     if (engine === 'native') assert.match(md, /\| ref \| 2 bind \(reference\) \|/);

@@ -18,7 +18,14 @@ function planError(options: RunOptions): PlanError {
 
 test('defaults: built-in target, kernel mode, client close, 64 connections, 10 s', () => {
   const plan = buildPlan({}, facts);
-  assert.deepEqual(plan.target, { kind: 'builtin', listen: [{ host: '127.0.0.1', port: 0 }], delayMs: 0, bodyBytes: 2 });
+  assert.deepEqual(plan.target, {
+    kind: 'builtin',
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    delayMs: 0,
+    bodyBytes: 2,
+    threads: null,
+    engine: 'auto',
+  });
   assert.deepEqual(plan.sources, []);
   assert.equal(plan.portMode, 'kernel');
   assert.equal(plan.close, 'client');
@@ -153,4 +160,15 @@ test('--socket-port-range: refused on kernels before 6.3 and outside ip_local_po
   assert.throws(() => checkSocketPortRange({ low: 1000, high: 1099 }, eph, '6.18.44'), /lies outside ip_local_port_range 32768-60999/);
   assert.doesNotThrow(() => checkSocketPortRange({ low: 40000, high: 40099 }, eph, '6.3.0'));
   assert.doesNotThrow(() => checkSocketPortRange({ low: 60000, high: 61999 }, eph, '7.0.1'), 'an overlap is narrowed to, not refused');
+});
+
+test('the built-in target: --target-threads 1 to 256, --target-engine auto, native or js; neither with --target', () => {
+  assert.deepEqual(
+    [buildPlan({ targetThreads: '4', targetEngine: 'native' }, facts).target].map((t) => t.kind === 'builtin' && [t.threads, t.engine]),
+    [[4, 'native']],
+  );
+  assert.equal(planError({ targetThreads: '0' }).option, '--target-threads');
+  assert.equal(planError({ targetThreads: '257' }).option, '--target-threads');
+  assert.equal(planError({ targetEngine: 'fast' as 'js' }).option, '--target-engine');
+  assert.match(planError({ target: 'http://127.0.0.1:8080/', targetThreads: '2' }).message, /configure the built-in target/);
 });

@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
 import { parseListen } from '../../plan/listen.js';
-import { PLAN_DEFAULTS } from '../../plan/plan.js';
-import { parseBytes, parseDurationMs } from '../../plan/units.js';
+import { ENGINE_CHOICES, PLAN_DEFAULTS, type EngineChoice } from '../../plan/plan.js';
+import { parseBytes, parseDurationMs, parsePositiveInt } from '../../plan/units.js';
 import { authorityOf } from '../../engine/http-request.js';
 import { startBuiltinTarget } from '../../target/builtin-target.js';
 import { STATS_PATH } from '../../target/stats.js';
@@ -29,6 +29,17 @@ export const SERVE_OPTIONS = {
     describe: 'server: answer Connection: close and close first; client: keep open until the client closes',
   },
   delay: { type: 'string', default: PLAN_DEFAULTS.delay, describe: 'fixed delay before each response' },
+  threads: {
+    type: 'string',
+    describe: 'native target: epoll threads, each with its own SO_REUSEPORT listener',
+    defaultDescription: 'a quarter of the cores, at least 1',
+  },
+  'target-engine': {
+    type: 'string',
+    choices: ENGINE_CHOICES,
+    default: PLAN_DEFAULTS.engine,
+    describe: 'native (C, epoll threads) or js (Node http); auto: native where it was built',
+  },
   'body-size': { type: 'string', default: PLAN_DEFAULTS.bodySize, describe: 'response body size' },
   duration: { type: 'string', describe: 'stop after this long', defaultDescription: 'until Ctrl-C' },
   json: { type: 'boolean', describe: 'print the final counters as JSON on exit' },
@@ -48,9 +59,12 @@ export async function serveCommand(argv: ServeArgs, io: CliIo): Promise<number> 
   const delayMs = parseDurationMs('--delay', argv.delay);
   const bodyBytes = parseBytes('--body-size', argv['body-size']);
   const durationMs = argv.duration === undefined ? null : parseDurationMs('--duration', argv.duration);
+  const threads = argv.threads === undefined ? {} : { threads: parsePositiveInt('--threads', argv.threads) };
+  const engine = argv['target-engine'] as EngineChoice;
   const stop = stopOnSignals();
   try {
-    const target = await startBuiltinTarget({ listen, close: argv.close, delayMs, bodyBytes });
+    const target = await startBuiltinTarget({ listen, close: argv.close, delayMs, bodyBytes, engine, ...threads });
+    io.stdout.write(`${target.engine} target, ${target.threads} thread${target.threads === 1 ? '' : 's'} (${target.reason})\n`);
     for (const a of target.addresses) {
       io.stdout.write(`listening on http://${authorityOf(a.host, a.port)}/ (close: ${argv.close}; stats at ${STATS_PATH})\n`);
     }
