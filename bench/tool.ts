@@ -1,6 +1,6 @@
 /**
  * One bench measurement in a process of its own, so CPU and peak RSS belong to that tool alone:
- *   node dist/bench/tool.js <portchurn|autocannon|undici> <url> <close|keepalive> <seconds> <connections> [extra portchurn option=value ...]
+ *   node dist/bench/tool.js <portchurn|autocannon|undici> <url> <close|client|keepalive> <seconds> <connections> [extra portchurn option=value ...]
  * Prints one JSON line: { okPerSec, ok, cpuSec, maxRssMb }.
  */
 import autocannon from 'autocannon';
@@ -12,10 +12,12 @@ const [tool = '', url = '', mode = 'close', secondsText = '5', connectionsText =
 const seconds = Number(secondsText);
 const connections = Number(connectionsText);
 const keepalive = mode === 'keepalive';
+// close: the server closes first (Connection: close); client: the client closes first; keepalive.
+const closePolicy = keepalive ? 'keepalive' : mode === 'client' ? 'client' : 'server';
 
 async function measure(): Promise<{ ok: number; elapsedSec: number; attempts?: number }> {
   if (tool === 'portchurn') {
-    const options: RunOptions = { connections, duration: `${seconds}s`, close: keepalive ? 'keepalive' : 'server', sampleInterval: '0s' };
+    const options: RunOptions = { connections, duration: `${seconds}s`, close: closePolicy, sampleInterval: '0s' };
     if (url !== 'builtin') options.target = url;
     for (const kv of extra) {
       const [k, v = ''] = kv.split('=');

@@ -1,7 +1,8 @@
 // A short load through the native addon alone (no portchurn runner), for valgrind to watch:
 // every port mode and close policy against a server that answers a chunked response in two
-// writes and closes, and keepalive against one that keeps the connection. Prints the record count; exits 1 if any attempt failed.
-import { createServer, type AddressInfo } from 'node:net';
+// writes and closes, keepalive against one that keeps the connection, then the native target
+// under the engine's load and hostile clients. Prints the counts; exits 1 if anything failed.
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { loadNative } from '../../src/addon/addon.js';
 import { ATTEMPT, I32_PER_RECORD } from '../../src/addon/abi.js';
 import { pollUntil } from './events.js';
@@ -97,7 +98,72 @@ const dumped = decodeSocketDump(addon.dumpSockets()).filter(
 if (dumped.length !== timeWait || dumped.some((r) => r.timerMs <= 0 || r.timerMs > 60_000)) failed++;
 server.close();
 keeping.close();
+
+// The native target under the same watch: two threads, the engine's load against it closing first
+// (server) and keeping connections (client, keepalive), and hostile clients it must refuse.
+let targetRequests = 0;
+let refused = 0;
+for (const [close, engineClose] of [
+  ['server', 'server'],
+  ['client', 'keepalive'],
+] as const) {
+  const target = addon.targetStart({
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    threads: 2,
+    close,
+    delayMs: 0,
+    bodyBytes: 100,
+    headTimeoutMs: 2000,
+    idleTimeoutMs: 60_000,
+  });
+  const h = addon.start({
+    destinations: target.addresses,
+    sources: [],
+    portMode: 'kernel',
+    explicitPorts: null,
+    skipPorts: [],
+    socketPortRange: null,
+    request: engineClose === 'server' ? request : keepRequest,
+    http: true,
+    expectBytes: 0,
+    headRequest: false,
+    close: engineClose,
+    connections: 4,
+    ratePerSec: null,
+    startMs: addon.nowMs(),
+    durationMs: 60_000,
+    maxAttempts: 100,
+    timeoutMs: 30_000,
+    graceMs: 2000,
+  });
+  await pollUntil(
+    `the load on the ${close} target to finish`,
+    120_000,
+    () => {
+      const d = addon.drain(h);
+      if (d.records) {
+        const i32 = new Int32Array(d.records);
+        for (let k = 0; k < i32.length / I32_PER_RECORD; k++) if (i32[k * I32_PER_RECORD + ATTEMPT.status] !== 200) failed++;
+      }
+      return d.finished && !d.records;
+    },
+    50,
+  );
+  // A request line too long, then bytes that are not HTTP: each answered 400 and closed.
+  for (const bad of [`GET /${'a'.repeat(10_000)} HTTP/1.1\r\n\r\n`, '\x16\x03\x01\x00\r\n\r\n']) {
+    const socket = connect({ host: '127.0.0.1', port: target.addresses[0]!.port });
+    socket.on('error', () => {});
+    socket.resume(); // read what comes (the 400), so the target's FIN is seen and the socket closes
+    socket.end(bad);
+    await new Promise((resolve) => socket.once('close', resolve));
+  }
+  addon.targetStop(target.handle);
+  const stats = JSON.parse(addon.targetStats(target.handle)) as { requests: number; refused: { tooLong: number; malformed: number } };
+  targetRequests += stats.requests;
+  refused += stats.refused.tooLong + stats.refused.malformed;
+}
+if (targetRequests !== 200 || refused !== 4) failed++;
 process.stdout.write(
-  `records ${records} failed ${failed}\nsock_diag: ${timeWait} client TIME_WAIT, ${counts.sockets} sockets; dump: ${dumped.length} of them\n`,
+  `records ${records} failed ${failed}\nsock_diag: ${timeWait} client TIME_WAIT, ${counts.sockets} sockets; dump: ${dumped.length} of them\ntarget: ${targetRequests} requests, ${refused} refused\n`,
 );
 process.exit(failed === 0 ? 0 : 1);
