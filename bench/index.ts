@@ -6,11 +6,12 @@
  * sampler's cost (on vs off), the histogram's cost per connection, and with --long the peak RSS
  * over a 2-million-connection run. Results go to results/bench-*.json.
  * --only REGEX keeps the peers whose name matches (and skips the spread, sampler, pacer and
- * histogram figures). --baseline DIR adds the native engine's rows run from another built checkout
+ * histogram figures, and the targets' comparison, bench/targets.ts, which it runs last). --baseline DIR adds the native engine's rows run from another built checkout
  * of portchurn (`git worktree add DIR <commit> && (cd DIR && npm ci)`), alternated with this one's
  * in the same repetitions, so a change is compared with its parent side by side in one run.
  * Every load is bounded in time (or count) and aimed at 127.0.0.1 only.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { cpus, release } from 'node:os';
@@ -384,3 +385,16 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+
+// The built-in targets against nginx, as the same generator's target (bench/targets.ts; as root in
+// a private namespace of its own).
+if (!only) {
+  const targets = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('./targets.js', import.meta.url)), '--seconds', String(seconds), '--reps', String(reps)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (targets.status !== 0) process.exitCode = 1;
+}

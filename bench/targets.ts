@@ -25,6 +25,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     reps: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
+    /** Generator threads: 2 pushes a one-thread target harder than one generator thread can. */
+    'generator-workers': { type: 'string', default: '2' },
     'in-namespace': { type: 'boolean', default: false },
   },
 });
@@ -32,7 +34,18 @@ const { values } = parseArgs({
 // As root, run again inside a private network namespace with loopback up, and stop here.
 if (process.getuid?.() === 0 && !values['in-namespace']) {
   const self = fileURLToPath(import.meta.url);
-  const args = [self, '--in-namespace', '--seconds', values.seconds, '--reps', values.reps, '--connections', values.connections];
+  const args = [
+    self,
+    '--in-namespace',
+    '--seconds',
+    values.seconds,
+    '--reps',
+    values.reps,
+    '--connections',
+    values.connections,
+    '--generator-workers',
+    values['generator-workers'],
+  ];
   const inner = spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "$0" "$@"`, process.execPath, ...args], {
     stdio: 'inherit',
   });
@@ -142,6 +155,10 @@ for (let rep = 0; rep < reps; rep++) {
         String(seconds),
         String(connections),
         'engine=native',
+        `workers=${values['generator-workers']}`,
+        // The client closing first: 16 source addresses in the proxies' port path, so the
+        // generator's own ports (TIME_WAIT on its side) do not set the rate for every target alike.
+        ...(mode === 'client' ? ['sources=16', 'portMode=nobind'] : []),
       ]);
       const r = JSON.parse(out.trim().split('\n').at(-1)!) as { okPerSec: number; ok: number };
       const cpuMs = processCpuMs(pid) - cpu0;
@@ -209,7 +226,7 @@ const fmt = (v: number | null, digits = 2): string => (v === null ? '–' : v.to
 process.stdout.write(
   [
     `portchurn bench:targets: ${machine.cpus} cores, ${machine.model}, Linux ${machine.kernel}, Node ${machine.node}${values['in-namespace'] ? ', in a private network namespace' : ''}`,
-    `the native generator, ${connections} connections, ${seconds} s x ${reps} repetitions, targets alternated, medians`,
+    `the native generator (${values['generator-workers']} thread${values['generator-workers'] === '1' ? '' : 's'}), ${connections} connections, ${seconds} s x ${reps} repetitions, targets alternated, medians`,
     '',
     table([
       ['case', 'target', 'req/s', 'x nginx', 'target CPU ms per 1k'],

@@ -121,6 +121,7 @@ struct pc_tconn {
   int close_after; /* the target closes once the response is out */
   int registered;  /* in the epoll set */
   int pipelined;   /* bytes came after the request in one read: they were not kept, so the connection ends after this response */
+  int maybe_more;  /* the read that completed the request filled the buffer: more may wait with no new edge */
   pc_request req;
 };
 

@@ -93,8 +93,11 @@ static void write_out(pc_target_thread *th, pc_tconn *c) {
     pc_tconn_close(th, c);
     return;
   }
-  /* Edge-triggered: bytes (or a FIN) that came while the response was prepared raised no new event. */
-  on_readable(th, c);
+  /* Edge-triggered, registered once: bytes or a FIN that arrive after the read that completed the
+     request raise an event, and registering now reports what is already there. Only a read that
+     filled the buffer may have left bytes behind without a new edge to announce them. (Not reading
+     now saves a recv() that would find nothing on most connections.) */
+  if (c->maybe_more) on_readable(th, c);
 }
 
 static void respond(pc_target_thread *th, pc_tconn *c) {
@@ -178,6 +181,7 @@ static void on_readable(pc_target_thread *th, pc_tconn *c) {
       /* Bytes past the request (a pipelined next one) are not read here: this target answers one
          request at a time, and a client of portchurn's never pipelines. They end the connection. */
       if (used < (size_t)n) c->pipelined = 1;
+      c->maybe_more = (size_t)n == sizeof buf;
       request_done(th, c);
       return;
     }

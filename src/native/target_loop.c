@@ -186,13 +186,18 @@ pc_target *pc_target_new(void) {
   return t;
 }
 
-/* One listener: SO_REUSEADDR as libuv sets it, SO_REUSEPORT so every thread binds the same address. */
-static int listener(struct sockaddr_storage *addr, socklen_t len, int *out) {
+/*
+ * One listener: SO_REUSEADDR as libuv sets it; with several threads SO_REUSEPORT, so that each
+ * binds the same address and the kernel spreads new connections over them. One thread goes
+ * without it: then no other socket of this user can bind the port and take a share of the load.
+ */
+static int listener(struct sockaddr_storage *addr, socklen_t len, int reuse_port, int *out) {
   int one = 1;
   int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-      bind(fd, (struct sockaddr *)addr, len) != 0 || listen(fd, BACKLOG) != 0) {
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) || bind(fd, (struct sockaddr *)addr, len) != 0 ||
+      listen(fd, BACKLOG) != 0) {
     int err = errno;
     close(fd);
     return err;
@@ -224,7 +229,7 @@ static int prepare_thread(pc_target *t, pc_target_thread *th, int index) {
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &th->wake_fd};
   if (epoll_ctl(th->epfd, EPOLL_CTL_ADD, th->wake_fd, &ev) != 0) return errno;
   for (int i = 0; i < t->cfg.listen_count; i++) {
-    int err = listener(&t->cfg.listen[i].addr, t->cfg.listen[i].len, &th->listeners[i]);
+    int err = listener(&t->cfg.listen[i].addr, t->cfg.listen[i].len, t->cfg.threads > 1, &th->listeners[i]);
     if (err) return err;
   }
   set_listening(th, 1);
