@@ -42,6 +42,8 @@ export interface NativeTargetConfig {
   readonly listen: readonly HostPort[];
   readonly threads: number;
   readonly close: 'server' | 'client';
+  /** http: a request, a 200 answer; tcp: the body written at accept, input read and dropped. */
+  readonly protocol: 'http' | 'tcp';
   readonly delayMs: number;
   readonly bodyBytes: number;
   readonly headTimeoutMs: number;

@@ -39,6 +39,9 @@ PC_CONFIG_CLOSE_VALUES(ASSERT_CLOSE)
 #define ASSERT_TARGET_CLOSE(ID, NAME, INDEX) \
   _Static_assert(PC_TCLOSE_##ID == (INDEX), "abi.json: targetConfig.close " NAME " is not value " #INDEX);
 PC_TARGET_CONFIG_CLOSE_VALUES(ASSERT_TARGET_CLOSE)
+#define ASSERT_TARGET_PROTOCOL(ID, NAME, INDEX) \
+  _Static_assert(PC_TPROTO_##ID == (INDEX), "abi.json: targetConfig.protocol " NAME " is not value " #INDEX);
+PC_TARGET_CONFIG_PROTOCOL_VALUES(ASSERT_TARGET_PROTOCOL)
 
 static int set_uint(napi_env env, napi_value obj, const char *name, uint32_t value) {
   napi_value v;

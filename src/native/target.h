@@ -15,8 +15,9 @@
 #include "loop.h"
 #include "request.h"
 
-/* In the order of abi.json's targetConfig.close values (asserted in abi.c). */
+/* In the order of abi.json's targetConfig.close and .protocol values (asserted in abi.c). */
 typedef enum { PC_TCLOSE_SERVER = 0, PC_TCLOSE_CLIENT = 1 } pc_target_close;
+typedef enum { PC_TPROTO_HTTP = 0, PC_TPROTO_TCP = 1 } pc_target_protocol;
 
 /* What every target thread shares, filled by target_config.c, then read-only. */
 typedef struct {
@@ -24,12 +25,13 @@ typedef struct {
   int listen_count;
   int threads;
   pc_target_close close;
+  pc_target_protocol protocol;
   double delay_ms;
   double head_timeout_ms; /* a request head not complete this long after it began: the connection is closed */
   double idle_timeout_ms; /* a kept connection idle this long: the target closes it */
-  /* The prepared responses: 200 with the body, keeping the connection or closing it. */
-  char *response_keep, *response_close;
-  size_t response_keep_len, response_close_len;
+  /* The prepared responses: 200 with the body, keeping the connection or closing it; tcp: the body alone. */
+  char *response_keep, *response_close, *response_raw;
+  size_t response_keep_len, response_close_len, response_raw_len;
 } pc_target_config;
 
 /* Counts of one address (remote: the address; local: address and port). */

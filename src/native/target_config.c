@@ -15,6 +15,7 @@ static const pc_field_spec *const FIELDS[] = {PC_TARGET_CONFIG_FIELDS(ENTRY)};
 #undef ENTRY
 #define VALUE(ID, NAME, INDEX) NAME,
 static const char *const CLOSE_POLICIES[] = {PC_TARGET_CONFIG_CLOSE_VALUES(VALUE)};
+static const char *const PROTOCOLS[] = {PC_TARGET_CONFIG_PROTOCOL_VALUES(VALUE)};
 #undef VALUE
 
 /* "HTTP/1.1 200 OK" with the body, prepared once: every response is this buffer, written as is. */
@@ -37,11 +38,12 @@ int pc_target_config_parse(napi_env env, napi_value obj, pc_target_config *c) {
     return 0;
   }
   if (!pc_check_known_fields(env, obj, FIELDS, sizeof FIELDS / sizeof FIELDS[0])) return 0;
-  int close = 0;
+  int close = 0, protocol = 0;
   double threads = 0, body = 0;
   if (!pc_read_endpoints(env, obj, &TSPEC_LISTEN, &c->listen, &c->listen_count) ||
       !pc_read_field_number(env, obj, &TSPEC_THREADS, 0, &threads) ||
       !pc_read_enum(env, obj, &TSPEC_CLOSE, CLOSE_POLICIES, sizeof CLOSE_POLICIES / sizeof CLOSE_POLICIES[0], &close) ||
+      !pc_read_enum(env, obj, &TSPEC_PROTOCOL, PROTOCOLS, sizeof PROTOCOLS / sizeof PROTOCOLS[0], &protocol) ||
       !pc_read_field_number(env, obj, &TSPEC_DELAY_MS, 0, &c->delay_ms) || !pc_read_field_number(env, obj, &TSPEC_BODY_BYTES, 0, &body) ||
       !pc_read_field_number(env, obj, &TSPEC_HEAD_TIMEOUT_MS, 0, &c->head_timeout_ms) ||
       !pc_read_field_number(env, obj, &TSPEC_IDLE_TIMEOUT_MS, 0, &c->idle_timeout_ms))
@@ -49,9 +51,13 @@ int pc_target_config_parse(napi_env env, napi_value obj, pc_target_config *c) {
   /* Range-checked above, so each cast is exact. */
   c->threads = (int)threads;
   c->close = (pc_target_close)close;
+  c->protocol = (pc_target_protocol)protocol;
   c->response_keep = response("keep-alive", (size_t)body, &c->response_keep_len);
   c->response_close = response("close", (size_t)body, &c->response_close_len);
-  if (!c->response_keep || !c->response_close) {
+  c->response_raw = malloc((size_t)body + 1);
+  if (c->response_raw) memset(c->response_raw, 'o', (size_t)body);
+  c->response_raw_len = (size_t)body;
+  if (!c->response_keep || !c->response_close || !c->response_raw) {
     napi_throw_error(env, NULL, "portchurn native: out of memory for the prepared response");
     return 0;
   }

@@ -17,7 +17,10 @@
 #include "clock.h"
 #include "target.h"
 
-enum { TC_HEAD, TC_DELAY, TC_WRITING, TC_IDLE };
+/* HEAD: reading a request; DELAY: waiting to answer; WRITING: the answer going out; IDLE: kept,
+   waiting for the next request or the client's FIN; LINGER (tcp, server closes first): the
+   target's FIN sent, reading what the client still sends until its FIN. */
+enum { TC_HEAD, TC_DELAY, TC_WRITING, TC_IDLE, TC_LINGER };
 
 /* What a refused request gets before the connection closes (best effort: one send, never waited for). */
 static const char BAD_REQUEST[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -81,8 +84,21 @@ static void write_out(pc_target_thread *th, pc_tconn *c) {
   }
   free(c->owned_out);
   c->owned_out = NULL;
+  if (c->close_after && th->cfg->protocol == PC_TPROTO_TCP) {
+    /* tcp, `server`: the target's FIN first (so the TIME_WAIT stays here), but what the client
+       still sends is read to its FIN: a close() with unread bytes would send an RST instead. */
+    shutdown(c->fd, SHUT_WR);
+    c->state = TC_LINGER;
+    pc_timer_add(th, c, PC_TIMER_IDLE, pc_now_ms() + th->cfg->idle_timeout_ms);
+    if (watch(th, c) != 0)
+      pc_tconn_close(th, c);
+    else
+      on_readable(th, c);
+    return;
+  }
   if (c->close_after) {
-    /* `server`: the target's FIN comes first and the TIME_WAIT stays here. */
+    /* `server`: the target's FIN comes first and the TIME_WAIT stays here. The request was read
+       whole, so nothing is left unread to turn the FIN into an RST. */
     pc_tconn_close(th, c);
     return;
   }
@@ -97,7 +113,7 @@ static void write_out(pc_target_thread *th, pc_tconn *c) {
      request raise an event, and registering now reports what is already there. Only a read that
      filled the buffer may have left bytes behind without a new edge to announce them. (Not reading
      now saves a recv() that would find nothing on most connections.) */
-  if (c->maybe_more) on_readable(th, c);
+  if (c->maybe_more || th->cfg->protocol == PC_TPROTO_TCP) on_readable(th, c);
 }
 
 static void respond(pc_target_thread *th, pc_tconn *c) {
@@ -146,9 +162,29 @@ static void request_done(pc_target_thread *th, pc_tconn *c) {
   respond(th, c);
 }
 
+/* tcp: what the client sends is read and dropped; its FIN ends the connection. */
+static void discard(pc_target_thread *th, pc_tconn *c) {
+  char buf[16384];
+  for (;;) {
+    ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (watch(th, c) != 0) pc_tconn_close(th, c);
+      return;
+    }
+    pc_tconn_close(th, c); /* the client's FIN, or an error */
+    return;
+  }
+}
+
 /* Reads until the request is complete, EAGAIN, the client's FIN or an error. */
 static void on_readable(pc_target_thread *th, pc_tconn *c) {
   char buf[16384];
+  if (th->cfg->protocol == PC_TPROTO_TCP) {
+    if (c->state == TC_IDLE || c->state == TC_LINGER) discard(th, c);
+    return;
+  }
   for (;;) {
     if (c->state != TC_HEAD && c->state != TC_IDLE) return; /* one request at a time; the rest waits in the socket */
     ssize_t n = recv(c->fd, buf, sizeof buf, 0);
@@ -211,6 +247,16 @@ void pc_tconn_accepted(pc_target_thread *th, int fd, const struct sockaddr_stora
   if (th->open_conns) th->open_conns->open_prev = c;
   th->open_conns = c;
   pc_count_connection(th, c, peer, self);
+  if (th->cfg->protocol == PC_TPROTO_TCP) {
+    /* tcp: the greeting goes out at once, counted as the connection's one request. */
+    pc_count_request(th, c);
+    c->state = TC_WRITING;
+    c->close_after = th->cfg->close == PC_TCLOSE_SERVER;
+    c->out = th->cfg->response_raw;
+    c->out_len = th->cfg->response_raw_len;
+    write_out(th, c);
+    return;
+  }
   pc_timer_add(th, c, PC_TIMER_HEAD, pc_now_ms() + th->cfg->head_timeout_ms);
   /* On loopback the request is usually there already: read before registering, and a
      connection the target closes first (`server`) may never need epoll_ctl at all. */

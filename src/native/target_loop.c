@@ -295,5 +295,6 @@ void pc_target_free(pc_target *t) {
   free(t->cfg.listen);
   free(t->cfg.response_keep);
   free(t->cfg.response_close);
+  free(t->cfg.response_raw);
   free(t);
 }

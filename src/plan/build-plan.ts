@@ -36,6 +36,8 @@ export interface RunOptions extends NamespaceOptions {
   targetThreads?: string | number;
   /** Built-in target: `native`, `js`, or `auto` (native where the addon is built). Default `auto`. */
   targetEngine?: EngineChoice;
+  /** Built-in target: `http` (a request, a 200 answer) or `tcp` (a greeting of --body-size bytes at accept; native target). Default `http`. */
+  targetProtocol?: 'http' | 'tcp';
   /** Source addresses: a count, a list, a range or a CIDR block. */
   sources?: string | number;
   /** First address when `sources` is a count. Default `127.0.0.1`. */
@@ -134,11 +136,18 @@ function targetThreadsOf(value: string | number): number {
 function endpointOf(options: RunOptions): TargetEndpoint | null {
   const endpoint = options.target === undefined ? null : parseTarget(options.target);
   if (endpoint) checkTargetAllowed(endpoint.host, options.allowRemote === true);
-  const builtinOnly = [options.listen, options.delay, options.bodySize, options.targetThreads, options.targetEngine];
+  const builtinOnly = [
+    options.listen,
+    options.delay,
+    options.bodySize,
+    options.targetThreads,
+    options.targetEngine,
+    options.targetProtocol,
+  ];
   if (endpoint && builtinOnly.some((o) => o !== undefined)) {
     throw new PlanError(
       '--listen',
-      '--listen, --delay, --body-size, --target-threads and --target-engine configure the built-in target; they do not apply with --target',
+      '--listen, --delay, --body-size, --target-threads, --target-engine and --target-protocol configure the built-in target; they do not apply with --target',
     );
   }
   return endpoint;
@@ -279,13 +288,18 @@ function boundsOf(options: RunOptions): Pick<Plan, 'durationMs' | 'requests' | '
 }
 
 /** What each connection sends: an HTTP request, or a tcp:// payload; the options of the other kind are refused. */
-function requestOf(options: RunOptions, protocol: TargetEndpoint['protocol']): Pick<Plan, 'http' | 'tcp'> {
+function requestOf(options: RunOptions, protocol: TargetEndpoint['protocol'], builtinBodyBytes: number | null): Pick<Plan, 'http' | 'tcp'> {
   const httpOptionsGiven = options.method !== undefined || (options.header?.length ?? 0) > 0 || options.body !== undefined;
   const tcpOptionsGiven = options.payload !== undefined || options.expectBytes !== undefined;
   if (protocol === 'tcp' && httpOptionsGiven)
     throw new PlanError('--method', '--method, --header and --body apply to HTTP targets; a tcp:// target takes --payload');
-  if (protocol !== 'tcp' && tcpOptionsGiven) throw new PlanError('--payload', '--payload and --expect-bytes apply to tcp:// targets only');
-  const expectBytes = options.expectBytes === undefined ? PLAN_DEFAULTS.expectBytes : Number(options.expectBytes);
+  if (protocol !== 'tcp' && tcpOptionsGiven)
+    throw new PlanError(
+      '--payload',
+      '--payload and --expect-bytes apply to tcp:// targets only (and the built-in target with --target-protocol tcp)',
+    );
+  // The built-in tcp target greets with --body-size bytes: read them all by default.
+  const expectBytes = options.expectBytes === undefined ? (builtinBodyBytes ?? PLAN_DEFAULTS.expectBytes) : Number(options.expectBytes);
   if (!Number.isSafeInteger(expectBytes) || expectBytes < 0)
     throw new PlanError('--expect-bytes', `--expect-bytes must be a whole number >= 0, got '${String(options.expectBytes)}'`);
   return {
@@ -313,14 +327,16 @@ function hostReasonOf(options: RunOptions, endpoint: TargetEndpoint | null, name
  */
 export function buildPlan(options: RunOptions, facts: HostFacts, namespace: NamespaceSpec | null = null): Plan {
   const endpoint = endpointOf(options);
-  const protocol = endpoint?.protocol ?? 'http';
+  const targetProtocol = oneOf('--target-protocol', options.targetProtocol ?? 'http', ['http', 'tcp'] as const);
+  const protocol = endpoint?.protocol ?? targetProtocol;
+  const bodyBytes = parseBytes('--body-size', String(options.bodySize ?? PLAN_DEFAULTS.bodySize));
   const { sources, portMode, engine, close, explicitPorts, socketPortRange } = portPathOf(options, facts, protocol);
   checkIpv6Sources(sources, namespace);
   if (endpoint) checkSourcesReach(sources, endpoint.host);
   const listen = listenOf(options, endpoint, sources, namespace);
   const load = buildLoad(options);
   const { durationMs, requests, timeoutMs } = boundsOf(options);
-  const { http, tcp } = requestOf(options, protocol);
+  const { http, tcp } = requestOf(options, protocol, !endpoint && protocol === 'tcp' ? bodyBytes : null);
   // The plan's fields in the order --dry-run and the result show them.
   return {
     target: endpoint
@@ -329,7 +345,8 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
           kind: 'builtin',
           listen,
           delayMs: parseDurationMs('--delay', options.delay ?? PLAN_DEFAULTS.delay),
-          bodyBytes: parseBytes('--body-size', String(options.bodySize ?? PLAN_DEFAULTS.bodySize)),
+          bodyBytes,
+          protocol: targetProtocol,
           threads: options.targetThreads === undefined ? null : targetThreadsOf(options.targetThreads),
           engine: oneOf('--target-engine', options.targetEngine ?? PLAN_DEFAULTS.engine, ENGINE_CHOICES),
         },

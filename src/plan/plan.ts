@@ -47,8 +47,10 @@ export interface BuiltinTargetPlan {
   readonly listen: readonly ListenAddress[];
   /** Fixed delay before each response. */
   readonly delayMs: number;
-  /** Response body size. */
+  /** Response body size (tcp: the greeting's). */
   readonly bodyBytes: number;
+  /** `http`: a request, a 200 answer; `tcp`: --body-size bytes written at accept, whatever the client sends read and dropped (native target only). */
+  readonly protocol: 'http' | 'tcp';
   /** Native target threads; null: the default of the machine it runs on (a quarter of the cores, at least 1). */
   readonly threads: number | null;
   /** Which target: `native` (the addon's epoll threads), `js` (Node's http server), or `auto` (native where it is built). */

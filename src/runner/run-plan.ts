@@ -18,18 +18,23 @@ import { runResultOf } from './run-result-of.js';
 /** Ways to follow and stop a run; the library itself never prints. The engines' hooks, passed through. */
 export type RunHooks = LoadHooks;
 
-/** Where the load goes: the built-in target's addresses or the external target's resolved one. */
-function resolveTarget(setup: RunSetup, target: BuiltinTarget | null): { resolved: ResolvedTarget; url: string } {
+/** Where the load goes: the built-in target's addresses (speaking `builtinProtocol`) or the external target's resolved one. */
+function resolveTarget(
+  setup: RunSetup,
+  target: BuiltinTarget | null,
+  builtinProtocol: 'http' | 'tcp',
+): { resolved: ResolvedTarget; url: string } {
   const { endpoint, connectHost } = setup;
   const destinations = target ? target.addresses : [{ host: connectHost!, port: endpoint!.port }];
   const resolved: ResolvedTarget = {
-    protocol: endpoint?.protocol ?? 'http',
+    protocol: endpoint?.protocol ?? builtinProtocol,
     destinations,
     path: endpoint?.path ?? '/',
     displayHost: endpoint?.host ?? destinations[0]!.host,
     named: endpoint !== null && endpoint.family === null,
   };
-  return { resolved, url: endpoint?.url ?? `http://${authorityOf(resolved.displayHost, destinations[0]!.port)}/` };
+  const builtinUrl = `${builtinProtocol}://${authorityOf(resolved.displayHost, destinations[0]!.port)}${builtinProtocol === 'http' ? '/' : ''}`;
+  return { resolved, url: endpoint?.url ?? builtinUrl };
 }
 
 /** TIME_WAIT that earlier runs left where this one will need ports, with a warning when there is any. */
@@ -68,17 +73,18 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
   const startedAt = new Date().toISOString();
   try {
     if (plan.target.kind === 'builtin') {
-      const { listen, delayMs, bodyBytes, threads, engine } = plan.target;
+      const { listen, delayMs, bodyBytes, threads, engine, protocol } = plan.target;
       target = await startBuiltinTarget({
         listen,
         close: closePolicy,
+        protocol,
         delayMs,
         bodyBytes,
         engine,
         ...(threads === null ? {} : { threads }),
       });
     }
-    const { resolved, url } = resolveTarget(setup, target);
+    const { resolved, url } = resolveTarget(setup, target, plan.target.kind === 'builtin' ? plan.target.protocol : 'http');
     const { destinations } = resolved;
     const { carryOver, warning } = await carryOverOf(plan, resolved);
     if (warning) warnings.push(warning);

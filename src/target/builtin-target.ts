@@ -25,6 +25,7 @@ export function startBuiltinTarget(options: TargetOptions): Promise<BuiltinTarge
   const threads = options.threads ?? defaultTargetThreads(cpus().length);
   const headTimeoutMs = options.headTimeoutMs ?? TARGET_DEFAULTS.headTimeoutMs;
   const idleTimeoutMs = options.idleTimeoutMs ?? TARGET_DEFAULTS.idleTimeoutMs;
+  const protocol = options.protocol ?? 'http';
   if (engine !== 'js') {
     const native = loadNative();
     if (native.addon) {
@@ -32,18 +33,25 @@ export function startBuiltinTarget(options: TargetOptions): Promise<BuiltinTarge
       const reason = `--target-engine ${engine}: the native target is built here (${threads} thread${threads === 1 ? '' : 's'})`;
       try {
         return Promise.resolve(
-          startNativeTarget(native.addon, { listen, threads, close, delayMs, bodyBytes, headTimeoutMs, idleTimeoutMs }, reason),
+          startNativeTarget(native.addon, { listen, threads, close, protocol, delayMs, bodyBytes, headTimeoutMs, idleTimeoutMs }, reason),
         );
       } catch (error) {
         return Promise.reject(error as Error);
       }
     }
-    if (engine === 'native') return Promise.reject(new PreflightError(`--target-engine native: the native target is ${native.reason}`));
+    if (engine === 'native' || protocol === 'tcp')
+      return Promise.reject(
+        new PreflightError(
+          `${engine === 'native' ? '--target-engine native' : '--target-protocol tcp'}: the native target is ${native.reason}`,
+        ),
+      );
     return startJsTarget(
       { ...options, headTimeoutMs, idleTimeoutMs },
       `--target-engine auto: the native target is ${native.reason}, so the JavaScript one ran`,
     );
   }
+  if (protocol === 'tcp')
+    return Promise.reject(new PreflightError('--target-protocol tcp needs the native target; --target-engine js speaks HTTP only'));
   return startJsTarget({ ...options, headTimeoutMs, idleTimeoutMs }, '--target-engine js was given');
 }
 

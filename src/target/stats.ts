@@ -8,6 +8,8 @@ export interface TargetOptions {
   readonly close: TargetClosePolicy;
   readonly delayMs: number;
   readonly bodyBytes: number;
+  /** `http` (default), or `tcp`: --body-size bytes written at accept, what the client sends read and dropped (native target only). */
+  readonly protocol?: 'http' | 'tcp';
   /** Native target: epoll threads, each with its own SO_REUSEPORT listener (the JavaScript target has one). Default: defaultTargetThreads(). */
   readonly threads?: number;
   /** `auto`: the native target where the addon is built, the JavaScript one otherwise. Default `auto`. */

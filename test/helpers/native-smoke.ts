@@ -111,6 +111,7 @@ for (const [close, engineClose] of [
     listen: [{ host: '127.0.0.1', port: 0 }],
     threads: 2,
     close,
+    protocol: 'http',
     delayMs: 0,
     bodyBytes: 100,
     headTimeoutMs: 2000,

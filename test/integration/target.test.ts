@@ -243,3 +243,30 @@ test('the target is chosen like the engine and the result says why; --target-eng
     assert.match(auto.target.engineReason!, /^--target-engine auto: the native target is built here \(\d+ threads?\)$/);
   else assert.match(auto.target.engineReason!, /^--target-engine auto: the native target is .+, so the JavaScript one ran$/);
 });
+
+test('[native target] --target-protocol tcp: a greeting at accept, the close policy deciding whose TIME_WAIT, the JavaScript target refusing', async (t) => {
+  if (!targetReady(t, 'native')) return;
+  for (const [close, block] of [
+    ['server', 151],
+    ['client', 152],
+  ] as const) {
+    const result = await run({
+      targetProtocol: 'tcp',
+      bodySize: '5',
+      payload: 'PING\r\n',
+      sources: testAddresses(block, 2),
+      portMode: 'explicit',
+      explicitPorts: '61300-61349',
+      requests: '50',
+      connections: '5',
+      close,
+    });
+    assert.equal(result.target.engine, 'native');
+    assert.match(result.target.url, /^tcp:\/\//);
+    assert.equal(result.plan.tcp.expectBytes, 5, 'the greeting read whole by default');
+    assert.deepEqual([result.totals.ok, result.target.stats!.connections, result.target.stats!.requests], [50, 50, 50]);
+    const last = result.sockets!.samples.at(-1)!;
+    assert.deepEqual([last.client.TIME_WAIT ?? 0, last.server.TIME_WAIT ?? 0], close === 'server' ? [0, 50] : [50, 0], `--close ${close}`);
+  }
+  await assert.rejects(run({ targetProtocol: 'tcp', targetEngine: 'js', requests: '5' }), /--target-protocol tcp needs the native target/);
+});

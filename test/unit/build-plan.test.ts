@@ -23,6 +23,7 @@ test('defaults: built-in target, kernel mode, client close, 64 connections, 10 s
     listen: [{ host: '127.0.0.1', port: 0 }],
     delayMs: 0,
     bodyBytes: 2,
+    protocol: 'http',
     threads: null,
     engine: 'auto',
   });

@@ -58,6 +58,15 @@ export const RUN_OPTIONS = {
     libraryDefault: PLAN_DEFAULTS.engine,
     group: 'Target:',
   },
+  'target-protocol': {
+    type: 'string',
+    field: 'targetProtocol',
+    choices: ['http', 'tcp'],
+    describe:
+      'built-in target: http, or tcp (a greeting of --body-size bytes at accept, input dropped; native target; the load reads --expect-bytes, by default all of it)',
+    libraryDefault: 'http',
+    group: 'Target:',
+  },
   'allow-remote': {
     type: 'boolean',
     field: 'allowRemote',

@@ -34,6 +34,12 @@ export const SERVE_OPTIONS = {
     describe: 'native target: epoll threads, each with its own SO_REUSEPORT listener',
     defaultDescription: 'a quarter of the cores, at least 1',
   },
+  protocol: {
+    type: 'string',
+    choices: ['http', 'tcp'],
+    default: 'http',
+    describe: 'http, or tcp: --body-size bytes written at accept, input read and dropped (native target)',
+  },
   'target-engine': {
     type: 'string',
     choices: ENGINE_CHOICES,
@@ -63,10 +69,15 @@ export async function serveCommand(argv: ServeArgs, io: CliIo): Promise<number> 
   const engine = argv['target-engine'] as EngineChoice;
   const stop = stopOnSignals();
   try {
-    const target = await startBuiltinTarget({ listen, close: argv.close, delayMs, bodyBytes, engine, ...threads });
+    const protocol = argv.protocol as 'http' | 'tcp';
+    const target = await startBuiltinTarget({ listen, close: argv.close, protocol, delayMs, bodyBytes, engine, ...threads });
     io.stdout.write(`${target.engine} target, ${target.threads} thread${target.threads === 1 ? '' : 's'} (${target.reason})\n`);
     for (const a of target.addresses) {
-      io.stdout.write(`listening on http://${authorityOf(a.host, a.port)}/ (close: ${argv.close}; stats at ${STATS_PATH})\n`);
+      io.stdout.write(
+        protocol === 'http'
+          ? `listening on http://${authorityOf(a.host, a.port)}/ (close: ${argv.close}; stats at ${STATS_PATH})\n`
+          : `listening on tcp://${authorityOf(a.host, a.port)} (close: ${argv.close}; a ${bodyBytes}-byte greeting at accept)\n`,
+      );
     }
     await new Promise<void>((resolve) => {
       const timer = durationMs === null ? null : setTimeout(resolve, durationMs);
