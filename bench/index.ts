@@ -18,7 +18,8 @@ import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLatencyHistogram } from '../src/result/histogram.js';
-import { findNginx, makePrefix, removePrefix, startNginx, type NginxProcess } from '../src/nginx/nginx-process.js';
+import { removePrefix, type NginxProcess } from '../src/nginx/nginx-process.js';
+import { startNginxPeer } from './nginx-peer.js';
 import { formatRate, table } from '../src/report/format.js';
 import { writeResultFile } from '../src/result/write-result.js';
 import { startBuiltinTarget, type BuiltinTarget } from '../src/target/builtin-target.js';
@@ -72,11 +73,9 @@ let prefix: string | null = null;
 const builtins: BuiltinTarget[] = [];
 let urls: { close: string; keepalive: string; name: string };
 try {
-  const bin = findNginx();
-  prefix = await makePrefix();
-  const port = 20000 + Math.floor(Math.random() * 10000);
-  const config = `daemon off;\nmaster_process off;\nworker_processes 1;\npid ${prefix}/nginx.pid;\nerror_log ${prefix}/logs/error.log error;\nevents { worker_connections 16384; }\nhttp {\n  access_log off;\n  client_body_temp_path ${prefix}/temp/client;\n  proxy_temp_path ${prefix}/temp/proxy;\n  fastcgi_temp_path ${prefix}/temp/fastcgi;\n  uwsgi_temp_path ${prefix}/temp/uwsgi;\n  scgi_temp_path ${prefix}/temp/scgi;\n  keepalive_requests 10000000;\n  server { listen 127.0.0.1:${port} backlog=4096; location / { return 200 "ok"; } }\n}\n`;
-  nginx = await startNginx(bin, prefix, config, port);
+  const peer = await startNginxPeer();
+  ({ nginx, prefix } = peer);
+  const { port } = peer;
   urls = {
     close: `http://127.0.0.1:${port}/`,
     keepalive: `http://127.0.0.1:${port}/`,

@@ -14,17 +14,13 @@
 #include "config.h"
 #include "diag_glue.h"
 #include "loop.h"
+#include "napi_util.h"
 #include "target_glue.h"
 
 /* The names drain() sets, from abi.json (DRAIN_RECORDS, ...). */
 #define NAME(ID, NAME) static const char DRAIN_##ID[] = NAME;
 PC_DRAIN_FIELDS(NAME)
 #undef NAME
-
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
 
 static void finalize(napi_env env, void *data, void *hint) {
   (void)env;
@@ -36,14 +32,10 @@ static void finalize(napi_env env, void *data, void *hint) {
 
 /* start(config) -> handle: a running generator thread. */
 static napi_value start(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value config;
-  if (napi_get_cb_info(env, info, &argc, &config, NULL, NULL) != napi_ok || argc < 1) {
-    napi_throw_type_error(env, NULL, "native config: start(config) needs a configuration");
-    return NULL;
-  }
+  if (!pc_napi_first_arg(env, info, "start(config)", &config)) return NULL;
   pc_loop *loop = pc_loop_new();
-  if (!loop) return fail(env, "portchurn native: out of memory");
+  if (!loop) return pc_napi_fail(env, "portchurn native: out of memory");
   if (!pc_config_parse(env, config, &loop->cfg)) {
     pc_loop_free(loop);
     return NULL; /* the parser threw, naming the field */
@@ -52,28 +44,19 @@ static napi_value start(napi_env env, napi_callback_info info) {
   if (err) {
     pc_loop_request_stop(loop);
     pc_loop_free(loop);
-    return fail(env, strerror(err));
+    return pc_napi_fail(env, strerror(err));
   }
   napi_value handle;
   if (napi_create_external(env, loop, finalize, NULL, &handle) != napi_ok) {
     pc_loop_request_stop(loop);
     pc_loop_free(loop);
-    return fail(env, "portchurn native: cannot wrap the loop");
+    return pc_napi_fail(env, "portchurn native: cannot wrap the loop");
   }
   return handle;
 }
 
 static pc_loop *loop_of(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value h;
-  void *data = NULL;
-  napi_valuetype type = napi_undefined;
-  if (napi_get_cb_info(env, info, &argc, &h, NULL, NULL) != napi_ok || argc < 1 || napi_typeof(env, h, &type) != napi_ok ||
-      type != napi_external || napi_get_value_external(env, h, &data) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a native loop handle");
-    return NULL;
-  }
-  return data;
+  return pc_napi_handle(env, info, "loop");
 }
 
 static int set_number(napi_env env, napi_value obj, const char *name, double value) {
@@ -93,16 +76,16 @@ static napi_value drain(napi_env env, napi_callback_info info) {
   int finished = atomic_load(&loop->finished);
   size_t pending = pc_loop_pending(loop);
   napi_value out, records, v;
-  if (napi_create_object(env, &out) != napi_ok) return fail(env, "portchurn native: cannot create the drain object");
+  if (napi_create_object(env, &out) != napi_ok) return pc_napi_fail(env, "portchurn native: cannot create the drain object");
   if (pending > 0) {
     void *dst = NULL;
     if (napi_create_arraybuffer(env, pending * sizeof(pc_record), &dst, &records) != napi_ok)
-      return fail(env, "portchurn native: cannot allocate the records' ArrayBuffer (they wait for the next drain)");
+      return pc_napi_fail(env, "portchurn native: cannot allocate the records' ArrayBuffer (they wait for the next drain)");
     size_t taken = pc_loop_take(loop, dst, pending);
     /* Only this thread takes, so the queue still holds at least `pending`. */
-    if (taken != pending) return fail(env, "portchurn native: the record queue shrank under drain");
+    if (taken != pending) return pc_napi_fail(env, "portchurn native: the record queue shrank under drain");
   } else if (napi_get_null(env, &records) != napi_ok) {
-    return fail(env, "portchurn native: cannot create null");
+    return pc_napi_fail(env, "portchurn native: cannot create null");
   }
   /* From here a failure throws with the records taken: the caller's whole run fails loudly, never a figure short. */
   if (napi_set_named_property(env, out, DRAIN_RECORDS, records) != napi_ok || napi_get_boolean(env, finished, &v) != napi_ok ||
@@ -112,7 +95,7 @@ static napi_value drain(napi_env env, napi_callback_info info) {
       !set_number(env, out, DRAIN_END_MS, finished ? loop->end_ms : NAN) ||
       !set_number(env, out, DRAIN_FAILED_ERRNO, finished ? loop->failed_errno : 0) ||
       !set_number(env, out, DRAIN_LOST_RECORDS, (double)atomic_load(&loop->lost_records)))
-    return fail(env, "portchurn native: cannot fill the drain object");
+    return pc_napi_fail(env, "portchurn native: cannot fill the drain object");
   return out;
 }
 
@@ -127,7 +110,7 @@ static napi_value stop(napi_env env, napi_callback_info info) {
 static napi_value now_ms(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value v;
-  if (napi_create_double(env, pc_now_ms(), &v) != napi_ok) return fail(env, "portchurn native: cannot read the clock");
+  if (napi_create_double(env, pc_now_ms(), &v) != napi_ok) return pc_napi_fail(env, "portchurn native: cannot read the clock");
   return v;
 }
 

@@ -62,28 +62,27 @@ static pc_count_entry *entry_of(pc_count_table *t, const uint8_t key[KEY_BYTES])
   return &t->entries[j];
 }
 
-void pc_count_connection(pc_target_thread *th, pc_tconn *c, const struct sockaddr_storage *peer, const struct sockaddr_storage *self) {
-  key_of(peer, 0, c->remote_key);
-  key_of(self, 1, c->local_key);
+/* One more connection or request for the connection's remote and local address. */
+static void count(pc_target_thread *th, pc_tconn *c, int connection) {
   pthread_mutex_lock(&th->lock);
-  th->connections++;
   pc_count_entry *remote = entry_of(&th->by_remote, c->remote_key);
   pc_count_entry *local = entry_of(&th->by_local, c->local_key);
-  if (remote) remote->connections++;
-  if (local) local->connections++;
+  uint64_t *total = connection ? &th->connections : &th->requests;
+  (*total)++;
+  if (remote) (*(connection ? &remote->connections : &remote->requests))++;
+  if (local) (*(connection ? &local->connections : &local->requests))++;
   if (!remote || !local) th->counts_failed = 1;
   pthread_mutex_unlock(&th->lock);
 }
 
+void pc_count_connection(pc_target_thread *th, pc_tconn *c, const struct sockaddr_storage *peer, const struct sockaddr_storage *self) {
+  key_of(peer, 0, c->remote_key);
+  key_of(self, 1, c->local_key);
+  count(th, c, 1);
+}
+
 void pc_count_request(pc_target_thread *th, pc_tconn *c) {
-  pthread_mutex_lock(&th->lock);
-  th->requests++;
-  pc_count_entry *remote = entry_of(&th->by_remote, c->remote_key);
-  pc_count_entry *local = entry_of(&th->by_local, c->local_key);
-  if (remote) remote->requests++;
-  if (local) local->requests++;
-  if (!remote || !local) th->counts_failed = 1;
-  pthread_mutex_unlock(&th->lock);
+  count(th, c, 0);
 }
 
 void pc_count_table_free(pc_count_table *t) {

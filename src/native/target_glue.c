@@ -7,13 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "napi_util.h"
 #include "target.h"
 #include "target_config.h"
-
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_error(env, NULL, message);
-  return NULL;
-}
 
 static void finalize(napi_env env, void *data, void *hint) {
   (void)env;
@@ -22,16 +18,7 @@ static void finalize(napi_env env, void *data, void *hint) {
 }
 
 static pc_target *target_of(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value h;
-  void *data = NULL;
-  napi_valuetype type = napi_undefined;
-  if (napi_get_cb_info(env, info, &argc, &h, NULL, NULL) != napi_ok || argc < 1 || napi_typeof(env, h, &type) != napi_ok ||
-      type != napi_external || napi_get_value_external(env, h, &data) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a native target handle");
-    return NULL;
-  }
-  return data;
+  return pc_napi_handle(env, info, "target");
 }
 
 /* { host, port } of a bound listen address. */
@@ -56,14 +43,10 @@ static napi_value address_of(napi_env env, const pc_endpoint *e) {
 }
 
 napi_value pc_napi_target_start(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value config;
-  if (napi_get_cb_info(env, info, &argc, &config, NULL, NULL) != napi_ok || argc < 1) {
-    napi_throw_type_error(env, NULL, "native config: targetStart(config) needs a configuration");
-    return NULL;
-  }
+  if (!pc_napi_first_arg(env, info, "targetStart(config)", &config)) return NULL;
   pc_target *t = pc_target_new();
-  if (!t) return fail(env, "portchurn native: out of memory");
+  if (!t) return pc_napi_fail(env, "portchurn native: out of memory");
   if (!pc_target_config_parse(env, config, &t->cfg)) {
     pc_target_free(t);
     return NULL; /* the parser threw, naming the field */
@@ -84,18 +67,18 @@ napi_value pc_napi_target_start(napi_env env, napi_callback_info info) {
   napi_value out, handle, addresses;
   if (napi_create_external(env, t, finalize, NULL, &handle) != napi_ok) {
     pc_target_free(t);
-    return fail(env, "portchurn native: cannot wrap the target");
+    return pc_napi_fail(env, "portchurn native: cannot wrap the target");
   }
   if (napi_create_object(env, &out) != napi_ok || napi_set_named_property(env, out, "handle", handle) != napi_ok ||
       napi_create_array_with_length(env, (size_t)t->cfg.listen_count, &addresses) != napi_ok)
-    return fail(env, "portchurn native: cannot build the target's addresses");
+    return pc_napi_fail(env, "portchurn native: cannot build the target's addresses");
   for (int i = 0; i < t->cfg.listen_count; i++) {
     napi_value a = address_of(env, &t->cfg.listen[i]);
     if (!a || napi_set_element(env, addresses, (uint32_t)i, a) != napi_ok)
-      return fail(env, "portchurn native: cannot build the target's addresses");
+      return pc_napi_fail(env, "portchurn native: cannot build the target's addresses");
   }
   if (napi_set_named_property(env, out, "addresses", addresses) != napi_ok)
-    return fail(env, "portchurn native: cannot build the target's addresses");
+    return pc_napi_fail(env, "portchurn native: cannot build the target's addresses");
   return out;
 }
 
@@ -104,11 +87,11 @@ napi_value pc_napi_target_stats(napi_env env, napi_callback_info info) {
   if (!t) return NULL;
   size_t len = 0;
   char *json = pc_target_stats_json(t, &len);
-  if (!json) return fail(env, "portchurn native: out of memory for the target's counts");
+  if (!json) return pc_napi_fail(env, "portchurn native: out of memory for the target's counts");
   napi_value out;
   napi_status st = napi_create_string_utf8(env, json, len, &out);
   free(json);
-  return st == napi_ok ? out : fail(env, "portchurn native: cannot hand over the target's counts");
+  return st == napi_ok ? out : pc_napi_fail(env, "portchurn native: cannot hand over the target's counts");
 }
 
 napi_value pc_napi_target_stop(napi_env env, napi_callback_info info) {
