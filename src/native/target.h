@@ -124,6 +124,7 @@ struct pc_tconn {
   int registered;  /* in the epoll set */
   int pipelined;   /* bytes came after the request in one read: they were not kept, so the connection ends after this response */
   int maybe_more;  /* the read that completed the request filled the buffer: more may wait with no new edge */
+  int peer_closed; /* an event said the client's FIN is in (EPOLLRDHUP): read it after the response */
   pc_request req;
 };
 

@@ -110,10 +110,11 @@ static void write_out(pc_target_thread *th, pc_tconn *c) {
     return;
   }
   /* Edge-triggered, registered once: bytes or a FIN that arrive after the read that completed the
-     request raise an event, and registering now reports what is already there. Only a read that
-     filled the buffer may have left bytes behind without a new edge to announce them. (Not reading
-     now saves a recv() that would find nothing on most connections.) */
-  if (c->maybe_more || th->cfg->protocol == PC_TPROTO_TCP) on_readable(th, c);
+     request raise an event, and registering now reports what is already there. What may wait with
+     no new edge to announce it: bytes past a read that filled the buffer, and a FIN that came with
+     the request (the event said EPOLLRDHUP, but the read stopped at the request's end). Not reading
+     otherwise saves a recv() that would find nothing on most connections. */
+  if (c->maybe_more || c->peer_closed || th->cfg->protocol == PC_TPROTO_TCP) on_readable(th, c);
 }
 
 static void respond(pc_target_thread *th, pc_tconn *c) {
@@ -264,6 +265,7 @@ void pc_tconn_accepted(pc_target_thread *th, int fd, const struct sockaddr_stora
 }
 
 void pc_tconn_event(pc_target_thread *th, pc_tconn *c, uint32_t events) {
+  if (events & (EPOLLRDHUP | EPOLLHUP)) c->peer_closed = 1;
   if (c->state == TC_WRITING && (events & EPOLLOUT)) {
     write_out(th, c);
     return;

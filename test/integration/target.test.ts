@@ -194,6 +194,18 @@ for (const kind of TARGETS) {
     });
   });
 
+  test(`[${kind} target] --close client: 500 clients that send the request and their FIN at once are all answered and closed, none left for the idle timeout`, async (t) => {
+    if (!targetReady(t, kind)) return;
+    await withTarget(kind, { close: 'client', idleTimeoutMs: 60_000 }, async (target) => {
+      for (let round = 0; round < 10; round++) {
+        const clients = await Promise.all(Array.from({ length: 50 }, () => rawClient(target.addresses[0]!.port)));
+        for (const c of clients) c.socket.end('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+        await Promise.all(clients.map((c) => c.until('the answer and the close', (text, ended) => responses(text) === 1 && ended)));
+      }
+      assert.equal((await target.stats()).requests, 500);
+    });
+  });
+
   test(`[${kind} target] keepalive: a few connections carry every request`, async (t) => {
     if (!targetReady(t, kind)) return;
     const result = await run({
