@@ -15,6 +15,7 @@
 #include "diag_glue.h"
 #include "loop.h"
 #include "napi_util.h"
+#include "netns_glue.h"
 #include "target_glue.h"
 
 /* The names drain() sets, from abi.json (DRAIN_RECORDS, ...). */
@@ -125,6 +126,10 @@ NAPI_MODULE_INIT() {
       {"targetStart", NULL, pc_napi_target_start, NULL, NULL, NULL, napi_default, NULL},
       {"targetStats", NULL, pc_napi_target_stats, NULL, NULL, NULL, napi_default, NULL},
       {"targetStop", NULL, pc_napi_target_stop, NULL, NULL, NULL, napi_default, NULL},
+      {"netnsOpen", NULL, pc_napi_netns_open, NULL, NULL, NULL, napi_default, NULL},
+      {"netnsDump", NULL, pc_napi_netns_dump, NULL, NULL, NULL, napi_default, NULL},
+      {"netnsRead", NULL, pc_napi_netns_read, NULL, NULL, NULL, napi_default, NULL},
+      {"netnsClose", NULL, pc_napi_netns_close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value abi = pc_napi_abi(env);
   if (!abi || napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok ||

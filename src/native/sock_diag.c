@@ -64,14 +64,17 @@ static int walk(const char *buf, size_t len, pc_diag_fn fn, void *ctx, int *stop
   return 0;
 }
 
-int pc_diag_dump(int family, uint32_t states, pc_diag_fn fn, void *ctx) {
+int pc_diag_open(void) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) return errno;
+  return fd < 0 ? -errno : fd;
+}
+
+int pc_diag_dump_on(int fd, int family, uint32_t states, pc_diag_fn fn, void *ctx) {
   /* One allocation per dump (a sample), none per socket. */
   char *buf = malloc(RECV_BYTES);
-  if (!buf) {
-    close(fd);
-    return ENOMEM;
+  if (!buf) return ENOMEM;
+  /* A socket used before may hold the tail of a dump that failed half-way: drop it first. */
+  while (recv(fd, buf, RECV_BYTES, MSG_DONTWAIT) > 0) {
   }
   int err = request(fd, family, states);
   int stopped = 0;
@@ -88,6 +91,13 @@ int pc_diag_dump(int family, uint32_t states, pc_diag_fn fn, void *ctx) {
     if (r < 0) err = -r;
   }
   free(buf);
+  return err;
+}
+
+int pc_diag_dump(int family, uint32_t states, pc_diag_fn fn, void *ctx) {
+  int fd = pc_diag_open();
+  if (fd < 0) return -fd;
+  int err = pc_diag_dump_on(fd, family, states, fn, ctx);
   close(fd);
   return err;
 }

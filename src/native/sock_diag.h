@@ -41,5 +41,10 @@ typedef int (*pc_diag_fn)(const pc_diag_sock *s, void *ctx);
  * EPROTONOSUPPORT or ENOENT (no tcp_diag in this kernel), or what socket/send/recv said.
  */
 int pc_diag_dump(int family, uint32_t states, pc_diag_fn fn, void *ctx);
+/* A sock_diag socket of this thread's namespace: the fd, or -errno. It keeps dumping that namespace
+   whichever namespace the thread that uses it is in later (a socket is tied to where it was made). */
+int pc_diag_open(void);
+/* pc_diag_dump through a socket from pc_diag_open (perhaps made in another namespace). */
+int pc_diag_dump_on(int fd, int family, uint32_t states, pc_diag_fn fn, void *ctx);
 
 #endif

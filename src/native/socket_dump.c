@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "sock_diag.h"
 
@@ -37,9 +38,17 @@ static int append(const pc_diag_sock *s, void *arg) {
 }
 
 int pc_dump_sockets(pc_dump *out) {
-  int err = pc_diag_dump(AF_INET, PC_DIAG_EVERY_STATE, append, out);
+  int fd = pc_diag_open();
+  if (fd < 0) return -fd;
+  int err = pc_dump_sockets_on(fd, out);
+  close(fd);
+  return err;
+}
+
+int pc_dump_sockets_on(int fd, pc_dump *out) {
+  int err = pc_diag_dump_on(fd, AF_INET, PC_DIAG_EVERY_STATE, append, out);
   if (!err) {
-    int err6 = pc_diag_dump(AF_INET6, PC_DIAG_EVERY_STATE, append, out);
+    int err6 = pc_diag_dump_on(fd, AF_INET6, PC_DIAG_EVERY_STATE, append, out);
     /* No IPv6 in this kernel or namespace: its table is simply empty. */
     err = err6 == EAFNOSUPPORT ? 0 : err6;
   }

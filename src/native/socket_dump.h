@@ -29,5 +29,7 @@ typedef struct {
 
 /* Fills `out` (zeroed by the caller) with both families. 0, or an errno from the IPv4 dump. */
 int pc_dump_sockets(pc_dump *out);
+/* The same through a sock_diag socket from pc_diag_open, which may belong to another namespace. */
+int pc_dump_sockets_on(int fd, pc_dump *out);
 
 #endif
