@@ -11,6 +11,7 @@
  *   runner/                           runs a plan on the host or in a namespace
  *   sweep/, lab/, nginx/, limits/, doctor/   scenarios made of runs
  *   watch/                            a live host's socket states, grouped and projected (no traffic)
+ *   metrics/                          Prometheus metrics (prom-client) of watch samples and of a run's progress, and their endpoint
  *   report/                           renders a result as text (reads result/ and plan/ only)
  *   cli/                              the only code that prints or sets the exit status
  */
@@ -30,7 +31,8 @@ const below = {
   nginx: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep', 'addon'],
   limits: ['plan', 'result', 'env', 'model', 'runner', 'addon'],
   doctor: ['plan', 'result', 'env', 'engine', 'runner', 'addon'],
-  watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon'],
+  watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon', 'metrics'],
+  metrics: ['plan', 'result'],
   report: ['plan', 'result'],
 };
 const ALL = [
@@ -49,6 +51,7 @@ const ALL = [
   'limits',
   'doctor',
   'watch',
+  'metrics',
   'report',
   'cli',
 ];

@@ -50,6 +50,17 @@ export interface NativeAddon {
   targetStats(handle: object): string;
   /** Closes every connection and listener and joins the threads; the counts stay readable. */
   targetStop(handle: object): void;
+  /**
+   * Opens another network namespace (/proc/PID/ns/net, /run/netns/NAME) from inside it: a sock_diag
+   * socket and the /proc/sys `files`, which stay that namespace's. Throws with code EPERM (no
+   * CAP_SYS_ADMIN), EACCES or ENOENT.
+   */
+  netnsOpen(path: string, files: readonly string[]): { readonly handle: object; readonly inode: number };
+  /** Every TCP socket of that namespace, as dumpSockets gives this one's. */
+  netnsDump(handle: object): Buffer;
+  /** The text of files[index] as that namespace has it; null when the kernel has no such file. */
+  netnsRead(handle: object, index: number): string | null;
+  netnsClose(handle: object): void;
   /** The layout this build has, compared with abi.json at load. */
   readonly abi: BuiltAbi;
 }

@@ -185,11 +185,9 @@ class LoadRun {
 
   private readonly reportProgress = (): void => {
     const { recorder } = this;
-    const line = this.progress.next(
-      this.now(),
-      { attempts: recorder.attempts, ok: recorder.ok, errors: recorder.errorCount() },
-      this.inFlight,
-    );
+    const totals = { attempts: recorder.attempts, ok: recorder.ok, errors: recorder.errorCount() };
+    const live = { errorCodes: { ...recorder.errors }, latency: recorder.latencyBuckets() };
+    const line = this.progress.next(this.now(), totals, this.inFlight, live);
     this.options.onProgress?.(line);
   };
 

@@ -17,8 +17,8 @@ export class ProgressMeter {
 
   constructor(private readonly startMs: number) {}
 
-  /** The line for this reading (`nowMs` on the load's clock). */
-  next(nowMs: number, totals: LoadTotals, inFlight: number): Progress {
+  /** The line for this reading (`nowMs` on the load's clock), with the errors by code and the latency buckets when given. */
+  next(nowMs: number, totals: LoadTotals, inFlight: number, live?: Pick<Progress, 'errorCodes' | 'latency'>): Progress {
     const { last } = this;
     this.last = totals;
     return {
@@ -26,6 +26,7 @@ export class ProgressMeter {
       ...totals,
       inFlight,
       lastSecond: { attempts: totals.attempts - last.attempts, ok: totals.ok - last.ok, errors: totals.errors - last.errors },
+      ...live,
     };
   }
 }
@@ -43,6 +44,25 @@ export function sumProgress(lines: readonly Progress[]): Progress {
       attempts: sum((p) => p.lastSecond?.attempts ?? 0),
       ok: sum((p) => p.lastSecond?.ok ?? 0),
       errors: sum((p) => p.lastSecond?.errors ?? 0),
+    },
+    ...liveSum(lines),
+  };
+}
+
+/** The threads' errors by code and latency buckets, added (each is cumulative in its thread). */
+function liveSum(lines: readonly Progress[]): Pick<Progress, 'errorCodes' | 'latency'> {
+  const withLatency = lines.filter((p) => p.latency);
+  const errorCodes: Record<string, number> = {};
+  for (const p of lines) for (const [code, n] of Object.entries(p.errorCodes ?? {})) errorCodes[code] = (errorCodes[code] ?? 0) + (n ?? 0);
+  if (withLatency.length === 0) return lines.some((p) => p.errorCodes) ? { errorCodes } : {};
+  const first = withLatency[0]!.latency!;
+  return {
+    errorCodes,
+    latency: {
+      boundsUs: first.boundsUs,
+      counts: first.counts.map((_, i) => withLatency.reduce((a, p) => a + (p.latency!.counts[i] ?? 0), 0)),
+      count: withLatency.reduce((a, p) => a + p.latency!.count, 0),
+      sumUs: withLatency.reduce((a, p) => a + p.latency!.sumUs, 0),
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { createLatencyHistogram } from '../result/histogram.js';
 import type { ErrorCounts, SecondCounts, SourceCounts, FirstExhaustion } from '../result/counts.js';
 import type { ErrorCode } from '../result/error-codes.js';
+import { LATENCY_BOUNDS_US, type LatencyBuckets } from '../result/progress.js';
 
 /** Timings of one connection, in milliseconds on the engine clock; null where the phase was not reached. */
 export interface ConnectionTimings {
@@ -41,6 +42,9 @@ export class Recorder {
   readonly sources: SourceCounts[];
   firstExhaustion: FirstExhaustion | null = null;
   private readonly startMs: number;
+  /** The successes' total latency in LATENCY_BOUNDS_US buckets (counts per bucket, not yet cumulative), and their sum. */
+  private readonly bucketCounts = new Array<number>(LATENCY_BOUNDS_US.length + 1).fill(0);
+  private latencySumUs = 0;
 
   constructor(startMs: number, sourceLabels: readonly string[]) {
     this.startMs = startMs;
@@ -71,8 +75,21 @@ export class Recorder {
     this.secondAt(t.doneMs).ok++;
     this.sources[sourceIndex]!.ok++;
     this.recordTimings(t);
-    this.totalUs.recordValue(toUs(t.doneMs - t.startMs));
+    const totalUs = toUs(t.doneMs - t.startMs);
+    this.totalUs.recordValue(totalUs);
     this.totalCorrectedUs.recordValue(toUs(t.doneMs - t.intendedMs));
+    let b = 0;
+    while (b < LATENCY_BOUNDS_US.length && totalUs > LATENCY_BOUNDS_US[b]!) b++;
+    this.bucketCounts[b]!++;
+    this.latencySumUs += totalUs;
+  }
+
+  /** The successes' total latency so far in fixed buckets, for a live histogram. */
+  latencyBuckets(): LatencyBuckets {
+    const counts: number[] = [];
+    let running = 0;
+    for (let i = 0; i < LATENCY_BOUNDS_US.length; i++) counts.push((running += this.bucketCounts[i]!));
+    return { boundsUs: LATENCY_BOUNDS_US, counts, count: this.ok, sumUs: this.latencySumUs };
   }
 
   /** Counts a failure by code, in the second it was seen. */

@@ -1,6 +1,8 @@
 import { PlanError } from '../errors.js';
 import { canonicalAddress, familyOf, ipv6Bytes, unmappedIpv4 } from './addresses.js';
 import { parseDurationMs, parsePositiveInt } from './units.js';
+import { parseListen } from './listen.js';
+import type { ListenAddress } from './plan.js';
 
 /** The defaults of `portchurn watch`, stated once. */
 export const WATCH_DEFAULTS = { interval: '1s', top: 20, via: 'auto' } as const;
@@ -31,6 +33,12 @@ export interface WatchPlan {
   readonly sources: readonly AddressFilter[];
   readonly destinations: readonly DestinationFilter[];
   readonly via: WatchVia;
+  /** Other network namespaces to read (/proc/PID/ns/net, /run/netns/NAME); empty: this process's own. */
+  readonly netns: readonly string[];
+  /** Every network namespace of the node (found through /proc/PID/ns/net). */
+  readonly allNetns: boolean;
+  /** Serve /metrics here (Prometheus and OpenMetrics) instead of printing; null: print. */
+  readonly metricsListen: ListenAddress | null;
 }
 
 /** Options of `watchPlanOf`, as the CLI or a library caller gives them. */
@@ -42,6 +50,12 @@ export interface WatchOptions {
   src?: string;
   dst?: string;
   via?: string;
+  /** Comma-separated namespace paths. */
+  netns?: string;
+  allNetns?: boolean;
+  /** `HOST:PORT`, loopback unless `allowRemote`. */
+  metricsListen?: string;
+  allowRemote?: boolean;
 }
 
 function bytesOf(address: string): number[] {
@@ -104,6 +118,18 @@ export function watchPlanOf(options: WatchOptions): WatchPlan {
   const once = options.once === true;
   if (once && options.samples !== undefined)
     throw new PlanError('--samples', '--samples and --once exclude each other (--once is one sample)');
+  const netns = list(options.netns);
+  if (options.allNetns === true && netns.length > 0) throw new PlanError('--netns', '--netns and --all-netns exclude each other');
+  if (netns.length > 0 && via === 'proc')
+    throw new PlanError('--via', '--via proc reads this namespace only; another is read through sock_diag');
+  // The metrics name the addresses a node talks to: loopback unless the operator says otherwise.
+  const metricsListen =
+    options.metricsListen === undefined
+      ? null
+      : parseListen(options.metricsListen, '--metrics-listen', false, options.allowRemote === true);
+  if (metricsListen && metricsListen.length !== 1) throw new PlanError('--metrics-listen', '--metrics-listen takes one HOST:PORT');
+  if (metricsListen && (once || options.samples !== undefined))
+    throw new PlanError('--metrics-listen', '--metrics-listen serves until stopped: it takes neither --once nor --samples');
   return {
     intervalMs,
     once,
@@ -112,5 +138,8 @@ export function watchPlanOf(options: WatchOptions): WatchPlan {
     sources: list(options.src).map((s) => parseAddressFilter('--src', s)),
     destinations: list(options.dst).map(parseDestinationFilter),
     via: via as WatchVia,
+    netns,
+    allNetns: options.allNetns === true,
+    metricsListen: metricsListen ? metricsListen[0]! : null,
   };
 }

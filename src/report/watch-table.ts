@@ -1,5 +1,5 @@
 import { hostPort } from '../plan/addresses.js';
-import type { WatchGroup, WatchSample } from '../result/watch-sample.js';
+import type { NetnsLabel, WatchGroup, WatchNodeSample, WatchSample } from '../result/watch-sample.js';
 import { formatCount, formatDurationMs, formatRate, table } from './format.js';
 
 /** When a group runs out: now, in a duration, or not at this rate. */
@@ -49,4 +49,18 @@ export function renderWatchSample(s: WatchSample): string {
     s.moreGroups > 0 ? `  … and ${formatCount(s.moreGroups)} more groups (--top ${s.filters.top})` : '',
   ].filter(Boolean);
   return [headerOf(s), '', rows.length ? table([head, ...rows]) : '', ...footer].filter((l, i) => i < 2 || l !== '').join('\n') + '\n';
+}
+
+/** A namespace as an operator recognises it: its id and a process in it, with the container and pod. */
+export function netnsText(n: NetnsLabel): string {
+  const who = n.pid === null ? 'no process found' : `pid ${n.pid} ${n.command ?? ''}`.trim();
+  const where = [n.container ? `container ${n.container.slice(0, 12)}` : '', n.pod ? `pod ${n.pod}` : ''].filter(Boolean).join(', ');
+  return `net:[${n.inode}]${n.own ? ' (this one)' : ''} · ${who}${where ? ` · ${where}` : ''}`;
+}
+
+/** One read of several namespaces: a table each, then those that could not be read. */
+export function renderWatchNode(node: WatchNodeSample): string {
+  const parts = node.samples.map((s) => `namespace ${s.netns ? netnsText(s.netns) : 'this one'}\n${renderWatchSample(s)}`);
+  for (const u of node.unreadable) parts.push(`namespace ${netnsText(u.netns)}: not read: ${u.error}`);
+  return parts.join('\n');
 }

@@ -46,6 +46,8 @@ export interface WatchGroup {
   readonly usablePorts: number;
   /** held / usablePorts. */
   readonly heldShare: number;
+  /** Connections that appeared since the previous read; null on the first read. */
+  readonly newConnections: number | null;
   /** Connections that appeared since the previous read, per second; null on the first read. */
   readonly newPerSec: number | null;
   /** Whether connect() takes over this group's TIME_WAIT ports (tcp_tw_reuse applies to it). */
@@ -58,8 +60,36 @@ export interface WatchGroup {
   readonly steadyHeld: number | null;
 }
 
+/** Which network namespace a sample read, and a process that lives in it (`--netns`, `--all-netns`). */
+export interface NetnsLabel {
+  /** The namespace's id: the inode of its ns file. */
+  readonly inode: number;
+  /** The process with the lowest pid in it, its command, and the container and pod its cgroup names; null where none was found. */
+  readonly pid: number | null;
+  readonly command: string | null;
+  readonly container: string | null;
+  readonly pod: string | null;
+  /** The namespace portchurn itself runs in. */
+  readonly own: boolean;
+}
+
+/** The groups that passed the filters but not --top, summed: one remainder, so series stay bounded. */
+export interface WatchRest {
+  readonly groups: number;
+  readonly established: number;
+  readonly timeWait: number;
+  readonly other: number;
+  readonly held: number;
+  /** Null on a first read. */
+  readonly newConnections: number | null;
+}
+
 /** One sample of `portchurn watch`: the groups closest to exhaustion first. */
 export interface WatchSample extends ResultHeader<'watch'> {
+  /** The namespace read, when the watch reads more than its own (absent: its own). */
+  readonly netns?: NetnsLabel;
+  /** How long the read took (the dump and the settings), ms. */
+  readonly readMs?: number;
   /** Milliseconds between the two reads the rates come from (startedAt to endedAt); null on a first read. */
   readonly intervalMs: number | null;
   readonly via: SocketSource;
@@ -78,4 +108,13 @@ export interface WatchSample extends ResultHeader<'watch'> {
   readonly groups: readonly WatchGroup[];
   /** Groups that passed the filters but were left out by `top`. */
   readonly moreGroups: number;
+  /** Those groups summed (absent in samples from before 0.3). */
+  readonly rest?: WatchRest;
+}
+
+/** One read of several namespaces (`watch --netns`, `--all-netns`): a sample each, and those that could not be read. */
+export interface WatchNodeSample {
+  readonly kind: 'watch-node';
+  readonly samples: readonly WatchSample[];
+  readonly unreadable: readonly { readonly netns: NetnsLabel; readonly error: string }[];
 }

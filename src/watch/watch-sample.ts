@@ -4,7 +4,7 @@ import { connectReusesTimeWait, portHoldSec, TIME_WAIT_SEC } from '../model/capa
 import { kernelSettingsOf, type SysctlValues } from '../model/kernel-settings.js';
 
 import { resultHeader } from '../result/header.js';
-import type { PortBudget, WatchGroup, WatchSample } from '../result/watch-sample.js';
+import type { NetnsLabel, PortBudget, WatchGroup, WatchSample } from '../result/watch-sample.js';
 import type { SocketSource } from '../result/sockets.js';
 import { TCP, type SocketRow } from '../sampler/socket-dump.js';
 import { boundWithoutDestination, portBudgetOf } from './port-budget.js';
@@ -21,6 +21,8 @@ export interface Snapshot {
   readonly seesBoundOnly: boolean;
   readonly rows: readonly SocketRow[];
   readonly sysctls: SysctlValues;
+  /** How long the read took, ms. */
+  readonly readMs?: number;
 }
 
 interface Tally {
@@ -74,7 +76,8 @@ function tallyGroups(rows: readonly SocketRow[], seen: ReadonlySet<string> | nul
 }
 
 /** One group's figures: what it holds of its usable ports, and when it runs out at its rate. */
-function groupOf(t: Tally, budget: PortBudget, k: KernelSettings, ratePerSec: number | null): WatchGroup {
+function groupOf(t: Tally, budget: PortBudget, k: KernelSettings, intervalMs: number | null): WatchGroup {
+  const ratePerSec = intervalMs === null || intervalMs <= 0 ? null : (t.fresh * 1000) / intervalMs;
   const twReuse = connectReusesTimeWait(k.twReuse, k.timestamps, isLoopback(t.source) || isLoopback(t.destination));
   const holdSec = twReuse ? portHoldSec(k.twReuseDelayMs) : TIME_WAIT_SEC;
   // A TIME_WAIT port is held until freed, or with reuse until it is older than the reuse delay.
@@ -92,6 +95,7 @@ function groupOf(t: Tally, budget: PortBudget, k: KernelSettings, ratePerSec: nu
     held,
     usablePorts: usable,
     heldShare: usable > 0 ? held / usable : 1,
+    newConnections: intervalMs === null ? null : t.fresh,
     newPerSec: ratePerSec,
     twReuse,
     holdSec,
@@ -119,20 +123,25 @@ export function watchSampleOf(
   previous: Snapshot | null,
   current: Snapshot,
   plan: Pick<WatchPlan, 'top' | 'sources' | 'destinations'>,
+  netns?: NetnsLabel,
 ): WatchSample {
   const seen = previous === null ? null : new Set(previous.rows.map((r) => r.id));
   const intervalMs = previous === null ? null : current.atMs - previous.atMs;
   const budget = portBudgetOf(current.sysctls, current.rows, current.seesBoundOnly);
   const k = kernelSettingsOf(current.sysctls);
   const tallies = [...tallyGroups(current.rows, seen).values()];
-  const all = tallies.map((t) => groupOf(t, budget, k, intervalMs === null || intervalMs <= 0 ? null : (t.fresh * 1000) / intervalMs));
+  const all = tallies.map((t) => groupOf(t, budget, k, intervalMs));
   const shown = all
     .filter((g) => plan.sources.length === 0 || plan.sources.some((f) => f.matches(g.source)))
     .filter((g) => plan.destinations.length === 0 || plan.destinations.some((f) => f.matches(g.destination, g.destinationPort)))
     .sort(closestFirst);
+  const rest = shown.slice(plan.top);
+  const sum = (f: (g: WatchGroup) => number): number => rest.reduce((n, g) => n + f(g), 0);
   return {
     ...resultHeader('watch', (previous ?? current).at.toISOString(), false),
     endedAt: current.at.toISOString(),
+    ...(netns ? { netns } : {}),
+    ...(current.readMs === undefined ? {} : { readMs: current.readMs }),
     intervalMs,
     via: current.via,
     ports: budget,
@@ -146,6 +155,14 @@ export function watchSampleOf(
     },
     filters: { sources: plan.sources.map((f) => f.text), destinations: plan.destinations.map((f) => f.text), top: plan.top },
     groups: shown.slice(0, plan.top),
-    moreGroups: Math.max(0, shown.length - plan.top),
+    moreGroups: rest.length,
+    rest: {
+      groups: rest.length,
+      established: sum((g) => g.established),
+      timeWait: sum((g) => g.timeWait),
+      other: sum((g) => g.other),
+      held: sum((g) => g.held),
+      newConnections: intervalMs === null ? null : sum((g) => g.newConnections ?? 0),
+    },
   };
 }

@@ -4,7 +4,7 @@ import { loadNative } from '../addon/addon.js';
 import type { WatchPlan } from '../plan/watch-plan.js';
 import { NAMESPACE_SYSCTLS } from '../plan/sysctls.js';
 import type { SysctlValues } from '../model/kernel-settings.js';
-import type { WatchSample } from '../result/watch-sample.js';
+import type { NetnsLabel, WatchSample } from '../result/watch-sample.js';
 import { chooseDumper, type SocketDumper } from '../sampler/socket-dump.js';
 import { watchSampleOf, type Snapshot } from './watch-sample.js';
 
@@ -52,10 +52,34 @@ export function hostWatchDeps(plan: Pick<WatchPlan, 'via'>): WatchDeps {
 
 /** One read of the namespace. */
 export async function takeSnapshot(deps: WatchDeps): Promise<Snapshot> {
+  const started = deps.nowMs();
   const sysctls = await deps.readSysctls();
   const at = deps.wallClock();
   const atMs = deps.nowMs();
-  return { atMs, at, via: deps.dumper.via, seesBoundOnly: deps.dumper.seesBoundOnly, rows: deps.dumper.read(), sysctls };
+  const rows = deps.dumper.read();
+  return { atMs, at, via: deps.dumper.via, seesBoundOnly: deps.dumper.seesBoundOnly, rows, sysctls, readMs: deps.nowMs() - started };
+}
+
+/**
+ * One namespace watched over time: each read gives a sample, with rates against the read before.
+ * `label` names the namespace when a watch reads more than its own.
+ */
+export class NamespaceWatcher {
+  private previous: Snapshot | null = null;
+
+  constructor(
+    private readonly plan: WatchPlan,
+    private readonly deps: WatchDeps,
+    readonly label?: NetnsLabel,
+  ) {}
+
+  /** Reads the namespace now; the first read has no rates. */
+  async read(): Promise<WatchSample> {
+    const current = await takeSnapshot(this.deps);
+    const sample = watchSampleOf(this.previous, current, this.plan, this.label);
+    this.previous = current;
+    return sample;
+  }
 }
 
 /**
@@ -69,18 +93,34 @@ export async function watchSockets(
   onSample: (s: WatchSample) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  let previous = await takeSnapshot(deps);
-  let emitted = 0;
-  if (!plan.once) {
-    onSample(watchSampleOf(null, previous, plan));
-    emitted++;
-  }
+  const watcher = new NamespaceWatcher(plan, deps);
+  await watchLoop(
+    plan,
+    deps,
+    async (show) => {
+      const sample = await watcher.read();
+      if (show) onSample(sample);
+    },
+    signal,
+  );
+}
+
+/**
+ * The loop every watch runs: a read at once (with --once, not shown: it only gives the rates),
+ * then one every interval until `plan.samples` or the signal. `read` reads and reports.
+ */
+export async function watchLoop(
+  plan: WatchPlan,
+  clock: Pick<WatchDeps, 'sleep'>,
+  read: (show: boolean) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  await read(!plan.once);
+  let emitted = plan.once ? 0 : 1;
   while (!signal?.aborted && (plan.samples === null || emitted < plan.samples)) {
-    await deps.sleep(plan.intervalMs, signal);
+    await clock.sleep(plan.intervalMs, signal);
     if (signal?.aborted) break;
-    const current = await takeSnapshot(deps);
-    onSample(watchSampleOf(previous, current, plan));
+    await read(true);
     emitted++;
-    previous = current;
   }
 }

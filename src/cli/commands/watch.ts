@@ -2,8 +2,11 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
 import { WATCH_DEFAULTS, WATCH_VIAS, watchPlanOf } from '../../plan/watch-plan.js';
 import type { WatchSample } from '../../result/watch-sample.js';
-import { renderWatchSample } from '../../report/watch-table.js';
+import { renderWatchNode, renderWatchSample } from '../../report/watch-table.js';
 import { hostWatchDeps, watchSockets } from '../../watch/watcher.js';
+import { openNamespaces, watchNode } from '../../watch/node-watch.js';
+import { startWatchExporter } from '../../watch/exporter.js';
+import { loadNative } from '../../addon/addon.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
 import { EXIT, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
@@ -22,6 +25,27 @@ export const WATCH_OPTIONS = {
     field: 'via',
     libraryDefault: WATCH_DEFAULTS.via,
     describe: 'socket reader: sock_diag (native addon) where it works, else /proc/net/tcp',
+  },
+  netns: {
+    type: 'string',
+    field: 'netns',
+    describe:
+      'read these network namespaces instead of this one: /proc/PID/ns/net or /run/netns/NAME, comma-separated (needs CAP_SYS_ADMIN and CAP_SYS_PTRACE)',
+  },
+  'all-netns': {
+    type: 'boolean',
+    field: 'allNetns',
+    describe: 'read every network namespace of the node (each pod of a Kubernetes node has its own)',
+  },
+  'metrics-listen': {
+    type: 'string',
+    field: 'metricsListen',
+    describe: 'serve /metrics (Prometheus, OpenMetrics) at HOST:PORT instead of printing; loopback unless --allow-remote',
+  },
+  'allow-remote': {
+    type: 'boolean',
+    field: 'allowRemote',
+    describe: '--metrics-listen on an address other than loopback (the metrics name the addresses this node talks to)',
   },
   json: { type: 'boolean', describe: 'one JSON document per sample (one line each; pretty with --once)' },
 } as const satisfies OptionTable;
@@ -42,12 +66,38 @@ export async function watchCommand(argv: WatchArgs, io: CliIo): Promise<number> 
   const plan = watchPlanOf(fieldsOf(WATCH_OPTIONS, argv));
   const deps = hostWatchDeps(plan);
   const live = io.stdout.isTTY === true && !argv.json && !plan.once;
+  const json = (doc: unknown): string => (plan.once ? `${JSON.stringify(doc, null, 2)}\n` : `${JSON.stringify(doc)}\n`);
   const print = (s: WatchSample): void => {
-    if (argv.json) io.stdout.write(plan.once ? `${JSON.stringify(s, null, 2)}\n` : `${JSON.stringify(s)}\n`);
+    if (argv.json) io.stdout.write(json(s));
     else io.stdout.write(live ? `${CLEAR_SCREEN}${renderWatchSample(s)}` : `${renderWatchSample(s)}\n`);
   };
   const stop = stopOnSignals();
   try {
+    const several = plan.netns.length > 0 || plan.allNetns;
+    if (plan.metricsListen || several) {
+      const opened = openNamespaces(plan, { paths: plan.netns, all: plan.allNetns }, loadNative().addon);
+      for (const { netns, error } of opened.unreadable) io.stderr.write(`portchurn watch: cannot read net:[${netns.inode}]: ${error}\n`);
+      if (plan.metricsListen) {
+        const exporter = await startWatchExporter({ ...plan, metricsListen: plan.metricsListen }, opened, deps);
+        io.stdout.write(
+          `portchurn watch: serving ${exporter.url} (${opened.watchers.length} namespace(s); reads at most every ${plan.intervalMs} ms)\n`,
+        );
+        await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await exporter.close();
+        return EXIT.ok;
+      }
+      await watchNode(
+        plan,
+        opened,
+        deps,
+        (node) => {
+          if (argv.json) io.stdout.write(json(node));
+          else io.stdout.write(`${live ? CLEAR_SCREEN : ''}${renderWatchNode(node)}\n`);
+        },
+        stop.signal,
+      );
+      return EXIT.ok;
+    }
     await watchSockets(plan, deps, print, stop.signal);
     // Ctrl-C is how a live watch ends: a clean exit.
     return EXIT.ok;
@@ -64,6 +114,8 @@ export const WATCH_COMMAND = defineCommand({
   examples: [
     ['$0 watch', 'a live table, every second, closest to exhaustion first'],
     ['$0 watch --once --dst :8080 --json', 'one sample of the groups towards port 8080, as JSON'],
+    ['sudo $0 watch --all-netns --once', "every network namespace of the node (each pod's), one table each"],
+    ['sudo $0 watch --all-netns --metrics-listen 127.0.0.1:9323', 'a Prometheus exporter over every namespace'],
   ],
   run: watchCommand,
 });

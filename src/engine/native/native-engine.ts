@@ -127,11 +127,13 @@ function runNative(addon: NativeAddon, job: LoadJob, hooks: LoadHooks): Promise<
     const sum = (f: (d: NativeDrain) => number): number => threads.reduce((a, t) => a + (t.last ? f(t.last) : 0), 0);
     const progress = setInterval(() => {
       const totals = { attempts: sum((d) => d.attempts), ok: recorder.ok, errors: recorder.errorCount() };
+      const live = { errorCodes: { ...recorder.errors }, latency: recorder.latencyBuckets() };
       hooks.onProgress?.(
         meter.next(
           addon.nowMs(),
           totals,
           sum((d) => d.inFlight),
+          live,
         ),
       );
     }, 1000);
