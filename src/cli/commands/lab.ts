@@ -8,6 +8,11 @@ import { parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
 import { SWEEP_OPTIONS, stageLine } from './sweep.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
+import { startLiveMetrics } from '../live-metrics.js';
+import type { Progress } from '../../result/progress.js';
+
+/** A stage's progress line, as the CLI prints it. */
+type StageProgress = (stage: { index: number; count: number; axisValue: string }, p: Progress) => void;
 
 /** The options of `portchurn lab`: a sweep's, plus the profiles. */
 export const LAB_OPTIONS = {
@@ -46,26 +51,37 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
   let profileLabel = '';
+  let profileName = '';
+  const live = await startLiveMetrics(argv['metrics-listen'], argv['allow-remote'] === true, io);
+  const print: StageProgress | null = argv['progress-json']
+    ? (stage, p) =>
+        io.stderr.write(
+          `${JSON.stringify({ type: 'progress', profile: profileLabel, stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`,
+        )
+    : showProgress
+      ? (stage, p) =>
+          io.stderr.write(
+            `\r\x1b[2K${profileLabel} stage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`,
+          )
+      : null;
   try {
     const result = await lab(options, {
       signal: stop.signal,
-      onProfile: (p, i, n) => (profileLabel = `profile ${i + 1}/${n} ${p.name}`),
-      ...(argv['progress-json']
+      onProfile: (p, i, n) => {
+        profileLabel = `profile ${i + 1}/${n} ${p.name}`;
+        profileName = p.name;
+      },
+      ...(print || live
         ? {
-            onProgress: (stage, p) =>
-              io.stderr.write(
-                `${JSON.stringify({ type: 'progress', profile: profileLabel, stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`,
-              ),
-            onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify({ ...stageLine(stage, s), profile: profileLabel })}\n`),
+            onProgress: (stage, p) => {
+              print?.(stage, p);
+              live?.update({ stage: `${profileName} ${stage.index + 1}`, value: stage.axisValue }, p);
+            },
           }
-        : showProgress
-          ? {
-              onProgress: (stage, p) =>
-                io.stderr.write(
-                  `\r\x1b[2K${profileLabel} stage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`,
-                ),
-            }
-          : {}),
+        : {}),
+      ...(argv['progress-json']
+        ? { onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify({ ...stageLine(stage, s), profile: profileLabel })}\n`) }
+        : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
     const saved = await saveResult(io, { dir: argv.out, prefix: 'lab', formats, json: argv.json, quiet: argv.quiet }, result);
@@ -75,6 +91,7 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
     return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
+    await live?.close();
   }
 }
 

@@ -2,6 +2,8 @@ import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
 import { type RunOptions } from '../../plan/build-plan.js';
 import { renderProgress } from '../../report/progress.js';
+import type { Progress } from '../../result/progress.js';
+import { startLiveMetrics } from '../live-metrics.js';
 import { renderRunSummary } from '../../report/terminal.js';
 import { RESULTS_DIR, saveResult } from '../save-result.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
@@ -219,6 +221,11 @@ export const RUN_OPTIONS = {
   'dry-run': { type: 'boolean', describe: 'check the options and print the plan as JSON; send nothing', group: 'Output:' },
   quiet: { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' },
   'progress-json': { type: 'boolean', describe: 'one JSON progress line a second on stderr, for scripts and dashboards', group: 'Output:' },
+  'metrics-listen': {
+    type: 'string',
+    describe: 'serve the live counters at http://HOST:PORT/metrics for Prometheus while the load runs (loopback unless --allow-remote)',
+    group: 'Output:',
+  },
 } as const satisfies OptionTable;
 
 /** Declares the options of `portchurn run` on `y`. */
@@ -242,14 +249,23 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
   }
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
+  const live = await startLiveMetrics(argv['metrics-listen'], argv['allow-remote'] === true, io);
+  const print = argv['progress-json']
+    ? (p: Progress) => io.stderr.write(`${JSON.stringify({ type: 'progress', ...p })}\n`)
+    : showProgress
+      ? (p: Progress) => io.stderr.write(`\r\x1b[2K${renderProgress(p)}`)
+      : null;
   try {
     const result = await run(toRunOptions(argv), {
       signal: stop.signal,
-      ...(argv['progress-json']
-        ? { onProgress: (p) => io.stderr.write(`${JSON.stringify({ type: 'progress', ...p })}\n`) }
-        : showProgress
-          ? { onProgress: (p) => io.stderr.write(`\r\x1b[2K${renderProgress(p)}`) }
-          : {}),
+      ...(print || live
+        ? {
+            onProgress: (p: Progress) => {
+              print?.(p);
+              live?.update({ stage: '1', value: 'run' }, p);
+            },
+          }
+        : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
     const saved = await saveResult(
@@ -271,6 +287,7 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
     return stop.exitStatus() ?? (failed.length > 0 || (result.failures?.length ?? 0) > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
+    await live?.close();
   }
 }
 

@@ -11,6 +11,11 @@ import { failedThresholds } from '../threshold-report.js';
 import { RUN_OPTIONS } from './run.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
 import { AXES, SETTLE_POLICIES } from '../../plan/sweep-axes.js';
+import { startLiveMetrics } from '../live-metrics.js';
+import type { Progress } from '../../result/progress.js';
+
+/** A stage's progress line, as the CLI prints it. */
+type StageProgress = (stage: { index: number; count: number; axisValue: string }, p: Progress) => void;
 
 /** The options of `portchurn sweep`: those of run, plus the axis and the stage policy. */
 export const SWEEP_OPTIONS = {
@@ -86,23 +91,28 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
   const options: SweepOptions = fieldsOf(SWEEP_OPTIONS, argv);
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
+  const live = await startLiveMetrics(argv['metrics-listen'], argv['allow-remote'] === true, io);
+  const print: StageProgress | null = argv['progress-json']
+    ? (stage, p) =>
+        io.stderr.write(
+          `${JSON.stringify({ type: 'progress', stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`,
+        )
+    : showProgress
+      ? (stage, p) =>
+          io.stderr.write(`\r\x1b[2Kstage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`)
+      : null;
   try {
     const result = await sweep(options, {
       signal: stop.signal,
-      ...(argv['progress-json']
+      ...(print || live
         ? {
-            onProgress: (stage, p) =>
-              io.stderr.write(
-                `${JSON.stringify({ type: 'progress', stage: stage.index + 1, stages: stage.count, axisValue: stage.axisValue, ...p })}\n`,
-              ),
-            onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify(stageLine(stage, s))}\n`),
+            onProgress: (stage, p) => {
+              print?.(stage, p);
+              live?.update({ stage: String(stage.index + 1), value: stage.axisValue }, p);
+            },
           }
-        : showProgress
-          ? {
-              onProgress: (stage, p) =>
-                io.stderr.write(`\r\x1b[2Kstage ${stage.index + 1}/${stage.count} ${argv.axis}=${stage.axisValue} ${renderProgress(p)}`),
-            }
-          : {}),
+        : {}),
+      ...(argv['progress-json'] ? { onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify(stageLine(stage, s))}\n`) } : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
     const saved = await saveResult(io, { dir: argv.out, prefix: 'sweep', formats, json: argv.json, quiet: argv.quiet }, result);
@@ -112,6 +122,7 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
     return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
+    await live?.close();
   }
 }
 
