@@ -6,7 +6,8 @@
  *   library  watches once through the library with a fake clock, driving a known number of new
  *            connections during the "interval", and prints the sample as JSON;
  *   hold     prints {"ready":true}, drives new connections towards the first destination at a
- *            steady pace (bounded in count) and holds everything until stdin closes.
+ *            steady pace (bounded in count) and holds everything until stdin closes;
+ *   still    the same without the new connections.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readlinkSync, writeFileSync } from 'node:fs';
@@ -101,8 +102,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(samples)}\n`);
   } else {
     process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
-    // A steady trickle towards the first destination: 5 connections every 100 ms, 400 at most (the range holds 898).
-    let driven = 0;
+    // A steady trickle towards the first destination: 5 connections every 100 ms, 400 at most (the
+    // range holds 898); none in `still` mode, whose counts stay as they are.
+    let driven = mode === 'still' ? 400 : 0;
     const timer = setInterval(() => {
       if (driven >= 400) return clearInterval(timer);
       driven += 5;
