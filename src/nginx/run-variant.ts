@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../env/free-port.js';
 import { predictCapacity } from '../model/capacity.js';
 import { kernelSettingsOf } from '../model/kernel-settings.js';
 import { buildPlan } from '../plan/build-plan.js';
@@ -11,14 +11,6 @@ import { makePrefix, removePrefix, startNginx, type NginxProcess } from './nginx
 import type { NginxVariantResult } from '../result/nginx-result.js';
 import type { NginxVariantSpec } from '../plan/nginx-variants.js';
 import type { RunHooks } from '../runner/run-plan.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Runs one nginx variant inside the current (namespace) process: the built-in target as the

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,20 +12,13 @@ import { followOutput, pollUntilAsync } from '../helpers/events.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { SCENE } from '../helpers/watch-scene-spec.js';
+import { freePort } from '../../src/env/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCENE_JS = fileURLToPath(new URL('../helpers/watch-scene.js', import.meta.url));
 const SCENE_ENV = { ...process.env, WATCH_SCENE_OUTER_NETNS: readlinkSync('/proc/self/ns/net') };
 const has = (cmd: string): boolean => spawnSync(cmd, ['--version']).status === 0;
 const [A, B] = SCENE.destinations;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** An instant query through Prometheus' HTTP API: [labels, value, timestamp] for each series. */
 async function query(api: string, expr: string, time?: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
