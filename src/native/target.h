@@ -82,6 +82,9 @@ typedef struct {
   pthread_mutex_t lock;
   pc_count_table by_remote, by_local;
   uint64_t connections, requests;
+  /* Connections that ended while the target ran (either side closing), the requests they
+     carried and the most one carried: a proxy's upstream keepalive limit shows here. */
+  uint64_t ended_connections, ended_requests, ended_max_requests;
   pc_refused refused;
   int counts_failed; /* a table could not grow: the counts are short, and stats() says so */
   /* CPU when the thread ended (µs), from getrusage(RUSAGE_THREAD); -1 while it runs. */
@@ -125,6 +128,7 @@ struct pc_tconn {
   int pipelined;   /* bytes came after the request in one read: they were not kept, so the connection ends after this response */
   int maybe_more;  /* the read that completed the request filled the buffer: more may wait with no new edge */
   int peer_closed; /* an event said the client's FIN is in (EPOLLRDHUP): read it after the response */
+  uint64_t requests; /* requests counted on this connection */
   pc_request req;
 };
 
@@ -140,6 +144,8 @@ void pc_tconn_close(pc_target_thread *th, pc_tconn *c);
 /* Counts a connection by its remote and local address (keys filled here); a table that cannot grow sets counts_failed. */
 void pc_count_connection(pc_target_thread *th, pc_tconn *c, const struct sockaddr_storage *peer, const struct sockaddr_storage *self);
 void pc_count_request(pc_target_thread *th, pc_tconn *c);
+/* Adds a connection that is ending to the thread's ended counts. */
+void pc_count_ended(pc_target_thread *th, const pc_tconn *c);
 void pc_count_table_free(pc_count_table *t);
 /* The stats endpoint's JSON of every thread's counts, malloc'd; NULL when out of memory. */
 char *pc_target_stats_json(pc_target *t, size_t *len);

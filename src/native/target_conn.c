@@ -34,6 +34,7 @@ static void unlink_open(pc_target_thread *th, pc_tconn *c) {
 }
 
 void pc_tconn_close(pc_target_thread *th, pc_tconn *c) {
+  pc_count_ended(th, c);
   pc_timer_remove(th, c);
   unlink_open(th, c);
   /* close() removes it from the epoll set too. With nothing unread this sends a FIN. */

@@ -82,7 +82,16 @@ void pc_count_connection(pc_target_thread *th, pc_tconn *c, const struct sockadd
 }
 
 void pc_count_request(pc_target_thread *th, pc_tconn *c) {
+  c->requests++;
   count(th, c, 0);
+}
+
+void pc_count_ended(pc_target_thread *th, const pc_tconn *c) {
+  pthread_mutex_lock(&th->lock);
+  th->ended_connections++;
+  th->ended_requests += c->requests;
+  if (c->requests > th->ended_max_requests) th->ended_max_requests = c->requests;
+  pthread_mutex_unlock(&th->lock);
 }
 
 void pc_count_table_free(pc_count_table *t) {
@@ -182,6 +191,7 @@ char *pc_target_stats_json(pc_target *t, size_t *len) {
   put_table(&b, t, 1);
   /* Beyond what the JavaScript target serves: what was refused, each thread's CPU, whether every count was kept. */
   pc_refused refused = {0};
+  uint64_t ended = 0, ended_requests = 0, ended_max = 0;
   int complete = 1;
   for (int i = 0; i < t->cfg.threads; i++) {
     pthread_mutex_lock(&t->threads[i].lock);
@@ -190,14 +200,20 @@ char *pc_target_stats_json(pc_target *t, size_t *len) {
     refused.head_timeout += t->threads[i].refused.head_timeout;
     refused.accept_errors += t->threads[i].refused.accept_errors;
     if (t->threads[i].counts_failed) complete = 0;
+    ended += t->threads[i].ended_connections;
+    ended_requests += t->threads[i].ended_requests;
+    if (t->threads[i].ended_max_requests > ended_max) ended_max = t->threads[i].ended_max_requests;
     pthread_mutex_unlock(&t->threads[i].lock);
   }
   char item[256];
   snprintf(
       item, sizeof item,
-      ",\"refused\":{\"tooLong\":%llu,\"malformed\":%llu,\"headTimeout\":%llu,\"acceptErrors\":%llu},\"countsComplete\":%s,\"threads\":[",
+      ",\"refused\":{\"tooLong\":%llu,\"malformed\":%llu,\"headTimeout\":%llu,\"acceptErrors\":%llu},\"countsComplete\":%s",
       (unsigned long long)refused.too_long, (unsigned long long)refused.malformed, (unsigned long long)refused.head_timeout,
       (unsigned long long)refused.accept_errors, complete ? "true" : "false");
+  put(&b, item);
+  snprintf(item, sizeof item, ",\"ended\":{\"connections\":%llu,\"requests\":%llu,\"maxRequests\":%llu},\"threads\":[",
+           (unsigned long long)ended, (unsigned long long)ended_requests, (unsigned long long)ended_max);
   put(&b, item);
   for (int i = 0; i < t->cfg.threads; i++) {
     double user_ms = 0, system_ms = 0;

@@ -14,6 +14,12 @@ export interface TargetStats {
   readonly byRemoteAddress: Record<string, AddressCounts>;
   /** Keyed by the listening `address:port` the connection reached. */
   readonly byLocalAddress: Record<string, AddressCounts>;
+  /**
+   * Connections that ended while the target ran (either side closing), the requests they carried
+   * and the most one carried: behind a proxy, its upstream keepalive limit (nginx closes a kept
+   * upstream connection after `keepalive_requests`). Absent in results from before 0.3.
+   */
+  readonly ended?: EndedConnections;
   /** CPU time of the target's threads since it started listening, summed; null where it cannot be read. */
   readonly cpu?: CpuTime | null;
   /** Native target: each thread's CPU time (null where it cannot be read); the busiest decides whether the target held the rate. */
@@ -22,6 +28,14 @@ export interface TargetStats {
   readonly refused?: TargetRefused;
   /** Native target: false when a count could not be kept (out of memory): the per-address counts are then short. */
   readonly countsComplete?: boolean;
+}
+
+/** Connections that ended, and the requests they carried. */
+export interface EndedConnections {
+  readonly connections: number;
+  readonly requests: number;
+  /** The most requests one ended connection carried. */
+  readonly maxRequests: number;
 }
 
 /** Connections the native target refused, by why. */

@@ -37,12 +37,15 @@ export async function startTargetServers(options: TargetOptions): Promise<Target
   const body = Buffer.alloc(options.bodyBytes, 'o');
   const sockets = new Set<Socket>();
   const socketCounts = new WeakMap<Socket, [AddressCounts, AddressCounts]>();
+  const socketRequests = new WeakMap<Socket, number>();
+  const ended = { connections: 0, requests: 0, maxRequests: 0 };
 
   const stats = (): TargetStats => ({
     connections,
     requests,
     byRemoteAddress: Object.fromEntries(byRemote),
     byLocalAddress: Object.fromEntries(byLocal),
+    ended: { ...ended },
   });
 
   const servers: Server[] = options.listen.map(() => {
@@ -62,6 +65,7 @@ export async function startTargetServers(options: TargetOptions): Promise<Target
           return;
         }
         requests++;
+        socketRequests.set(req.socket, (socketRequests.get(req.socket) ?? 0) + 1);
         const counts = socketCounts.get(req.socket);
         if (counts) {
           counts[0].requests++;
@@ -93,7 +97,13 @@ export async function startTargetServers(options: TargetOptions): Promise<Target
       counts[1].connections++;
       socketCounts.set(socket, counts);
       sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
+      socket.on('close', () => {
+        sockets.delete(socket);
+        const carried = socketRequests.get(socket) ?? 0;
+        ended.connections++;
+        ended.requests += carried;
+        ended.maxRequests = Math.max(ended.maxRequests, carried);
+      });
       // A client that resets is normal here; without a handler the error would be thrown.
       socket.on('error', () => {});
     });

@@ -164,6 +164,7 @@ for (const kind of TARGETS) {
       Object.values(stats.byLocalAddress).map((c) => c.requests),
       [100, 100],
     );
+    assert.deepEqual(stats.ended, { connections: 200, requests: 200, maxRequests: 1 }, 'each connection ended after its one request');
     // No answer before its delay: the fastest of 200 took at least the 20 ms, less the millisecond
     // by which libuv's timers (on a loop time cached each turn) may run early, and one more of margin.
     assert.ok(result.latency.totalUs.summary.minUs >= 18_000, `min ${result.latency.totalUs.summary.minUs} µs`);
@@ -219,6 +220,10 @@ for (const kind of TARGETS) {
     assert.equal(result.totals.ok, 400);
     assert.equal(result.target.stats!.requests, 400);
     assert.ok(result.target.stats!.connections <= 4, `${result.target.stats!.connections} connections`);
+    // Every connection has ended by the time the counts are final; between them they carried every request.
+    const ended = result.target.stats!.ended!;
+    assert.deepEqual([ended.connections, ended.requests], [result.target.stats!.connections, 400]);
+    assert.ok(ended.maxRequests >= 100 && ended.maxRequests <= 400, `the busiest connection carried ${ended.maxRequests}`);
   });
 }
 
