@@ -206,11 +206,10 @@ char *pc_target_stats_json(pc_target *t, size_t *len) {
     pthread_mutex_unlock(&t->threads[i].lock);
   }
   char item[256];
-  snprintf(
-      item, sizeof item,
-      ",\"refused\":{\"tooLong\":%llu,\"malformed\":%llu,\"headTimeout\":%llu,\"acceptErrors\":%llu},\"countsComplete\":%s",
-      (unsigned long long)refused.too_long, (unsigned long long)refused.malformed, (unsigned long long)refused.head_timeout,
-      (unsigned long long)refused.accept_errors, complete ? "true" : "false");
+  snprintf(item, sizeof item,
+           ",\"refused\":{\"tooLong\":%llu,\"malformed\":%llu,\"headTimeout\":%llu,\"acceptErrors\":%llu},\"countsComplete\":%s",
+           (unsigned long long)refused.too_long, (unsigned long long)refused.malformed, (unsigned long long)refused.head_timeout,
+           (unsigned long long)refused.accept_errors, complete ? "true" : "false");
   put(&b, item);
   snprintf(item, sizeof item, ",\"ended\":{\"connections\":%llu,\"requests\":%llu,\"maxRequests\":%llu},\"threads\":[",
            (unsigned long long)ended, (unsigned long long)ended_requests, (unsigned long long)ended_max);
