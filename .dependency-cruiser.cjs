@@ -9,7 +9,7 @@
  *   env/, model/                      this host's settings and counters; the capacity model
  *   engine/, target/, sampler/        the load, the built-in target, the socket-state sampler
  *   runner/                           runs a plan on the host or in a namespace
- *   sweep/, lab/, nginx/, limits/, doctor/   scenarios made of runs
+ *   sweep/, lab/, proxy/, limits/, doctor/   scenarios made of runs (proxy/: real nginx and HAProxy in front of the target)
  *   watch/                            a live host's socket states, grouped and projected (no traffic)
  *   metrics/                          Prometheus metrics (prom-client) of watch samples and of a run's progress, and their endpoint
  *   report/                           renders a result as text (reads result/ and plan/ only)
@@ -28,7 +28,7 @@ const below = {
   runner: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'addon'],
   sweep: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'addon'],
   lab: ['plan', 'result', 'env', 'model', 'runner', 'sweep', 'addon'],
-  nginx: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep', 'addon'],
+  proxy: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep', 'addon'],
   limits: ['plan', 'result', 'env', 'model', 'runner', 'addon'],
   doctor: ['plan', 'result', 'env', 'engine', 'runner', 'addon'],
   watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon', 'metrics'],
@@ -47,7 +47,7 @@ const ALL = [
   'runner',
   'sweep',
   'lab',
-  'nginx',
+  'proxy',
   'limits',
   'doctor',
   'watch',

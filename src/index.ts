@@ -29,8 +29,8 @@ export { sweep, validateSweep, type SweepOptions, type SweepHooks } from './swee
 export type { SweepResult, StageResult } from './result/sweep-result.js';
 export { lab, type LabOptions } from './lab/lab.js';
 export type { LabResult } from './result/lab-result.js';
-export { nginxScenario, type NginxOptions } from './nginx/scenario.js';
-export type { NginxResult } from './result/nginx-result.js';
+export { proxyScenario, type ProxyOptions } from './proxy/scenario.js';
+export type { ProxyResult, ProxyVariantResult } from './result/proxy-result.js';
 export { readLimits } from './limits/limits.js';
 export type { LimitsReport } from './result/limits-report.js';
 export { predictCapacity, type ModelInput } from './model/capacity.js';

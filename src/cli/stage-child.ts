@@ -25,7 +25,7 @@ async function stage(request: StageRequest): Promise<void> {
   const hooks = { signal: controller.signal, onProgress: (progress: Progress) => void send({ type: 'progress', progress }) };
   // The nginx module is loaded only for its job, so plain runs do not pay for it.
   const result =
-    job.kind === 'run' ? await runPlan(job.plan, hooks) : await (await import('../nginx/run-variant.js')).runNginxVariant(job.spec, hooks);
+    job.kind === 'run' ? await runPlan(job.plan, hooks) : await (await import('../proxy/run-variant.js')).runProxyVariant(job.spec, hooks);
   await send({ type: 'result', result });
 }
 

@@ -6,7 +6,7 @@ import { writeFileAtomically } from '../result/write-result.js';
 import { renderHgrm } from '../report/hgrm.js';
 import { renderHtml } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { renderNginxHtml, renderNginxMarkdown } from '../report/nginx-report.js';
+import { renderProxyHtml, renderProxyMarkdown } from '../report/proxy-report.js';
 
 /** Report formats `portchurn report` writes. */
 export type ReportFormat = 'md' | 'html' | 'hgrm';
@@ -34,12 +34,12 @@ export async function writeReports(jsonPath: string, result: AnyResult, formats:
   const htmlPath = formats.includes('html') ? `${stem}.html` : undefined;
   if (htmlPath) {
     const assets = readChartAssets();
-    await writeReport(htmlPath, result.kind === 'nginx' ? renderNginxHtml(result, assets) : renderHtml(result, assets));
+    await writeReport(htmlPath, result.kind === 'proxy' ? renderProxyHtml(result, assets) : renderHtml(result, assets));
   }
   if (formats.includes('md')) {
     const md = `${stem}.md`;
     const files = { ...(htmlPath ? { html: basename(htmlPath) } : {}), hgrm: hgrmPaths.map((p) => basename(p)) };
-    await writeReport(md, result.kind === 'nginx' ? renderNginxMarkdown(result) : renderMarkdown(result, files));
+    await writeReport(md, result.kind === 'proxy' ? renderProxyMarkdown(result) : renderMarkdown(result, files));
     paths.push(md);
   }
   if (htmlPath) paths.push(htmlPath);

@@ -3,7 +3,7 @@ import type { RunLatency, RunResult } from '../result/result.js';
 import type { SweepResult } from '../result/sweep-result.js';
 import { stagesOf } from './stages-view.js';
 import type { LabResult } from '../result/lab-result.js';
-import type { NginxResult } from '../result/nginx-result.js';
+import type { ProxyResult } from '../result/proxy-result.js';
 
 /** One .hgrm file to write: a name suffix and its text. */
 export interface HgrmFile {
@@ -16,11 +16,11 @@ export interface HgrmFile {
  * HdrHistogram's percentile-distribution text (what the HdrHistogram plotter reads), values in
  * milliseconds, 5 ticks per half distance: one per stage and histogram.
  */
-export function renderHgrm(result: RunResult | SweepResult | LabResult | NginxResult): HgrmFile[] {
+export function renderHgrm(result: RunResult | SweepResult | LabResult | ProxyResult): HgrmFile[] {
   const parts =
     result.kind === 'lab'
       ? result.profiles.map((p) => ({ prefix: `${p.name}-`, result: p.sweep as RunResult | SweepResult }))
-      : result.kind === 'nginx'
+      : result.kind === 'proxy'
         ? result.variants.map((v) => ({ prefix: `${v.variant}-`, result: v.client as RunResult | SweepResult }))
         : [{ prefix: '', result }];
   const files: HgrmFile[] = [];

@@ -1,6 +1,6 @@
 import type { AnyResult } from '../result/read-result.js';
 import { table } from './format.js';
-import { renderNginxSummary } from './nginx-report.js';
+import { renderProxySummary } from './proxy-report.js';
 import { stageCells, stageRows } from './stage-rows.js';
 import { stagesOf } from './stages-view.js';
 import { limitedByLines, overflowFlags } from './stage-notes.js';
@@ -11,7 +11,7 @@ const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12, 14];
 
 /** The end-of-sweep summary for a terminal: one row per stage, ratios to the baseline (per profile for a lab). */
 export function renderSweepSummary(result: AnyResult): string {
-  if (result.kind === 'nginx') return renderNginxSummary(result);
+  if (result.kind === 'proxy') return renderProxySummary(result);
   if (result.kind === 'lab') {
     const head = `portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}; every stage in a fresh network namespace\n\n`;
     return (

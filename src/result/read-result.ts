@@ -3,11 +3,27 @@ import { ResultInputError } from '../errors.js';
 import type { SweepResult } from './sweep-result.js';
 import { type RunResult } from './result.js';
 import type { LabResult } from './lab-result.js';
-import type { NginxResult } from './nginx-result.js';
+import type { ProxyResult, ProxyVariantResult } from './proxy-result.js';
 import { RESULT_SCHEMA } from './header.js';
 
 /** Any result portchurn writes. */
-export type AnyResult = RunResult | SweepResult | LabResult | NginxResult;
+export type AnyResult = RunResult | SweepResult | LabResult | ProxyResult;
+
+/**
+ * A result of `portchurn nginx` from before the proxy scenario (kind `nginx`), as a proxy result:
+ * every variant nginx's, in HTTP, without the counters and churn reading it did not record.
+ */
+function fromNginxResult(n: Partial<ProxyResult>): ProxyResult {
+  const variants = (n.variants ?? []).map((v): ProxyVariantResult => ({
+    ...v,
+    kind: 'nginx',
+    mode: 'http',
+    counters: null,
+    churn: null,
+    proxyExit: null,
+  }));
+  return { ...(n as ProxyResult), kind: 'proxy', kinds: ['nginx'], variants, skipped: [] };
+}
 
 /** Checks parsed JSON is a result this version understands. */
 export function validateResult(path: string, data: unknown): AnyResult {
@@ -43,11 +59,12 @@ export function validateResult(path: string, data: unknown): AnyResult {
     ) {
       throw new ResultInputError(path, `${path} is a lab result with profiles missing or incomplete (truncated or edited?)`);
     }
-  } else if (d.kind === 'nginx') {
-    const n = d as Partial<NginxResult>;
+  } else if (d.kind === 'proxy' || d.kind === 'nginx') {
+    const n = d as Partial<ProxyResult>;
     if (!Array.isArray(n.variants) || !n.variants.every((v) => v?.client?.totals && v.client.latency && v.upstream && v.config)) {
-      throw new ResultInputError(path, `${path} is an nginx result with variants missing or incomplete (truncated or edited?)`);
+      throw new ResultInputError(path, `${path} is a ${d.kind} result with variants missing or incomplete (truncated or edited?)`);
     }
+    if (d.kind === 'nginx') return fromNginxResult(n);
   } else {
     throw new ResultInputError(path, `${path} has an unknown kind '${String(d.kind)}'`);
   }

@@ -24,8 +24,8 @@ function describe(result: AnyResult): string {
       return `sweep: ${result.axis} ${result.values.join(',')}, ${result.stages.length} stages`;
     case 'lab':
       return `lab: profiles ${result.profiles.map((p) => p.name).join(',')}`;
-    case 'nginx':
-      return `nginx: ${result.variants.map((v) => v.variant).join(',')}`;
+    case 'proxy':
+      return `proxy: ${result.variants.map((v) => `${v.kind} ${v.variant}`).join(',')}`;
   }
 }
 

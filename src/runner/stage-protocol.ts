@@ -1,9 +1,9 @@
-import type { NginxVariantSpec } from '../plan/nginx-variants.js';
+import type { ProxyVariantSpec } from '../plan/proxy-variants.js';
 import type { Plan } from '../plan/plan.js';
 import type { SysctlSet } from '../plan/sysctls.js';
 
-/** A job the namespace child can run: a plan, or one variant of the nginx scenario. */
-export type StageJob = { readonly kind: 'run'; readonly plan: Plan } | { readonly kind: 'nginx'; readonly spec: NginxVariantSpec };
+/** A job the namespace child can run: a plan, or one variant of the proxy scenario. */
+export type StageJob = { readonly kind: 'run'; readonly plan: Plan } | { readonly kind: 'proxy'; readonly spec: ProxyVariantSpec };
 
 /** What the parent sends the namespace child. */
 export interface StageRequest {

@@ -8,7 +8,7 @@ import type { FieldsOf, OptionTable } from '../../src/cli/option-table.js';
 import { RUN_OPTIONS, runOptions, toRunOptions } from '../../src/cli/commands/run.js';
 import { SWEEP_OPTIONS } from '../../src/cli/commands/sweep.js';
 import { LAB_OPTIONS, labOptions, toLabOptions } from '../../src/cli/commands/lab.js';
-import { NGINX_OPTIONS } from '../../src/cli/commands/nginx.js';
+import { NGINX_OPTIONS, PROXY_OPTIONS } from '../../src/cli/commands/proxy.js';
 import { LIMITS_OPTIONS } from '../../src/cli/commands/limits.js';
 import { DOCTOR_OPTIONS } from '../../src/cli/commands/doctor.js';
 import { SERVE_OPTIONS } from '../../src/cli/commands/serve.js';
@@ -18,7 +18,7 @@ import { COMPARE_OPTIONS, REPORT_OPTIONS } from '../../src/cli/commands/report.j
 import type { RunOptions } from '../../src/plan/build-plan.js';
 import type { SweepOptions } from '../../src/sweep/sweep.js';
 import type { LabOptions } from '../../src/lab/lab.js';
-import type { NginxOptions } from '../../src/nginx/scenario.js';
+import type { ProxyOptions } from '../../src/proxy/scenario.js';
 import { PLAN_DEFAULTS } from '../../src/plan/plan.js';
 import type { WatchOptions } from '../../src/plan/watch-plan.js';
 
@@ -29,16 +29,18 @@ const fieldsAreOptions: [
   FieldsWithin<typeof RUN_OPTIONS, RunOptions>,
   FieldsWithin<typeof SWEEP_OPTIONS, SweepOptions>,
   FieldsWithin<typeof LAB_OPTIONS, LabOptions, 'netns' | 'profile'>,
-  FieldsWithin<typeof NGINX_OPTIONS, NginxOptions>,
+  FieldsWithin<typeof PROXY_OPTIONS, ProxyOptions>,
+  FieldsWithin<typeof NGINX_OPTIONS, ProxyOptions>,
   FieldsWithin<typeof WATCH_OPTIONS, WatchOptions>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];
 
 /** Each command's table and the docs page that describes its options. */
 const DOCUMENTED: readonly { command: string; table: OptionTable; page: string; inherited?: OptionTable }[] = [
   { command: 'run', table: RUN_OPTIONS, page: 'docs/run.md' },
   { command: 'sweep', table: SWEEP_OPTIONS, inherited: RUN_OPTIONS, page: 'docs/sweep.md' },
   { command: 'lab', table: LAB_OPTIONS, inherited: SWEEP_OPTIONS, page: 'docs/lab.md' },
-  { command: 'nginx', table: NGINX_OPTIONS, page: 'docs/nginx.md' },
+  { command: 'proxy', table: PROXY_OPTIONS, page: 'docs/proxy.md' },
+  { command: 'nginx', table: NGINX_OPTIONS, page: 'docs/proxy.md' },
   { command: 'limits', table: LIMITS_OPTIONS, page: 'docs/limits-and-doctor.md' },
   { command: 'doctor', table: DOCTOR_OPTIONS, page: 'docs/limits-and-doctor.md' },
   { command: 'serve', table: SERVE_OPTIONS, page: 'docs/run.md' },
@@ -63,7 +65,7 @@ async function helpOf(command: string): Promise<string> {
 }
 
 test('the field types are checked at compile time', () => {
-  assert.deepEqual(fieldsAreOptions, [true, true, true, true, true]);
+  assert.deepEqual(fieldsAreOptions, [true, true, true, true, true, true]);
 });
 
 test("help is made from each command's option table, defaults included", async () => {

@@ -3,7 +3,7 @@ import { DOCTOR_COMMAND } from './doctor.js';
 import { LAB_COMMAND } from './lab.js';
 import { LIMITS_COMMAND } from './limits.js';
 import { MERGE_COMMAND } from './merge.js';
-import { NGINX_COMMAND } from './nginx.js';
+import { NGINX_COMMAND, PROXY_COMMAND } from './proxy.js';
 import { COMPARE_COMMAND, REPORT_COMMAND } from './report.js';
 import { RUN_COMMAND } from './run.js';
 import { SERVE_COMMAND } from './serve.js';
@@ -16,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   SWEEP_COMMAND,
   LAB_COMMAND,
   LIMITS_COMMAND,
+  PROXY_COMMAND,
   NGINX_COMMAND,
   WATCH_COMMAND,
   DOCTOR_COMMAND,

@@ -1,9 +1,9 @@
-import { hostPort } from '../plan/addresses.js';
-import type { NginxVariant } from '../plan/nginx-variants.js';
+import { hostPort } from '../../plan/addresses.js';
+import { isKeepalive, type ProxyVariant } from '../../plan/proxy-variants.js';
 
 /** What a generated configuration needs. */
 export interface NginxConfigInput {
-  readonly variant: NginxVariant;
+  readonly variant: ProxyVariant;
   /** Private prefix: pid file, logs and temp files live here. */
   readonly prefix: string;
   readonly listenPort: number;
@@ -29,13 +29,17 @@ export function splitShares(sources: readonly string[]): string[] {
  * - plain: nginx's defaults: HTTP/1.0 upstream, a new upstream connection per request, nginx
  *   closing it first, so the TIME_WAIT and the port shortage are nginx's.
  * - split: split_clients over N source addresses and proxy_bind, as in the NGINX blog post.
- * - keepalive: an upstream keepalive pool with HTTP/1.1 and an empty Connection header.
+ * - keepalive: an upstream keepalive pool with HTTP/1.1 and an empty Connection header, with
+ *   nginx's own limits: a kept upstream connection is closed after `keepalive_requests` (1,000)
+ *   requests and after `keepalive_time` (1 h), so a busy pool still churns.
+ * - keepalive-tuned: the same with both limits raised in the upstream block.
  * - wide, reuse: plain, with a wider ip_local_port_range or tcp_tw_reuse=1 set in the namespace.
  */
 export function renderNginxConfig(c: NginxConfigInput): string {
   const upstreamServer = hostPort(c.upstream.host, c.upstream.port);
+  const keepalive = isKeepalive(c.variant);
   const lines = [
-    `# portchurn nginx scenario, variant ${c.variant}`,
+    `# portchurn proxy scenario: nginx, variant ${c.variant}`,
     'daemon off;',
     'master_process off;',
     'worker_processes 1;',
@@ -51,11 +55,14 @@ export function renderNginxConfig(c: NginxConfigInput): string {
     `    fastcgi_temp_path ${c.prefix}/temp/fastcgi;`,
     `    uwsgi_temp_path ${c.prefix}/temp/uwsgi;`,
     `    scgi_temp_path ${c.prefix}/temp/scgi;`,
+    // Client connections (the http level): the load keeps its connections, so never close them for their count.
     '    keepalive_requests 1000000;',
     '',
     '    upstream backend {',
     `        server ${upstreamServer};`,
-    ...(c.variant === 'keepalive' ? [`        keepalive ${c.keepaliveConnections};`] : []),
+    ...(keepalive ? [`        keepalive ${c.keepaliveConnections};`] : []),
+    // The upstream block's own limits (nginx 1.15.3 and 1.19.10): the http-level ones do not apply here.
+    ...(c.variant === 'keepalive-tuned' ? ['        keepalive_requests 1000000;', '        keepalive_time 1d;'] : []),
     '    }',
   ];
   if (c.variant === 'split') {
@@ -68,7 +75,7 @@ export function renderNginxConfig(c: NginxConfigInput): string {
     '        location / {',
     '            proxy_pass http://backend;',
     ...(c.variant === 'split' ? ['            proxy_bind $split_ip;'] : []),
-    ...(c.variant === 'keepalive' ? ['            proxy_http_version 1.1;', '            proxy_set_header Connection "";'] : []),
+    ...(keepalive ? ['            proxy_http_version 1.1;', '            proxy_set_header Connection "";'] : []),
     '        }',
     '    }',
     '}',

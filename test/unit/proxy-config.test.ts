@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderNginxConfig, splitShares, type NginxConfigInput } from '../../src/nginx/config.js';
-import { countErrorLog } from '../../src/nginx/error-log.js';
+import { renderNginxConfig, splitShares, type NginxConfigInput } from '../../src/proxy/nginx/config.js';
+import { countErrorLog } from '../../src/proxy/nginx/error-log.js';
 
 const base: NginxConfigInput = {
   variant: 'plain',

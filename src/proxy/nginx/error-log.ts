@@ -1,4 +1,4 @@
-import type { ErrorLogCounts } from '../result/nginx-result.js';
+import type { ErrorLogCounts } from '../../result/proxy-result.js';
 
 /** Counts an nginx error log by errno. Pure. */
 export function countErrorLog(text: string): ErrorLogCounts {

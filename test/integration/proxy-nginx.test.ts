@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
-import { findNginx, makePrefix, NginxError, removePrefix, startNginx } from '../../src/nginx/nginx-process.js';
-import { nginxScenario } from '../../src/nginx/scenario.js';
+import { NGINX_PREFIX_DIRS, startNginx } from '../../src/proxy/nginx/process.js';
+import { findProxy, makePrefix, ProxyError, removePrefix } from '../../src/proxy/proxy-process.js';
+import { proxyScenario } from '../../src/proxy/scenario.js';
 import { runCli } from '../helpers/cli.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
@@ -11,7 +12,7 @@ import { ENGINES, engineReady } from '../helpers/engines.js';
 
 function nginxInstalled(): boolean {
   try {
-    findNginx();
+    findProxy('nginx');
     return true;
   } catch {
     return false;
@@ -43,7 +44,7 @@ for (const engine of ENGINES) {
     if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
     if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
     const before = prefixesLeft();
-    const result = await nginxScenario({
+    const result = await proxyScenario({
       variants: 'plain,split,keepalive,wide',
       sources: 4,
       splitKey: '$request_id',
@@ -91,11 +92,11 @@ for (const engine of ENGINES) {
 
 test("nginx rejecting its configuration: the error carries nginx's own message", async (t) => {
   if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
-  const prefix = await makePrefix();
+  const prefix = await makePrefix('nginx', NGINX_PREFIX_DIRS);
   try {
     await assert.rejects(
-      startNginx(findNginx(), prefix, 'events {}\nhttp { server { listen 127.0.0.1:1; bogus_directive on; } }\n', 1),
-      (e: unknown) => e instanceof NginxError && /unknown directive "bogus_directive"/.test(e.message),
+      startNginx(findProxy('nginx'), prefix, 'events {}\nhttp { server { listen 127.0.0.1:1; bogus_directive on; } }\n', 1),
+      (e: unknown) => e instanceof ProxyError && /unknown directive "bogus_directive"/.test(e.message),
     );
     assert.deepEqual(ourNginx(), []);
   } finally {
