@@ -122,12 +122,12 @@ struct pc_tconn {
   uint8_t remote_key[19], local_key[19]; /* where its counts are kept (target_counts.c) */
   const char *out;                       /* the response being written */
   size_t out_len, out_off;
-  char *owned_out; /* the stats endpoint's JSON, freed when written */
-  int close_after; /* the target closes once the response is out */
-  int registered;  /* in the epoll set */
-  int pipelined;   /* bytes came after the request in one read: they were not kept, so the connection ends after this response */
-  int maybe_more;  /* the read that completed the request filled the buffer: more may wait with no new edge */
-  int peer_closed; /* an event said the client's FIN is in (EPOLLRDHUP): read it after the response */
+  char *owned_out;   /* the stats endpoint's JSON, freed when written */
+  int close_after;   /* the target closes once the response is out */
+  int registered;    /* in the epoll set */
+  int pipelined;     /* bytes came after the request in one read: they were not kept, so the connection ends after this response */
+  int maybe_more;    /* the read that completed the request filled the buffer: more may wait with no new edge */
+  int peer_closed;   /* an event said the client's FIN is in (EPOLLRDHUP): read it after the response */
   uint64_t requests; /* requests counted on this connection */
   pc_request req;
 };

@@ -90,6 +90,28 @@ for (const engine of ENGINES) {
   });
 }
 
+test('nginx keepalive: the default upstream keepalive_requests closes each kept connection after exactly 1,000 requests; the tuned variant closes none', async (t) => {
+  if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const result = await proxyScenario({ kind: 'nginx', variants: 'keepalive,keepalive-tuned', requests: 40_000, connections: 16 });
+  const [keepalive, tuned] = result.variants;
+  for (const v of [keepalive!, tuned!]) assert.equal(v.client.totals.ok, 40_000, v.variant);
+  // 16 kept connections carry 2,500 requests each on average: about 32 of them reach the limit.
+  const churn = keepalive!.churn!;
+  assert.ok(churn.endedConnections >= 16, `${churn.endedConnections} upstream connections ended`);
+  assert.equal(churn.requestsPerEndedConnection, 1000, 'each ended connection carried exactly keepalive_requests');
+  assert.equal(churn.maxRequestsPerConnection, 1000);
+  assert.equal(churn.timeWaitHeldBy, 'proxy');
+  assert.match(churn.reading, /after 1,000 requests each: the upstream block's keepalive_requests/);
+  assert.equal(keepalive!.upstreamSockets!.peakTimeWait.client, churn.endedConnections, "each one a TIME_WAIT on nginx's side");
+  assert.equal(keepalive!.model.ceilingOk, 1000, 'the model counts the churned connections against the 1,000 ports');
+  // tuned: keepalive_requests and keepalive_time raised in the upstream block.
+  assert.match(tuned!.config, /upstream backend \{[^}]*keepalive_requests 1000000;[^}]*keepalive_time 1d;/);
+  assert.equal(tuned!.churn!.endedConnections, 0);
+  assert.ok(tuned!.upstream.connections <= 16, `${tuned!.upstream.connections} upstream connections`);
+  assert.match(tuned!.churn!.reading, /none ended during the load/);
+});
+
 test("nginx rejecting its configuration: the error carries nginx's own message", async (t) => {
   if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
   const prefix = await makePrefix('nginx', NGINX_PREFIX_DIRS);
@@ -112,6 +134,9 @@ test('nginx missing or bad nginx options: a clear error, exit 2, before any traf
   const variant = await runCli(['nginx', '--variants', 'plain,magic']);
   assert.equal(variant.status, 2);
   assert.match(variant.stderr, /--variants 'magic'/);
+  const ports = await runCli(['nginx', '--variants', 'ports']);
+  assert.equal(ports.status, 2);
+  assert.match(ports.stderr, /--variants 'ports': nginx: /);
   const key = await runCli(['nginx', '--split-key', 'remote_addr; evil']);
   assert.equal(key.status, 2);
   assert.match(key.stderr, /--split-key/);

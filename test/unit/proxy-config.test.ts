@@ -55,3 +55,13 @@ test('the error log is counted by errno', () => {
   assert.equal(counts.other, 1);
   assert.match(counts.example!, /\(99: Cannot assign requested address\) while connecting to upstream/);
 });
+
+test("keepalive-tuned: the upstream block's own keepalive_requests and keepalive_time raised; keepalive keeps nginx's defaults", () => {
+  const upstreamBlock = (conf: string): string => /upstream backend \{([^}]*)\}/.exec(conf)![1]!;
+  const tuned = upstreamBlock(renderNginxConfig({ ...base, variant: 'keepalive-tuned' }));
+  assert.match(tuned, /keepalive 32;/);
+  assert.match(tuned, /keepalive_requests 1000000;/);
+  assert.match(tuned, /keepalive_time 1d;/);
+  const plainKeepalive = upstreamBlock(renderNginxConfig({ ...base, variant: 'keepalive' }));
+  assert.ok(!/keepalive_requests|keepalive_time/.test(plainKeepalive), plainKeepalive);
+});
