@@ -6,7 +6,7 @@ import { tryBind } from '../runner/preflight.js';
 import { loadNative } from '../addon/addon.js';
 
 /** What a check enables; `core` checks are always needed. */
-export type Feature = 'core' | 'native' | 'netns' | 'nginx' | 'chromium';
+export type Feature = 'core' | 'native' | 'netns' | 'nginx' | 'haproxy' | 'chromium';
 
 /** One line of `portchurn doctor`. */
 export interface CheckResult {
@@ -118,8 +118,16 @@ export async function runChecks(connections: number, probes: Probes = HOST_PROBE
     name: 'nginx',
     feature: 'nginx',
     ok: nginx !== null,
-    detail: nginx ? `${nginx} (for portchurn nginx)` : 'not found (portchurn nginx needs it)',
+    detail: nginx ? `${nginx} (for portchurn nginx and proxy)` : 'not found (portchurn nginx and proxy --kind nginx need it)',
     fix: nginx ? null : 'apt-get install nginx-light, or pass --nginx-bin',
+  });
+  const haproxy = probes.which('haproxy') ?? (probes === HOST_PROBES && existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : null);
+  results.push({
+    name: 'haproxy',
+    feature: 'haproxy',
+    ok: haproxy !== null,
+    detail: haproxy ? `${haproxy} (for portchurn proxy --kind haproxy)` : 'not found (portchurn proxy --kind haproxy needs it)',
+    fix: haproxy ? null : 'apt-get install haproxy, or pass --haproxy-bin',
   });
   const chromium = probes.which('chromium');
   results.push({

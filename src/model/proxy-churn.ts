@@ -69,6 +69,8 @@ export function upstreamChurn(input: ChurnInput): UpstreamChurn {
     heldBy === 'proxy' && model.tuples !== null && steadyHeld !== null && steadyHeld >= model.tuples && endedPerSec > 0
       ? model.tuples / endedPerSec
       : null;
+  // The run itself used up the 4-tuples (the listeners' own ports may take a couple).
+  const filled = heldBy === 'proxy' && model.portBound && model.tuples !== null && ended.connections >= model.tuples * 0.99;
   let reading: string;
   if (ended.connections === 0) {
     reading = `${fmt(upstream.connections)} upstream connection${upstream.connections === 1 ? '' : 's'} carried every request; none ended during the load`;
@@ -84,9 +86,11 @@ export function upstreamChurn(input: ChurnInput): UpstreamChurn {
           ? 'the TIME_WAIT on the upstream side'
           : !model.portBound
             ? `each a TIME_WAIT on the proxy's side, yet ${model.formula.replace(/^not port-bound: /, '')}`
-            : exhaustionSec !== null
-              ? `each a TIME_WAIT on the proxy's side for ${model.holdSec} s: the ${fmt(model.tuples!)} usable 4-tuples fill after ${fmt(exhaustionSec)} s`
-              : `each a TIME_WAIT on the proxy's side for ${model.holdSec} s: ${fmt(steadyHeld ?? 0)} held at this rate, within the ${fmt(model.tuples ?? 0)} usable 4-tuples`;
+            : filled
+              ? `each a TIME_WAIT on the proxy's side for ${model.holdSec} s: they filled the ${fmt(model.tuples!)} usable 4-tuples within the run`
+              : exhaustionSec !== null
+                ? `each a TIME_WAIT on the proxy's side for ${model.holdSec} s: at this rate the ${fmt(model.tuples!)} usable 4-tuples fill after ${fmt(exhaustionSec)} s`
+                : `each a TIME_WAIT on the proxy's side for ${model.holdSec} s: ${fmt(steadyHeld ?? 0)} held at this rate, within the ${fmt(model.tuples ?? 0)} usable 4-tuples`;
     reading = `${closed}; ${cost}`;
   }
   return {

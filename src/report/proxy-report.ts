@@ -13,8 +13,9 @@ function clientFailures(v: ProxyVariantResult): string {
   const t = v.client.totals;
   const parts = [
     ...Object.entries(t.statuses).map(([status, n]) => `${status}: ${formatCount(n)}`),
+    // HTTP_4XX and HTTP_5XX are the statuses above, by class.
     ...Object.entries(t.errors)
-      .filter(([, n]) => (n ?? 0) > 0)
+      .filter(([code, n]) => (n ?? 0) > 0 && !code.startsWith('HTTP_'))
       .map(([code, n]) => `${code}: ${formatCount(n ?? 0)}`),
   ];
   return parts.join(', ') || 'none';

@@ -22,6 +22,7 @@ test('a healthy machine passes every check', async () => {
       ['open files', true],
       ['network namespaces', true],
       ['nginx', true],
+      ['haproxy', true],
       ['chromium', true],
     ],
   );
@@ -57,5 +58,6 @@ test('each failure names its fix; only needed features fail the exit status', as
   assert.equal(doctorStatus(noExtras, []), 0, 'optional features missing: still usable');
   assert.equal(doctorStatus(noExtras, ['nginx']), 1);
   assert.match(noExtras.find((r) => r.name === 'nginx')!.fix!, /apt-get install nginx-light/);
+  assert.match(noExtras.find((r) => r.name === 'haproxy')!.fix!, /apt-get install haproxy/);
   assert.match(noExtras.find((r) => r.name === 'network namespaces')!.fix!, /root/);
 });
