@@ -11,6 +11,7 @@ import { planProxy } from '../../src/proxy/scenario.js';
 import { validateResult } from '../../src/result/read-result.js';
 import { PlanError } from '../../src/errors.js';
 import { fixture } from '../helpers/fixtures.js';
+import { renderProxyHtml, renderProxyMarkdown, renderProxySummary } from '../../src/report/proxy-report.js';
 
 const base: HaproxyConfigInput = {
   variant: 'plain',
@@ -212,4 +213,20 @@ test('a stored result of the old portchurn nginx reads as a proxy result of ngin
     read.variants.map((v) => [v.kind, v.variant, v.mode, v.counters, v.churn]),
     [['nginx', 'plain', 'http', null, null]],
   );
+});
+
+test('the proxy reports are rendered from a stored result alone: the table, the readings, the counters, the configuration', () => {
+  const result = validateResult('proxy-result.json', JSON.parse(fixture('proxy-result.json')));
+  assert.equal(result.kind, 'proxy');
+  if (result.kind !== 'proxy') return;
+  const summary = renderProxySummary(result);
+  assert.match(summary, /^ {2}haproxy plain \(http\)\s+[\d,.]+\s+none\s+none\s+6,000\s+1\s+not port-bound\s+0$/m);
+  assert.match(summary, /haproxy plain \(http\): 6,000 upstream connections ended \(1 request each\).*each with an RST, so no TIME_WAIT/);
+  const md = renderProxyMarkdown(result);
+  assert.match(md, /^## haproxy nolinger \(http\)$/m);
+  assert.match(md, /```haproxy\n# portchurn proxy scenario: haproxy, variant nolinger \(http mode\)/);
+  assert.match(md, /^\| up1 \| 6,000 \| 6,000 \| 0 \| 0 \| 0 \| 0 \| 2xx 6,000 \|$/m);
+  const html = renderProxyHtml(result, { uplotJs: '', uplotCss: '' });
+  assert.ok(html.includes('<h2>haproxy plain (http)</h2>'));
+  assert.ok(!html.includes('<script>alert'), 'configuration text is escaped');
 });
