@@ -29,7 +29,7 @@ export { sweep, validateSweep, type SweepOptions, type SweepHooks } from './swee
 export type { SweepResult, StageResult } from './result/sweep-result.js';
 export { lab, type LabOptions } from './lab/lab.js';
 export type { LabResult } from './result/lab-result.js';
-export { proxyScenario, type ProxyOptions } from './proxy/scenario.js';
+export { nginxScenario, proxyScenario, type ProxyOptions } from './proxy/scenario.js';
 export type { ProxyResult, ProxyVariantResult } from './result/proxy-result.js';
 export { readLimits } from './limits/limits.js';
 export type { LimitsReport } from './result/limits-report.js';

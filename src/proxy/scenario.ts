@@ -229,3 +229,11 @@ export async function proxyScenario(options: ProxyOptions = {}, hooks: ProxyHook
     skipped,
   };
 }
+
+/** `portchurn nginx` as a library call: the proxy scenario for nginx alone. */
+export function nginxScenario(
+  options: Omit<ProxyOptions, 'kind' | 'haproxyBin' | 'haproxyMode'> = {},
+  hooks: ProxyHooks = {},
+): Promise<ProxyResult> {
+  return proxyScenario({ ...options, kind: 'nginx' }, hooks);
+}

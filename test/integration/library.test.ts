@@ -24,6 +24,7 @@ test("import { run } from 'portchurn' returns the result object and prints nothi
     'sweep',
     'lab',
     'nginxScenario',
+    'proxyScenario',
     'readLimits',
     'predictCapacity',
     'mergeRunResults',

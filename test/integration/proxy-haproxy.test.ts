@@ -9,40 +9,16 @@ import type { ProxyVariantResult } from '../../src/result/proxy-result.js';
 import { runCli } from '../helpers/cli.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
-
-function installed(kind: 'haproxy' | 'nginx'): boolean {
-  try {
-    findProxy(kind);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { ourProxies, prefixesLeft, proxyInstalled } from '../helpers/proxies.js';
 
 function ready(t: TestContext, kinds: readonly ('haproxy' | 'nginx')[] = ['haproxy']): boolean {
   for (const kind of kinds)
-    if (!prerequisite(t, installed(kind), `needs ${kind} (apt-get install ${kind === 'nginx' ? 'nginx-light' : 'haproxy'})`)) return false;
+    if (!prerequisite(t, proxyInstalled(kind), `needs ${kind} (apt-get install ${kind === 'nginx' ? 'nginx-light' : 'haproxy'})`))
+      return false;
   return prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces');
 }
 
-/** Processes running from a portchurn HAProxy prefix (the tests' own: no other makes such a prefix). */
-function ourHaproxy(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-        return cmd.includes('haproxy') && cmd.includes('portchurn-haproxy-');
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function prefixesLeft(): string[] {
-  return readdirSync(tmpdir()).filter((d) => d.startsWith('portchurn-haproxy-'));
-}
+const ourHaproxy = (): number[] => ourProxies('haproxy');
 
 /** Client requests that did not succeed. */
 function failed(v: ProxyVariantResult): number {
@@ -51,7 +27,7 @@ function failed(v: ProxyVariantResult): number {
 
 test('haproxy tcp mode: plain runs out at the namespace’s ports, split over 4 sources gets 4x evenly, ports past them with timestamps, nolinger leaves no TIME_WAIT', async (t) => {
   if (!ready(t)) return;
-  const before = prefixesLeft();
+  const before = prefixesLeft('haproxy');
   const result = await proxyScenario({
     kind: 'haproxy',
     variants: 'plain,split,ports,nolinger',
@@ -113,7 +89,7 @@ test('haproxy tcp mode: plain runs out at the namespace’s ports, split over 4 
   assert.equal(nolinger!.churn!.timeWaitHeldBy, 'nobody');
 
   assert.deepEqual(ourHaproxy(), [], 'every haproxy was stopped');
-  assert.deepEqual(prefixesLeft(), before, 'every private prefix was removed');
+  assert.deepEqual(prefixesLeft('haproxy'), before, 'every private prefix was removed');
 });
 
 test('haproxy ports without TCP timestamps: a TIME_WAIT is not taken over, it stops at the namespace’s ports', async (t) => {
@@ -163,7 +139,7 @@ test('haproxy http mode: keepalive reuses server connections, and plain resets e
 });
 
 test('a configuration haproxy rejects is a clear error naming the line', async (t) => {
-  if (!prerequisite(t, installed('haproxy'), 'needs haproxy (apt-get install haproxy)')) return;
+  if (!prerequisite(t, proxyInstalled('haproxy'), 'needs haproxy (apt-get install haproxy)')) return;
   const prefix = await makePrefix('haproxy');
   try {
     await assert.rejects(

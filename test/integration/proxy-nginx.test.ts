@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { NGINX_PREFIX_DIRS, startNginx } from '../../src/proxy/nginx/process.js';
 import { findProxy, makePrefix, ProxyError, removePrefix } from '../../src/proxy/proxy-process.js';
@@ -8,42 +7,18 @@ import { proxyScenario } from '../../src/proxy/scenario.js';
 import { runCli } from '../helpers/cli.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
+import { ourProxies, prefixesLeft, proxyInstalled } from '../helpers/proxies.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 
-function nginxInstalled(): boolean {
-  try {
-    findProxy('nginx');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** nginx processes running from a portchurn private prefix. */
-function ourNginx(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-        return cmd.includes('nginx') && cmd.includes('portchurn-nginx-');
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function prefixesLeft(): string[] {
-  return readdirSync(tmpdir()).filter((d) => d.startsWith('portchurn-nginx-'));
-}
+const nginxInstalled = (): boolean => proxyInstalled('nginx');
+const ourNginx = (): number[] => ourProxies('nginx');
 
 for (const engine of ENGINES) {
   test(`[${engine}] nginx upstream exhaustion: plain fails with 502 and errno 99, split and keepalive fix it`, async (t) => {
     if (!engineReady(t, engine)) return;
     if (!prerequisite(t, nginxInstalled(), 'needs nginx (apt-get install nginx-light)')) return;
     if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
-    const before = prefixesLeft();
+    const before = prefixesLeft('nginx');
     const result = await proxyScenario({
       variants: 'plain,split,keepalive,wide',
       sources: 4,
@@ -86,7 +61,7 @@ for (const engine of ENGINES) {
     assert.equal(wide!.client.totals.statuses['502'] ?? 0, 0);
 
     assert.deepEqual(ourNginx(), [], 'every nginx was stopped');
-    assert.deepEqual(prefixesLeft(), before, 'every private prefix was removed');
+    assert.deepEqual(prefixesLeft('nginx'), before, 'every private prefix was removed');
   });
 }
 
