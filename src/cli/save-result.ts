@@ -4,6 +4,8 @@ import { writeResultFile } from '../result/write-result.js';
 import { REPORT_FORMATS, writeReports, type ReportFormat } from './write-reports.js';
 import { renderSweepSummary } from '../report/sweep-terminal.js';
 import { PlanError } from '../errors.js';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { renderJunit, renderStepSummary } from '../report/ci-report.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
 /** Parses `--reports md,html,hgrm` ('' for none). */
@@ -18,6 +20,15 @@ export function parseReportFormats(text: string): ReportFormat[] {
   return formats as ReportFormat[];
 }
 
+/**
+ * The CI outputs of run, sweep and lab: `--junit FILE`, and the job summary when the environment
+ * names a file for it (GitHub Actions sets `GITHUB_STEP_SUMMARY`; nothing is written when unset).
+ */
+export function ciOutputs(junit: string | undefined, env: NodeJS.ProcessEnv = process.env): Pick<SaveOptions, 'junit' | 'stepSummary'> {
+  const summary = env.GITHUB_STEP_SUMMARY;
+  return { ...(junit ? { junit } : {}), ...(summary ? { stepSummary: summary } : {}) };
+}
+
 /** Where results are written when --out is not given. */
 export const RESULTS_DIR = 'results';
 
@@ -28,6 +39,10 @@ export interface SaveOptions {
   readonly formats: readonly ReportFormat[];
   readonly json?: boolean;
   readonly quiet?: boolean;
+  /** `--junit FILE`: JUnit XML of the thresholds (run, sweep, lab). */
+  readonly junit?: string;
+  /** A file the short Markdown summary is appended to (GitHub's `$GITHUB_STEP_SUMMARY`). */
+  readonly stepSummary?: string;
   /** The text shown when neither --json nor --quiet; default: the sweep summary and the files written. */
   readonly summary?: (path: string, reports: readonly string[]) => string;
 }
@@ -59,6 +74,14 @@ export async function saveResult(io: CliIo, out: SaveOptions, result: AnyResult)
     return EXIT.failure;
   }
   const reports = await writeReports(path, result, out.formats);
+  if (result.kind === 'run' || result.kind === 'sweep' || result.kind === 'lab') {
+    if (out.junit) {
+      await writeFile(out.junit, renderJunit(result));
+      reports.push(out.junit);
+    }
+    // GitHub shows what a step appends to this file on the job's page.
+    if (out.stepSummary) await appendFile(out.stepSummary, renderStepSummary(result));
+  }
   await addToIndex(out.dir, path, result, reports);
   if (out.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (!out.quiet) io.stdout.write((out.summary ?? filesSummary(result))(path, reports));

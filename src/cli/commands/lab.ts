@@ -4,7 +4,7 @@ import { lab, LAB_DEFAULTS, type LabOptions } from '../../lab/lab.js';
 import { renderProgress } from '../../report/progress.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
-import { parseReportFormats, saveResult } from '../save-result.js';
+import { ciOutputs, parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
 import { SWEEP_OPTIONS, stageLine } from './sweep.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
@@ -84,7 +84,11 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
         : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    const saved = await saveResult(io, { dir: argv.out, prefix: 'lab', formats, json: argv.json, quiet: argv.quiet }, result);
+    const saved = await saveResult(
+      io,
+      { dir: argv.out, prefix: 'lab', formats, json: argv.json, quiet: argv.quiet, ...ciOutputs(argv.junit) },
+      result,
+    );
     if (saved !== EXIT.ok) return saved;
     const failed = failedThresholds(result);
     for (const line of failed) printError(io, line);

@@ -5,7 +5,7 @@ import { renderProgress } from '../../report/progress.js';
 import type { Progress } from '../../result/progress.js';
 import { startLiveMetrics } from '../live-metrics.js';
 import { renderRunSummary } from '../../report/terminal.js';
-import { RESULTS_DIR, saveResult } from '../save-result.js';
+import { RESULTS_DIR, ciOutputs, saveResult } from '../save-result.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
@@ -218,6 +218,11 @@ export const RUN_OPTIONS = {
   'profiles-file': { type: 'string', field: 'profilesFile', describe: 'JSON file of named sysctl sets', group: 'Namespace:' },
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the JSON result', group: 'Output:' },
   json: { type: 'boolean', describe: 'print the result JSON to stdout instead of the summary', group: 'Output:' },
+  junit: {
+    type: 'string',
+    describe: 'also write JUnit XML here: each --fail-on threshold a test case, each stage a suite (for CI)',
+    group: 'Output:',
+  },
   'dry-run': { type: 'boolean', describe: 'check the options and print the plan as JSON; send nothing', group: 'Output:' },
   quiet: { type: 'boolean', alias: 'q', describe: 'print nothing (the result file is still written)', group: 'Output:' },
   'progress-json': { type: 'boolean', describe: 'one JSON progress line a second on stderr, for scripts and dashboards', group: 'Output:' },
@@ -276,6 +281,7 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
         formats: [],
         json: argv.json,
         quiet: argv.quiet,
+        ...ciOutputs(argv.junit),
         summary: (path) => `${renderRunSummary(result)}  result      ${path}\n`,
       },
       result,

@@ -6,7 +6,7 @@ import { DEFAULT_VALUES } from '../../sweep/stages.js';
 import type { StageResult } from '../../result/sweep-result.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
-import { parseReportFormats, saveResult } from '../save-result.js';
+import { ciOutputs, parseReportFormats, saveResult } from '../save-result.js';
 import { failedThresholds } from '../threshold-report.js';
 import { RUN_OPTIONS } from './run.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
@@ -115,7 +115,11 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
       ...(argv['progress-json'] ? { onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify(stageLine(stage, s))}\n`) } : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    const saved = await saveResult(io, { dir: argv.out, prefix: 'sweep', formats, json: argv.json, quiet: argv.quiet }, result);
+    const saved = await saveResult(
+      io,
+      { dir: argv.out, prefix: 'sweep', formats, json: argv.json, quiet: argv.quiet, ...ciOutputs(argv.junit) },
+      result,
+    );
     if (saved !== EXIT.ok) return saved;
     const failed = failedThresholds(result);
     for (const line of failed) printError(io, line);
