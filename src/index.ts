@@ -44,6 +44,7 @@ export { renderMarkdown } from './report/markdown.js';
 export { renderHtml, type ChartAssets } from './report/html.js';
 export { readChartAssets } from './env/chart-assets.js';
 export { renderHgrm } from './report/hgrm.js';
+export { renderHlog, HLOG_TAGS } from './report/hlog.js';
 export { renderSweepSummary } from './report/sweep-terminal.js';
 export { watchSockets, hostWatchDeps, takeSnapshot, type WatchDeps } from './watch/watcher.js';
 export { watchSampleOf, type Snapshot } from './watch/watch-sample.js';

@@ -3,12 +3,14 @@ import { addToIndex } from '../result/results-index.js';
 import { writeResultFile } from '../result/write-result.js';
 import { REPORT_FORMATS, writeReports, type ReportFormat } from './write-reports.js';
 import { renderSweepSummary } from '../report/sweep-terminal.js';
+import { renderRunSummary } from '../report/terminal.js';
+import type { RunResult } from '../result/result.js';
 import { PlanError } from '../errors.js';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { renderJunit, renderStepSummary } from '../report/ci-report.js';
 import { EXIT, printError, type CliIo } from './output.js';
 
-/** Parses `--reports md,html,hgrm` ('' for none). */
+/** Parses `--reports md,html,hgrm,hlog` ('' for none). */
 export function parseReportFormats(text: string): ReportFormat[] {
   const formats = text
     .split(',')
@@ -47,15 +49,23 @@ export interface SaveOptions {
   readonly summary?: (path: string, reports: readonly string[]) => string;
 }
 
+/** A run's summary with the files written beside it (run and merge). */
+export function runFilesSummary(result: RunResult): (path: string, reports: readonly string[]) => string {
+  return (path, reports) => `${renderRunSummary(result)}  result      ${path}\n${reports.map((r) => `  report      ${r}\n`).join('')}`;
+}
+
 /** The sweep, lab or nginx summary with the files written beside it. */
 function filesSummary(result: AnyResult): (path: string, reports: readonly string[]) => string {
   return (path, reports) => {
-    const hgrm = reports.filter((p) => p.endsWith('.hgrm')).length;
+    const count = (ext: string): string => {
+      const n = reports.filter((p) => p.endsWith(ext)).length;
+      return n ? `  ${ext.slice(1)}    ${n} file${n === 1 ? '' : 's'} beside the result\n` : '';
+    };
     const listed = reports
-      .filter((p) => !p.endsWith('.hgrm'))
+      .filter((p) => !p.endsWith('.hgrm') && !p.endsWith('.hlog'))
       .map((p) => `  report  ${p}\n`)
       .join('');
-    return `${renderSweepSummary(result)}\n  result  ${path}\n${listed}${hgrm ? `  hgrm    ${hgrm} files beside the result\n` : ''}`;
+    return `${renderSweepSummary(result)}\n  result  ${path}\n${listed}${count('.hgrm')}${count('.hlog')}`;
   };
 }
 

@@ -1,7 +1,15 @@
 import { decodeHistogram, encodeHistogram } from '../result/histogram.js';
 import type { Recorder } from './recorder.js';
 import type { EncodedHistogram } from '../result/latency.js';
-import type { ErrorCounts, FirstExhaustion, SecondCounts, SourceCounts } from '../result/counts.js';
+import {
+  SECOND_LATENCY_TAGS,
+  type ErrorCounts,
+  type FirstExhaustion,
+  type SecondCounts,
+  type SecondLatency,
+  type SourceCounts,
+} from '../result/counts.js';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 
 /** What a load measured, in a form that crosses threads and hosts and merges exactly. */
 export interface LoadSnapshot {
@@ -26,6 +34,7 @@ export interface LoadSnapshot {
 
 /** Freezes a recorder into a snapshot. */
 export function snapshotOf(r: Recorder, outcome: { startMs: number; endMs: number; interrupted: boolean; unsent: number }): LoadSnapshot {
+  r.sealSeconds();
   return {
     // Named one by one: the outcome also carries the recorder, which must not cross threads.
     startMs: outcome.startMs,
@@ -52,7 +61,16 @@ function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Par
   for (const [k, v] of Object.entries(from) as [K, number][]) into[k] = (into[k] ?? 0) + v;
 }
 
-/** Sums per-second counts by second index. */
+/** Adds one compressed histogram to another, exactly (decoded, added, compressed again). */
+function addEncoded(into: string | undefined, from: string | undefined): string | undefined {
+  if (from === undefined) return into;
+  if (into === undefined) return from;
+  const sum = decodeHistogram(into);
+  sum.add(decodeHistogram(from));
+  return encodeIntoCompressedBase64(sum);
+}
+
+/** Sums per-second counts and latency histograms by second index. */
 export function mergeSeconds(lists: readonly (readonly SecondCounts[])[]): SecondCounts[] {
   const out: SecondCounts[] = [];
   for (const list of lists) {
@@ -63,6 +81,14 @@ export function mergeSeconds(lists: readonly (readonly SecondCounts[])[]): Secon
       t.attempts += s.attempts;
       t.ok += s.ok;
       addCounts(t.errors, s.errors);
+      if (s.latency) {
+        const latency: SecondLatency = { ...t.latency };
+        for (const tag of SECOND_LATENCY_TAGS) {
+          const sum = addEncoded(latency[tag], s.latency[tag]);
+          if (sum !== undefined) latency[tag] = sum;
+        }
+        t.latency = latency;
+      }
     }
   }
   return out;

@@ -1,6 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { createLatencyHistogram } from '../result/histogram.js';
-import type { ErrorCounts, SecondCounts, SourceCounts, FirstExhaustion } from '../result/counts.js';
+import { createLatencyHistogram, decodeHistogram } from '../result/histogram.js';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { SECOND_LATENCY_TAGS, type ErrorCounts, type SecondCounts, type SourceCounts, type FirstExhaustion } from '../result/counts.js';
 import type { ErrorCode } from '../result/error-codes.js';
 import { LATENCY_BOUNDS_US, type LatencyBuckets } from '../result/progress.js';
 
@@ -16,6 +17,51 @@ export interface ConnectionTimings {
 
 function bump(counts: ErrorCounts, code: ErrorCode): void {
   counts[code] = (counts[code] ?? 0) + 1;
+}
+
+type Tag = (typeof SECOND_LATENCY_TAGS)[number];
+
+/**
+ * Latency histograms per second, for the interval logs. A second's histograms stay live while
+ * outcomes may still land in it (the current second and the one before: outcomes arrive in
+ * drained batches, a little out of order), then are compressed and dropped, so a long run holds
+ * three histograms a second in its result and a handful in memory. An outcome later than that
+ * reopens its second (decoded, recorded, compressed again): every value lands in exactly one second.
+ */
+class SecondHistograms {
+  private readonly live = new Map<number, Partial<Record<Tag, Histogram>>>();
+  private newest = 0;
+
+  constructor(private readonly seconds: SecondCounts[]) {}
+
+  record(index: number, tag: Tag, us: number): void {
+    let entry = this.live.get(index);
+    if (!entry) {
+      entry = {};
+      // Reopened: what was sealed comes back first.
+      const sealed = this.seconds[index]?.latency;
+      if (sealed) for (const t of SECOND_LATENCY_TAGS) if (sealed[t]) entry[t] = decodeHistogram(sealed[t]);
+      this.live.set(index, entry);
+    }
+    (entry[tag] ??= createLatencyHistogram()).recordValue(us);
+    if (index > this.newest) {
+      this.newest = index;
+      for (const k of this.live.keys()) if (k < index - 1) this.seal(k);
+    }
+  }
+
+  private seal(index: number): void {
+    const entry = this.live.get(index)!;
+    const latency: NonNullable<SecondCounts['latency']> = {};
+    for (const t of SECOND_LATENCY_TAGS) if (entry[t]) latency[t] = encodeIntoCompressedBase64(entry[t]);
+    this.seconds[index]!.latency = latency;
+    this.live.delete(index);
+  }
+
+  /** Compresses every second still live (before the counts leave the recorder). */
+  sealAll(): void {
+    for (const k of [...this.live.keys()]) this.seal(k);
+  }
 }
 
 function toUs(ms: number): number {
@@ -45,16 +91,32 @@ export class Recorder {
   /** The successes' total latency in LATENCY_BOUNDS_US buckets (counts per bucket, not yet cumulative), and their sum. */
   private readonly bucketCounts = new Array<number>(LATENCY_BOUNDS_US.length + 1).fill(0);
   private latencySumUs = 0;
+  private readonly perSecond = new SecondHistograms(this.seconds);
 
   constructor(startMs: number, sourceLabels: readonly string[]) {
     this.startMs = startMs;
     this.sources = sourceLabels.map((address) => ({ address, attempts: 0, ok: 0, errors: {} }));
   }
 
-  private secondAt(ms: number): SecondCounts {
+  private indexAt(ms: number): number {
     const index = Math.max(0, Math.floor((ms - this.startMs) / 1000));
     while (this.seconds.length <= index) this.seconds.push({ second: this.seconds.length, attempts: 0, ok: 0, errors: {} });
-    return this.seconds[index]!;
+    return index;
+  }
+
+  private secondAt(ms: number): SecondCounts {
+    return this.seconds[this.indexAt(ms)]!;
+  }
+
+  /** Records a latency in the run's histogram and in its second's. */
+  private recordLatency(histogram: Histogram, tag: Tag, us: number, atMs: number): void {
+    histogram.recordValue(us);
+    this.perSecond.record(this.indexAt(atMs), tag, us);
+  }
+
+  /** Compresses the per-second histograms still open; call once the load has ended. */
+  sealSeconds(): void {
+    this.perSecond.sealAll();
   }
 
   /** Counts an attempt from source `sourceIndex` that started at `atMs`. */
@@ -64,9 +126,10 @@ export class Recorder {
     this.sources[sourceIndex]!.attempts++;
   }
 
-  private recordTimings(t: ConnectionTimings): void {
-    if (t.connectedMs !== null) this.connectUs.recordValue(toUs(t.connectedMs - t.startMs));
-    if (t.firstByteMs !== null) this.ttfbUs.recordValue(toUs(t.firstByteMs - t.startMs));
+  /** Connect and ttfb of an attempt, in the second it ended (`atMs`). */
+  private recordTimings(t: ConnectionTimings, atMs: number): void {
+    if (t.connectedMs !== null) this.recordLatency(this.connectUs, 'connectUs', toUs(t.connectedMs - t.startMs), atMs);
+    if (t.firstByteMs !== null) this.recordLatency(this.ttfbUs, 'ttfbUs', toUs(t.firstByteMs - t.startMs), atMs);
   }
 
   /** Counts a success, in the second it completed. */
@@ -74,9 +137,9 @@ export class Recorder {
     this.ok++;
     this.secondAt(t.doneMs).ok++;
     this.sources[sourceIndex]!.ok++;
-    this.recordTimings(t);
+    this.recordTimings(t, t.doneMs);
     const totalUs = toUs(t.doneMs - t.startMs);
-    this.totalUs.recordValue(totalUs);
+    this.recordLatency(this.totalUs, 'totalUs', totalUs, t.doneMs);
     this.totalCorrectedUs.recordValue(toUs(t.doneMs - t.intendedMs));
     let b = 0;
     while (b < LATENCY_BOUNDS_US.length && totalUs > LATENCY_BOUNDS_US[b]!) b++;
@@ -101,7 +164,7 @@ export class Recorder {
     bump(this.errors, code);
     bump(this.secondAt(atMs).errors, code);
     bump(this.sources[sourceIndex]!.errors, code);
-    if (t) this.recordTimings(t);
+    if (t) this.recordTimings(t, atMs);
   }
 
   /** Total errors over all codes. */

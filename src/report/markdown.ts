@@ -134,7 +134,7 @@ function labTable(result: LabResult): string {
 /** The Markdown report of a run, a sweep or a lab, rendered from the result alone. */
 export function renderMarkdown(
   result: RunResult | SweepResult | LabResult,
-  files: { html?: string; hgrm?: readonly string[] } = {},
+  files: { html?: string; histograms?: readonly string[] } = {},
 ): string {
   const out: string[] = [];
   if (result.kind === 'lab') {
@@ -163,10 +163,11 @@ export function renderMarkdown(
     const view = stagesOf(result);
     out.push(`# ${view.title}${view.interrupted ? ' (interrupted: partial result)' : ''}`, '', ...viewSections(view, '##'));
   }
-  if (files.html || files.hgrm?.length) {
+  if (files.html || files.histograms?.length) {
     out.push('## Files', '');
     if (files.html) out.push(`- HTML report: ${files.html}`);
-    for (const f of files.hgrm ?? []) out.push(`- ${f}`);
+    // .hgrm: one histogram's percentiles; .hlog: a stage's interval log (HdrHistogram's log tools).
+    for (const f of files.histograms ?? []) out.push(`- ${f}`);
     out.push('');
   }
   return out.join('\n');

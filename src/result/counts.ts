@@ -14,7 +14,25 @@ export interface SecondCounts {
    * how many of its milliseconds the load ran. Its counts are not a per-second rate.
    */
   coveredMs?: number;
+  /**
+   * The latencies recorded in this second, each a compressed HdrHistogram (base64, as `hdr` in the
+   * run's histograms): connect and ttfb of every attempt that got that far, total of every
+   * success, by the second it ended. The seconds of a tag add up exactly to the run's histogram;
+   * the interval logs (.hlog) are written from them. A tag with nothing recorded is absent; absent
+   * altogether in results from before 0.3.
+   */
+  latency?: SecondLatency;
 }
+
+/** A second's latency histograms, compressed. */
+export interface SecondLatency {
+  connectUs?: string;
+  ttfbUs?: string;
+  totalUs?: string;
+}
+
+/** The per-second latency tags, in the order interval logs write them. */
+export const SECOND_LATENCY_TAGS = ['connectUs', 'ttfbUs', 'totalUs'] as const;
 
 /** Counts for one source address. */
 export interface SourceCounts {

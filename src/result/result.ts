@@ -67,6 +67,8 @@ export interface RunResult extends ResultHeader<'run'> {
   readonly latency: RunLatency;
   /** One entry per second of the run. */
   readonly timeSeries: readonly SecondCounts[];
+  /** When the load began (wall clock, taken as it started): second 0 of `timeSeries`, the interval logs' start. Absent in results written before it was kept. */
+  readonly loadStartedAt?: string;
   /** One entry per source address (`kernel` when the kernel chose it). */
   readonly sources: readonly SourceCounts[];
   /** What the socket-state sampler saw; null when sampling was off. */

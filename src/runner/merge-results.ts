@@ -94,6 +94,10 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
       .map((f) => f.result.endedAt)
       .sort()
       .at(-1)!,
+    loadStartedAt: files
+      .map((f) => f.result.loadStartedAt)
+      .filter((t): t is string => t !== undefined)
+      .sort()[0],
     interrupted: m.interrupted,
     target: { ...first.result.target, stats: sumStats(files.map((f) => f.result.target.stats)) },
     carryOver: {

@@ -91,6 +91,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
     if (plan.sampleIntervalMs > 0) sampler = await startSampler({ sources: plan.sources, destinations }, plan.sampleIntervalMs);
 
     const meter = await StageMeter.start(target);
+    const loadStartedAt = new Date().toISOString();
     const { snapshot: load, failures } = await runTheLoad(plan, setup, resolved, hooks);
     meter.loadEnded();
     const durationMs = Math.round(load.endMs - load.startMs);
@@ -120,6 +121,7 @@ export async function runPlan(plan: Plan, hooks: RunHooks = {}): Promise<RunResu
       },
       carryOver,
       load,
+      loadStartedAt,
       durationMs,
       model,
       sockets,

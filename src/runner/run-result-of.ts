@@ -13,6 +13,8 @@ export interface RunParts extends Pick<
   readonly header: ResultHeader<'run'>;
   readonly plan: Plan;
   readonly load: LoadSnapshot;
+  /** When the load began, wall clock (ISO). */
+  readonly loadStartedAt: string;
   /** Wall time of the load, rounded to the millisecond. */
   readonly durationMs: number;
   /** What went wrong in the engine without losing the run (a crashed worker thread, records a native thread could not keep). */
@@ -54,6 +56,7 @@ export function runResultOf(parts: RunParts): RunResult {
       totalCorrectedUs: plan.load.kind === 'open' ? load.histograms.totalCorrectedUs : null,
     },
     timeSeries: markPartialSeconds(load.seconds, durationMs),
+    loadStartedAt: parts.loadStartedAt,
     sources: load.sources,
     sockets: parts.sockets,
     kernel: parts.kernel,

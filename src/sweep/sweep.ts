@@ -24,7 +24,7 @@ export const SWEEP_DEFAULTS = {
   axis: 'sources' as Axis,
   settle: 'fresh' as SettlePolicy,
   settleTimeout: '75s',
-  reports: 'md,html,hgrm',
+  reports: 'md,html,hgrm,hlog',
 } as const;
 
 /** Options of a sweep: those of `run`, plus the axis and how stages settle. */

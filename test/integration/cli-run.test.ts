@@ -22,6 +22,11 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
+/** The result files in `dir` (not the index, nor the reports beside them). */
+async function resultFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((f) => f.endsWith('.json') && f !== 'index.json');
+}
+
 test('run --json prints the result it wrote; its histograms decode to the summaries it states', () =>
   withDir(async (dir) => {
     const out = await runCli([
@@ -40,9 +45,10 @@ test('run --json prints the result it wrote; its histograms decode to the summar
     ]);
     assert.equal(out.status, 0, out.stderr);
     const printed = JSON.parse(out.stdout) as RunResult;
-    const files = (await readdir(dir)).filter((f) => f !== 'index.json');
+    const files = await resultFiles(dir);
     assert.equal(files.length, 1);
     assert.match(files[0]!, /^run-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.json$/);
+    assert.ok((await readdir(dir)).includes(files[0]!.replace(/\.json$/, '.stage1.hlog')), 'the interval log beside it');
     const saved = JSON.parse(await readFile(join(dir, files[0]!), 'utf8')) as RunResult;
     assert.deepEqual(saved, printed);
     assert.equal(saved.schema, RESULT_SCHEMA);
@@ -86,7 +92,7 @@ test('--quiet prints nothing and still writes the result', () =>
     const out = await runCli(['run', '-n', '20', '-c', '2', '--out', dir, '--quiet']);
     assert.equal(out.status, 0, out.stderr);
     assert.equal(out.stdout, '');
-    assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
+    assert.equal((await resultFiles(dir)).length, 1);
   }));
 
 for (const [engine, signal, status] of ENGINES.flatMap(
@@ -109,7 +115,7 @@ for (const [engine, signal, status] of ENGINES.flatMap(
       assert.equal(result.interrupted, true);
       assert.ok(result.totals.ok > 0);
       assert.ok(result.totals.durationMs < 30_000);
-      assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1);
+      assert.equal((await resultFiles(dir)).length, 1);
     }));
 }
 
@@ -201,7 +207,7 @@ test("a crashed worker thread: the others' data is kept, the CLI names it and ex
     assert.match(result.failures![0]!, /load worker 2/);
     assert.ok(result.totals.ok > 0, 'worker 1 measured');
     assert.equal(result.sources.length, 2, 'the sources of worker 1');
-    assert.equal((await readdir(dir)).filter((f) => f !== 'index.json').length, 1, 'the result was written');
+    assert.equal((await resultFiles(dir)).length, 1, 'the result was written');
   }));
 
 test('an unwritable --out: the error says where, the result JSON goes to stdout, exit 1', () =>
@@ -241,7 +247,7 @@ test('results/ keeps an index of runs: what, when, where', () =>
     await runCli(['run', '-n', '12', '-c', '1', '--out', dir, '--quiet']);
     const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { file: string; kind: string; what: string }[];
     assert.equal(index.length, 2);
-    const files = (await readdir(dir)).filter((f) => f.startsWith('run-'));
+    const files = (await resultFiles(dir)).filter((f) => f.startsWith('run-'));
     assert.deepEqual(index.map((e) => e.file).sort(), files.sort());
     assert.match(index[1]!.what, /^run: http:\/\/127\.0\.0\.1:\d+\/, kernel sources, kernel, close client: 12 ok, 0 errors$/);
   }));

@@ -179,7 +179,7 @@ test('bad sweep input exits 2 before any stage runs', async () => {
   }
 });
 
-test('portchurn sweep writes JSON, Markdown, HTML and .hgrm; report re-renders them; corrupt input exits 2', async () => {
+test('portchurn sweep writes JSON, Markdown, HTML, .hgrm and .hlog; report re-renders them; corrupt input exits 2', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-sweep-'));
   try {
     const out = await runCli(['sweep', '--values', '1,2', '-n', '100', '-c', '2', '--out', dir]);
@@ -187,7 +187,7 @@ test('portchurn sweep writes JSON, Markdown, HTML and .hgrm; report re-renders t
     const files = await readdir(dir);
     const json = files.find((f) => f.endsWith('.json') && f !== 'index.json')!;
     const stem = json.replace(/\.json$/, '');
-    for (const ext of ['.md', '.html', '.stage1-totalUs.hgrm', '.stage2-connectUs.hgrm'])
+    for (const ext of ['.md', '.html', '.stage1-totalUs.hgrm', '.stage2-connectUs.hgrm', '.stage1.hlog', '.stage2.hlog'])
       assert.ok(files.includes(stem + ext), `${stem}${ext} in ${files.join(', ')}`);
     assert.match(out.stdout, new RegExp(`report\\s+\\S+${stem}\\.md`));
     await rm(join(dir, `${stem}.md`));

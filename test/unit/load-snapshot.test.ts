@@ -53,3 +53,33 @@ test('merging the parts gives exactly what one recorder would have recorded', ()
   }
   assert.equal(merged.firstExhaustion?.code, 'EADDRINUSE');
 });
+
+test("per-second histograms: each value in its second's, a late outcome reopening a sealed second, the seconds adding up to the run's", () => {
+  const r = new Recorder(0, ['a']);
+  const done = (at: number, ms: number) => ({
+    intendedMs: at,
+    startMs: at,
+    connectedMs: at + 0.1,
+    firstByteMs: at + ms / 2,
+    doneMs: at + ms,
+  });
+  // In order over five seconds, then one that ends in second 1 reported after second 4 sealed it.
+  for (let i = 0; i < 50; i++) r.success(0, done(i * 100, 1 + (i % 5)));
+  r.success(0, done(1500, 7));
+  const snap = snapshotOf(r, { startMs: 0, endMs: 5000, interrupted: false, unsent: 0 });
+  assert.equal(snap.seconds.length, 5);
+  for (const s of snap.seconds) {
+    assert.equal(decodeHistogram(s.latency!.totalUs!).totalCount, s.ok, `second ${s.second}: one total per success`);
+    assert.equal(decodeHistogram(s.latency!.connectUs!).totalCount, s.ok);
+  }
+  assert.equal(
+    decodeHistogram(snap.seconds[1]!.latency!.totalUs!).maxValue,
+    decodeHistogram(snap.histograms.totalUs.hdr).maxValue,
+    'the late 7 ms landed in second 1',
+  );
+  for (const tag of ['connectUs', 'ttfbUs', 'totalUs'] as const) {
+    const sum = decodeHistogram(snap.seconds[0]!.latency![tag]!);
+    for (const s of snap.seconds.slice(1)) sum.add(decodeHistogram(s.latency![tag]!));
+    assert.equal(sum.outputPercentileDistribution(5, 1), decodeHistogram(snap.histograms[tag].hdr).outputPercentileDistribution(5, 1), tag);
+  }
+});

@@ -18,7 +18,7 @@ const ASSETS = readChartAssets();
 const stored = JSON.parse(fixture('sweep-result.json')) as SweepResult;
 
 test('Markdown from the stored result matches the golden file', () => {
-  const md = renderMarkdown(stored, { html: 'sweep.html', hgrm: ['sweep.stage1-totalUs.hgrm'] });
+  const md = renderMarkdown(stored, { html: 'sweep.html', histograms: ['sweep.stage1-totalUs.hgrm'] });
   // UPDATE_GOLDEN=1 npm test rewrites it after a deliberate change of the report.
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(fixturePath('sweep-result.md'), md);
   assert.equal(md, fixture('sweep-result.md'));

@@ -4,15 +4,19 @@ import { mergeRunResults } from '../../runner/merge-results.js';
 import { readResult } from '../../result/read-result.js';
 import { ResultInputError } from '../../errors.js';
 import type { RunResult } from '../../result/result.js';
-import { writeResultFile } from '../../result/write-result.js';
-import { renderRunSummary } from '../../report/terminal.js';
-import { EXIT, type CliIo } from '../output.js';
-import { RESULTS_DIR } from '../save-result.js';
+import type { CliIo } from '../output.js';
+import { RESULTS_DIR, parseReportFormats, runFilesSummary, saveResult } from '../save-result.js';
+import { REPORT_FORMATS } from '../write-reports.js';
 import { declareOptions, type OptionTable } from '../option-table.js';
 
 /** The options of `portchurn merge`, stated once. */
 export const MERGE_OPTIONS = {
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the merged result' },
+  reports: {
+    type: 'string',
+    default: 'hlog',
+    describe: `reports written beside the merged JSON, among ${REPORT_FORMATS.join(', ')} ('' for none)`,
+  },
   json: { type: 'boolean', describe: 'print the merged result JSON' },
 } as const satisfies OptionTable;
 
@@ -30,6 +34,7 @@ export type MergeArgs = Awaited<ReturnType<typeof mergeOptions>['argv']>;
 /** `portchurn merge A.json B.json ...`: one result from several generator hosts. */
 export async function mergeCommand(argv: MergeArgs, io: CliIo): Promise<number> {
   if (argv.files.length < 2) throw new ResultInputError('', 'merge needs two or more result files');
+  const formats = parseReportFormats(argv.reports);
   const files = [];
   for (const path of argv.files) {
     const result = await readResult(path);
@@ -37,9 +42,18 @@ export async function mergeCommand(argv: MergeArgs, io: CliIo): Promise<number> 
     files.push({ path, result: result as RunResult });
   }
   const merged = mergeRunResults(files);
-  const path = await writeResultFile(argv.out, 'merged', merged.startedAt, merged);
-  io.stdout.write(argv.json ? `${JSON.stringify(merged, null, 2)}\n` : `${renderRunSummary(merged)}  result      ${path}\n`);
-  return EXIT.ok;
+  // The merged interval log (.hlog) is written from the per-second histograms added across hosts.
+  return saveResult(
+    io,
+    {
+      dir: argv.out,
+      prefix: 'merged',
+      formats,
+      json: argv.json,
+      summary: runFilesSummary(merged),
+    },
+    merged,
+  );
 }
 
 /** `portchurn merge <files..>`. */

@@ -55,7 +55,7 @@ const SHARED_OPTIONS = {
   'sample-interval': describedAs(RUN_OPTIONS['sample-interval'], 'socket sampling period'),
   engine: describedAs(RUN_OPTIONS.engine, "the client side's engine"),
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the JSON result and reports' },
-  reports: { type: 'string', default: SWEEP_DEFAULTS.reports, describe: "reports written beside the JSON ('' for none)" },
+  reports: { ...RUN_OPTIONS.reports, default: SWEEP_DEFAULTS.reports },
   json: { type: 'boolean', describe: 'print the result JSON' },
   quiet: { type: 'boolean', alias: 'q', describe: 'print nothing' },
 } as const satisfies OptionTable;

@@ -4,8 +4,8 @@ import { type RunOptions } from '../../plan/build-plan.js';
 import { renderProgress } from '../../report/progress.js';
 import type { Progress } from '../../result/progress.js';
 import { startLiveMetrics } from '../live-metrics.js';
-import { renderRunSummary } from '../../report/terminal.js';
-import { RESULTS_DIR, ciOutputs, saveResult } from '../save-result.js';
+import { RESULTS_DIR, ciOutputs, parseReportFormats, runFilesSummary, saveResult } from '../save-result.js';
+import { REPORT_FORMATS } from '../write-reports.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
@@ -217,6 +217,12 @@ export const RUN_OPTIONS = {
   },
   'profiles-file': { type: 'string', field: 'profilesFile', describe: 'JSON file of named sysctl sets', group: 'Namespace:' },
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the JSON result', group: 'Output:' },
+  reports: {
+    type: 'string',
+    default: 'hlog',
+    describe: `reports written beside the JSON, among ${REPORT_FORMATS.join(', ')} ('' for none)`,
+    group: 'Output:',
+  },
   json: { type: 'boolean', describe: 'print the result JSON to stdout instead of the summary', group: 'Output:' },
   junit: {
     type: 'string',
@@ -252,6 +258,7 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
     io.stdout.write(`${JSON.stringify(await resolvePlan(toRunOptions(argv)), null, 2)}\n`);
     return EXIT.ok;
   }
+  const formats = parseReportFormats(argv.reports);
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   const showProgress = !argv.quiet && !argv.json && !argv['progress-json'] && io.stderr.isTTY === true;
   const live = await startLiveMetrics(argv['metrics-listen'], argv['allow-remote'] === true, io);
@@ -278,11 +285,11 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
       {
         dir: argv.out,
         prefix: 'run',
-        formats: [],
+        formats,
         json: argv.json,
         quiet: argv.quiet,
         ...ciOutputs(argv.junit),
-        summary: (path) => `${renderRunSummary(result)}  result      ${path}\n`,
+        summary: runFilesSummary(result),
       },
       result,
     );

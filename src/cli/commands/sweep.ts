@@ -58,7 +58,7 @@ export const SWEEP_OPTIONS = {
     libraryDefault: SWEEP_DEFAULTS.settleTimeout,
     group: 'Sweep:',
   },
-  reports: { type: 'string', default: SWEEP_DEFAULTS.reports, describe: "reports written beside the JSON ('' for none)", group: 'Output:' },
+  reports: { ...RUN_OPTIONS.reports, default: SWEEP_DEFAULTS.reports },
 } as const satisfies OptionTable;
 
 /** Declares the options of `portchurn sweep` on `y`. */
