@@ -11,6 +11,11 @@ export const EXIT = {
   failure: 1,
   /** Bad input: nothing was sent. */
   usage: 2,
+  /**
+   * A document portchurn wrote does not match its JSON Schema (EX_SOFTWARE: a bug in portchurn).
+   * Checked only with PORTCHURN_STRICT_SCHEMA=1, as `npm test` runs; the document is still written.
+   */
+  schema: 70,
   /** Interrupted by SIGINT (128 + 2) or SIGTERM (128 + 15). */
   sigint: 130,
   sigterm: 143,

@@ -9,6 +9,7 @@ import { PlanError } from '../errors.js';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { renderJunit, renderStepSummary } from '../report/ci-report.js';
 import { EXIT, printError, type CliIo } from './output.js';
+import { conformsWhenStrict } from './strict-schema.js';
 
 /** Parses `--reports md,html,hgrm,hlog` ('' for none). */
 export function parseReportFormats(text: string): ReportFormat[] {
@@ -72,7 +73,8 @@ function filesSummary(result: AnyResult): (path: string, reports: readonly strin
 /**
  * Saves every kind of result the same way: the JSON (or, when it cannot be written, the JSON on
  * stdout so nothing is lost), its reports, the index entry, then the summary or the JSON.
- * Returns the exit status the saving calls for (ok, or failure when the JSON went to stdout).
+ * Returns the exit status the saving calls for (ok; failure when the JSON went to stdout; schema
+ * when PORTCHURN_STRICT_SCHEMA=1 and the result does not match its JSON Schema).
  */
 export async function saveResult(io: CliIo, out: SaveOptions, result: AnyResult): Promise<number> {
   let path: string;
@@ -93,7 +95,8 @@ export async function saveResult(io: CliIo, out: SaveOptions, result: AnyResult)
     if (out.stepSummary) await appendFile(out.stepSummary, renderStepSummary(result));
   }
   await addToIndex(out.dir, path, result, reports);
+  const conforms = conformsWhenStrict(io, result);
   if (out.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (!out.quiet) io.stdout.write((out.summary ?? filesSummary(result))(path, reports));
-  return EXIT.ok;
+  return conforms ? EXIT.ok : EXIT.schema;
 }

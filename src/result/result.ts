@@ -88,6 +88,9 @@ export interface RunResult extends ResultHeader<'run'> {
   readonly hosts?: readonly MergedHost[];
 }
 
+/** What `portchurn merge` writes: a run result with a row per generator host. */
+export type MergedRunResult = RunResult & { readonly hosts: readonly MergedHost[] };
+
 /** One generator host's share of a merged result. */
 export interface MergedHost {
   readonly file: string;

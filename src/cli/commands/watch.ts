@@ -8,6 +8,7 @@ import { openNamespaces, watchNode } from '../../watch/node-watch.js';
 import { startWatchExporter } from '../../watch/exporter.js';
 import { loadNative } from '../../addon/addon.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
+import { conformsWhenStrict } from '../strict-schema.js';
 import { EXIT, type CliIo } from '../output.js';
 import { stopOnSignals } from '../signals.js';
 
@@ -67,7 +68,13 @@ export async function watchCommand(argv: WatchArgs, io: CliIo): Promise<number> 
   const deps = hostWatchDeps(plan);
   const live = io.stdout.isTTY === true && !argv.json && !plan.once;
   const json = (doc: unknown): string => (plan.once ? `${JSON.stringify(doc, null, 2)}\n` : `${JSON.stringify(doc)}\n`);
+  // Every sample is a document (its JSON is what --json prints); strict mode checks each.
+  let conforms = true;
+  const check = (doc: unknown): void => {
+    if (!conformsWhenStrict(io, doc)) conforms = false;
+  };
   const print = (s: WatchSample): void => {
+    check(s);
     if (argv.json) io.stdout.write(json(s));
     else io.stdout.write(live ? `${CLEAR_SCREEN}${renderWatchSample(s)}` : `${renderWatchSample(s)}\n`);
   };
@@ -91,16 +98,17 @@ export async function watchCommand(argv: WatchArgs, io: CliIo): Promise<number> 
         opened,
         deps,
         (node) => {
+          check(node);
           if (argv.json) io.stdout.write(json(node));
           else io.stdout.write(`${live ? CLEAR_SCREEN : ''}${renderWatchNode(node)}\n`);
         },
         stop.signal,
       );
-      return EXIT.ok;
+      return conforms ? EXIT.ok : EXIT.schema;
     }
     await watchSockets(plan, deps, print, stop.signal);
     // Ctrl-C is how a live watch ends: a clean exit.
-    return EXIT.ok;
+    return conforms ? EXIT.ok : EXIT.schema;
   } finally {
     stop.dispose();
   }
