@@ -1,5 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { createLatencyHistogram, decodeHistogram } from '../result/histogram.js';
+import { createGrowingLatencyHistogram, createLatencyHistogram, decodeHistogram } from '../result/histogram.js';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { SECOND_LATENCY_TAGS, type ErrorCounts, type SecondCounts, type SourceCounts, type FirstExhaustion } from '../result/counts.js';
 import type { ErrorCode } from '../result/error-codes.js';
@@ -21,46 +21,80 @@ function bump(counts: ErrorCounts, code: ErrorCode): void {
 
 type Tag = (typeof SECOND_LATENCY_TAGS)[number];
 
+/** One second's live histograms, one per tag. */
+type SecondEntry = Record<Tag, Histogram>;
+
+function emptyEntry(): SecondEntry {
+  return { connectUs: createGrowingLatencyHistogram(), ttfbUs: createGrowingLatencyHistogram(), totalUs: createGrowingLatencyHistogram() };
+}
+
 /**
- * Latency histograms per second, for the interval logs. A second's histograms stay live while
- * outcomes may still land in it (the current second and the one before: outcomes arrive in
- * drained batches, a little out of order), then are compressed and dropped, so a long run holds
- * three histograms a second in its result and a handful in memory. An outcome later than that
- * reopens its second (decoded, recorded, compressed again): every value lands in exactly one second.
+ * Latency histograms per second, from which the run's are made (each value is recorded once, in
+ * its second; the run's histogram is the seconds added, exactly). A second's histograms stay live
+ * while outcomes may still land in it (the current second and the one before: outcomes arrive in
+ * drained batches, a little out of order), then are added to the run's sum, compressed into the
+ * second's `latency` and dropped, so a long run holds three histograms a second in its result and
+ * a handful in memory. An outcome later than that reopens its second: what it gets is added to the
+ * sum when it is sealed again, and its `latency` holds both.
  */
 class SecondHistograms {
-  private readonly live = new Map<number, Partial<Record<Tag, Histogram>>>();
+  private readonly live = new Map<number, SecondEntry>();
+  /** The sealed seconds added up. */
+  private readonly sealedSum = emptyEntry();
   private newest = 0;
+  // The second most outcomes land in, looked up once per outcome rather than once per tag.
+  private lastIndex = -1;
+  private last: SecondEntry | null = null;
 
   constructor(private readonly seconds: SecondCounts[]) {}
 
-  record(index: number, tag: Tag, us: number): void {
+  /** The live histograms of second `index`, opened (or reopened) as needed. */
+  at(index: number): SecondEntry {
+    if (index === this.lastIndex) return this.last!;
     let entry = this.live.get(index);
     if (!entry) {
-      entry = {};
-      // Reopened: what was sealed comes back first.
-      const sealed = this.seconds[index]?.latency;
-      if (sealed) for (const t of SECOND_LATENCY_TAGS) if (sealed[t]) entry[t] = decodeHistogram(sealed[t]);
+      entry = emptyEntry();
       this.live.set(index, entry);
     }
-    (entry[tag] ??= createLatencyHistogram()).recordValue(us);
     if (index > this.newest) {
       this.newest = index;
       for (const k of this.live.keys()) if (k < index - 1) this.seal(k);
     }
+    this.lastIndex = index;
+    this.last = entry;
+    return entry;
   }
 
   private seal(index: number): void {
     const entry = this.live.get(index)!;
+    const second = this.seconds[index]!;
     const latency: NonNullable<SecondCounts['latency']> = {};
-    for (const t of SECOND_LATENCY_TAGS) if (entry[t]) latency[t] = encodeIntoCompressedBase64(entry[t]);
-    this.seconds[index]!.latency = latency;
+    for (const t of SECOND_LATENCY_TAGS) {
+      this.sealedSum[t].add(entry[t]);
+      // A reopened second: what it held when first sealed, and what came late.
+      const before = second.latency?.[t];
+      if (before) entry[t].add(decodeHistogram(before));
+      if (entry[t].totalCount > 0) latency[t] = encodeIntoCompressedBase64(entry[t]);
+    }
+    second.latency = latency;
     this.live.delete(index);
+    if (index === this.lastIndex) {
+      this.lastIndex = -1;
+      this.last = null;
+    }
   }
 
   /** Compresses every second still live (before the counts leave the recorder). */
   sealAll(): void {
     for (const k of [...this.live.keys()]) this.seal(k);
+  }
+
+  /** The run's histogram of a tag so far: the sealed seconds and the live ones added (a new histogram). */
+  total(tag: Tag): Histogram {
+    const sum = createLatencyHistogram();
+    sum.add(this.sealedSum[tag]);
+    for (const entry of this.live.values()) sum.add(entry[tag]);
+    return sum;
   }
 }
 
@@ -75,9 +109,6 @@ function toUs(ms: number): number {
  * response) and, for an open loop, totalCorrected (intended start to full response).
  */
 export class Recorder {
-  readonly connectUs: Histogram = createLatencyHistogram();
-  readonly ttfbUs: Histogram = createLatencyHistogram();
-  readonly totalUs: Histogram = createLatencyHistogram();
   readonly totalCorrectedUs: Histogram = createLatencyHistogram();
   attempts = 0;
   ok = 0;
@@ -108,10 +139,19 @@ export class Recorder {
     return this.seconds[this.indexAt(ms)]!;
   }
 
-  /** Records a latency in the run's histogram and in its second's. */
-  private recordLatency(histogram: Histogram, tag: Tag, us: number, atMs: number): void {
-    histogram.recordValue(us);
-    this.perSecond.record(this.indexAt(atMs), tag, us);
+  /** The run's connect times so far (µs): the seconds' added. */
+  get connectUs(): Histogram {
+    return this.perSecond.total('connectUs');
+  }
+
+  /** The run's times to first byte so far (µs). */
+  get ttfbUs(): Histogram {
+    return this.perSecond.total('ttfbUs');
+  }
+
+  /** The run's total latencies so far (µs). */
+  get totalUs(): Histogram {
+    return this.perSecond.total('totalUs');
   }
 
   /** Compresses the per-second histograms still open; call once the load has ended. */
@@ -126,20 +166,28 @@ export class Recorder {
     this.sources[sourceIndex]!.attempts++;
   }
 
-  /** Connect and ttfb of an attempt, in the second it ended (`atMs`). */
-  private recordTimings(t: ConnectionTimings, atMs: number): void {
-    if (t.connectedMs !== null) this.recordLatency(this.connectUs, 'connectUs', toUs(t.connectedMs - t.startMs), atMs);
-    if (t.firstByteMs !== null) this.recordLatency(this.ttfbUs, 'ttfbUs', toUs(t.firstByteMs - t.startMs), atMs);
+  /** Connect and ttfb of an attempt, in the histograms of its second. */
+  private recordTimings(t: ConnectionTimings, second: SecondEntry): void {
+    if (t.connectedMs !== null) {
+      const us = toUs(t.connectedMs - t.startMs);
+      second.connectUs.recordValue(us);
+    }
+    if (t.firstByteMs !== null) {
+      const us = toUs(t.firstByteMs - t.startMs);
+      second.ttfbUs.recordValue(us);
+    }
   }
 
-  /** Counts a success, in the second it completed. */
+  /** Counts a success, in the second it completed (its latencies too). */
   success(sourceIndex: number, t: ConnectionTimings & { doneMs: number }): void {
     this.ok++;
-    this.secondAt(t.doneMs).ok++;
+    const index = this.indexAt(t.doneMs);
+    this.seconds[index]!.ok++;
     this.sources[sourceIndex]!.ok++;
-    this.recordTimings(t, t.doneMs);
+    const second = this.perSecond.at(index);
+    this.recordTimings(t, second);
     const totalUs = toUs(t.doneMs - t.startMs);
-    this.recordLatency(this.totalUs, 'totalUs', totalUs, t.doneMs);
+    second.totalUs.recordValue(totalUs);
     this.totalCorrectedUs.recordValue(toUs(t.doneMs - t.intendedMs));
     let b = 0;
     while (b < LATENCY_BOUNDS_US.length && totalUs > LATENCY_BOUNDS_US[b]!) b++;
@@ -162,9 +210,10 @@ export class Recorder {
       this.firstExhaustion = { code, atMs: Math.round(atMs - this.startMs), okBefore: this.ok };
     }
     bump(this.errors, code);
-    bump(this.secondAt(atMs).errors, code);
+    const index = this.indexAt(atMs);
+    bump(this.seconds[index]!.errors, code);
     bump(this.sources[sourceIndex]!.errors, code);
-    if (t) this.recordTimings(t, atMs);
+    if (t) this.recordTimings(t, this.perSecond.at(index));
   }
 
   /** Total errors over all codes. */

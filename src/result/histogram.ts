@@ -9,6 +9,15 @@ export function createLatencyHistogram(): Histogram {
   return build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, autoResize: true });
 }
 
+/**
+ * A latency histogram like createLatencyHistogram's, which starts with buckets to 16 ms and grows
+ * as larger values come (autoResize). For the per-second histograms, three of which start every
+ * second: one sized to an hour from the start is 90 KB of counts to allocate and collect.
+ */
+export function createGrowingLatencyHistogram(): Histogram {
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 16_384, numberOfSignificantValueDigits: 3, autoResize: true });
+}
+
 /** Summarises a histogram. An empty histogram gives zeros. */
 export function summarize(histogram: Histogram): LatencySummary {
   const count = histogram.totalCount;
