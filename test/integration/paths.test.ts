@@ -129,13 +129,13 @@ async function runAsNobody(t: TestContext, args: readonly string[]): Promise<Run
   if (spawnSync(drop[0]!, [...drop.slice(1), 'test', '-r', BIN]).status !== 0) {
     const root = fileURLToPath(new URL('../../../', import.meta.url));
     const copy = join(dir, 'portchurn');
-    for (const part of ['package.json', 'dist', 'node_modules', 'build'])
+    for (const part of ['package.json', 'dist', 'node_modules', 'build', 'schemas'])
       if (existsSync(join(root, part))) await cp(join(root, part), join(copy, part), { recursive: true });
     bin = join(copy, 'dist', 'src', 'cli', 'bin.js');
   }
   const out = await runCli([...args, '--out', join(dir, 'out'), '--json'], { wrapper: drop, bin });
   assert.equal(out.status, 0, out.stderr);
-  assert.equal((await readdir(join(dir, 'out'))).filter((f) => f.startsWith('run-')).length, 1);
+  assert.equal((await readdir(join(dir, 'out'))).filter((f) => f.startsWith('run-') && f.endsWith('.json')).length, 1);
   return JSON.parse(out.stdout) as RunResult;
 }
 
