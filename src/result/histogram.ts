@@ -48,7 +48,14 @@ export function encodeHistogram(histogram: Histogram): EncodedHistogram {
   return { summary: summarize(decodeHistogram(hdr)), hdr };
 }
 
-/** Decodes the `hdr` field of an encoded histogram. */
+/**
+ * Decodes a compressed histogram (the `hdr` field of an encoded histogram, a second's latency).
+ * The result grows to take any value added to it: an encoding keeps the range the histogram had
+ * grown to, not that it could grow, and a second's histogram that went to 16 ms must still take
+ * another's 2 s when the two are added.
+ */
 export function decodeHistogram(hdr: string): Histogram {
-  return decodeFromCompressedBase64(hdr);
+  const h = decodeFromCompressedBase64(hdr);
+  h.autoResize = true;
+  return h;
 }

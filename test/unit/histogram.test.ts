@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, summarize } from '../../src/result/histogram.js';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import {
+  createGrowingLatencyHistogram,
+  createLatencyHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  summarize,
+} from '../../src/result/histogram.js';
+import { mergeSeconds } from '../../src/engine/load-snapshot.js';
 
 test('an encoded histogram decodes to the summary it states', () => {
   const h = createLatencyHistogram();
@@ -36,4 +44,20 @@ test('an empty histogram summarises as zeros', () => {
     maxUs: 0,
     meanUs: 0,
   });
+});
+
+test("a small second's histogram, decoded, takes another's far larger values (merging seconds across workers)", () => {
+  const small = createGrowingLatencyHistogram();
+  small.recordValue(300);
+  const large = createGrowingLatencyHistogram();
+  large.recordValue(2_000_000);
+  const a = decodeHistogram(encodeIntoCompressedBase64(small));
+  a.add(decodeHistogram(encodeIntoCompressedBase64(large)));
+  assert.equal(a.totalCount, 2);
+  assert.equal(a.getValueAtPercentile(100), large.getValueAtPercentile(100));
+  const merged = mergeSeconds([
+    [{ second: 0, attempts: 1, ok: 1, errors: {}, latency: { totalUs: encodeIntoCompressedBase64(small) } }],
+    [{ second: 0, attempts: 1, ok: 1, errors: {}, latency: { totalUs: encodeIntoCompressedBase64(large) } }],
+  ]);
+  assert.equal(decodeHistogram(merged[0]!.latency!.totalUs!).totalCount, 2);
 });
