@@ -8,6 +8,7 @@ import { HistogramLogReader, type Histogram } from 'hdr-histogram-js';
 import { createLatencyHistogram, decodeHistogram } from '../../src/result/histogram.js';
 import type { RunResult } from '../../src/result/result.js';
 import { renderStageHlog } from '../../src/report/hlog.js';
+import { checkResultSchema } from '../../src/result/result-schemas.js';
 import { run } from '../../src/runner/run.js';
 import { runCli } from '../helpers/cli.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
@@ -67,6 +68,7 @@ for (const engine of ENGINES) {
         sampleInterval: '0s',
       });
       assert.equal(result.totals.errorCount, 0);
+      assert.deepEqual(checkResultSchema(result), [], 'the result matches schemas/run.schema.json');
       assertLogAddsUp(renderStageHlog(result, 'stage1')!, result);
     });
   }
