@@ -112,7 +112,8 @@ class LoadRun {
     const { timers, options } = this;
     this.progressTimer = timers.setInterval(this.reportProgress, 1000);
     const untilDeadline = Number.isFinite(this.deadlineMs) ? Math.max(0, this.deadlineMs - this.now()) : 2 ** 31 - 1;
-    this.deadlineTimer = timers.setTimeout(this.stop, untilDeadline);
+    // An open loop's deadline goes through tick(), which first sends what fell due before it.
+    this.deadlineTimer = timers.setTimeout(options.load.kind === 'open' ? this.tick : this.stop, untilDeadline);
     if (options.signal?.aborted) return this.onAbort();
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (options.load.kind === 'closed') {
@@ -123,10 +124,13 @@ class LoadRun {
     if (this.inFlight === 0) this.stop();
   }
 
-  /** Starts one attempt now; false (and the run stops) once the run is over. */
-  private launch(intendedMs: number | null): boolean {
+  /**
+   * Starts one attempt now; false (and the run stops) once the run is over. `overdue`: an open
+   * loop's slot that fell due before the deadline, sent even though its timer woke after it.
+   */
+  private launch(intendedMs: number | null, overdue = false): boolean {
     const t = this.now();
-    if (this.stopping || t >= this.deadlineMs || this.recorder.attempts >= this.maxAttempts) {
+    if (this.stopping || (t >= this.deadlineMs && !overdue) || this.recorder.attempts >= this.maxAttempts) {
       this.stop();
       return false;
     }
@@ -170,15 +174,17 @@ class LoadRun {
     if (!pacer || options.load.kind !== 'open' || this.stopping) return;
     const { maxInFlight } = options.load;
     const t = this.now();
-    if (t >= this.deadlineMs || pacer.taken >= this.maxAttempts) return this.stop();
-    let due = pacer.due(t);
+    // Timers count whole milliseconds: the tick for a slot due just before the deadline can wake
+    // after it. Those slots are still this load's (rate x duration requests); later ones are not.
+    const pastDeadline = t >= this.deadlineMs;
+    let due = pastDeadline ? pacer.dueBefore(this.deadlineMs) : pacer.due(t);
     while (due > 0 && this.inFlight < maxInFlight && pacer.taken < this.maxAttempts) {
-      if (!this.launch(pacer.take())) return;
+      if (!this.launch(pacer.take(), pastDeadline)) return;
       due--;
     }
+    if (pastDeadline || pacer.taken >= this.maxAttempts) return this.stop();
     if (this.tickTimer !== null) this.timers.clearTimeout(this.tickTimer);
     this.tickTimer = null;
-    if (pacer.taken >= this.maxAttempts) return;
     // With a full window, a completion calls tick(); otherwise wake at the next slot.
     if (this.inFlight < maxInFlight) this.tickTimer = this.timers.setTimeout(this.tick, Math.max(0, pacer.nextDueMs() - this.now()));
   };

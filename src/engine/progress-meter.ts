@@ -82,6 +82,6 @@ export function unsentOf(load: {
 }): number {
   if (load.ratePerSec === null) return 0;
   const until = load.durationMs === null ? load.endMs : Math.min(load.endMs, load.startMs + load.durationMs);
-  const scheduled = Pacer.dueBy(load.startMs, until, load.ratePerSec);
+  const scheduled = Pacer.dueBefore(load.startMs, until, load.ratePerSec);
   return Math.max(0, Math.min(load.requests ?? Infinity, scheduled) - load.attempts);
 }

@@ -41,8 +41,9 @@ static void time_out(pc_loop *loop, double now) {
   }
 }
 
-/* Launches what is due now; returns when the next launch is due (+inf: on a completion). */
-static double launch(pc_loop *loop, double now) {
+/* Launches what is due now (open loop: and before `before`); returns when the next launch is
+   due (+inf: on a completion). */
+static double launch(pc_loop *loop, double now, double before) {
   const pc_config *cfg = &loop->cfg;
   /* At most one round of slots per call: attempts that fail at once (EADDRNOTAVAIL) must not
      keep the loop from its clock, its events and its deadline. */
@@ -50,7 +51,7 @@ static double launch(pc_loop *loop, double now) {
     double intended = NAN;
     if (cfg->open_loop) {
       intended = cfg->start_ms + (double)loop->attempts / cfg->rate_per_ms;
-      if (intended > now) return intended;
+      if (intended > now || intended >= before) return intended;
     }
     pc_slot *slot = free_slot(loop);
     if (!slot) break;
@@ -70,6 +71,10 @@ static void *run(void *arg) {
   double next_scan = pc_now_ms() + SCAN_MS;
   for (;;) {
     double now = pc_now_ms();
+    /* epoll_wait counts whole milliseconds: the wake-up for a slot due just before the deadline
+       can come after it. Those slots are still this load's (rate x duration attempts); the ones
+       due at or after the deadline are not. */
+    if (!stopping && cfg->open_loop && now >= cfg->deadline_ms && !atomic_load(&loop->stop_requested)) launch(loop, now, cfg->deadline_ms);
     if (!stopping && (atomic_load(&loop->stop_requested) || now >= cfg->deadline_ms || !may_launch(loop))) stopping = 1;
     /* Only a stop request cuts in-flight attempts short; at the deadline they finish (or time out). */
     if (isinf(grace_end) && atomic_load(&loop->stop_requested)) grace_end = now + cfg->grace_ms;
@@ -78,7 +83,7 @@ static void *run(void *arg) {
       abort_all(loop);
       continue;
     }
-    double next_launch = stopping ? INFINITY : launch(loop, now);
+    double next_launch = stopping ? INFINITY : launch(loop, now, cfg->deadline_ms);
     now = pc_now_ms();
     double wake = next_scan;
     if (next_launch < wake) wake = next_launch;

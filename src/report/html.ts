@@ -24,6 +24,18 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
     .join('')}</tbody></table>`;
 }
 
+/** A percentile of one second's compressed histogram, in ms (null when the second has none). */
+function secondPercentileMs(hdr: string | undefined, percentile: number): number | null {
+  if (!hdr) return null;
+  const h = decodeHistogram(hdr);
+  return h.totalCount > 0 ? Math.max(0.001, Math.min(h.getValueAtPercentile(percentile), h.maxValue) / 1000) : null;
+}
+
+/** True when the stages kept latency per second (results from before per-second histograms did not). */
+function hasSecondLatency(view: StagesView): boolean {
+  return view.stages.some((s) => s.run.timeSeries.some((x) => x.latency?.totalUs !== undefined));
+}
+
 /** Everything one section's charts draw, computed here so the page needs no decoding. */
 function sectionData(view: StagesView) {
   const rows = stageRows(view.stages);
@@ -52,6 +64,9 @@ function sectionData(view: StagesView) {
           for (const sample of samples) if (sample.tMs <= (x.second + 1) * 1000) v = sample.client.TIME_WAIT ?? 0;
           return v;
         }),
+        // Total latency second by second (the interval logs' `total`): p50 and p99 in ms, null for a second with none.
+        p50Ms: seconds.map((x) => secondPercentileMs(x.latency?.totalUs, 50)),
+        p99Ms: seconds.map((x) => secondPercentileMs(x.latency?.totalUs, 99)),
         corrected: s.run.latency.totalCorrectedUs !== null,
         percentileX: PERCENTILES.map((p) => Math.log10(100 / (100 - p))),
         latencyMs: PERCENTILES.map((p) => (h ? Math.max(0.001, h.getValueAtPercentile(p) / 1000) : null)),
@@ -113,6 +128,21 @@ data.sections.forEach((d, k) => {
     }, [s.second.map((v) => v + 1), s.ok, s.errors, s.timeWait], el);
   });
 
+  // Total latency second by second, per stage: p99 solid, p50 dashed, on a log scale.
+  const overTime = document.getElementById('chart-latency-time-' + k);
+  if (overTime) {
+    const longest = d.stages.reduce((a, s) => (s.second.length > a.length ? s.second : a), []);
+    new uPlot({
+      title: 'total latency by second (ms): p99 solid, p50 dashed', width: width(), height: 300,
+      scales: { x: { time: false }, y: { distr: 3 } },
+      axes: [{ label: 'second' }, { label: 'ms', size: 70 }],
+      series: [{}, ...d.stages.flatMap((s, i) => [
+        { label: s.label + ' p99', stroke: palette[i % palette.length], width: 2, spanGaps: false },
+        { label: s.label + ' p50', stroke: palette[i % palette.length], dash: [6, 4], width: 1.5, spanGaps: false },
+      ])],
+    }, [longest.map((v) => v + 1), ...d.stages.flatMap((s) => [longest.map((_, j) => s.p99Ms[j] ?? null), longest.map((_, j) => s.p50Ms[j] ?? null)])], overTime);
+  }
+
   // Latency percentile curves per stage.
   const x = d.stages[0] ? d.stages[0].percentileX : [];
   new uPlot({
@@ -160,7 +190,11 @@ ${table(cpu.header, cpu.rows)}
 <${h}>Per stage over time</${h}>
 <div id="chart-series-${k}"></div>
 <${h}>Latency percentiles</${h}>
-<div id="chart-latency-${k}" class="chart"></div>
+<div id="chart-latency-${k}" class="chart"></div>${
+    hasSecondLatency(view)
+      ? `\n<div id="chart-latency-time-${k}" class="chart"></div>\n<p class="note">Second by second, from the per-second histograms the interval logs (.hlog) are written from; a value is in the second its connection ended.</p>`
+      : ''
+  }
 <${h}>Model</${h}>
 ${table(
   ['stage', 'port mode', 'formula', 'notes'],

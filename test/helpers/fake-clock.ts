@@ -29,7 +29,9 @@ export class FakeClock implements EngineTimers {
 
   private add(fn: () => void, ms: number, everyMs: number | null): number {
     const id = ++this.seq;
-    this.timers.set(id, { at: this.t + Math.max(0, ms), seq: id, fn, everyMs });
+    const at = this.t + Math.max(0, ms);
+    // libuv's clock counts whole milliseconds: a timer due at 9.667 ms fires at 10.
+    this.timers.set(id, { at: this.wholeMs ? Math.ceil(at) : at, seq: id, fn, everyMs });
     return id;
   }
 
@@ -38,7 +40,11 @@ export class FakeClock implements EngineTimers {
    *   default) freezes time while work is pending; 1 models a loop whose every turn costs a
    *   millisecond, so timers come due even while immediates keep coming.
    */
-  constructor(private readonly msPerTurn = 0) {}
+  constructor(
+    private readonly msPerTurn = 0,
+    /** Timers fire on a whole-millisecond clock, as Node's do, so a slot due between two milliseconds wakes its timer late. */
+    private readonly wholeMs = false,
+  ) {}
 
   /** The earliest timer, or null. */
   private next(): [number, Timer] | null {

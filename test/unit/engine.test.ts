@@ -192,3 +192,13 @@ test('after an abort, attempts still in flight get the grace period, then end as
   assert.deepEqual(out.recorder.errors, { ABORTED: 3 });
   assert.equal(out.endMs, 150, 'ended by the grace, not the duration');
 });
+
+test('open loop on a whole-millisecond clock: the slots due just before the deadline are still sent, none after it', async () => {
+  // 3,000/s for 10 ms: slots at 0, 0.333, ..., 9.667 ms. The last one's timer wakes at 10 ms,
+  // with the deadline's: it is sent, the one due at 10 ms is not.
+  const clock = new FakeClock(0, true);
+  const transport = fakeTransport(clock, 1);
+  const out = await load(clock, { transport, load: { kind: 'open', ratePerSec: 3000, maxInFlight: 100 }, durationMs: 10, requests: null });
+  assert.equal(out.recorder.attempts, 30);
+  assert.equal(out.unsent, 0);
+});

@@ -24,11 +24,14 @@ const text = (bytes: Uint8Array | null): string => Buffer.from(bytes ?? []).toSt
 test('unsent: what an open loop scheduled by its end (or deadline) and never sent; nothing for a closed loop', () => {
   const base = { startMs: 1000, endMs: 2000, durationMs: null, requests: null };
   assert.equal(unsentOf({ ...base, ratePerSec: null, attempts: 3 }), 0);
-  // 1,000/s over 1,000 ms: requests 0..1000 were due (the first at the start).
-  assert.equal(unsentOf({ ...base, ratePerSec: 1000, attempts: 900 }), 101);
-  assert.equal(unsentOf({ ...base, ratePerSec: 1000, attempts: 1001 }), 0);
+  // 1,000/s over 1,000 ms: requests 0..999 were due (the first at the start, the one due at the end not).
+  assert.equal(unsentOf({ ...base, ratePerSec: 1000, attempts: 900 }), 100);
+  assert.equal(unsentOf({ ...base, ratePerSec: 1000, attempts: 999 }), 1);
+  assert.equal(unsentOf({ ...base, ratePerSec: 1000, attempts: 1000 }), 0, 'a load that sent all it was due leaves nothing unsent');
+  assert.equal(unsentOf({ ...base, ratePerSec: 3, endMs: 1500, attempts: 1 }), 1, 'requests at 0 and 333 ms were due by 500 ms');
   // The deadline, not the last straggler, ends the schedule; the request count bounds it.
-  assert.equal(unsentOf({ ...base, endMs: 2500, durationMs: 1000, ratePerSec: 1000, attempts: 1000 }), 1);
+  assert.equal(unsentOf({ ...base, endMs: 2500, durationMs: 1000, ratePerSec: 1000, attempts: 1000 }), 0);
+  assert.equal(unsentOf({ ...base, endMs: 2500, durationMs: 1000, ratePerSec: 1000, attempts: 990 }), 10);
   assert.equal(unsentOf({ ...base, requests: 950, ratePerSec: 1000, attempts: 900 }), 50);
 });
 

@@ -127,3 +127,22 @@ test('corrupt, truncated and newer-schema results are refused with a clear error
     );
   assert.equal(validateResult('x.json', stored).kind, 'sweep');
 });
+
+test('the HTML report charts total latency by second from the per-second histograms, and leaves the chart out when a result has none', () => {
+  const assets = { uplotJs: '', uplotCss: '' };
+  const withSeconds = JSON.parse(fixture('sweep-seconds-result.json')) as SweepResult;
+  const html = renderHtml(withSeconds, assets);
+  assert.ok(html.includes('id="chart-latency-time-0"'));
+  const data = JSON.parse(/<script id="data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!) as {
+    sections: { stages: { p99Ms: (number | null)[]; p50Ms: (number | null)[]; second: number[] }[] }[];
+  };
+  const stage = data.sections[0]!.stages[0]!;
+  const seconds = withSeconds.stages[0]!.run.timeSeries.filter((s) => s.coveredMs === undefined);
+  assert.equal(stage.p99Ms.length, seconds.length);
+  for (const [i, s] of seconds.entries()) {
+    const h = decodeHistogram(s.latency!.totalUs!);
+    assert.equal(stage.p99Ms[i], Math.max(0.001, Math.min(h.getValueAtPercentile(99), h.maxValue) / 1000), `second ${i}`);
+  }
+  const old = JSON.parse(fixture('sweep-result.json')) as SweepResult;
+  assert.ok(!renderHtml(old, assets).includes('id="chart-latency-time-'), 'no per-second histograms, no chart');
+});
