@@ -13,6 +13,7 @@ import { run } from '../../src/runner/run.js';
 import { runCli } from '../helpers/cli.js';
 import { ENGINES, engineReady } from '../helpers/engines.js';
 import { testAddresses } from '../helpers/sockets.js';
+import { fixture } from '../helpers/fixtures.js';
 import { distributionOf } from '../helpers/histograms.js';
 
 const TAGS = { connect: 'connectUs', ttfb: 'ttfbUs', total: 'totalUs' } as const;
@@ -133,6 +134,14 @@ test('run writes X.stage1.hlog; merge writes the merged log, equal to the hosts 
     const report = await runCli(['report', join(dir, 'merged', json), '--format', 'hlog']);
     assert.equal(report.status, 0, report.stderr);
     assert.equal(readFileSync(join(dir, 'merged', hlogName), 'utf8'), text);
+    assert.match(report.stdout, /report {2}\S+\.stage1\.hlog/);
+    // A result from before the per-second histograms has none to give, and says so.
+    const old = join(dir, 'old.json');
+    await writeFile(old, fixture('sweep-result.json'));
+    const none = await runCli(['report', old, '--format', 'hlog']);
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(none.stdout, /hlog {4}none: this result has no per-second latency histograms/);
+    assert.ok(!readdirSync(dir).some((f) => f.startsWith('old.') && f.endsWith('.hlog')));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -28,7 +28,13 @@ export async function reportCommand(argv: ReportArgs, io: CliIo): Promise<number
   const result = await readResult(argv.file);
   const formats: readonly ReportFormat[] = argv.format === 'all' ? REPORT_FORMATS : [argv.format];
   const paths = await writeReports(argv.file, result, formats);
-  io.stdout.write(`${renderSweepSummary(result)}\n${paths.map((p) => `  report  ${p}\n`).join('')}`);
+  // A result written before per-second histograms were kept has no interval logs to give.
+  const noLogs = formats.includes('hlog') && !paths.some((p) => p.endsWith('.hlog'));
+  io.stdout.write(
+    `${renderSweepSummary(result)}\n${paths.map((p) => `  report  ${p}\n`).join('')}${
+      noLogs ? '  hlog    none: this result has no per-second latency histograms (written before they were kept)\n' : ''
+    }`,
+  );
   return EXIT.ok;
 }
 
