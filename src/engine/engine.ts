@@ -125,12 +125,13 @@ class LoadRun {
   }
 
   /**
-   * Starts one attempt now; false (and the run stops) once the run is over. `overdue`: an open
-   * loop's slot that fell due before the deadline, sent even though its timer woke after it.
+   * Starts one attempt now; false (and the run stops) once the run is over. An open loop's slot
+   * belongs to the load when it fell due before the deadline, even if this turn of the loop came
+   * after it (timers count whole milliseconds, and a batch of due slots takes time to launch).
    */
-  private launch(intendedMs: number | null, overdue = false): boolean {
+  private launch(intendedMs: number | null): boolean {
     const t = this.now();
-    if (this.stopping || (t >= this.deadlineMs && !overdue) || this.recorder.attempts >= this.maxAttempts) {
+    if (this.stopping || (intendedMs ?? t) >= this.deadlineMs || this.recorder.attempts >= this.maxAttempts) {
       this.stop();
       return false;
     }
@@ -179,7 +180,7 @@ class LoadRun {
     const pastDeadline = t >= this.deadlineMs;
     let due = pastDeadline ? pacer.dueBefore(this.deadlineMs) : pacer.due(t);
     while (due > 0 && this.inFlight < maxInFlight && pacer.taken < this.maxAttempts) {
-      if (!this.launch(pacer.take(), pastDeadline)) return;
+      if (!this.launch(pacer.take())) return;
       due--;
     }
     if (pastDeadline || pacer.taken >= this.maxAttempts) return this.stop();

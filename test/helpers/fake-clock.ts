@@ -46,6 +46,11 @@ export class FakeClock implements EngineTimers {
     private readonly wholeMs = false,
   ) {}
 
+  /** Moves time on by `ms` now, as a callback that takes that long would. */
+  spend(ms: number): void {
+    this.t += ms;
+  }
+
   /** The earliest timer, or null. */
   private next(): [number, Timer] | null {
     let next: [number, Timer] | null = null;

@@ -8,6 +8,7 @@ import { run } from '../../src/runner/run.js';
 import { pollUntilAsync, waitUntil } from '../helpers/events.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { socketsWhere, testAddresses } from '../helpers/sockets.js';
+import type { TcpSocketEntry } from '../../src/env/proc-net-tcp.js';
 
 /** Both built-in targets: every behaviour test runs once for each (`[native target] ...`, `[js target] ...`). */
 const TARGETS = ['native', 'js'] as const;
@@ -89,6 +90,14 @@ async function rawClient(port: number): Promise<RawClient> {
   };
 }
 
+/**
+ * The two ends of one connection, by both ports: a client port alone can match a TIME_WAIT left
+ * on the host by an earlier connection to another destination that had the same port number.
+ */
+function isThisConnection(s: TcpSocketEntry, clientPort: number, targetPort: number): boolean {
+  return (s.localPort === clientPort && s.remotePort === targetPort) || (s.localPort === targetPort && s.remotePort === clientPort);
+}
+
 const responses = (text: string): number => text.split('HTTP/1.1 200 OK').length - 1;
 
 for (const kind of TARGETS) {
@@ -101,7 +110,7 @@ for (const kind of TARGETS) {
       assert.match(c.received(), /\r\nConnection: close\r\n/i);
       const port = c.socket.localPort!;
       const sides = async (): Promise<string[]> =>
-        (await socketsWhere((s) => (s.localPort === port || s.remotePort === port) && s.state !== 'LISTEN')).map(
+        (await socketsWhere((s) => isThisConnection(s, port, target.addresses[0]!.port))).map(
           (s) => `${s.localPort === port ? 'client' : 'target'} ${s.state}`,
         );
       // Once the client's FIN is in, the target's side moves to TIME_WAIT (a state no event announces).
@@ -118,7 +127,7 @@ for (const kind of TARGETS) {
       c.socket.end();
       await c.until('the close', (_text, ended) => ended);
       const sides = async (): Promise<string[]> =>
-        (await socketsWhere((s) => (s.localPort === port || s.remotePort === port) && s.state !== 'LISTEN')).map(
+        (await socketsWhere((s) => isThisConnection(s, port, target.addresses[0]!.port))).map(
           (s) => `${s.localPort === port ? 'client' : 'target'} ${s.state}`,
         );
       await pollUntilAsync(

@@ -202,3 +202,15 @@ test('open loop on a whole-millisecond clock: the slots due just before the dead
   assert.equal(out.recorder.attempts, 30);
   assert.equal(out.unsent, 0);
 });
+
+test('open loop that falls behind: a batch of due slots that runs past the deadline is still sent whole, exactly rate x duration', async () => {
+  // 4,000/s for 10 ms is 40 slots; each send takes 0.6 ms, so the loop is always behind and its
+  // last batches launch after the deadline. Every slot due before it is sent; none after.
+  const clock = new FakeClock(0, true);
+  const inner = fakeTransport(clock, 1);
+  const transport = { ...inner, send: (...args: Parameters<typeof inner.send>) => (clock.spend(0.6), inner.send(...args)) };
+  const out = await load(clock, { transport, load: { kind: 'open', ratePerSec: 4000, maxInFlight: 1000 }, durationMs: 10, requests: null });
+  assert.equal(out.recorder.attempts, 40);
+  assert.equal(out.unsent, 0);
+  assert.ok(clock.now() > 20, 'the sends ran well past the deadline');
+});
