@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { HistogramLogReader, type Histogram } from 'hdr-histogram-js';
 import { createLatencyHistogram, decodeHistogram } from '../../src/result/histogram.js';
 import type { RunResult } from '../../src/result/result.js';
 import { renderStageHlog } from '../../src/report/hlog.js';
+import { parseHgrm } from '../../src/report/hgrm.js';
+import { prerequisite } from '../helpers/prereq.js';
 import { checkResultSchema } from '../../src/result/result-schemas.js';
 import { run } from '../../src/runner/run.js';
 import { runCli } from '../helpers/cli.js';
@@ -144,5 +147,74 @@ test('run writes X.stage1.hlog; merge writes the merged log, equal to the hosts 
     assert.ok(!readdirSync(dir).some((f) => f.startsWith('old.') && f.endsWith('.hlog')));
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+const HDR_JAR = '/usr/share/java/hdrhistogram.jar';
+
+test("HdrHistogram's own Java HistogramLogProcessor reads the log: per tag, each interval's count and the overall distribution are the run's", async (t) => {
+  const java = spawnSync('java', ['-version']).status === 0;
+  const why = 'needs Java and HdrHistogram (apt-get install -y default-jre-headless libhdrhistogram-java)';
+  if (!prerequisite(t, java && existsSync(HDR_JAR), why)) return;
+  const result = await run({
+    engine: 'js',
+    sources: testAddresses(66, 2),
+    rate: '400',
+    duration: '2500ms',
+    close: 'client',
+    sampleInterval: '0s',
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'portchurn-hlog-java-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const log = join(dir, 'run.stage1.hlog');
+  await writeFile(log, renderStageHlog(result, 'stage1')!);
+  const listed = spawnSync('java', ['-cp', HDR_JAR, 'org.HdrHistogram.HistogramLogProcessor', '-i', log, '-listtags'], {
+    encoding: 'utf8',
+  });
+  assert.equal(listed.status, 0, listed.stderr);
+  for (const tag of Object.keys(TAGS)) assert.match(listed.stdout, new RegExp(`^${tag}$`, 'm'));
+  for (const [tag, key] of Object.entries(TAGS)) {
+    const out = join(dir, `out-${tag}`);
+    // Values were logged in µs: a ratio of 1000 prints milliseconds, as our .hgrm files do.
+    const processed = spawnSync(
+      'java',
+      [
+        '-cp',
+        HDR_JAR,
+        'org.HdrHistogram.HistogramLogProcessor',
+        '-i',
+        log,
+        '-tag',
+        tag,
+        '-o',
+        out,
+        '-csv',
+        '-outputValueUnitRatio',
+        '1000',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(processed.status, 0, processed.stderr);
+    const rows = (file: string): string[][] =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => /^[\d.]+,/.test(l))
+        .map((l) => l.split(','));
+    // One row per interval: its count is that second's, for this tag.
+    const perSecond = result.timeSeries.map((s) => (s.latency?.[key] ? decodeHistogram(s.latency[key]).totalCount : 0));
+    assert.deepEqual(
+      rows(out).map((r) => Number(r[1])),
+      perSecond,
+      `${tag}: each interval's count`,
+    );
+    // The whole log added up: the same distribution, row for row, as the run's histogram.
+    const java = rows(`${out}.hgrm`).map(([v, p, c]) => ({ valueMs: Number(v), percentile: Number(p), totalCount: Number(c) }));
+    const ours = parseHgrm(decodeHistogram(result.latency[key].hdr).outputPercentileDistribution(5, 1000));
+    assert.equal(java.length, ours.length, `${tag}: as many rows`);
+    for (const [i, row] of java.entries()) {
+      assert.equal(row.valueMs, ours[i]!.valueMs, `${tag} row ${i}: value`);
+      assert.equal(row.totalCount, ours[i]!.totalCount, `${tag} row ${i}: count`);
+      assert.ok(Math.abs(row.percentile - ours[i]!.percentile) < 1e-9, `${tag} row ${i}: percentile`);
+    }
   }
 });
