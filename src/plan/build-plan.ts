@@ -1,94 +1,16 @@
 import { PlanError } from '../errors.js';
 import { familyOf, needsLocalRoute } from './addresses.js';
-import { parseSources } from './addresses.js';
 import { parseHeaders, parseMethod } from './headers.js';
 import { parseListen } from './listen.js';
-import {
-  CLOSE_POLICIES,
-  ENGINE_CHOICES,
-  KEEPALIVE_CLIENTS,
-  PLAN_DEFAULTS,
-  PORT_MODES,
-  type ClosePolicy,
-  type EngineChoice,
-  type ListenAddress,
-  type LoadModel,
-  type Plan,
-  type PortMode,
-} from './plan.js';
-import { defaultExplicitPorts, parsePortRange, portCount, rangesOverlap, type PortRange } from './ports.js';
+import { ENGINE_CHOICES, KEEPALIVE_CLIENTS, PLAN_DEFAULTS, type ListenAddress, type LoadModel, type Plan } from './plan.js';
+import { sizedTwTable, type HostFacts, type NamespaceSpec } from './namespace.js';
+import { portPathOf } from './port-path.js';
+import type { RunOptions } from './run-options.js';
 import { checkSourcesReach, checkTargetAllowed, parseTarget, type TargetEndpoint } from './target-url.js';
-import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
-import type { HostFacts, NamespaceOptions, NamespaceSpec } from './namespace.js';
+import { oneOf, parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from './units.js';
 import { parseThreshold } from './thresholds.js';
 
-/** Options as a user gives them, on the command line or to `run()`. Every field is optional. */
-export interface RunOptions extends NamespaceOptions {
-  /** `http://`, `https://` or `tcp://host:port`; absent: the built-in target. */
-  target?: string;
-  /** Built-in target: where it listens. Default `127.0.0.1:0`. */
-  listen?: string;
-  /** Built-in target: fixed delay before each response. Default `0ms`. */
-  delay?: string;
-  /** Built-in target: response body size. Default `2` bytes. */
-  bodySize?: string | number;
-  /** Built-in target: native threads. Default: a quarter of the cores, at least 1. */
-  targetThreads?: string | number;
-  /** Built-in target: `native`, `js`, or `auto` (native where the addon is built). Default `auto`. */
-  targetEngine?: EngineChoice;
-  /** Built-in target: `http` (a request, a 200 answer) or `tcp` (a greeting of --body-size bytes at accept; native target). Default `http`. */
-  targetProtocol?: 'http' | 'tcp';
-  /** Source addresses: a count, a list, a range or a CIDR block. */
-  sources?: string | number;
-  /** First address when `sources` is a count. Default `127.0.0.1`. */
-  sourceBase?: string;
-  /** Default: `kernel` without `sources`, `bind` with. */
-  portMode?: PortMode;
-  /** `LO-HI`, explicit mode only. Default: outside the kernel's ephemeral range. */
-  explicitPorts?: string;
-  /** `LO-HI`: IP_LOCAL_PORT_RANGE on every socket (native engine, Linux 6.3+). */
-  socketPortRange?: string;
-  /** Allow `explicitPorts` inside ip_local_port_range (safe only inside a network namespace). */
-  allowEphemeralOverlap?: boolean;
-  close?: ClosePolicy;
-  /** Closed loop: connections in flight. Default 64 when `rate` is absent. */
-  connections?: number | string;
-  /** Open loop: requests per second. */
-  rate?: number | string;
-  /** Open loop: most connections in flight at once. Default 10,000. */
-  maxInFlight?: number | string;
-  /** Default `10s` when `requests` is absent. */
-  duration?: string;
-  requests?: number | string;
-  /** Per-connection timeout. Default `10s`. */
-  timeout?: string;
-  method?: string;
-  header?: readonly string[];
-  body?: string;
-  /** Raw TCP target: bytes to send after connect. */
-  payload?: string;
-  /** Raw TCP target: bytes to wait for before closing. */
-  expectBytes?: number | string;
-  allowRemote?: boolean;
-  insecure?: boolean;
-  /** `--close keepalive` client: `raw` (default) or `undici`. */
-  keepaliveClient?: 'raw' | 'undici';
-  /** `--fail-on` expressions (repeatable): `error-rate>1%`, `p99>50ms`, `ok-rate<0.9*predicted`. */
-  failOn?: readonly string[];
-  /** Generator threads. Default 1 (what bench/ found best on a 2-core machine). */
-  workers?: number | string;
-  /** Socket-state sampling period, e.g. `1s`; `0s` turns it off. Default `1s`. */
-  sampleInterval?: string;
-  /** `auto` (default), `native` or `js`. */
-  engine?: EngineChoice;
-}
-
-function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new PlanError(option, `${option} '${value}' must be one of ${allowed.join(', ')}`);
-  }
-  return value as T;
-}
+export type { RunOptions } from './run-options.js';
 
 function buildLoad(options: RunOptions): LoadModel {
   if (options.rate !== undefined && options.connections !== undefined) {
@@ -107,22 +29,6 @@ function buildLoad(options: RunOptions): LoadModel {
   if (options.maxInFlight !== undefined)
     throw new PlanError('--max-in-flight', '--max-in-flight applies to an open loop only (with --rate)');
   return { kind: 'closed', connections: parsePositiveInt('--connections', options.connections ?? PLAN_DEFAULTS.connections) };
-}
-
-/** The most TIME_WAIT entries a namespace's table is sized to (about 200 bytes each in the kernel). */
-export const TW_TABLE_CAP = 2_000_000;
-
-/**
- * A namespace whose TIME_WAIT table (tcp_max_tw_buckets) holds every 4-tuple the run can use:
- * sources (1 for the kernel's choice) x destinations x ports of the range, at least what it had,
- * at most TW_TABLE_CAP. Past a full table the kernel closes without TIME_WAIT, and a stage would
- * measure a kernel without it.
- */
-function sizedTwTable(namespace: NamespaceSpec, sources: number, destinations: number, range: PortRange): NamespaceSpec {
-  const space = Math.max(1, sources) * Math.max(1, destinations) * portCount(range);
-  const had = Number(namespace.sysctls['net.ipv4.tcp_max_tw_buckets'] ?? 0);
-  const size = Math.min(TW_TABLE_CAP, Math.max(had, space));
-  return { ...namespace, sysctls: { ...namespace.sysctls, 'net.ipv4.tcp_max_tw_buckets': String(size) } };
 }
 
 /** Native target threads: 1 to 256 (abi.json's targetConfig.threads). */
@@ -151,94 +57,6 @@ function endpointOf(options: RunOptions): TargetEndpoint | null {
     );
   }
   return endpoint;
-}
-
-/** Who picks the source address and port, the engine, and who closes: the choices that constrain each other. */
-function portPathOf(
-  options: RunOptions,
-  facts: HostFacts,
-  protocol: TargetEndpoint['protocol'],
-): Pick<Plan, 'sources' | 'portMode' | 'engine' | 'close' | 'explicitPorts' | 'socketPortRange'> {
-  const sources =
-    options.sources === undefined ? [] : parseSources(String(options.sources), options.sourceBase ?? PLAN_DEFAULTS.sourceBase);
-  const portMode = oneOf('--port-mode', options.portMode ?? (sources.length === 0 ? 'kernel' : 'bind'), PORT_MODES);
-  if (portMode === 'kernel' && sources.length > 0) {
-    // Without bind() the kernel takes the source address from the route (127.0.0.1 on loopback),
-    // so a chosen source would be a label the run does not honour.
-    const chosen = sources.length === 1 ? sources[0] : `${sources.length} addresses`;
-    throw new PlanError(
-      '--port-mode',
-      `--port-mode kernel does not bind, so it cannot use chosen --sources (${chosen}); use --port-mode bind or explicit, or drop --sources`,
-    );
-  }
-  const engine = oneOf('--engine', options.engine ?? PLAN_DEFAULTS.engine, ENGINE_CHOICES);
-  if (portMode === 'nobind' && engine === 'js') {
-    throw new PlanError(
-      '--port-mode',
-      '--port-mode nobind needs the native engine (IP_BIND_ADDRESS_NO_PORT is a socket option Node cannot set); drop --engine js',
-    );
-  }
-  if (portMode !== 'kernel' && sources.length === 0) {
-    throw new PlanError('--port-mode', `--port-mode ${portMode} needs --sources (e.g. --sources 4)`);
-  }
-  const close = oneOf('--close', options.close ?? PLAN_DEFAULTS.close, CLOSE_POLICIES);
-  if (close === 'keepalive' && portMode === 'explicit') {
-    throw new PlanError('--close', '--close keepalive reuses connections, so --port-mode explicit has nothing to choose; use bind');
-  }
-  if (close === 'keepalive' && protocol === 'tcp') {
-    throw new PlanError(
-      '--close',
-      '--close keepalive needs an HTTP target; a tcp:// target has no request framing to reuse a connection with',
-    );
-  }
-  return {
-    sources,
-    portMode,
-    engine,
-    close,
-    explicitPorts: explicitPortsOf(options, facts, portMode),
-    socketPortRange: socketPortRangeOf(options, portMode, engine),
-  };
-}
-
-/** Explicit mode's port range: given, or the ports above ip_local_port_range; never the host's own range unless insisted on. */
-function explicitPortsOf(options: RunOptions, facts: HostFacts, portMode: PortMode): PortRange | null {
-  if (portMode !== 'explicit') {
-    if (options.explicitPorts !== undefined)
-      throw new PlanError('--explicit-ports', '--explicit-ports applies to --port-mode explicit only');
-    return null;
-  }
-  if (options.explicitPorts === undefined) {
-    const ports = defaultExplicitPorts(facts.ephemeralPorts);
-    if (!ports) throw new PlanError('--explicit-ports', '--explicit-ports: ip_local_port_range leaves no room outside it; give a range');
-    return ports;
-  }
-  const ports = parsePortRange('--explicit-ports', options.explicitPorts);
-  if (rangesOverlap(ports, facts.ephemeralPorts) && options.allowEphemeralOverlap !== true && facts.isolated !== true) {
-    const eph = facts.ephemeralPorts;
-    throw new PlanError(
-      '--explicit-ports',
-      `--explicit-ports ${ports.low}-${ports.high} overlaps ip_local_port_range ${eph.low}-${eph.high}, which would starve other programs of ports; pass --allow-ephemeral-overlap to insist`,
-    );
-  }
-  return ports;
-}
-
-/** IP_LOCAL_PORT_RANGE for every socket: native engine only, and only where the kernel picks the port. */
-function socketPortRangeOf(options: RunOptions, portMode: PortMode, engine: EngineChoice): PortRange | null {
-  if (options.socketPortRange === undefined) return null;
-  const range = parsePortRange('--socket-port-range', options.socketPortRange);
-  if (engine === 'js')
-    throw new PlanError(
-      '--socket-port-range',
-      '--socket-port-range sets IP_LOCAL_PORT_RANGE, a socket option Node cannot set: it needs the native engine; drop --engine js',
-    );
-  if (portMode === 'explicit')
-    throw new PlanError(
-      '--socket-port-range',
-      '--socket-port-range narrows the ports the kernel picks; --port-mode explicit picks them itself (use --explicit-ports)',
-    );
-  return range;
 }
 
 /** The built-in target's addresses (none with an external target); sources and target in one family. */

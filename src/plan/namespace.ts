@@ -1,4 +1,4 @@
-import { ephemeralRangeOf } from './ports.js';
+import { ephemeralRangeOf, portCount } from './ports.js';
 import type { PortRange } from './ports.js';
 import type { SysctlSet } from './sysctls.js';
 
@@ -43,4 +43,20 @@ export interface HostFacts {
 export function namespaceFacts(spec: NamespaceSpec): HostFacts {
   // A fresh namespace starts from the kernel's default range, as ephemeralRangeOf assumes.
   return { ephemeralPorts: ephemeralRangeOf(spec.sysctls['net.ipv4.ip_local_port_range']), isolated: true };
+}
+
+/** The most TIME_WAIT entries a namespace's table is sized to (about 200 bytes each in the kernel). */
+export const TW_TABLE_CAP = 2_000_000;
+
+/**
+ * A namespace whose TIME_WAIT table (tcp_max_tw_buckets) holds every 4-tuple the run can use:
+ * sources (1 for the kernel's choice) x destinations x ports of the range, at least what it had,
+ * at most TW_TABLE_CAP. Past a full table the kernel closes without TIME_WAIT, and a stage would
+ * measure a kernel without it.
+ */
+export function sizedTwTable(namespace: NamespaceSpec, sources: number, destinations: number, range: PortRange): NamespaceSpec {
+  const space = Math.max(1, sources) * Math.max(1, destinations) * portCount(range);
+  const had = Number(namespace.sysctls['net.ipv4.tcp_max_tw_buckets'] ?? 0);
+  const size = Math.min(TW_TABLE_CAP, Math.max(had, space));
+  return { ...namespace, sysctls: { ...namespace.sysctls, 'net.ipv4.tcp_max_tw_buckets': String(size) } };
 }

@@ -54,3 +54,11 @@ export function parsePositiveNumber(option: string, value: unknown): number {
   }
   return n;
 }
+
+/** A value among `allowed`, or a PlanError naming the option and the choices. */
+export function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new PlanError(option, `${option} '${value}' must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
