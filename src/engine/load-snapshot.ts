@@ -1,4 +1,4 @@
-import { decodeHistogram, encodeHistogram } from '../result/histogram.js';
+import { compressHistogram, encodeHistogram, sumOfCompressed } from '../result/histogram.js';
 import type { Recorder } from './recorder.js';
 import type { EncodedHistogram } from '../result/latency.js';
 import {
@@ -9,7 +9,6 @@ import {
   type SecondLatency,
   type SourceCounts,
 } from '../result/counts.js';
-import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 
 /** What a load measured, in a form that crosses threads and hosts and merges exactly. */
 export interface LoadSnapshot {
@@ -62,12 +61,10 @@ function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Par
 }
 
 /** Adds one compressed histogram to another, exactly (decoded, added, compressed again). */
-function addEncoded(into: string | undefined, from: string | undefined): string | undefined {
+function addCompressed(into: string | undefined, from: string | undefined): string | undefined {
   if (from === undefined) return into;
   if (into === undefined) return from;
-  const sum = decodeHistogram(into);
-  sum.add(decodeHistogram(from));
-  return encodeIntoCompressedBase64(sum);
+  return compressHistogram(sumOfCompressed([into, from]));
 }
 
 /** Sums per-second counts and latency histograms by second index. */
@@ -84,7 +81,7 @@ export function mergeSeconds(lists: readonly (readonly SecondCounts[])[]): Secon
       if (s.latency) {
         const latency: SecondLatency = { ...t.latency };
         for (const tag of SECOND_LATENCY_TAGS) {
-          const sum = addEncoded(latency[tag], s.latency[tag]);
+          const sum = addCompressed(latency[tag], s.latency[tag]);
           if (sum !== undefined) latency[tag] = sum;
         }
         t.latency = latency;
@@ -108,9 +105,7 @@ export function markPartialSeconds(seconds: readonly SecondCounts[], durationMs:
 
 /** Adds encoded histograms exactly (decode, add, encode). */
 export function mergeHistograms(list: readonly EncodedHistogram[]): EncodedHistogram {
-  const [first, ...rest] = list.map((h) => decodeHistogram(h.hdr));
-  for (const h of rest) first!.add(h);
-  return encodeHistogram(first!);
+  return encodeHistogram(sumOfCompressed(list.map((h) => h.hdr)));
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
-import { createGrowingLatencyHistogram, createLatencyHistogram, decodeHistogram } from '../result/histogram.js';
-import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import { compressHistogram, createGrowingLatencyHistogram, createLatencyHistogram, decodeHistogram } from '../result/histogram.js';
 import { SECOND_LATENCY_TAGS, type ErrorCounts, type SecondCounts, type SourceCounts, type FirstExhaustion } from '../result/counts.js';
 import type { ErrorCode } from '../result/error-codes.js';
 import { LATENCY_BOUNDS_US, type LatencyBuckets } from '../result/progress.js';
@@ -74,7 +73,7 @@ class SecondHistograms {
       // A reopened second: what it held when first sealed, and what came late.
       const before = second.latency?.[t];
       if (before) entry[t].add(decodeHistogram(before));
-      if (entry[t].totalCount > 0) latency[t] = encodeIntoCompressedBase64(entry[t]);
+      if (entry[t].totalCount > 0) latency[t] = compressHistogram(entry[t]);
     }
     second.latency = latency;
     this.live.delete(index);
@@ -168,14 +167,8 @@ export class Recorder {
 
   /** Connect and ttfb of an attempt, in the histograms of its second. */
   private recordTimings(t: ConnectionTimings, second: SecondEntry): void {
-    if (t.connectedMs !== null) {
-      const us = toUs(t.connectedMs - t.startMs);
-      second.connectUs.recordValue(us);
-    }
-    if (t.firstByteMs !== null) {
-      const us = toUs(t.firstByteMs - t.startMs);
-      second.ttfbUs.recordValue(us);
-    }
+    if (t.connectedMs !== null) second.connectUs.recordValue(toUs(t.connectedMs - t.startMs));
+    if (t.firstByteMs !== null) second.ttfbUs.recordValue(toUs(t.firstByteMs - t.startMs));
   }
 
   /** Counts a success, in the second it completed (its latencies too). */

@@ -44,8 +44,21 @@ export function summarize(histogram: Histogram): LatencySummary {
  * max and min from bucket counts).
  */
 export function encodeHistogram(histogram: Histogram): EncodedHistogram {
-  const hdr = encodeIntoCompressedBase64(histogram);
+  const hdr = compressHistogram(histogram);
   return { summary: summarize(decodeHistogram(hdr)), hdr };
+}
+
+/** A histogram compressed as `hdr` is (hdr-histogram-js' compressed base64), without the summary: a second's latency. */
+export function compressHistogram(histogram: Histogram): string {
+  return encodeIntoCompressedBase64(histogram);
+}
+
+/** The exact sum of compressed histograms, decoded. */
+export function sumOfCompressed(hdrs: readonly string[]): Histogram {
+  const [first, ...rest] = hdrs.map(decodeHistogram);
+  if (!first) return createLatencyHistogram();
+  for (const h of rest) first.add(h);
+  return first;
 }
 
 /**

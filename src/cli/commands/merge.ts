@@ -6,17 +6,13 @@ import { ResultInputError } from '../../errors.js';
 import type { RunResult } from '../../result/result.js';
 import type { CliIo } from '../output.js';
 import { RESULTS_DIR, parseReportFormats, runFilesSummary, saveResult } from '../save-result.js';
-import { REPORT_FORMATS } from '../write-reports.js';
+import { RUN_OPTIONS } from './run.js';
 import { declareOptions, type OptionTable } from '../option-table.js';
 
 /** The options of `portchurn merge`, stated once. */
 export const MERGE_OPTIONS = {
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the merged result' },
-  reports: {
-    type: 'string',
-    default: 'hlog',
-    describe: `reports written beside the merged JSON, among ${REPORT_FORMATS.join(', ')} ('' for none)`,
-  },
+  reports: RUN_OPTIONS.reports,
   json: { type: 'boolean', describe: 'print the merged result JSON' },
 } as const satisfies OptionTable;
 
