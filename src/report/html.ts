@@ -1,4 +1,5 @@
-import { decodeHistogram } from '../result/histogram.js';
+import { decodeHistogram, summarize } from '../result/histogram.js';
+import type { LatencySummary } from '../result/latency.js';
 import type { RunResult } from '../result/result.js';
 import type { SweepResult } from '../result/sweep-result.js';
 import { formatDurationMs } from './format.js';
@@ -24,12 +25,14 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
     .join('')}</tbody></table>`;
 }
 
-/** A percentile of one second's compressed histogram, in ms (null when the second has none). */
-function secondPercentileMs(hdr: string | undefined, percentile: number): number | null {
-  if (!hdr) return null;
-  const h = decodeHistogram(hdr);
-  return h.totalCount > 0 ? Math.max(0.001, Math.min(h.getValueAtPercentile(percentile), h.maxValue) / 1000) : null;
+/** One second's total latency summarised (percentiles capped at its max, as every report states them); null when it has none. */
+function secondSummary(hdr: string | undefined): LatencySummary | null {
+  const summary = hdr ? summarize(decodeHistogram(hdr)) : null;
+  return summary && summary.count > 0 ? summary : null;
 }
+
+/** Microseconds to the chart's milliseconds (the log axis needs a value above 0). */
+const chartMs = (us: number): number => Math.max(0.001, us / 1000);
 
 /** True when the stages kept latency per second (results from before per-second histograms did not). */
 function hasSecondLatency(view: StagesView): boolean {
@@ -51,6 +54,7 @@ function sectionData(view: StagesView) {
       const samples = s.run.sockets?.samples ?? [];
       // A trailing partial second holds a fraction of a second's counts: drawn, it would look like a fall.
       const seconds = s.run.timeSeries.filter((x) => x.coveredMs === undefined);
+      const perSecond = seconds.map((x) => secondSummary(x.latency?.totalUs));
       const latency = s.run.latency.totalCorrectedUs ?? s.run.latency.totalUs;
       const h = latency.summary.count > 0 ? decodeHistogram(latency.hdr) : null;
       return {
@@ -65,8 +69,8 @@ function sectionData(view: StagesView) {
           return v;
         }),
         // Total latency second by second (the interval logs' `total`): p50 and p99 in ms, null for a second with none.
-        p50Ms: seconds.map((x) => secondPercentileMs(x.latency?.totalUs, 50)),
-        p99Ms: seconds.map((x) => secondPercentileMs(x.latency?.totalUs, 99)),
+        p50Ms: perSecond.map((x) => (x ? chartMs(x.p50Us) : null)),
+        p99Ms: perSecond.map((x) => (x ? chartMs(x.p99Us) : null)),
         corrected: s.run.latency.totalCorrectedUs !== null,
         percentileX: PERCENTILES.map((p) => Math.log10(100 / (100 - p))),
         latencyMs: PERCENTILES.map((p) => (h ? Math.max(0.001, h.getValueAtPercentile(p) / 1000) : null)),
