@@ -1,5 +1,5 @@
 import type { StageResult } from '../result/sweep-result.js';
-import { formatCount, formatDurationMs, formatLatencyUs, formatRate } from './format.js';
+import { formatCount, formatDurationMs, formatRate } from './format.js';
 import { formatErrors } from './terminal.js';
 
 /** The figures of one stage row, as numbers (for charts) and as text (for tables). */
@@ -78,13 +78,18 @@ export function stageHeader(axis: string | null): string[] {
     'model ok/s',
     'measured / model',
     'errors',
-    'total p50',
-    'p99',
-    'p99.9',
+    'total p50 ms',
+    'p99 ms',
+    'p99.9 ms',
     'peak TIME_WAIT client / server',
     'first exhaustion',
     'limited by',
   ];
+}
+
+/** A latency column keeps one unit (its heading says ms), so 4.27 and 127.81 compare at a glance. */
+function formatMs(us: number): string {
+  return (us / 1000).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
 function ratio(n: number | null): string {
@@ -104,9 +109,9 @@ export function stageCells(row: StageRow): string[] {
     row.modelPerSec === null ? 'not port-bound' : `${formatRate(row.modelPerSec)}${row.modelIsOffered ? ' (offered)' : ''}`,
     ratio(row.measuredOverModel),
     row.errorPct === 0 ? '0 %' : `${row.errorPct.toFixed(1)} % (${row.topErrors})`,
-    formatLatencyUs(row.p50Us),
-    formatLatencyUs(row.p99Us),
-    formatLatencyUs(row.p999Us),
+    formatMs(row.p50Us),
+    formatMs(row.p99Us),
+    formatMs(row.p999Us),
     tw,
     row.firstExhaustion,
     row.limitedBy,

@@ -39,7 +39,7 @@ export function renderSweepSummary(result: AnyResult): string {
     'model ok/s',
     'meas/model',
     'errors',
-    'p99',
+    'p99 ms',
     'TIME_WAIT cli/srv',
     'limited by',
   ];
