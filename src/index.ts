@@ -37,6 +37,7 @@ export { predictCapacity, type ModelInput } from './model/capacity.js';
 export type { Prediction } from './result/prediction.js';
 export { parseThreshold, type Threshold } from './plan/thresholds.js';
 export { evaluateThresholds } from './result/thresholds.js';
+export { verdictOf, verdictHeadline, runsOf, type Verdict, type VerdictStatus, type VerdictProblem } from './result/verdict.js';
 export type { ThresholdOutcome } from './result/threshold-outcome.js';
 export { readResult, validateResult, type AnyResult } from './result/read-result.js';
 export { mergeRunResults } from './runner/merge-results.js';

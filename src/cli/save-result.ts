@@ -42,7 +42,7 @@ export interface SaveOptions {
   readonly formats: readonly ReportFormat[];
   readonly json?: boolean;
   readonly quiet?: boolean;
-  /** `--junit FILE`: JUnit XML of the thresholds (run, sweep, lab). */
+  /** `--junit FILE`: JUnit XML of the verdict: thresholds, engine failures, interruption. */
   readonly junit?: string;
   /** A file the short Markdown summary is appended to (GitHub's `$GITHUB_STEP_SUMMARY`). */
   readonly stepSummary?: string;
@@ -86,14 +86,12 @@ export async function saveResult(io: CliIo, out: SaveOptions, result: AnyResult)
     return EXIT.failure;
   }
   const reports = await writeReports(path, result, out.formats);
-  if (result.kind === 'run' || result.kind === 'sweep' || result.kind === 'lab') {
-    if (out.junit) {
-      await writeFile(out.junit, renderJunit(result));
-      reports.push(out.junit);
-    }
-    // GitHub shows what a step appends to this file on the job's page.
-    if (out.stepSummary) await appendFile(out.stepSummary, renderStepSummary(result));
+  if (out.junit) {
+    await writeFile(out.junit, renderJunit(result));
+    reports.push(out.junit);
   }
+  // GitHub shows what a step appends to this file on the job's page.
+  if (out.stepSummary) await appendFile(out.stepSummary, renderStepSummary(result));
   await addToIndex(out.dir, path, result, reports);
   const conforms = conformsWhenStrict(io, result);
   if (out.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

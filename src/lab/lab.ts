@@ -1,3 +1,4 @@
+import { walkUntilStopped } from '../runner/walk.js';
 import { resultHeader } from '../result/header.js';
 import { PlanError } from '../errors.js';
 import { sweep, validateSweep, type SweepHooks, type SweepOptions } from '../sweep/sweep.js';
@@ -38,23 +39,13 @@ export async function lab(
   };
   for (const profile of profiles) await validateSweep({ ...base, profile: profile.name });
   const startedAt = new Date().toISOString();
-  const done: LabProfile[] = [];
-  let interrupted = false;
-  for (const [i, profile] of profiles.entries()) {
-    if (hooks.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
+  const { done, interrupted } = await walkUntilStopped(profiles, hooks.signal, async (profile, i) => {
     hooks.onProfile?.(profile, i, profiles.length);
     const result = await sweep({ ...base, profile: profile.name }, hooks);
-    done.push({ ...profile, sweep: result });
-    if (result.interrupted) {
-      interrupted = true;
-      break;
-    }
-  }
+    return { result: { ...profile, sweep: result } satisfies LabProfile, interrupted: result.interrupted };
+  });
   return {
     ...resultHeader('lab', startedAt, interrupted),
-    profiles: done,
+    profiles: [...done],
   };
 }

@@ -1,3 +1,4 @@
+import { walkUntilStopped } from '../runner/walk.js';
 import { resultHeader } from '../result/header.js';
 import { PlanError } from '../errors.js';
 import { namespacePrefix } from '../env/namespace-support.js';
@@ -56,6 +57,8 @@ export interface ProxyOptions {
   keepaliveConnections?: string | number;
   /** The client side's engine: `auto` (default), `native` or `js`. */
   engine?: RunOptions['engine'];
+  /** The client side's generator threads (default 1). */
+  workers?: string | number;
 }
 
 /** How the upstream ends its connections. */
@@ -146,6 +149,7 @@ export async function planProxy(options: ProxyOptions): Promise<ProxyPlan> {
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
     ...(options.sampleInterval !== undefined ? { sampleInterval: options.sampleInterval } : {}),
     ...(options.engine !== undefined ? { engine: options.engine } : {}),
+    ...(options.workers !== undefined ? { workers: String(options.workers) } : {}),
   };
   const base = await resolveNamespace({
     netns: true,
@@ -198,13 +202,7 @@ export async function proxyScenario(options: ProxyOptions = {}, hooks: ProxyHook
   };
   namespacePrefix();
   const startedAt = new Date().toISOString();
-  const variants: ProxyVariantResult[] = [];
-  let interrupted = false;
-  for (const [i, spec] of specs.entries()) {
-    if (hooks.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
+  const { done: variants, interrupted } = await walkUntilStopped(specs, hooks.signal, async (spec, i) => {
     hooks.onVariant?.(spec, i, specs.length);
     const label = `${spec.kind} ${spec.variant}`;
     const result = await runJobInNamespace<ProxyVariantResult>(
@@ -215,17 +213,13 @@ export async function proxyScenario(options: ProxyOptions = {}, hooks: ProxyHook
         ...(hooks.onProgress ? { onProgress: (p) => hooks.onProgress!({ index: i, count: specs.length, axisValue: label }, p) } : {}),
       },
     );
-    variants.push(result);
-    if (result.client.interrupted) {
-      interrupted = true;
-      break;
-    }
-  }
+    return { result, interrupted: result.client.interrupted };
+  });
   return {
     ...resultHeader('proxy', startedAt, interrupted),
     profile: specs[0]?.namespace.profile ?? null,
     kinds,
-    variants,
+    variants: [...variants],
     skipped,
   };
 }

@@ -8,6 +8,7 @@ import { stagesOf, type StagesView } from './stages-view.js';
 import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
 import { escapeHtml } from './markup.js';
+import { verdictHtml } from './verdict-text.js';
 import type { LabResult } from '../result/lab-result.js';
 
 /** Percentiles of the latency curves, as HdrHistogram plots them (x = 1 / (1 - p)). */
@@ -252,6 +253,6 @@ export function renderHtml(result: RunResult | SweepResult | LabResult, assets: 
 body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:17px;margin-top:28px}h3{font-size:15px;margin-top:22px}
 table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th{text-align:left}
 .meta,.note{color:#555}.flag{background:#fff3cd;border:1px solid #e0b84a;padding:6px 10px}.chart{margin:8px 0}</style></head>
-<body><h1>${escapeHtml(title)}${interrupted ? ' (interrupted: partial result)' : ''}</h1>${body}</body></html>
+<body><h1>${escapeHtml(title)}${interrupted ? ' (interrupted: partial result)' : ''}</h1>${verdictHtml(result)}${body}</body></html>
 `;
 }

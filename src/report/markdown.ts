@@ -6,6 +6,7 @@ import { stagesOf, type StagesView } from './stages-view.js';
 import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
 import { mdTable } from './markup.js';
+import { verdictMarkdown } from './verdict-text.js';
 import type { LabResult } from '../result/lab-result.js';
 
 /** The sections of one run or sweep, with headings at level `h` (`##`). */
@@ -142,6 +143,7 @@ export function renderMarkdown(
     out.push(
       `# portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${first ? ` x ${first.axis} ${first.values.join(', ')}` : ''}${result.interrupted ? ' (interrupted: partial result)' : ''}`,
       '',
+      ...verdictMarkdown(result),
     );
     out.push("Every stage ran in a fresh network namespace with the profile's settings; the host was not changed.", '');
     out.push('## Profiles side by side', '', labTable(result), '');
@@ -161,7 +163,12 @@ export function renderMarkdown(
     for (const p of result.profiles) out.push(`## Profile ${p.name}`, '', ...viewSections(stagesOf(p.sweep), '###'));
   } else {
     const view = stagesOf(result);
-    out.push(`# ${view.title}${view.interrupted ? ' (interrupted: partial result)' : ''}`, '', ...viewSections(view, '##'));
+    out.push(
+      `# ${view.title}${view.interrupted ? ' (interrupted: partial result)' : ''}`,
+      '',
+      ...verdictMarkdown(result),
+      ...viewSections(view, '##'),
+    );
   }
   if (files.html || files.histograms?.length) {
     out.push('## Files', '');

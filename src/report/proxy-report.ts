@@ -1,6 +1,7 @@
 import type { ChartAssets } from './html.js';
 import { formatCount, formatLatencyUs, formatRate, table } from './format.js';
 import { escapeHtml, mdTable } from './markup.js';
+import { verdictHtml, verdictMarkdown } from './verdict-text.js';
 import type { HaproxyCounters, ProxyResult, ProxyVariantResult } from '../result/proxy-result.js';
 
 /** A variant's label: proxy, variant and (HAProxy) its mode. */
@@ -154,6 +155,7 @@ export function renderProxyMarkdown(result: ProxyResult): string {
   const out = [
     `# ${title(result)}: ${result.variants.map(variantLabel).join(', ')}`,
     '',
+    ...verdictMarkdown(result),
     `Started ${result.startedAt}. Each variant ran in a fresh network namespace: ${describe(result)}.`,
     '',
     ...CASE.flatMap((p) => [p, '']),
@@ -221,8 +223,9 @@ data.forEach((v, i) => new uPlot({ title: v.label + ': client ok/s and errors/s 
 <style>${uplotCss}
 body{font:14px/1.45 system-ui,sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th{text-align:left}
-pre{background:#f6f6f6;padding:8px;overflow:auto}.meta{color:#555}.chart{margin:8px 0}</style></head>
+pre{background:#f6f6f6;padding:8px;overflow:auto}.meta{color:#555}.chart{margin:8px 0}.flag{background:#fff3cd;border:1px solid #e0b84a;padding:6px 10px}</style></head>
 <body><h1>${escapeHtml(title(result))}: ${escapeHtml(result.variants.map(variantLabel).join(', '))}</h1>
+${verdictHtml(result)}
 <p class="meta">Started ${escapeHtml(result.startedAt)}. ${escapeHtml(describe(result))}.</p>
 ${CASE.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
 <table><thead><tr>${VARIANT_HEADER.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>

@@ -5,12 +5,18 @@ import { stageCells, stageRows } from './stage-rows.js';
 import { stagesOf } from './stages-view.js';
 import { limitedByLines, overflowFlags } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
+import { verdictTerminal } from './verdict-text.js';
 
 /** Columns of the terminal table (the Markdown one has them all). */
 const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12, 14];
 
 /** The end-of-sweep summary for a terminal: one row per stage, ratios to the baseline (per profile for a lab). */
 export function renderSweepSummary(result: AnyResult): string {
+  return `${stagesSummary(result)}${verdictTerminal(result).join('\n')}\n`;
+}
+
+/** The summary without the verdict (a lab's profiles are each one, under one verdict). */
+function stagesSummary(result: AnyResult): string {
   if (result.kind === 'proxy') return renderProxySummary(result);
   if (result.kind === 'lab') {
     const head = `portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}; every stage in a fresh network namespace\n\n`;
@@ -23,7 +29,7 @@ export function renderSweepSummary(result: AnyResult): string {
               Object.entries(p.sysctls)
                 .map(([k, v]) => `${k.replace('net.ipv4.', '')}=${v}`)
                 .join(', ') || 'kernel defaults'
-            })\n${renderSweepSummary(p.sweep)}`,
+            })\n${stagesSummary(p.sweep)}`,
         )
         .join('\n')
     );

@@ -3,6 +3,7 @@ import type { RunResult } from '../result/result.js';
 import { formatCount, formatDurationMs, formatLatencyUs, formatRate, table } from './format.js';
 import { overflowFlags } from './stage-notes.js';
 import { stagesOf } from './stages-view.js';
+import { verdictTerminal } from './verdict-text.js';
 import type { ErrorCounts } from '../result/counts.js';
 import type { EncodedHistogram } from '../result/latency.js';
 
@@ -136,5 +137,6 @@ export function renderRunSummary(result: RunResult): string {
     );
   if (result.limitedBy) lines.push(`  limited by  ${result.limitedBy.cause}: ${result.limitedBy.because}`);
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
+  lines.push(...verdictTerminal(result));
   return `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import { evaluateThresholds } from '../result/thresholds.js';
 import { markPartialSeconds, mergeSnapshots, type LoadSnapshot } from '../engine/load-snapshot.js';
 import { createLatencyHistogram, encodeHistogram } from '../result/histogram.js';
 import { limitedByOf } from '../model/limited-by-of.js';
@@ -84,7 +85,9 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
   const errorCount = Object.values(m.errors).reduce((a: number, n) => a + (n ?? 0), 0);
   const perSec = (n: number): number => (durationMs > 0 ? Math.round((n * 100000) / durationMs) / 100 : 0);
   const plan = { ...first.result.plan, sources: m.sources.map((s) => s.address).filter((a) => a !== 'kernel') };
-  const { limitedBy: _first, ...firstMeasured } = first.result;
+  // The first host's judgements are not the merge's: its failures and thresholds are replaced below.
+  const { limitedBy: _first, failures: _failures, thresholds: _thresholds, ...firstMeasured } = first.result;
+  const failures = files.flatMap((f) => (f.result.failures ?? []).map((text) => `${f.path}: ${text}`));
   const merged: Omit<RunResult, 'limitedBy'> = {
     ...firstMeasured,
     plan,
@@ -138,7 +141,12 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
       okPerSec: f.result.totals.okPerSec,
       sources: f.result.sources.length,
     })),
+    // Every host's engine failures go with the merge (an engine that lost work on one host lost it from the whole).
+    ...(failures.length > 0 ? { failures } : {}),
   };
+  // The plan's --fail-on thresholds judged on the merged figures, as one run of them would be.
+  const judged =
+    plan.thresholds.length > 0 ? { ...merged, thresholds: evaluateThresholds(plan.thresholds, merged as RunResult, null) } : merged;
   // Each host's kernel counters and CPU stay in its own result: the merge judges by counts alone.
-  return { ...merged, limitedBy: limitedByOf(merged) };
+  return { ...judged, limitedBy: limitedByOf(judged) };
 }

@@ -1,3 +1,4 @@
+import { walkUntilStopped, type StepOutcome } from '../runner/walk.js';
 import { resultHeader } from '../result/header.js';
 import { randomInt } from 'node:crypto';
 import { countCarryOver } from '../env/carry-over.js';
@@ -211,12 +212,7 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
     warnings.push('--sources is a list, so settle fresh cannot move it to new addresses: only the built-in target port is fresh per stage');
   }
   const all = [...specs, ...referenceSpecs];
-  let interrupted = false;
-  for (const spec of all) {
-    if (hooks.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
+  const { interrupted } = await walkUntilStopped(all, hooks.signal, async (spec): Promise<StepOutcome<StageResult>> => {
     const done = [...stages, ...references];
     let waited: { waitedMs: number; timeWaitLeft: number } | null = null;
     const previous = done.at(-1);
@@ -238,11 +234,8 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
         ? { onProgress: (p: Progress) => hooks.onProgress!({ index: spec.index, count: all.length, axisValue: spec.axisValue }, p) }
         : {}),
     });
-    if (run.interrupted && run.totals.attempts === 0) {
-      // The signal came before this stage sent anything: it did not run.
-      interrupted = true;
-      break;
-    }
+    // The signal came before this stage sent anything: it did not run.
+    if (run.interrupted && run.totals.attempts === 0) return null;
     const stageSettle: StageSettle = {
       policy: settle,
       block: prepared.block,
@@ -252,11 +245,8 @@ export async function sweep(options: SweepOptions = {}, hooks: SweepHooks = {}):
     const stageResult: StageResult = { index: spec.index, axisValue: spec.axisValue, settle: stageSettle, space: spaceOf(run), run };
     (referenceSpecs.includes(spec) ? references : stages).push(stageResult);
     hooks.onStageDone?.({ index: spec.index, count: all.length, axisValue: spec.axisValue }, stageResult);
-    if (run.interrupted) {
-      interrupted = true;
-      break;
-    }
-  }
+    return { result: stageResult, interrupted: run.interrupted };
+  });
   return {
     ...resultHeader('sweep', startedAt, interrupted),
     axis,

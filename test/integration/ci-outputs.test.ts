@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { runCli } from '../helpers/cli.js';
+import { parseJunit } from '../helpers/junit.js';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'portchurn-ci-'));
@@ -14,33 +14,6 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-interface Junit {
-  testsuites: {
-    '@_name': string;
-    '@_tests': string;
-    '@_failures': string;
-    testsuite: {
-      '@_name': string;
-      '@_tests': string;
-      '@_failures': string;
-      '@_time': string;
-      '@_timestamp': string;
-      properties: { property: { '@_name': string; '@_value': string }[] };
-      testcase?: { '@_name': string; '@_classname': string; failure?: { '@_message': string; '@_type': string; '#text': string } }[];
-    }[];
-  };
-}
-
-/** Parses JUnit XML as CI systems do: a well-formed document, suites and cases as elements. */
-function parseJunit(text: string): Junit {
-  assert.equal(XMLValidator.validate(text), true, 'well-formed XML');
-  const parser = new XMLParser({
-    ignoreAttributes: false,
-    isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
-  });
-  return parser.parse(text) as Junit;
 }
 
 test('run --junit: each --fail-on threshold a test case, failed with the measured value and limit; the job summary appended where GITHUB_STEP_SUMMARY points', () =>
@@ -54,9 +27,12 @@ test('run --junit: each --fail-on threshold a test case, failed with the measure
     assert.equal(run.status, 1, 'a threshold held');
     const doc = parseJunit(readFileSync(junit, 'utf8'));
     assert.equal(doc.testsuites['@_name'], 'portchurn run');
-    assert.deepEqual([doc.testsuites['@_tests'], doc.testsuites['@_failures']], ['2', '1']);
-    const [suite] = doc.testsuites.testsuite;
-    assert.equal(doc.testsuites.testsuite.length, 1);
+    // The verdict's own case, then the two thresholds.
+    assert.deepEqual([doc.testsuites['@_tests'], doc.testsuites['@_failures'], doc.testsuites['@_errors']], ['3', '1', '0']);
+    const [verdict, suite] = doc.testsuites.testsuite;
+    assert.equal(doc.testsuites.testsuite.length, 2);
+    assert.equal(verdict!['@_name'], 'verdict');
+    assert.equal(verdict!.properties.property[0]!['@_value'], 'FAILED: 1 of 2 thresholds held; 1 of 1 run ran');
     assert.deepEqual([suite!['@_name'], suite!['@_tests'], suite!['@_failures']], ['run', '2', '1']);
     assert.ok(Number(suite!['@_time']) > 0);
     assert.ok(!Number.isNaN(Date.parse(suite!['@_timestamp'])));
@@ -73,7 +49,8 @@ test('run --junit: each --fail-on threshold a test case, failed with the measure
     assert.match(md, /^### portchurn run/m);
     assert.match(md, /^60 ok, 0 errors/m);
     assert.match(md, /^\| stage \| sources \|/m);
-    assert.match(md, /\*\*1 of 2 `--fail-on` thresholds held:\*\*\n\n- run: p99>1us \(measured/);
+    assert.match(md, /\*\*FAILED: 1 of 2 thresholds held; 1 of 1 run ran\*\*/);
+    assert.match(md, /^- threshold held in run: p99>1us \(measured/m);
 
     // A second step appends; with GITHUB_STEP_SUMMARY unset nothing is written.
     const again = await runCli(['run', '-n', '10', '--out', dir, '--quiet'], { env: { GITHUB_STEP_SUMMARY: summary } });
@@ -102,6 +79,8 @@ test('sweep --junit: each stage a suite with its own thresholds', () =>
         '2',
         '--out',
         dir,
+        '--reference',
+        'kernel',
         '--reports',
         '',
         '--quiet',
@@ -117,9 +96,11 @@ test('sweep --junit: each stage a suite with its own thresholds', () =>
     assert.deepEqual(
       doc.testsuites.testsuite.map((s) => [s['@_name'], s['@_tests'], s['@_failures']]),
       [
+        ['verdict', '1', '0'],
         ['stage 1 (sources 1)', '1', '0'],
         ['stage 2 (sources 2)', '1', '0'],
+        ['reference kernel', '1', '0'],
       ],
     );
-    assert.deepEqual([doc.testsuites['@_tests'], doc.testsuites['@_failures']], ['2', '0']);
+    assert.deepEqual([doc.testsuites['@_tests'], doc.testsuites['@_failures'], doc.testsuites['@_errors']], ['4', '0', '0']);
   }));

@@ -165,8 +165,8 @@ test('--fail-on: a threshold that holds exits 1 naming it and its value; the res
     assert.equal(pass.status, 0, pass.stderr);
     const fail = await runCli(['run', '-n', '50', '-c', '2', '--out', dir, '--json', '--fail-on', 'ok<1000', '--fail-on', 'p99>1us']);
     assert.equal(fail.status, 1);
-    assert.match(fail.stderr, /threshold failed: ok<1000 \(measured 50, limit 1000\)/);
-    assert.match(fail.stderr, /threshold failed: p99>1us \(measured/);
+    assert.match(fail.stderr, /threshold held in run: ok<1000 \(measured 50, limit 1000\)/);
+    assert.match(fail.stderr, /threshold held in run: p99>1us \(measured/);
     const result = JSON.parse(fail.stdout) as RunResult;
     assert.deepEqual(
       result.thresholds!.map((t) => t.failed),

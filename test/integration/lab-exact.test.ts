@@ -161,7 +161,7 @@ test('portchurn lab from the CLI: --fail-on decides the exit status, naming prof
   ];
   const failing = await runCli([...args, '--fail-on', 'errors>0']);
   assert.equal(failing.status, 1, failing.stderr);
-  assert.match(failing.stderr, /threshold failed: profile narrow, stage 1: errors>0 \(measured 5\d\d, limit 0\)/);
+  assert.match(failing.stderr, /threshold held in profile narrow stage 1 \(sources 1\): errors>0 \(measured 5\d\d, limit 0\)/);
   const passing = await runCli([...args, '--fail-on', 'ok>1500']);
   assert.equal(passing.status, 0, passing.stderr);
   assert.match(passing.stdout, /profile narrow/);

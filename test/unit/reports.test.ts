@@ -55,7 +55,7 @@ test('stages that shared the host say so in one line at the top of every report'
   const onHost: SweepResult = structuredClone(stored);
   for (const s of onHost.stages) Object.assign(s.run.plan, { netns: null, hostReason: '--no-netns was given' });
   const line = /Shared host: 2 of 3 stages ran in the host's network namespace \(--no-netns was given\)/;
-  assert.match(renderMarkdown(onHost).split('\n').slice(0, 3).join('\n'), line);
+  assert.match(renderMarkdown(onHost).split('\n').slice(0, 5).join('\n'), line);
   assert.match(renderSweepSummary(onHost).split('\n').slice(0, 2).join('\n'), line);
   assert.match(renderHtml(onHost, ASSETS), line);
 });

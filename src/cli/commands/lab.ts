@@ -4,8 +4,8 @@ import { lab, LAB_DEFAULTS, type LabOptions } from '../../lab/lab.js';
 import { renderProgress } from '../../report/progress.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
-import { ciOutputs, parseReportFormats, saveResult } from '../save-result.js';
-import { failedThresholds } from '../threshold-report.js';
+import { ciOutputs, parseReportFormats } from '../save-result.js';
+import { finishCommand } from '../finish.js';
 import { SWEEP_OPTIONS, stageLine } from './sweep.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
 import { startLiveMetrics } from '../live-metrics.js';
@@ -84,15 +84,12 @@ export async function labCommand(argv: LabArgs, io: CliIo): Promise<number> {
         : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    const saved = await saveResult(
+    return await finishCommand(
       io,
       { dir: argv.out, prefix: 'lab', formats, json: argv.json, quiet: argv.quiet, ...ciOutputs(argv.junit) },
       result,
+      stop,
     );
-    if (saved !== EXIT.ok) return saved;
-    const failed = failedThresholds(result);
-    for (const line of failed) printError(io, line);
-    return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
     await live?.close();

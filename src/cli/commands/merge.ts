@@ -5,7 +5,8 @@ import { readResult } from '../../result/read-result.js';
 import { ResultInputError } from '../../errors.js';
 import type { RunResult } from '../../result/result.js';
 import type { CliIo } from '../output.js';
-import { RESULTS_DIR, parseReportFormats, runFilesSummary, saveResult } from '../save-result.js';
+import { RESULTS_DIR, ciOutputs, parseReportFormats, runFilesSummary } from '../save-result.js';
+import { finishCommand } from '../finish.js';
 import { RUN_OPTIONS } from './run.js';
 import { declareOptions, type OptionTable } from '../option-table.js';
 
@@ -14,6 +15,8 @@ export const MERGE_OPTIONS = {
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the merged result' },
   reports: RUN_OPTIONS.reports,
   json: { type: 'boolean', describe: 'print the merged result JSON' },
+  quiet: RUN_OPTIONS.quiet,
+  junit: RUN_OPTIONS.junit,
 } as const satisfies OptionTable;
 
 /** Declares `portchurn merge <files..>` on `y`. */
@@ -39,13 +42,15 @@ export async function mergeCommand(argv: MergeArgs, io: CliIo): Promise<number> 
   }
   const merged = mergeRunResults(files);
   // The merged interval log (.hlog) is written from the per-second histograms added across hosts.
-  return saveResult(
+  return finishCommand(
     io,
     {
       dir: argv.out,
       prefix: 'merged',
       formats,
       json: argv.json,
+      quiet: argv.quiet,
+      ...ciOutputs(argv.junit),
       summary: runFilesSummary(merged),
     },
     merged,

@@ -6,9 +6,10 @@ import { SWEEP_DEFAULTS } from '../../sweep/sweep.js';
 import { declareOptions, describedAs, fieldsOf, type OptionTable } from '../option-table.js';
 import { RUN_OPTIONS } from './run.js';
 import { renderProgress } from '../../report/progress.js';
-import { EXIT, printError, type CliIo } from '../output.js';
+import { printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
-import { RESULTS_DIR, parseReportFormats, saveResult } from '../save-result.js';
+import { RESULTS_DIR, ciOutputs, parseReportFormats } from '../save-result.js';
+import { finishCommand } from '../finish.js';
 
 /** The options `portchurn proxy` and `portchurn nginx` share, stated once. */
 const SHARED_OPTIONS = {
@@ -54,10 +55,12 @@ const SHARED_OPTIONS = {
   },
   'sample-interval': describedAs(RUN_OPTIONS['sample-interval'], 'socket sampling period'),
   engine: describedAs(RUN_OPTIONS.engine, "the client side's engine"),
+  workers: describedAs(RUN_OPTIONS.workers, "the client side's generator threads"),
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the JSON result and reports' },
   reports: { ...RUN_OPTIONS.reports, default: SWEEP_DEFAULTS.reports },
   json: { type: 'boolean', describe: 'print the result JSON' },
   quiet: { type: 'boolean', alias: 'q', describe: 'print nothing' },
+  junit: RUN_OPTIONS.junit,
 } as const satisfies OptionTable;
 
 /** The options of `portchurn proxy`, stated once. */
@@ -99,7 +102,7 @@ type NginxArgs = Awaited<ReturnType<typeof nginxOptions>['argv']>;
 
 async function runScenario(
   options: ProxyOptions,
-  argv: Pick<ProxyArgs, 'out' | 'reports' | 'json' | 'quiet'>,
+  argv: Pick<ProxyArgs, 'out' | 'reports' | 'json' | 'quiet' | 'junit'>,
   prefix: string,
   io: CliIo,
 ): Promise<number> {
@@ -117,9 +120,12 @@ async function runScenario(
         : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    const saved = await saveResult(io, { dir: argv.out, prefix, formats, json: argv.json, quiet: argv.quiet }, result);
-    if (saved !== EXIT.ok) return saved;
-    return stop.exitStatus() ?? EXIT.ok;
+    return await finishCommand(
+      io,
+      { dir: argv.out, prefix, formats, json: argv.json, quiet: argv.quiet, ...ciOutputs(argv.junit) },
+      result,
+      stop,
+    );
   } finally {
     stop.dispose();
   }

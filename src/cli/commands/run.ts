@@ -4,12 +4,12 @@ import { type RunOptions } from '../../plan/build-plan.js';
 import { renderProgress } from '../../report/progress.js';
 import type { Progress } from '../../result/progress.js';
 import { startLiveMetrics } from '../live-metrics.js';
-import { RESULTS_DIR, ciOutputs, parseReportFormats, runFilesSummary, saveResult } from '../save-result.js';
+import { RESULTS_DIR, ciOutputs, parseReportFormats, runFilesSummary } from '../save-result.js';
+import { finishCommand } from '../finish.js';
 import { REPORT_FORMATS } from '../write-reports.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
 import { EXIT, printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
-import { failedThresholds } from '../threshold-report.js';
 import { CLOSE_POLICIES, ENGINE_CHOICES, KEEPALIVE_CLIENTS, PLAN_DEFAULTS, PORT_MODES } from '../../plan/plan.js';
 import { BUILTIN_PROFILES } from '../../env/profiles.js';
 import { DEFAULT_NAMESPACE_PROFILE } from '../../env/resolve-namespace.js';
@@ -280,7 +280,7 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
         : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    const saved = await saveResult(
+    return await finishCommand(
       io,
       {
         dir: argv.out,
@@ -292,12 +292,8 @@ export async function runCommand(argv: RunArgs, io: CliIo): Promise<number> {
         summary: runFilesSummary(result),
       },
       result,
+      stop,
     );
-    if (saved !== EXIT.ok) return saved;
-    for (const failure of result.failures ?? []) printError(io, `${failure}; the other workers' data is in the result`);
-    const failed = failedThresholds(result);
-    for (const line of failed) printError(io, line);
-    return stop.exitStatus() ?? (failed.length > 0 || (result.failures?.length ?? 0) > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
     await live?.close();

@@ -4,10 +4,10 @@ import { renderProgress } from '../../report/progress.js';
 import { SWEEP_DEFAULTS, sweep, type SweepOptions } from '../../sweep/sweep.js';
 import { DEFAULT_VALUES } from '../../sweep/stages.js';
 import type { StageResult } from '../../result/sweep-result.js';
-import { EXIT, printError, type CliIo } from '../output.js';
+import { printError, type CliIo } from '../output.js';
 import { stopOnSignals, stoppingMessage } from '../signals.js';
-import { ciOutputs, parseReportFormats, saveResult } from '../save-result.js';
-import { failedThresholds } from '../threshold-report.js';
+import { ciOutputs, parseReportFormats } from '../save-result.js';
+import { finishCommand } from '../finish.js';
 import { RUN_OPTIONS } from './run.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
 import { AXES, SETTLE_POLICIES } from '../../plan/sweep-axes.js';
@@ -115,15 +115,12 @@ export async function sweepCommand(argv: SweepArgs, io: CliIo): Promise<number> 
       ...(argv['progress-json'] ? { onStageDone: (stage, s) => io.stderr.write(`${JSON.stringify(stageLine(stage, s))}\n`) } : {}),
     });
     if (showProgress) io.stderr.write('\r\x1b[2K');
-    const saved = await saveResult(
+    return await finishCommand(
       io,
       { dir: argv.out, prefix: 'sweep', formats, json: argv.json, quiet: argv.quiet, ...ciOutputs(argv.junit) },
       result,
+      stop,
     );
-    if (saved !== EXIT.ok) return saved;
-    const failed = failedThresholds(result);
-    for (const line of failed) printError(io, line);
-    return stop.exitStatus() ?? (failed.length > 0 ? EXIT.failure : EXIT.ok);
   } finally {
     stop.dispose();
     await live?.close();
