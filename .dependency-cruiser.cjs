@@ -13,6 +13,7 @@
  *   watch/                            a live host's socket states, grouped and projected (no traffic)
  *   metrics/                          Prometheus metrics (prom-client) of watch samples and of a run's progress, and their endpoint
  *   report/                           renders a result as text (reads result/ and plan/ only)
+ *   stage/                            the namespace child's program (started by runner/run-in-namespace.ts by path, never imported): runs a plan or a proxy variant
  *   cli/                              the only code that prints or sets the exit status
  */
 const layer = (...folders) => `^src/(${folders.join('|')})/`;
@@ -34,6 +35,7 @@ const below = {
   watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon', 'metrics'],
   metrics: ['plan', 'result'],
   report: ['plan', 'result'],
+  stage: ['plan', 'result', 'env', 'runner', 'proxy'],
 };
 const ALL = [
   'plan',
@@ -53,6 +55,7 @@ const ALL = [
   'watch',
   'metrics',
   'report',
+  'stage',
   'cli',
 ];
 
@@ -95,7 +98,8 @@ module.exports = {
         path: '^src/',
         pathNot: [
           '^src/index\\.ts$',
-          '^src/cli/(bin|stage-child)\\.ts$',
+          '^src/cli/bin\\.ts$',
+          '^src/stage/child\\.ts$',
           '(^|/)worker\\.ts$',
           '^src/engine/load-worker\\.ts$',
           '\\.d\\.ts$',

@@ -62,3 +62,70 @@ export class ResultInputError extends PortchurnError {
     this.path = path;
   }
 }
+
+/** A proxy (nginx, HAProxy) could not start or rejected its configuration; the message is the proxy's own. */
+export class ProxyError extends PortchurnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProxyError';
+  }
+}
+
+/** A namespaced stage's child process failed, or failed with an error of no known class. */
+export class NamespaceError extends PortchurnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NamespaceError';
+  }
+}
+
+/** An error as it crosses a process boundary (the namespace child's IPC message to its parent). */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  /** PlanError's option. */
+  readonly option?: string;
+  /** ResultFileError's and ResultInputError's path. */
+  readonly path?: string;
+}
+
+/**
+ * The errors that keep their class across a process boundary, keyed by the class's own name (the
+ * `name` each sets is held equal to it by a test), so renaming a class renames its key with it and
+ * nothing falls through to the generic case.
+ */
+const REVIVERS: ReadonlyMap<string, (w: WireError) => PortchurnError> = new Map(
+  [
+    [PlanError, (w: WireError) => new PlanError(w.option ?? '', w.message)] as const,
+    [PreflightError, (w: WireError) => new PreflightError(w.message)] as const,
+    [TargetError, (w: WireError) => new TargetError(w.message)] as const,
+    [ProxyError, (w: WireError) => new ProxyError(w.message)] as const,
+    [NamespaceError, (w: WireError) => new NamespaceError(w.message)] as const,
+    [ResultFileError, (w: WireError) => new ResultFileError(w.path ?? '', w.message)] as const,
+    [ResultInputError, (w: WireError) => new ResultInputError(w.path ?? '', w.message)] as const,
+  ].map(([cls, revive]) => [cls.name, revive]),
+);
+
+/** The classes whose errors keep their class across a process boundary. */
+export const CROSSING_ERRORS: readonly string[] = [...REVIVERS.keys()];
+
+/** An error as a plain object that survives structured cloning or JSON. */
+export function toWire(error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const extra = error as { option?: unknown; path?: unknown };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof extra.option === 'string' ? { option: extra.option } : {}),
+    ...(typeof extra.path === 'string' ? { path: extra.path } : {}),
+  };
+}
+
+/**
+ * The error a WireError stood for: the same class and message when it is one of ours; otherwise a
+ * NamespaceError that names the foreign error (`in the namespace: TypeError: ...`).
+ */
+export function fromWire(w: WireError): PortchurnError {
+  const revive = REVIVERS.get(w.name);
+  return revive ? revive(w) : new NamespaceError(`in the namespace: ${w.name}: ${w.message}`);
+}

@@ -1,20 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PreflightError, PortchurnError } from '../errors.js';
+import { PreflightError, ProxyError } from '../errors.js';
 import type { ProxyKind } from '../plan/proxy-variants.js';
 import { readTcpSockets } from '../env/proc-net-tcp.js';
 
-/** A proxy could not start or rejected its configuration; the message is the proxy's own. */
-export class ProxyError extends PortchurnError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProxyError';
-  }
-}
+export { ProxyError } from '../errors.js';
 
 /** Where each proxy's binary is looked for, and how to get it. */
 const BINARIES: Record<ProxyKind, { readonly debian: string; readonly flag: string; readonly install: string }> = {
@@ -46,16 +40,44 @@ export function findProxy(kind: ProxyKind, bin?: string): string {
   throw new PreflightError(bin ? `${flag} ${bin} does not exist` : `${kind} is not installed: ${install}, or pass ${flag}`);
 }
 
+/**
+ * What this process started and has not yet cleaned up: each proxy's process group (it is started
+ * as a group leader, so its workers are in it) and each private prefix. When this process exits
+ * with some still here (the namespace child ends 2 s after its parent died, before a variant's
+ * own cleanup ran), the exit hook kills those groups and removes those prefixes, so no nginx or
+ * HAProxy is orphaned holding the namespace alive. Only what we started, by its pid.
+ */
+const live = { groups: new Set<number>(), prefixes: new Set<string>() };
+let exitHookInstalled = false;
+
+function cleanUpAtExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pgid of live.groups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (const prefix of live.prefixes) rmSync(prefix, { recursive: true, force: true });
+  });
+}
+
 /** A private prefix for one proxy: configuration, pid, logs, sockets, temp files. */
 export async function makePrefix(kind: ProxyKind, dirs: readonly string[] = []): Promise<string> {
+  cleanUpAtExit();
   const prefix = await mkdtemp(join(tmpdir(), `portchurn-${kind}-`));
+  live.prefixes.add(prefix);
   for (const dir of dirs) await mkdir(join(prefix, dir), { recursive: true });
   return prefix;
 }
 
 /** Removes a prefix made by `makePrefix`. */
-export function removePrefix(prefix: string): Promise<void> {
-  return rm(prefix, { recursive: true, force: true });
+export async function removePrefix(prefix: string): Promise<void> {
+  await rm(prefix, { recursive: true, force: true });
+  live.prefixes.delete(prefix);
 }
 
 /** A proxy process started by us: stopped by its pid, its exit recorded when it comes first. */
@@ -102,7 +124,11 @@ export async function startProxyProcess(
   now: () => number,
   onStderrLine: (line: string) => void = () => {},
 ): Promise<ProxyProcess> {
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  cleanUpAtExit();
+  // A group of its own (detached): its workers can be ended with it, and a terminal's Ctrl-C goes
+  // to portchurn, which decides when the proxy stops.
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  if (child.pid !== undefined) live.groups.add(child.pid);
   const tail: string[] = [];
   const lines = createInterface({ input: child.stderr!, crlfDelay: Infinity });
   lines.on('line', (line) => {
@@ -128,8 +154,13 @@ export async function startProxyProcess(
     await waitForListener(name, listenPort, child, 10_000);
   } catch (error) {
     stopping = true;
-    child.kill('SIGKILL');
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
     await exited;
+    live.groups.delete(child.pid!);
     const last = tail.filter((l) => l.trim() !== '').at(-1);
     throw new ProxyError(`${(error as Error).message}${last ? `: ${last}` : ''}`);
   }
@@ -144,7 +175,15 @@ export async function startProxyProcess(
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
         clearTimeout(timer);
+      } else {
+        // It died before us (killed by someone else): its workers may still be in its group.
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // none left
+        }
       }
+      live.groups.delete(child.pid!);
       // Every line it wrote has been counted once its stderr has closed.
       await stderrClosed;
     },

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
-import { PortchurnError, PreflightError } from '../errors.js';
+import { NamespaceError, fromWire } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../result/result.js';
 import { namespacePrefix } from '../env/namespace-support.js';
@@ -9,13 +9,7 @@ import type { StageJob, StageMessage, StageRequest } from './stage-protocol.js';
 import type { RunHooks } from './run-plan.js';
 import type { Progress } from '../result/progress.js';
 
-/** Failure of a namespaced stage's child process. */
-export class NamespaceError extends PortchurnError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NamespaceError';
-  }
-}
+export { NamespaceError } from '../errors.js';
 
 /** Runs a plan in a fresh network namespace with the plan's settings (see `runJobInNamespace`). */
 export function runPlanInNamespace(plan: Plan, hooks: RunHooks = {}): Promise<RunResult> {
@@ -30,7 +24,7 @@ export function runPlanInNamespace(plan: Plan, hooks: RunHooks = {}): Promise<Ru
  */
 export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: RunHooks = {}): Promise<T> {
   const prefix = namespacePrefix();
-  const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, new URL('../cli/stage-child.js', import.meta.url).pathname], {
+  const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, new URL('../stage/child.js', import.meta.url).pathname], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -46,11 +40,8 @@ export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: R
         resolve(message.result as T);
       } else {
         settled = true;
-        reject(
-          message.name === 'PreflightError'
-            ? new PreflightError(message.message)
-            : new NamespaceError(message.name === 'NginxError' ? message.message : `in the namespace: ${message.message}`),
-        );
+        // Our errors keep their class (a ProxyError stays one, with the proxy's own words); others are named.
+        reject(fromWire(message.error));
       }
     });
     child.on('error', (error) => reject(new NamespaceError(`cannot start the namespace stage: ${error.message}`)));

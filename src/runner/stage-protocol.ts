@@ -1,3 +1,4 @@
+import type { WireError } from '../errors.js';
 import type { ProxyVariantSpec } from '../plan/proxy-variants.js';
 import type { Plan } from '../plan/plan.js';
 import type { SysctlSet } from '../plan/sysctls.js';
@@ -17,4 +18,4 @@ export interface StageRequest {
 export type StageMessage =
   | { readonly type: 'progress'; readonly progress: unknown }
   | { readonly type: 'result'; readonly result: unknown }
-  | { readonly type: 'error'; readonly name: string; readonly message: string };
+  | { readonly type: 'error'; readonly error: WireError };

@@ -174,7 +174,7 @@ function stageChildren(): number[] {
     .filter((d) => /^\d+$/.test(d))
     .filter((d) => {
       try {
-        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('stage-child.js');
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('stage/child.js');
       } catch {
         return false;
       }

@@ -15,9 +15,9 @@ const base: NginxConfigInput = {
 
 test('plain: nginx defaults, everything in the private prefix', () => {
   const conf = renderNginxConfig(base);
-  assert.match(conf, /pid \/tmp\/p\/nginx\.pid;/);
-  assert.match(conf, /error_log \/tmp\/p\/logs\/error\.log error;/);
-  assert.match(conf, /proxy_temp_path \/tmp\/p\/temp\/proxy;/);
+  assert.match(conf, /pid "\/tmp\/p\/nginx\.pid";/);
+  assert.match(conf, /error_log "\/tmp\/p\/logs\/error\.log" error;/);
+  assert.match(conf, /proxy_temp_path "\/tmp\/p\/temp\/proxy";/);
   assert.match(conf, /server 127\.0\.0\.1:9000;/);
   assert.match(conf, /listen 127\.0\.0\.1:8080;/);
   assert.ok(!/proxy_bind|keepalive \d|proxy_http_version/.test(conf));
@@ -64,4 +64,9 @@ test("keepalive-tuned: the upstream block's own keepalive_requests and keepalive
   assert.match(tuned, /keepalive_time 1d;/);
   const plainKeepalive = upstreamBlock(renderNginxConfig({ ...base, variant: 'keepalive' }));
   assert.ok(!/keepalive_requests|keepalive_time/.test(plainKeepalive), plainKeepalive);
+});
+
+test('paths are quoted with " and \\ escaped, so a prefix with a space, a quote or a ; stays one word', () => {
+  const conf = renderNginxConfig({ ...base, prefix: '/tmp/my runs/a"b;c\\d' });
+  assert.match(conf, /^pid "\/tmp\/my runs\/a\\"b;c\\\\d\/nginx\.pid";$/m);
 });

@@ -29,7 +29,7 @@ const serverLines = (conf: string): string[] => conf.split('\n').filter((l) => l
 test('haproxy.cfg: one thread, the stats socket in the prefix, a source per server line by variant', () => {
   const plain = renderHaproxyConfig(base);
   assert.match(plain, /^ {4}nbthread 1$/m);
-  assert.match(plain, /^ {4}stats socket \/tmp\/p\/haproxy\.sock mode 600 level admin$/m);
+  assert.match(plain, /^ {4}stats socket "\/tmp\/p\/haproxy\.sock" mode 600 level admin$/m);
   assert.match(plain, /^ {4}mode tcp$/m);
   assert.match(plain, /^ {4}bind 127\.0\.0\.1:8080$/m);
   assert.deepEqual(serverLines(plain), ['    server up1 127.0.0.1:9000 source 127.0.0.1']);

@@ -1,3 +1,4 @@
+import { quoted } from '../quote.js';
 import { hostPort } from '../../plan/addresses.js';
 import type { PortRange } from '../../plan/ports.js';
 import { isKeepalive, type HaproxyMode, type ProxyVariant } from '../../plan/proxy-variants.js';
@@ -53,7 +54,8 @@ export function renderHaproxyConfig(c: HaproxyConfigInput): string {
     '    nbthread 1',
     // Each connection takes two descriptors; 4,096 stays inside a 10,000-descriptor limit.
     '    maxconn 4096',
-    `    stats socket ${statsSocketPath(c.prefix)} mode 600 level admin`,
+    // Quoted: a prefix with a space stays one word (HAProxy reads "..." with \" and \\ escapes since 1.9).
+    `    stats socket ${quoted(statsSocketPath(c.prefix))} mode 600 level admin`,
     '',
     'defaults',
     `    mode ${c.mode}`,

@@ -1,3 +1,4 @@
+import { quoted } from '../quote.js';
 import { hostPort } from '../../plan/addresses.js';
 import { isKeepalive, type ProxyVariant } from '../../plan/proxy-variants.js';
 
@@ -43,18 +44,18 @@ export function renderNginxConfig(c: NginxConfigInput): string {
     'daemon off;',
     'master_process off;',
     'worker_processes 1;',
-    `pid ${c.prefix}/nginx.pid;`,
-    `error_log ${c.prefix}/logs/error.log error;`,
+    `pid ${quoted(`${c.prefix}/nginx.pid`)};`,
+    `error_log ${quoted(`${c.prefix}/logs/error.log`)} error;`,
     'events {',
     '    worker_connections 16384;',
     '}',
     'http {',
     '    access_log off;',
-    `    client_body_temp_path ${c.prefix}/temp/client;`,
-    `    proxy_temp_path ${c.prefix}/temp/proxy;`,
-    `    fastcgi_temp_path ${c.prefix}/temp/fastcgi;`,
-    `    uwsgi_temp_path ${c.prefix}/temp/uwsgi;`,
-    `    scgi_temp_path ${c.prefix}/temp/scgi;`,
+    `    client_body_temp_path ${quoted(`${c.prefix}/temp/client`)};`,
+    `    proxy_temp_path ${quoted(`${c.prefix}/temp/proxy`)};`,
+    `    fastcgi_temp_path ${quoted(`${c.prefix}/temp/fastcgi`)};`,
+    `    uwsgi_temp_path ${quoted(`${c.prefix}/temp/uwsgi`)};`,
+    `    scgi_temp_path ${quoted(`${c.prefix}/temp/scgi`)};`,
     // Client connections (the http level): the load keeps its connections, so never close them for their count.
     '    keepalive_requests 1000000;',
     '',

@@ -1,3 +1,4 @@
+import { toWire } from '../errors.js';
 import { enterStageNamespace } from '../runner/enter-namespace.js';
 import { runPlan } from '../runner/run-plan.js';
 import { localIpv6Prefix } from '../plan/local-prefix.js';
@@ -7,8 +8,9 @@ import type { Progress } from '../result/progress.js';
 const send = (message: StageMessage): Promise<void> => new Promise((resolve) => process.send!(message, () => resolve()));
 
 /**
- * The child process of a namespaced stage, started by `unshare -n` (src/runner/run-in-namespace.ts):
- * a program of its own, so it sits with the CLI. It prepares the namespace (enterStageNamespace),
+ * The child process of a namespaced stage, started by `unshare -n` (src/runner/run-in-namespace.ts
+ * starts this file by its path; nothing imports it): a program of its own, in a layer of its own
+ * above the proxy scenario it may run and below the CLI. It prepares the namespace (enterStageNamespace),
  * runs the job (a plan, or an nginx variant) and sends the result back. When it exits, the
  * kernel removes the namespace and every socket and TIME_WAIT in it; nothing is left on the host.
  */
@@ -36,6 +38,6 @@ process.on('SIGTERM', () => {});
 
 process.once('message', (request: StageRequest) => {
   stage(request)
-    .catch((error: Error) => send({ type: 'error', name: error.name, message: error.message }))
+    .catch((error: unknown) => send({ type: 'error', error: toWire(error) }))
     .finally(() => process.exit(0));
 });
