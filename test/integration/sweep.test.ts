@@ -51,7 +51,7 @@ test("a host sweep (--no-netns) sources=1,4 in bind mode: disjoint address block
   assert.equal(four!.space.sources, 4);
   const md = renderMarkdown(result);
   assert.match(
-    md.split('\n').slice(0, 4).join('\n'),
+    md.split('\n').slice(0, 6).join('\n'),
     /Shared host: Every stage ran in the host's network namespace \(--no-netns was given\)/,
   );
 });
