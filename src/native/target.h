@@ -53,6 +53,7 @@ typedef struct {
   uint64_t malformed;     /* not an HTTP/1.x request this target reads */
   uint64_t head_timeout;  /* the head did not complete within head_timeout_ms */
   uint64_t accept_errors; /* accept4 failed (EMFILE, ENFILE, ENOBUFS...) */
+  uint64_t write_timeout; /* a response made no progress for idle_timeout_ms: the client stopped reading */
 } pc_refused;
 
 typedef struct pc_tconn pc_tconn;
@@ -64,7 +65,9 @@ typedef struct {
   pc_tconn *head, *tail;
 } pc_timer_list;
 
-enum { PC_TIMER_HEAD, PC_TIMER_DELAY, PC_TIMER_IDLE, PC_TIMER_KINDS };
+/* HEAD: the head timeout; DELAY: --delay; IDLE: a kept connection unused; WRITE: a response that
+   made no progress (EAGAIN, then no room) for the idle timeout. */
+enum { PC_TIMER_HEAD, PC_TIMER_DELAY, PC_TIMER_IDLE, PC_TIMER_WRITE, PC_TIMER_KINDS };
 
 typedef struct {
   const pc_target_config *cfg;
@@ -87,9 +90,15 @@ typedef struct {
   uint64_t ended_connections, ended_requests, ended_max_requests;
   pc_refused refused;
   int counts_failed; /* a table could not grow: the counts are short, and stats() says so */
+  int loop_errno;    /* epoll_wait failed with this and the thread ended early; 0 while it runs or ended by stop() */
   /* CPU when the thread ended (µs), from getrusage(RUSAGE_THREAD); -1 while it runs. */
   double final_user_us, final_system_us;
   pc_timer_list timers[PC_TIMER_KINDS];
+  /* Connections ready for their next request with no event to announce it (a pipelined request
+     kept, or bytes that may wait in the socket), served after each round of events: in a loop,
+     never by recursion, a round at a time so one pipelining client cannot starve the rest. */
+  pc_tconn *ready_head, *ready_tail;
+  size_t ready_count;
   pc_tconn *free_conns; /* a stack of closed pc_tconn to reuse */
   pc_tconn *open_conns; /* every open one (a list, for closing them at the end) */
 } pc_target_thread;
@@ -112,21 +121,30 @@ void pc_timer_add(pc_target_thread *th, pc_tconn *c, int kind, double deadline_m
 void pc_timer_remove(pc_target_thread *th, pc_tconn *c);
 
 /* target_conn.c */
+/* One read of a connection's input: the most a connection keeps of pipelined requests. */
+#define PC_TCONN_READ 16384
 struct pc_tconn {
   int fd;
   int state;
-  pc_tconn *prev, *next;           /* in a timer list */
-  pc_tconn *open_prev, *open_next; /* in the thread's open list */
-  int timer;                       /* which timer list it is in, -1 none */
+  pc_tconn *prev, *next;             /* in a timer list */
+  pc_tconn *open_prev, *open_next;   /* in the thread's open list */
+  pc_tconn *ready_prev, *ready_next; /* in the thread's ready list, when `ready` */
+  int ready;
+  int timer; /* which timer list it is in, -1 none */
   double deadline_ms;
   uint8_t remote_key[19], local_key[19]; /* where its counts are kept (target_counts.c) */
   const char *out;                       /* the response being written */
   size_t out_len, out_off;
-  char *owned_out;   /* the stats endpoint's JSON, freed when written */
-  int close_after;   /* the target closes once the response is out */
-  int registered;    /* in the epoll set */
-  int pipelined;     /* bytes came after the request in one read: they were not kept, so the connection ends after this response */
-  int maybe_more;    /* the read that completed the request filled the buffer: more may wait with no new edge */
+  char *owned_out; /* the stats endpoint's JSON, freed when written */
+  int close_after; /* the target closes once the response is out */
+  int registered;  /* in the epoll set */
+  int pipelined;   /* `server` close: bytes came after the request; they are not answered, the connection ends after this response */
+  int maybe_more;  /* bytes may wait in the socket with no new edge to announce them (a full read, or an edge while busy) */
+  /* Pipelined requests (HTTP/1.1, `client` close): what one read brought past the request being
+     answered, kept until it is answered (at most one read, PC_TCONN_READ bytes), then parsed in
+     order. The socket is not read meanwhile, so TCP's window bounds the rest. */
+  char *pending;
+  size_t pending_len;
   int peer_closed;   /* an event said the client's FIN is in (EPOLLRDHUP): read it after the response */
   uint64_t requests; /* requests counted on this connection */
   pc_request req;
@@ -135,6 +153,8 @@ struct pc_tconn {
 /* A new connection from accept4 on a listener bound to `self`. */
 void pc_tconn_accepted(pc_target_thread *th, int fd, const struct sockaddr_storage *peer, const struct sockaddr_storage *self);
 void pc_tconn_event(pc_target_thread *th, pc_tconn *c, uint32_t events);
+/* Serves the connections that were ready when this round began; returns whether any are left. */
+int pc_tconn_run_ready(pc_target_thread *th);
 /* A timer of the connection's came due. */
 void pc_tconn_timer(pc_target_thread *th, pc_tconn *c, int kind);
 /* Closes it and gives the struct back (at the end of the run: whatever it was doing). */

@@ -33,7 +33,37 @@ static void unlink_open(pc_target_thread *th, pc_tconn *c) {
   if (c->open_next) c->open_next->open_prev = c->open_prev;
 }
 
+static void unready(pc_target_thread *th, pc_tconn *c) {
+  if (!c->ready) return;
+  if (c->ready_prev)
+    c->ready_prev->ready_next = c->ready_next;
+  else
+    th->ready_head = c->ready_next;
+  if (c->ready_next)
+    c->ready_next->ready_prev = c->ready_prev;
+  else
+    th->ready_tail = c->ready_prev;
+  c->ready = 0;
+  c->ready_prev = c->ready_next = NULL;
+  th->ready_count--;
+}
+
+/* Serves `c` after this round of events (see the thread's ready list). */
+static void defer(pc_target_thread *th, pc_tconn *c) {
+  if (c->ready) return;
+  c->ready = 1;
+  c->ready_next = NULL;
+  c->ready_prev = th->ready_tail;
+  if (th->ready_tail)
+    th->ready_tail->ready_next = c;
+  else
+    th->ready_head = c;
+  th->ready_tail = c;
+  th->ready_count++;
+}
+
 void pc_tconn_close(pc_target_thread *th, pc_tconn *c) {
+  unready(th, c);
   pc_count_ended(th, c);
   pc_timer_remove(th, c);
   unlink_open(th, c);
@@ -41,6 +71,9 @@ void pc_tconn_close(pc_target_thread *th, pc_tconn *c) {
   close(c->fd);
   free(c->owned_out);
   c->owned_out = NULL;
+  free(c->pending);
+  c->pending = NULL;
+  c->pending_len = 0;
   c->open_next = th->free_conns;
   th->free_conns = c;
 }
@@ -68,6 +101,7 @@ static void refuse(pc_target_thread *th, pc_tconn *c, pc_request_state why) {
 }
 
 static void on_readable(pc_target_thread *th, pc_tconn *c);
+static void next_pending(pc_target_thread *th, pc_tconn *c);
 
 /* Writes what is left of the response; once it is out, closes first or waits for the next request. */
 static void write_out(pc_target_thread *th, pc_tconn *c) {
@@ -75,8 +109,12 @@ static void write_out(pc_target_thread *th, pc_tconn *c) {
     ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        /* EPOLLOUT comes when there is room. A client that stopped reading never makes room: the
+           response must move within the idle timeout (re-armed each time it does), or the
+           connection is closed and counted (refused.writeTimeout), never held for ever. */
+        pc_timer_add(th, c, PC_TIMER_WRITE, pc_now_ms() + th->cfg->idle_timeout_ms);
         if (watch(th, c) != 0) pc_tconn_close(th, c);
-        return; /* EPOLLOUT comes when there is room */
+        return;
       }
       pc_tconn_close(th, c);
       return;
@@ -85,6 +123,7 @@ static void write_out(pc_target_thread *th, pc_tconn *c) {
   }
   free(c->owned_out);
   c->owned_out = NULL;
+  pc_timer_remove(th, c); /* the write timer, if the response had to wait for room */
   if (c->close_after && th->cfg->protocol == PC_TPROTO_TCP) {
     /* tcp, `server`: the target's FIN first (so the TIME_WAIT stays here), but what the client
        still sends is read to its FIN: a close() with unread bytes would send an RST instead. */
@@ -112,10 +151,26 @@ static void write_out(pc_target_thread *th, pc_tconn *c) {
   }
   /* Edge-triggered, registered once: bytes or a FIN that arrive after the read that completed the
      request raise an event, and registering now reports what is already there. What may wait with
-     no new edge to announce it: bytes past a read that filled the buffer, and a FIN that came with
-     the request (the event said EPOLLRDHUP, but the read stopped at the request's end). Not reading
-     otherwise saves a recv() that would find nothing on most connections. */
-  if (c->maybe_more || c->peer_closed || th->cfg->protocol == PC_TPROTO_TCP) on_readable(th, c);
+     no new edge to announce it: a pipelined request already read (pending), bytes past a read that
+     filled the buffer or that came while the target was busy (maybe_more), and a FIN that came with
+     the request (the event said EPOLLRDHUP, but the read stopped at the request's end). Those are
+     served after this round of events; not reading otherwise saves a recv() that would find
+     nothing on most connections. */
+  if (c->pending || c->maybe_more || c->peer_closed || th->cfg->protocol == PC_TPROTO_TCP) defer(th, c);
+}
+
+int pc_tconn_run_ready(pc_target_thread *th) {
+  /* Only those queued before this round: one that is queued again waits for the next. */
+  for (size_t n = th->ready_count; n > 0 && th->ready_head; n--) {
+    pc_tconn *c = th->ready_head;
+    unready(th, c);
+    if (c->state != TC_IDLE) continue;
+    if (c->pending)
+      next_pending(th, c);
+    else
+      on_readable(th, c);
+  }
+  return th->ready_head != NULL;
 }
 
 static void respond(pc_target_thread *th, pc_tconn *c) {
@@ -180,15 +235,72 @@ static void discard(pc_target_thread *th, pc_tconn *c) {
   }
 }
 
+/*
+ * Bytes a read brought past the request being answered: the next pipelined requests (wrk's
+ * pipeline script, TechEmpower's plaintext at depth 16). With `client` close they are kept and
+ * answered in order once this response is out, as nginx does; with `server` close the target
+ * closes after this response, so they are not answered (a client that pipelines to a server that
+ * closes resends them). Out of memory: the same as `server`, the connection ends after this one.
+ */
+static void keep_pipelined(pc_target_thread *th, pc_tconn *c, const char *rest, size_t len) {
+  if (th->cfg->close == PC_TCLOSE_SERVER) {
+    c->pipelined = 1;
+    return;
+  }
+  char *kept = malloc(len);
+  if (!kept) {
+    c->pipelined = 1;
+    return;
+  }
+  memcpy(kept, rest, len);
+  free(c->pending);
+  c->pending = kept;
+  c->pending_len = len;
+}
+
+/* The response is out and the connection idle: parse the kept bytes as the next request. */
+static void next_pending(pc_target_thread *th, pc_tconn *c) {
+  char *data = c->pending;
+  size_t len = c->pending_len;
+  c->pending = NULL;
+  c->pending_len = 0;
+  c->state = TC_HEAD;
+  pc_timer_add(th, c, PC_TIMER_HEAD, pc_now_ms() + th->cfg->head_timeout_ms);
+  size_t used = 0;
+  pc_request_state st = pc_request_feed(&c->req, data, len, &used);
+  if (st == PC_REQUEST_TOO_LONG || st == PC_REQUEST_MALFORMED) {
+    free(data);
+    refuse(th, c, st);
+    return;
+  }
+  if (st == PC_REQUEST_DONE) {
+    if (used < len) {
+      /* Still more: keep the rest (a shorter copy; the request it follows is answered first). */
+      memmove(data, data + used, len - used);
+      c->pending = data;
+      c->pending_len = len - used;
+    } else {
+      free(data);
+    }
+    request_done(th, c);
+    return;
+  }
+  /* A request begun but not whole: the rest is in the socket (or on its way). */
+  free(data);
+  c->maybe_more = 1;
+  on_readable(th, c);
+}
+
 /* Reads until the request is complete, EAGAIN, the client's FIN or an error. */
 static void on_readable(pc_target_thread *th, pc_tconn *c) {
-  char buf[16384];
+  char buf[PC_TCONN_READ];
   if (th->cfg->protocol == PC_TPROTO_TCP) {
     if (c->state == TC_IDLE || c->state == TC_LINGER) discard(th, c);
     return;
   }
   for (;;) {
     if (c->state != TC_HEAD && c->state != TC_IDLE) return; /* one request at a time; the rest waits in the socket */
+    c->maybe_more = 0;                                      /* reading now: what waits is found here */
     ssize_t n = recv(c->fd, buf, sizeof buf, 0);
     if (n == 0) {
       /* The client's FIN: between requests it is the client closing first; within a request it gave up. */
@@ -216,10 +328,8 @@ static void on_readable(pc_target_thread *th, pc_tconn *c) {
       return;
     }
     if (st == PC_REQUEST_DONE) {
-      /* Bytes past the request (a pipelined next one) are not read here: this target answers one
-         request at a time, and a client of portchurn's never pipelines. They end the connection. */
-      if (used < (size_t)n) c->pipelined = 1;
       c->maybe_more = (size_t)n == sizeof buf;
+      if (used < (size_t)n) keep_pipelined(th, c, buf + used, (size_t)n - used);
       request_done(th, c);
       return;
     }
@@ -267,6 +377,9 @@ void pc_tconn_accepted(pc_target_thread *th, int fd, const struct sockaddr_stora
 
 void pc_tconn_event(pc_target_thread *th, pc_tconn *c, uint32_t events) {
   if (events & (EPOLLRDHUP | EPOLLHUP)) c->peer_closed = 1;
+  /* Edge-triggered: bytes that arrive while the target delays or writes raise their one edge now.
+     Remember it, so the next request is read as soon as this response is out, not at the idle timeout. */
+  if ((events & EPOLLIN) && (c->state == TC_DELAY || c->state == TC_WRITING)) c->maybe_more = 1;
   if (c->state == TC_WRITING && (events & EPOLLOUT)) {
     write_out(th, c);
     return;
@@ -278,6 +391,12 @@ void pc_tconn_timer(pc_target_thread *th, pc_tconn *c, int kind) {
   switch (kind) {
     case PC_TIMER_DELAY:
       respond(th, c);
+      break;
+    case PC_TIMER_WRITE:
+      pthread_mutex_lock(&th->lock);
+      th->refused.write_timeout++;
+      pthread_mutex_unlock(&th->lock);
+      pc_tconn_close(th, c);
       break;
     case PC_TIMER_HEAD:
       pthread_mutex_lock(&th->lock);

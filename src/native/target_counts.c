@@ -199,6 +199,7 @@ char *pc_target_stats_json(pc_target *t, size_t *len) {
     refused.malformed += t->threads[i].refused.malformed;
     refused.head_timeout += t->threads[i].refused.head_timeout;
     refused.accept_errors += t->threads[i].refused.accept_errors;
+    refused.write_timeout += t->threads[i].refused.write_timeout;
     if (t->threads[i].counts_failed) complete = 0;
     ended += t->threads[i].ended_connections;
     ended_requests += t->threads[i].ended_requests;
@@ -207,9 +208,10 @@ char *pc_target_stats_json(pc_target *t, size_t *len) {
   }
   char item[256];
   snprintf(item, sizeof item,
-           ",\"refused\":{\"tooLong\":%llu,\"malformed\":%llu,\"headTimeout\":%llu,\"acceptErrors\":%llu},\"countsComplete\":%s",
+           ",\"refused\":{\"tooLong\":%llu,\"malformed\":%llu,\"headTimeout\":%llu,\"acceptErrors\":%llu,\"writeTimeout\":%llu},"
+           "\"countsComplete\":%s",
            (unsigned long long)refused.too_long, (unsigned long long)refused.malformed, (unsigned long long)refused.head_timeout,
-           (unsigned long long)refused.accept_errors, complete ? "true" : "false");
+           (unsigned long long)refused.accept_errors, (unsigned long long)refused.write_timeout, complete ? "true" : "false");
   put(&b, item);
   snprintf(item, sizeof item, ",\"ended\":{\"connections\":%llu,\"requests\":%llu,\"maxRequests\":%llu},\"threads\":[",
            (unsigned long long)ended, (unsigned long long)ended_requests, (unsigned long long)ended_max);
@@ -220,6 +222,14 @@ char *pc_target_stats_json(pc_target *t, size_t *len) {
       snprintf(item, sizeof item, "%s{\"userMs\":%.3f,\"systemMs\":%.3f}", i ? "," : "", user_ms, system_ms);
     else
       snprintf(item, sizeof item, "%snull", i ? "," : "");
+    put(&b, item);
+  }
+  put(&b, "],\"loopErrnos\":[");
+  for (int i = 0; i < t->cfg.threads; i++) {
+    pthread_mutex_lock(&t->threads[i].lock);
+    int loop_errno = t->threads[i].loop_errno;
+    pthread_mutex_unlock(&t->threads[i].lock);
+    snprintf(item, sizeof item, "%s%d", i ? "," : "", loop_errno);
     put(&b, item);
   }
   put(&b, "]}");

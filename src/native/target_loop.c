@@ -132,9 +132,17 @@ static void *run(void *arg) {
       else if (th->accept_paused_until < next)
         next = th->accept_paused_until;
     }
-    int timeout = isinf(next) ? -1 : next <= now ? 0 : (int)ceil(next - now);
+    int timeout = th->ready_head ? 0 : isinf(next) ? -1 : next <= now ? 0 : (int)ceil(next - now);
     int n = epoll_wait(th->epfd, events, MAX_EVENTS, timeout);
-    if (n < 0 && errno != EINTR) break;
+    if (n < 0 && errno != EINTR) {
+      /* Never seen (EBADF, EINVAL, EFAULT would be our bug): the thread cannot go on, and says so in
+         the stats (loopErrnos) instead of ending silently with its listeners still bound. */
+      int e = errno;
+      pthread_mutex_lock(&th->lock);
+      th->loop_errno = e;
+      pthread_mutex_unlock(&th->lock);
+      break;
+    }
     int stop = 0;
     for (int i = 0; i < n; i++) {
       void *p = events[i].data.ptr;
@@ -145,6 +153,7 @@ static void *run(void *arg) {
       else
         pc_tconn_event(th, p, events[i].events);
     }
+    pc_tconn_run_ready(th);
     if (stop || atomic_load(&th->target->stop_requested)) break;
   }
   while (th->open_conns) pc_tconn_close(th, th->open_conns);

@@ -28,6 +28,8 @@ export interface TargetStats {
   readonly refused?: TargetRefused;
   /** Native target: false when a count could not be kept (out of memory): the per-address counts are then short. */
   readonly countsComplete?: boolean;
+  /** Native target: threads whose loop failed and ended early (`target thread 2: its loop failed (EBADF)`); absent when none did. */
+  readonly failures?: readonly string[];
 }
 
 /** Connections that ended, and the requests they carried. */
@@ -48,6 +50,8 @@ export interface TargetRefused {
   readonly headTimeout: number;
   /** accept() failed (EMFILE, ENFILE, ENOBUFS): the connection waited in the queue or was lost. */
   readonly acceptErrors: number;
+  /** A response made no progress for the idle timeout (the client stopped reading): closed. Absent in results from before 0.4. */
+  readonly writeTimeout?: number;
 }
 
 /** How the built-in target ends each connection. */

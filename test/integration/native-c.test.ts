@@ -76,3 +76,34 @@ test('the native loop in C, under AddressSanitizer and UBSan: records wait until
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   assert.match(run.stdout, /^ok \(0 failures\)/);
 });
+
+test('the native target in C, under AddressSanitizer and UBSan: pipelined requests answered in order at depths 1, 2 and 16 (whole and a byte at a time), a request that came during the delay answered after it, a reader that stalls closed and counted, a failed loop reported', () => {
+  const bin = join(WORK, 'target_test');
+  const sources = ['target_loop.c', 'target_conn.c', 'target_counts.c', 'request.c', 'http_fields.c'].map((f) => join(NATIVE, f));
+  const build = spawnSync(
+    'gcc',
+    [
+      '-std=c11',
+      '-g',
+      '-O1',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fsanitize=address,undefined',
+      '-fno-sanitize-recover=all',
+      join(ROOT, 'test/native/target_test.c'),
+      ...sources,
+      '-lpthread',
+      '-lm',
+      // The test makes epoll_wait fail on purpose.
+      '-Wl,--wrap=epoll_wait',
+      '-o',
+      bin,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(build.status, 0, build.stderr);
+  const run = spawnSync(bin, [], { encoding: 'utf8', timeout: 90_000 });
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /^ok \(0 failures\)/);
+});

@@ -296,3 +296,30 @@ test('[native target] --target-protocol tcp: a greeting at accept, the close pol
   }
   await assert.rejects(run({ targetProtocol: 'tcp', targetEngine: 'js', requests: '5' }), /--target-protocol tcp needs the native target/);
 });
+
+for (const kind of TARGETS) {
+  test(`[${kind} target] pipelined HTTP/1.1 (TechEmpower's depth 16) with the client closing: every request answered, in order, the connection kept`, async (t) => {
+    if (!targetReady(t, kind)) return;
+    await withTarget(kind, { close: 'client' }, async (target) => {
+      const client = await rawClient(target.addresses[0]!.port);
+      const stats = 'GET /__portchurn/stats HTTP/1.1\r\nHost: t\r\n\r\n';
+      const plain = 'GET / HTTP/1.1\r\nHost: t\r\n\r\n';
+      // Sixteen requests in one write, the eighth asking for the stats: its answer must come eighth.
+      client.socket.write(Array.from({ length: 16 }, (_, i) => (i === 7 ? stats : plain)).join(''));
+      await client.until('16 answers', (text) => responses(text) === 16);
+      const kinds = client
+        .received()
+        .split('HTTP/1.1 200 OK')
+        .slice(1)
+        .map((r) => (/Content-Type: application\/json/i.test(r) ? 'stats' : 'text'));
+      assert.deepEqual(
+        kinds,
+        Array.from({ length: 16 }, (_, i) => (i === 7 ? 'stats' : 'text')),
+      );
+      assert.equal(client.ended(), false, 'kept for the next request');
+      client.socket.destroy();
+      const s = await target.stats();
+      assert.equal(s.requests, 15, 'the stats request is not counted');
+    });
+  });
+}
