@@ -48,16 +48,18 @@ static napi_value start(napi_env env, napi_callback_info info) {
     return pc_napi_fail(env, strerror(err));
   }
   napi_value handle;
-  if (napi_create_external(env, loop, finalize, NULL, &handle) != napi_ok) {
+  int made = pc_napi_new_handle(env, loop, finalize, PC_HANDLE_LOOP, &handle);
+  if (made == PC_HANDLE_NOT_MADE) {
     pc_loop_request_stop(loop);
     pc_loop_free(loop);
-    return pc_napi_fail(env, "portchurn native: cannot wrap the loop");
   }
+  /* Untagged: the handle's finalizer stops and frees the loop when it is collected. */
+  if (made != PC_HANDLE_MADE) return pc_napi_fail(env, "portchurn native: cannot wrap the loop");
   return handle;
 }
 
 static pc_loop *loop_of(napi_env env, napi_callback_info info) {
-  return pc_napi_handle(env, info, "loop");
+  return pc_napi_handle(env, info, PC_HANDLE_LOOP);
 }
 
 static int set_number(napi_env env, napi_value obj, const char *name, double value) {

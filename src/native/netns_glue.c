@@ -68,11 +68,13 @@ napi_value pc_napi_netns_open(napi_env env, napi_callback_info info) {
     return throw_errno(env, err, path);
   }
   napi_value out, handle, inode;
-  if (napi_create_external(env, ns, finalize, NULL, &handle) != napi_ok) {
+  int made = pc_napi_new_handle(env, ns, finalize, PC_HANDLE_NETNS, &handle);
+  if (made == PC_HANDLE_NOT_MADE) {
     pc_netns_close(ns);
     free(ns);
-    return pc_napi_fail(env, "portchurn native: cannot wrap the namespace");
   }
+  /* Untagged: the handle's finalizer closes and frees it when it is collected. */
+  if (made != PC_HANDLE_MADE) return pc_napi_fail(env, "portchurn native: cannot wrap the namespace");
   if (napi_create_object(env, &out) != napi_ok || napi_create_double(env, (double)ns->inode, &inode) != napi_ok ||
       napi_set_named_property(env, out, "handle", handle) != napi_ok || napi_set_named_property(env, out, "inode", inode) != napi_ok)
     return pc_napi_fail(env, "portchurn native: cannot build the namespace handle");
@@ -80,7 +82,7 @@ napi_value pc_napi_netns_open(napi_env env, napi_callback_info info) {
 }
 
 napi_value pc_napi_netns_dump(napi_env env, napi_callback_info info) {
-  pc_netns *ns = pc_napi_handle(env, info, "namespace");
+  pc_netns *ns = pc_napi_handle(env, info, PC_HANDLE_NETNS);
   if (!ns) return NULL;
   if (ns->diag_fd < 0) return throw_errno(env, EBADF, "netnsDump: the namespace was closed");
   pc_dump dump = {0};
@@ -100,13 +102,14 @@ napi_value pc_napi_netns_dump(napi_env env, napi_callback_info info) {
 napi_value pc_napi_netns_read(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value args[2];
-  void *data = NULL;
   double index = 0;
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 2 ||
-      napi_get_value_external(env, args[0], &data) != napi_ok) {
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 2) {
     napi_throw_type_error(env, NULL, "netnsRead(handle, index)");
     return NULL;
   }
+  pc_netns *data = pc_napi_handle_of(env, args[0], PC_HANDLE_NETNS);
+  if (!data) return NULL;
+  if (data->diag_fd < 0) return throw_errno(env, EBADF, "netnsRead: the namespace was closed");
   if (!pc_read_number(env, args[1], "index", 0, PC_NETNS_MAX_FILES - 1, 1, &index)) return NULL;
   char text[512];
   napi_value out;
@@ -119,7 +122,7 @@ napi_value pc_napi_netns_read(napi_env env, napi_callback_info info) {
 }
 
 napi_value pc_napi_netns_close(napi_env env, napi_callback_info info) {
-  pc_netns *ns = pc_napi_handle(env, info, "namespace");
+  pc_netns *ns = pc_napi_handle(env, info, PC_HANDLE_NETNS);
   if (ns) pc_netns_close(ns);
   return NULL;
 }

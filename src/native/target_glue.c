@@ -18,7 +18,7 @@ static void finalize(napi_env env, void *data, void *hint) {
 }
 
 static pc_target *target_of(napi_env env, napi_callback_info info) {
-  return pc_napi_handle(env, info, "target");
+  return pc_napi_handle(env, info, PC_HANDLE_TARGET);
 }
 
 /* { host, port } of a bound listen address. */
@@ -65,10 +65,10 @@ napi_value pc_napi_target_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value out, handle, addresses;
-  if (napi_create_external(env, t, finalize, NULL, &handle) != napi_ok) {
-    pc_target_free(t);
-    return pc_napi_fail(env, "portchurn native: cannot wrap the target");
-  }
+  int made = pc_napi_new_handle(env, t, finalize, PC_HANDLE_TARGET, &handle);
+  if (made == PC_HANDLE_NOT_MADE) pc_target_free(t);
+  /* Untagged: the handle's finalizer stops and frees the target when it is collected. */
+  if (made != PC_HANDLE_MADE) return pc_napi_fail(env, "portchurn native: cannot wrap the target");
   if (napi_create_object(env, &out) != napi_ok || napi_set_named_property(env, out, "handle", handle) != napi_ok ||
       napi_create_array_with_length(env, (size_t)t->cfg.listen_count, &addresses) != napi_ok)
     return pc_napi_fail(env, "portchurn native: cannot build the target's addresses");

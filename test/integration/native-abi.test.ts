@@ -158,3 +158,46 @@ test('[native] a drain gives exactly the fields abi.json names', (t) => {
   assert.deepEqual(Object.keys(drained), NATIVE_ABI.drain.fields);
   assert.equal(drained.lostRecords, 0);
 });
+
+test('[native] a handle of one kind where another is expected, or a closed namespace, is refused with a TypeError, never cast', (t) => {
+  const addon = addonOrSkip(t);
+  if (!addon) return;
+  const loop = addon.start(goodConfig(addon));
+  const target = addon.targetStart({
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    threads: 1,
+    close: 'server',
+    protocol: 'http',
+    delayMs: 0,
+    bodyBytes: 2,
+    headTimeoutMs: 1000,
+    idleTimeoutMs: 1000,
+  });
+  try {
+    const wrong = (call: () => unknown, kind: string): void =>
+      assert.throws(call, (e: unknown) => e instanceof TypeError && e.message === `expected a native ${kind} handle`);
+    // Each call given the other kind, and things that are no handle at all.
+    wrong(() => addon.drain(target.handle), 'loop');
+    wrong(() => addon.stop(target.handle), 'loop');
+    wrong(() => addon.targetStats(loop), 'target');
+    wrong(() => addon.targetStop(loop), 'target');
+    wrong(() => addon.netnsDump(loop), 'namespace');
+    wrong(() => addon.netnsRead(target.handle, 0), 'namespace');
+    wrong(() => addon.netnsClose(target.handle), 'namespace');
+    wrong(() => addon.drain({}), 'loop');
+    wrong(() => addon.targetStats(null as unknown as object), 'target');
+    // The right kinds still work.
+    assert.equal(typeof addon.targetStats(target.handle), 'string');
+    assert.ok('attempts' in addon.drain(loop));
+    if (process.getuid?.() === 0) {
+      const ns = addon.netnsOpen('/proc/self/ns/net', ['/proc/sys/net/ipv4/ip_local_port_range']);
+      assert.match(addon.netnsRead(ns.handle, 0) ?? '', /^\d+\s+\d+/);
+      addon.netnsClose(ns.handle);
+      for (const call of [() => addon.netnsRead(ns.handle, 0), () => addon.netnsDump(ns.handle)])
+        assert.throws(call, (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENETNS' || /was closed/.test((e as Error).message));
+    }
+  } finally {
+    addon.stop(loop);
+    addon.targetStop(target.handle);
+  }
+});
