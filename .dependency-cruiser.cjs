@@ -7,7 +7,7 @@
  *   result/                           what a run produced: every result kind, its types and reader
  *   addon/                            the native addon's interface: loading it, abi.json's layout, the configurations it takes
  *   env/, model/                      this host's settings and counters; the capacity model
- *   engine/, target/, sampler/        the load, the built-in target, the socket-state sampler
+ *   engine/, builtin-target/, sampler/   the load, the built-in target, the socket-state sampler
  *   runner/                           runs a plan on the host or in a namespace
  *   sweep/, lab/, proxy/, limits/, doctor/   scenarios made of runs (proxy/: real nginx and HAProxy in front of the target)
  *   watch/                            a live host's socket states, grouped and projected (no traffic)
@@ -24,12 +24,12 @@ const below = {
   env: ['plan', 'result', 'addon'],
   model: ['plan', 'result'],
   engine: ['plan', 'result', 'env', 'model', 'addon'],
-  target: ['plan', 'result', 'env', 'addon'],
+  'builtin-target': ['plan', 'result', 'env', 'addon'],
   sampler: ['plan', 'result', 'env', 'engine', 'addon'],
-  runner: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'addon'],
-  sweep: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'addon'],
+  runner: ['plan', 'result', 'env', 'model', 'engine', 'builtin-target', 'sampler', 'addon'],
+  sweep: ['plan', 'result', 'env', 'model', 'engine', 'builtin-target', 'sampler', 'runner', 'addon'],
   lab: ['plan', 'result', 'env', 'model', 'runner', 'sweep', 'addon'],
-  proxy: ['plan', 'result', 'env', 'model', 'engine', 'target', 'sampler', 'runner', 'sweep', 'addon'],
+  proxy: ['plan', 'result', 'env', 'model', 'engine', 'builtin-target', 'sampler', 'runner', 'sweep', 'addon'],
   limits: ['plan', 'result', 'env', 'model', 'runner', 'addon'],
   doctor: ['plan', 'result', 'env', 'engine', 'runner', 'addon'],
   watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon', 'metrics'],
@@ -44,7 +44,7 @@ const ALL = [
   'env',
   'model',
   'engine',
-  'target',
+  'builtin-target',
   'sampler',
   'runner',
   'sweep',
@@ -101,7 +101,7 @@ module.exports = {
           '^src/cli/bin\\.ts$',
           '^src/stage/child\\.ts$',
           '(^|/)worker\\.ts$',
-          '^src/engine/load-worker\\.ts$',
+          '^src/engine/js/load-worker\\.ts$',
           '\\.d\\.ts$',
         ],
       },

@@ -2,7 +2,38 @@
   "targets": [
     {
       "target_name": "portchurn_native",
-      "sources": ["src/native/glue.c", "src/native/config.c", "src/native/abi.c", "src/native/loop.c", "src/native/conn.c", "src/native/framing.c", "src/native/sock_diag.c", "src/native/socket_count.c", "src/native/socket_dump.c", "src/native/diag_glue.c", "src/native/http_fields.c", "src/native/request.c", "src/native/target_config.c", "src/native/target_loop.c", "src/native/target_conn.c", "src/native/target_counts.c", "src/native/target_glue.c", "src/native/napi_util.c", "src/native/netns.c", "src/native/netns_glue.c"],
+      # By folder, as src/native is laid out: each subsystem its own, calls flowing one way.
+      "sources": [
+        # api/: the interface: the module's entry, abi.json's layout asserted and exported, configuration fields read by their spec
+        "src/native/api/addon.c",
+        "src/native/api/abi.c",
+        "src/native/api/fields.c",
+        "src/native/api/napi_util.c",
+        # common/: what the engine and the target share
+        "src/native/common/http_fields.c",
+        # engine/: the load generator: an epoll loop per thread, one connection's states, response framing
+        "src/native/engine/glue.c",
+        "src/native/engine/config.c",
+        "src/native/engine/loop.c",
+        "src/native/engine/conn.c",
+        "src/native/engine/framing.c",
+        # builtin-target/: the built-in target: threads -> connections -> timers and counts
+        "src/native/builtin-target/glue.c",
+        "src/native/builtin-target/config.c",
+        "src/native/builtin-target/loop.c",
+        "src/native/builtin-target/conn.c",
+        "src/native/builtin-target/timers.c",
+        "src/native/builtin-target/counts.c",
+        "src/native/builtin-target/request.c",
+        # kernel/: the kernel's readers: sock_diag, network namespaces
+        "src/native/kernel/sock_diag.c",
+        "src/native/kernel/socket_count.c",
+        "src/native/kernel/socket_dump.c",
+        "src/native/kernel/diag_glue.c",
+        "src/native/kernel/netns.c",
+        "src/native/kernel/netns_glue.c"
+      ],
+      "include_dirs": ["src/native"],
       "cflags_c": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror"],
       "cflags!": ["-fno-exceptions"],
       "libraries": ["-lpthread", "-lm"]

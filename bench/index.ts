@@ -24,7 +24,7 @@ import { removePrefix } from '../src/proxy/proxy-process.js';
 import { startNginxPeer } from './nginx-peer.js';
 import { formatRate, table } from '../src/report/format.js';
 import { writeResultFile } from '../src/result/write-result.js';
-import { startBuiltinTarget, type BuiltinTarget } from '../src/target/builtin-target.js';
+import { startBuiltinTarget, type BuiltinTarget } from '../src/builtin-target/builtin-target.js';
 import { childrenCpuSec, parseAb, parseWrk, runCommand } from './external.js';
 import { median } from './stats.js';
 

@@ -1,4 +1,4 @@
-// `npm install` runs this: writes src/native/gen/abi.h from src/native/abi.json, then builds the
+// `npm install` runs this: writes src/native/api/gen/abi.h from src/native/api/abi.json, then builds the
 // native engine with the node-gyp that npm ships, against Node's own headers (npm's nodedir),
 // downloading nothing. A failed build never fails the install: the JavaScript engine runs, and
 // this prints one line saying why.
@@ -22,12 +22,12 @@ async function build() {
   if (process.platform !== 'linux') return why(`it needs Linux's epoll, this is ${process.platform}`);
   const gyp = process.env.npm_config_node_gyp;
   if (!gyp) return why('npm did not name its node-gyp (npm_config_node_gyp); run npm install through npm');
-  // The C side of src/native/abi.json (src/native/gen/abi.h), which the build asserts its layout against.
+  // The C side of src/native/api/abi.json (src/native/api/gen/abi.h), which the build asserts its layout against.
   try {
     const { writeAbiHeader } = await import('./native-abi.mjs');
     writeAbiHeader();
   } catch (error) {
-    return why(`src/native/abi.json could not be turned into src/native/gen/abi.h: ${error.message}`);
+    return why(`src/native/api/abi.json could not be turned into src/native/api/gen/abi.h: ${error.message}`);
   }
   const made = spawnSync(process.execPath, [gyp, 'rebuild', '--jobs', 'max'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (made.error) return why(`node-gyp could not be started: ${made.error.message}`);

@@ -1,12 +1,12 @@
-// src/native/abi.json -> src/native/gen/abi.h: the C side of the one description of what crosses
+// src/native/api/abi.json -> src/native/api/gen/abi.h: the C side of the one description of what crosses
 // between JavaScript and the addon. scripts/build-native.mjs runs it before node-gyp; the tests
 // run abiHeader() on a changed description to see the compiler refuse a layout it does not match.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ABI_JSON = fileURLToPath(new URL('../src/native/abi.json', import.meta.url));
-export const ABI_HEADER = fileURLToPath(new URL('../src/native/gen/abi.h', import.meta.url));
+export const ABI_JSON = fileURLToPath(new URL('../src/native/api/abi.json', import.meta.url));
+export const ABI_HEADER = fileURLToPath(new URL('../src/native/api/gen/abi.h', import.meta.url));
 
 /** `portMode` -> `PORT_MODE`, `kernel` -> `KERNEL`. */
 const upper = (name) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
@@ -27,7 +27,7 @@ function xmacro(name, entries) {
 /** The header's text for a parsed abi.json. */
 export function abiHeader(abi) {
   const out = [
-    '/* Generated from src/native/abi.json by scripts/native-abi.mjs at npm install: do not edit. */',
+    '/* Generated from src/native/api/abi.json by scripts/native-abi.mjs at npm install: do not edit. */',
     '#ifndef PC_ABI_GEN_H',
     '#define PC_ABI_GEN_H',
     '',
@@ -82,7 +82,7 @@ export function abiHeader(abi) {
   return out.join('\n');
 }
 
-/** Writes src/native/gen/abi.h from src/native/abi.json (or `header` from `json`). */
+/** Writes src/native/api/gen/abi.h from src/native/api/abi.json (or `header` from `json`). */
 export function writeAbiHeader(json = ABI_JSON, header = ABI_HEADER) {
   const text = abiHeader(JSON.parse(readFileSync(json, 'utf8')));
   mkdirSync(dirname(header), { recursive: true });

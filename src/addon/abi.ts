@@ -1,8 +1,8 @@
 import { endianness } from 'node:os';
-import abi from '../native/abi.json' with { type: 'json' };
+import abi from '../native/api/abi.json' with { type: 'json' };
 
 /**
- * src/native/abi.json: the one description of what crosses between JavaScript and the native
+ * src/native/api/abi.json: the one description of what crosses between JavaScript and the native
  * addon (the configuration start() takes, the records it hands back, the outcome codes, the
  * fields of a drain). The C asserts its structures against it at compile time; this module
  * compares the built addon's layout with it at load and reads every record field through it.

@@ -83,7 +83,7 @@ export function loadNative(): { addon: NativeAddon } | { addon: null; reason: st
     const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
     const mismatch = abiMismatch(addon.abi);
     if (mismatch)
-      return (loaded = { addon: null, reason: `built from another src/native/abi.json: ${mismatch}; rebuild it with npm install` });
+      return (loaded = { addon: null, reason: `built from another src/native/api/abi.json: ${mismatch}; rebuild it with npm install` });
     return (loaded = { addon });
   } catch (error) {
     return (loaded = { addon: null, reason: `cannot load ${ADDON_PATH}: ${(error as Error).message.split('\n')[0]}` });

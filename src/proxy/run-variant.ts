@@ -10,7 +10,7 @@ import type { ProxyVariantSpec } from '../plan/proxy-variants.js';
 import type { HaproxyCounters, ProxyVariantResult } from '../result/proxy-result.js';
 import { runPlan, type RunHooks } from '../runner/run-plan.js';
 import { startSampler, type Sampler } from '../sampler/sampler.js';
-import { startBuiltinTarget, type BuiltinTarget } from '../target/builtin-target.js';
+import { startBuiltinTarget, type BuiltinTarget } from '../builtin-target/builtin-target.js';
 import { renderHaproxyConfig, statsSocketPath } from './haproxy/config.js';
 import { HaproxyLogCounter } from './haproxy/log.js';
 import { startHaproxy } from './haproxy/process.js';

@@ -1,9 +1,9 @@
 import { PreflightError } from '../errors.js';
-import { jsEngine } from '../engine/js-engine.js';
+import { jsEngine } from '../engine/js/js-engine.js';
 import type { LoadEngine } from '../engine/load-engine.js';
 import { loadNative } from '../addon/addon.js';
 import { nativeEngine } from '../engine/native/native-engine.js';
-import { workerEngine } from '../engine/worker-engine.js';
+import { workerEngine } from '../engine/js/worker-engine.js';
 import type { Plan } from '../plan/plan.js';
 import type { Protocol } from '../plan/target-url.js';
 

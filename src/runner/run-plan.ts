@@ -8,7 +8,7 @@ import type { CarryOver } from '../result/environment.js';
 import { modelForRun } from '../model/model-for-run.js';
 import { loadJobOf, type ResolvedTarget } from './load-job.js';
 import { startSampler, type Sampler } from '../sampler/sampler.js';
-import { startBuiltinTarget, type BuiltinTarget } from '../target/builtin-target.js';
+import { startBuiltinTarget, type BuiltinTarget } from '../builtin-target/builtin-target.js';
 import type { SocketReport } from '../result/sockets.js';
 import type { TargetClosePolicy } from '../result/target-stats.js';
 import { checkBeforeTraffic, fileDescriptorWarning, type RunSetup } from './run-checks.js';

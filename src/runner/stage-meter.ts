@@ -3,7 +3,7 @@ import { counterDelta, readKernelCounters } from '../env/kernel-counters.js';
 import type { StageCpu } from '../result/limited-by.js';
 import type { CpuTime, KernelCounterDelta, KernelCounters } from '../result/environment.js';
 import type { TargetStats } from '../result/target-stats.js';
-import type { BuiltinTarget } from '../target/builtin-target.js';
+import type { BuiltinTarget } from '../builtin-target/builtin-target.js';
 
 /**
  * The kernel's own account and the CPU each side spent over one stage: read before the load,

@@ -40,7 +40,7 @@ function byName(counts: readonly number[]): StateCounts {
   return out;
 }
 
-/** Netlink sock_diag: the kernel's binary records, counted in C (src/native/socket_count.c). */
+/** Netlink sock_diag: the kernel's binary records, counted in C (src/native/kernel/socket_count.c). */
 export function sockDiagReader(addon: NativeAddon, scope: SampleScope): SocketReader {
   const plain = { sources: [...scope.sources], destinations: scope.destinations.map((d) => ({ host: d.host, port: d.port })) };
   return {

@@ -1,4 +1,4 @@
-import type { EngineTimers } from '../../src/engine/engine.js';
+import type { EngineTimers } from '../../src/engine/js/engine.js';
 
 interface Timer {
   at: number;

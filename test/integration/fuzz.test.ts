@@ -11,8 +11,12 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The native parsers of network bytes, each with its libFuzzer target and its seeds in the repository. */
 const FUZZERS = [
-  { name: 'framing', what: 'the response framing (what a target sends the engine)', sources: ['framing.c', 'http_fields.c'] },
-  { name: 'request', what: "the built-in target's request reader (what a client sends it)", sources: ['request.c', 'http_fields.c'] },
+  { name: 'framing', what: 'the response framing (what a target sends the engine)', sources: ['engine/framing.c', 'common/http_fields.c'] },
+  {
+    name: 'request',
+    what: "the built-in target's request reader (what a client sends it)",
+    sources: ['builtin-target/request.c', 'common/http_fields.c'],
+  },
 ] as const;
 
 for (const fuzzer of FUZZERS) {

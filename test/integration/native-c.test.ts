@@ -16,20 +16,24 @@ interface AbiJson {
   records: { attempt: { fields: Record<string, { offset: number }> }; socket: { fields: Record<string, { offset: number }> } };
 }
 
-/** src/native copied with gen/abi.h written from `abi` (by the same generator npm install runs), then abi.c compiled. */
+/** src/native copied with api/gen/abi.h written from `abi` (by the same generator npm install runs), then api/abi.c compiled. */
 async function compileAbiAgainst(abi: AbiJson, name: string): Promise<{ status: number | null; stderr: string }> {
   const dir = join(WORK, name);
   cpSync(NATIVE, dir, { recursive: true });
   const { abiHeader } = (await import(join(ROOT, 'scripts/native-abi.mjs'))) as { abiHeader: (abi: unknown) => string };
-  writeFileSync(join(dir, 'gen/abi.h'), abiHeader(abi));
-  const cc = spawnSync('gcc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', `-I${NODE_HEADERS}`, join(dir, 'abi.c')], {
-    encoding: 'utf8',
-  });
+  writeFileSync(join(dir, 'api/gen/abi.h'), abiHeader(abi));
+  const cc = spawnSync(
+    'gcc',
+    ['-std=c11', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', `-I${NODE_HEADERS}`, `-I${dir}`, join(dir, 'api/abi.c')],
+    {
+      encoding: 'utf8',
+    },
+  );
   return { status: cc.status, stderr: cc.stderr };
 }
 
 test('abi.json and the C structures: the build refuses a layout it does not match (one offset changed, each record)', async () => {
-  const abi = JSON.parse(readFileSync(join(NATIVE, 'abi.json'), 'utf8')) as AbiJson;
+  const abi = JSON.parse(readFileSync(join(NATIVE, 'api/abi.json'), 'utf8')) as AbiJson;
   const same = await compileAbiAgainst(abi, 'same');
   assert.equal(same.status, 0, same.stderr);
 
@@ -48,7 +52,14 @@ test('abi.json and the C structures: the build refuses a layout it does not matc
 
 test('the native loop in C, under AddressSanitizer and UBSan: records wait until copied, lost ones are counted, a socket option that fails is SOCKET_OPTION, a sort without memory is an error', () => {
   const bin = join(WORK, 'loop_test');
-  const sources = ['loop.c', 'conn.c', 'framing.c', 'http_fields.c', 'socket_count.c', 'sock_diag.c'].map((f) => join(NATIVE, f));
+  const sources = [
+    'engine/loop.c',
+    'engine/conn.c',
+    'engine/framing.c',
+    'common/http_fields.c',
+    'kernel/socket_count.c',
+    'kernel/sock_diag.c',
+  ].map((f) => join(NATIVE, f));
   const build = spawnSync(
     'gcc',
     [
@@ -60,6 +71,7 @@ test('the native loop in C, under AddressSanitizer and UBSan: records wait until
       '-Werror',
       '-fsanitize=address,undefined',
       '-fno-sanitize-recover=all',
+      `-I${NATIVE}`,
       join(ROOT, 'test/native/loop_test.c'),
       ...sources,
       '-lpthread',
@@ -79,7 +91,14 @@ test('the native loop in C, under AddressSanitizer and UBSan: records wait until
 
 test('the native target in C, under AddressSanitizer and UBSan: pipelined requests answered in order at depths 1, 2 and 16 (whole and a byte at a time), a request that came during the delay answered after it, a reader that stalls closed and counted, a failed loop reported', () => {
   const bin = join(WORK, 'target_test');
-  const sources = ['target_loop.c', 'target_conn.c', 'target_counts.c', 'request.c', 'http_fields.c'].map((f) => join(NATIVE, f));
+  const sources = [
+    'builtin-target/loop.c',
+    'builtin-target/conn.c',
+    'builtin-target/timers.c',
+    'builtin-target/counts.c',
+    'builtin-target/request.c',
+    'common/http_fields.c',
+  ].map((f) => join(NATIVE, f));
   const build = spawnSync(
     'gcc',
     [
@@ -91,6 +110,7 @@ test('the native target in C, under AddressSanitizer and UBSan: pipelined reques
       '-Werror',
       '-fsanitize=address,undefined',
       '-fno-sanitize-recover=all',
+      `-I${NATIVE}`,
       join(ROOT, 'test/native/target_test.c'),
       ...sources,
       '-lpthread',

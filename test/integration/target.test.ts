@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { loadNative } from '../../src/addon/addon.js';
-import { startBuiltinTarget, type BuiltinTarget } from '../../src/target/builtin-target.js';
-import type { TargetOptions } from '../../src/target/stats.js';
+import { startBuiltinTarget, type BuiltinTarget } from '../../src/builtin-target/builtin-target.js';
+import type { TargetOptions } from '../../src/builtin-target/target-options.js';
 import { run } from '../../src/runner/run.js';
 import { pollUntilAsync, waitUntil } from '../helpers/events.js';
 import { prerequisite } from '../helpers/prereq.js';
@@ -200,7 +200,7 @@ for (const kind of TARGETS) {
       await half.until('the head timeout to close a head that never ends', (_text, ended) => ended);
       const stats = await target.stats();
       assert.equal(stats.requests, 0, 'none of them was a request');
-      if (kind === 'native') assert.deepEqual(stats.refused, { tooLong: 1, malformed: 1, headTimeout: 1, acceptErrors: 0 });
+      if (kind === 'native') assert.deepEqual(stats.refused, { tooLong: 1, malformed: 1, headTimeout: 1, acceptErrors: 0, writeTimeout: 0 });
     });
   });
 

@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../src/native/clock.h"
-#include "../../src/native/loop.h"
-#include "../../src/native/socket_count.h"
+#include "common/clock.h"
+#include "engine/loop.h"
+#include "kernel/socket_count.h"
 
 static int failures = 0;
 #define EXPECT(cond, ...)                                  \

@@ -24,8 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/native/clock.h"
-#include "../../src/native/target.h"
+#include "common/clock.h"
+#include "builtin-target/target.h"
+#include "builtin-target/counts.h"
 
 static int failures = 0;
 #define EXPECT(cond, ...)                                  \

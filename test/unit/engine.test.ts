@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runLoad, type EngineOptions } from '../../src/engine/engine.js';
+import { runLoad, type EngineOptions } from '../../src/engine/js/engine.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { createSourcePicker, type SourceChoice } from '../../src/engine/source-picker.js';
-import type { Outcome, Transport } from '../../src/engine/transport.js';
+import { createSourcePicker, type SourceChoice } from '../../src/engine/js/source-picker.js';
+import type { Outcome, Transport } from '../../src/engine/js/transport.js';
 import type { Progress } from '../../src/result/progress.js';
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { constants } from 'node:os';
 import { TargetError } from '../../src/errors.js';
-import { statsOf } from '../../src/target/native-target.js';
+import { statsOf } from '../../src/builtin-target/native-target.js';
 
 const STATS = {
   connections: 3,

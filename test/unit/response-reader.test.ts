@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ResponseReader, type ReadState } from '../../src/engine/response-reader.js';
+import { ResponseReader, type ReadState } from '../../src/engine/js/response-reader.js';
 
 /** Feeds `text` split at every position pair and checks the state after each piece. */
 function feedSplit(text: string, split: number[], head = false): { states: ReadState[]; reader: ResponseReader } {

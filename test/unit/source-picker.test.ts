@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createSourcePicker } from '../../src/engine/source-picker.js';
+import { createSourcePicker } from '../../src/engine/js/source-picker.js';
 
 function take(picker: ReturnType<typeof createSourcePicker>, n: number): [number, string | null, number][] {
   return Array.from({ length: n }, () => {

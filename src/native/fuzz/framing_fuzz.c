@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../framing.h"
+#include "engine/framing.h"
 
 static pc_frame_state frame(const char *p, size_t len, int head, size_t step, int *status, int *reusable) {
   pc_framer f;

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../request.h"
+#include "builtin-target/request.h"
 
 static pc_request_state read_all(const char *p, size_t len, size_t step, int *keeps, int *stats, size_t *consumed) {
   pc_request r;

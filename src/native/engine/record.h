@@ -1,0 +1,29 @@
+/*
+ * One finished attempt, as the loop hands it to JavaScript: fixed size, no pointers, copied out
+ * in bulk. Times are pc_now_ms() values; a phase not reached is NaN. Its layout is stated in
+ * abi.json and asserted in abi.c; the outcome codes come from there too (gen/abi.h).
+ */
+#ifndef PC_RECORD_H
+#define PC_RECORD_H
+#include <stdint.h>
+
+#include "api/gen/abi.h"
+
+typedef struct {
+  double intended_ms;
+  double start_ms;
+  double connected_ms;
+  double first_byte_ms;
+  double done_ms;
+  /* When the error was seen (done_ms for a complete response). */
+  double at_ms;
+  /* 0 a complete response (its status decides ok), > 0 an errno, < 0 PC_TIMEOUT and the rest. */
+  int32_t code;
+  int32_t status;
+  /* The source's index in this thread's configuration (sources[i]); -1 when the kernel chose. */
+  int32_t source_index;
+  /* Zero: pads the record to a multiple of 8 bytes, so the doubles of the next stay aligned. */
+  int32_t reserved;
+} pc_record;
+
+#endif
