@@ -200,7 +200,8 @@ for (const kind of TARGETS) {
       await half.until('the head timeout to close a head that never ends', (_text, ended) => ended);
       const stats = await target.stats();
       assert.equal(stats.requests, 0, 'none of them was a request');
-      if (kind === 'native') assert.deepEqual(stats.refused, { tooLong: 1, malformed: 1, headTimeout: 1, acceptErrors: 0, writeTimeout: 0 });
+      if (kind === 'native')
+        assert.deepEqual(stats.refused, { tooLong: 1, malformed: 1, headTimeout: 1, acceptErrors: 0, writeTimeout: 0 });
     });
   });
 
