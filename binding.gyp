@@ -4,9 +4,10 @@
       "target_name": "portchurn_native",
       # By folder, as src/native is laid out: each subsystem its own, calls flowing one way.
       "sources": [
-        # api/: the interface: the module's entry, abi.json's layout asserted and exported, configuration fields read by their spec
-        "src/native/api/addon.c",
-        "src/native/api/abi.c",
+        # above every subsystem: the module's one entry (every call JavaScript sees) and abi.json's layout asserted at compile time and exported
+        "src/native/addon.c",
+        "src/native/abi.c",
+        # api/: the interface every subsystem uses: abi.json (its generated gen/abi.h), a configuration read field by field by its spec, tagged handles
         "src/native/api/fields.c",
         "src/native/api/napi_util.c",
         # common/: what the engine and the target share

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
-const nativeSources = ['api', 'common', 'engine', 'builtin-target', 'kernel', 'fuzz']
+const nativeSources = ['.', 'api', 'common', 'engine', 'builtin-target', 'kernel', 'fuzz']
   .map((d) => `src/native/${d}`)
   .concat('test/native')
   .flatMap((d) =>

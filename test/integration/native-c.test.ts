@@ -16,7 +16,7 @@ interface AbiJson {
   records: { attempt: { fields: Record<string, { offset: number }> }; socket: { fields: Record<string, { offset: number }> } };
 }
 
-/** src/native copied with api/gen/abi.h written from `abi` (by the same generator npm install runs), then api/abi.c compiled. */
+/** src/native copied with api/gen/abi.h written from `abi` (by the same generator npm install runs), then abi.c compiled. */
 async function compileAbiAgainst(abi: AbiJson, name: string): Promise<{ status: number | null; stderr: string }> {
   const dir = join(WORK, name);
   cpSync(NATIVE, dir, { recursive: true });
@@ -24,7 +24,7 @@ async function compileAbiAgainst(abi: AbiJson, name: string): Promise<{ status: 
   writeFileSync(join(dir, 'api/gen/abi.h'), abiHeader(abi));
   const cc = spawnSync(
     'gcc',
-    ['-std=c11', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', `-I${NODE_HEADERS}`, `-I${dir}`, join(dir, 'api/abi.c')],
+    ['-std=c11', '-Wall', '-Wextra', '-Werror', '-fsyntax-only', `-I${NODE_HEADERS}`, `-I${dir}`, join(dir, 'abi.c')],
     {
       encoding: 'utf8',
     },

@@ -1,4 +1,4 @@
-/* The Node-API face of the built-in target (builtin-target/loop.c), registered by api/addon.c. */
+/* The Node-API face of the built-in target (builtin-target/loop.c), registered by addon.c. */
 #ifndef PC_TARGET_GLUE_H
 #define PC_TARGET_GLUE_H
 #include <node_api.h>

@@ -1,4 +1,4 @@
-/* The engine's calls as the addon exports them (api/addon.c): start, drain, stop, nowMs. */
+/* The engine's calls as the addon exports them (addon.c): start, drain, stop, nowMs. */
 #ifndef PC_ENGINE_GLUE_H
 #define PC_ENGINE_GLUE_H
 #include <node_api.h>

@@ -1,4 +1,4 @@
-/* The Node-API face of socket counting (socket_count.c), registered by api/addon.c. */
+/* The Node-API face of socket counting (socket_count.c), registered by addon.c. */
 #ifndef PC_DIAG_GLUE_H
 #define PC_DIAG_GLUE_H
 #include <node_api.h>

@@ -1,4 +1,4 @@
-/* The Node-API face of netns.c (another network namespace, read from this one), registered by api/addon.c. */
+/* The Node-API face of netns.c (another network namespace, read from this one), registered by addon.c. */
 #ifndef PC_NETNS_GLUE_H
 #define PC_NETNS_GLUE_H
 #include <node_api.h>

@@ -1,4 +1,4 @@
-#include "api/abi.h"
+#include "abi.h"
 
 #include <stddef.h>
 

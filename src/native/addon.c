@@ -5,7 +5,7 @@
  */
 #include <node_api.h>
 
-#include "api/abi.h"
+#include "abi.h"
 #include "engine/glue.h"
 #include "kernel/diag_glue.h"
 #include "kernel/netns_glue.h"
