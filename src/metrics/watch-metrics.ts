@@ -36,7 +36,7 @@ export class WatchMetrics {
   private readonly readSequence: Gauge<string>;
   private readonly reads: Counter<string>;
   private readonly readFailures: Counter<string>;
-  /** Each exposed group counter's value, so that a group re-entering the top N continues from it. */
+  /** Each exposed group counter's value. A group that leaves the top N leaves with its counter, which starts again from 0 should it come back (rate() reads that as a counter reset). */
   private counted = new Map<string, number>();
 
   constructor(registries: MetricsRegistries) {

@@ -133,7 +133,10 @@ export const SWEEP_COMMAND = defineCommand({
   describe: 'grow the 4-tuple space stage by stage beside a single-address baseline; writes JSON, Markdown, HTML, .hgrm',
   options: sweepOptions,
   examples: [
-    ['$0 sweep', 'sources 1,2,4,8,16: a kernel-mode baseline, then bind() over fresh addresses'],
+    [
+      '$0 sweep',
+      'sources 1,2,4,8,16 over fresh addresses in the port path proxies use (nobind with the native engine, bind without), beside bind and kernel reference rows',
+    ],
     ['$0 sweep --axis dst-addresses --values 1,2,4', 'the built-in target on more addresses'],
     ['$0 sweep --axis close -d 5s', 'client, server, reset and keepalive side by side'],
   ],
