@@ -2,9 +2,10 @@ import { WatchMetrics } from '../metrics/watch-metrics.js';
 import { newRegistries } from '../metrics/registries.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import type { WatchPlan } from '../plan/watch-plan.js';
-import type { NetnsLabel, WatchNodeSample } from '../result/watch-sample.js';
-import { readNode } from './node-watch.js';
-import type { NamespaceWatcher, WatchDeps } from './watcher.js';
+import type { WatchNodeSample } from '../result/watch-sample.js';
+import type { NodeNamespaces } from './node-namespaces.js';
+import { refreshAndRead } from './node-watch.js';
+import type { WatchDeps } from './watcher.js';
 
 /** Reads the exporter keeps, so a scrape's figures can be checked against the read they came from (`/reads?sequence=N`). */
 const KEPT_READS = 30;
@@ -20,12 +21,14 @@ export interface ExporterRead {
 /**
  * `portchurn watch --metrics-listen`: /metrics in the Prometheus text format (OpenMetrics when the
  * scrape asks), read from the namespaces at most once an interval: a scrape that finds the last
- * read older than the interval starts one, and scrapes that come while it runs share it. The
- * last reads are at /reads (?sequence=N for one), as the watch's own JSON.
+ * read older than the interval starts one, and scrapes that come while it runs share it. Each read
+ * lists the node's namespaces again first (with --all-netns): a pod started after the exporter is
+ * read from its first scrape on, a deleted one's series go and its namespace is let go. The last
+ * reads are at /reads (?sequence=N for one), as the watch's own JSON.
  */
 export async function startWatchExporter(
   plan: WatchPlan & { readonly metricsListen: NonNullable<WatchPlan['metricsListen']> },
-  opened: { readonly watchers: readonly NamespaceWatcher[]; readonly unreadable: readonly { netns: NetnsLabel; error: string }[] },
+  namespaces: NodeNamespaces,
   clock: Pick<WatchDeps, 'nowMs' | 'wallClock'>,
 ): Promise<MetricsServer & { readonly reads: () => readonly ExporterRead[] }> {
   const registries = newRegistries();
@@ -38,7 +41,7 @@ export async function startWatchExporter(
     const started = clock.nowMs();
     const startedAt = clock.wallClock();
     lastStartMs = started;
-    const node = await readNode(opened.watchers, opened.unreadable);
+    const node = await refreshAndRead(namespaces);
     const entry: ExporterRead = { sequence: ++sequence, startedAt: startedAt.toISOString(), durationMs: clock.nowMs() - started, node };
     metrics.update(node, { sequence: entry.sequence, startedAt, durationMs: entry.durationMs });
     recent.push(entry);

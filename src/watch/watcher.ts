@@ -70,7 +70,7 @@ export class NamespaceWatcher {
   constructor(
     private readonly plan: WatchPlan,
     private readonly deps: WatchDeps,
-    readonly label?: NetnsLabel,
+    public label?: NetnsLabel,
   ) {}
 
   /** Reads the namespace now; the first read has no rates. */

@@ -4,7 +4,8 @@ import { WATCH_DEFAULTS, WATCH_VIAS, watchPlanOf } from '../../plan/watch-plan.j
 import type { WatchSample } from '../../result/watch-sample.js';
 import { renderWatchNode, renderWatchSample } from '../../report/watch-table.js';
 import { hostWatchDeps, watchSockets } from '../../watch/watcher.js';
-import { openNamespaces, watchNode } from '../../watch/node-watch.js';
+import { watchNode } from '../../watch/node-watch.js';
+import { NodeNamespaces, nodeNamespaceSource } from '../../watch/node-namespaces.js';
 import { startWatchExporter } from '../../watch/exporter.js';
 import { loadNative } from '../../addon/addon.js';
 import { declareOptions, fieldsOf, type OptionTable } from '../option-table.js';
@@ -82,29 +83,41 @@ export async function watchCommand(argv: WatchArgs, io: CliIo): Promise<number> 
   try {
     const several = plan.netns.length > 0 || plan.allNetns;
     if (plan.metricsListen || several) {
-      const opened = openNamespaces(plan, { paths: plan.netns, all: plan.allNetns }, loadNative().addon);
-      for (const { netns, error } of opened.unreadable) io.stderr.write(`portchurn watch: cannot read net:[${netns.inode}]: ${error}\n`);
-      if (plan.metricsListen) {
-        const exporter = await startWatchExporter({ ...plan, metricsListen: plan.metricsListen }, opened, deps);
-        io.stdout.write(
-          `portchurn watch: serving ${exporter.url} (${opened.watchers.length} namespace(s); reads at most every ${plan.intervalMs} ms)\n`,
-        );
-        await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
-        await exporter.close();
-        return EXIT.ok;
-      }
-      await watchNode(
+      const namespaces = new NodeNamespaces(
         plan,
-        opened,
+        { paths: plan.netns, all: plan.allNetns },
         deps,
-        (node) => {
-          check(node);
-          if (argv.json) io.stdout.write(json(node));
-          else io.stdout.write(`${live ? CLEAR_SCREEN : ''}${renderWatchNode(node)}\n`);
-        },
-        stop.signal,
+        nodeNamespaceSource(loadNative().addon, deps),
       );
-      return conforms ? EXIT.ok : EXIT.schema;
+      try {
+        namespaces.refresh();
+        for (const { netns, error } of namespaces.unreadable)
+          io.stderr.write(`portchurn watch: cannot read net:[${netns.inode}]: ${error}\n`);
+        if (plan.metricsListen) {
+          const exporter = await startWatchExporter({ ...plan, metricsListen: plan.metricsListen }, namespaces, deps);
+          io.stdout.write(
+            `portchurn watch: serving ${exporter.url} (${namespaces.watchers.length} namespace(s)${plan.allNetns ? ', listed again at every read' : ''}; reads at most every ${plan.intervalMs} ms)\n`,
+          );
+          await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+          await exporter.close();
+          return EXIT.ok;
+        }
+        await watchNode(
+          plan,
+          namespaces,
+          deps,
+          (node) => {
+            check(node);
+            if (argv.json) io.stdout.write(json(node));
+            else io.stdout.write(`${live ? CLEAR_SCREEN : ''}${renderWatchNode(node)}\n`);
+          },
+          stop.signal,
+        );
+        return conforms ? EXIT.ok : EXIT.schema;
+      } finally {
+        // Every namespace handle let go: none of them is held alive by this process any more.
+        namespaces.close();
+      }
     }
     await watchSockets(plan, deps, print, stop.signal);
     // Ctrl-C is how a live watch ends: a clean exit.
