@@ -15,6 +15,7 @@ import { renderHaproxyConfig, statsSocketPath } from './haproxy/config.js';
 import { HaproxyLogCounter } from './haproxy/log.js';
 import { startHaproxy } from './haproxy/process.js';
 import { readHaproxyCounters } from './haproxy/stats.js';
+import { pollSerially } from './poll-serially.js';
 import { renderNginxConfig } from './nginx/config.js';
 import { countErrorLog } from './nginx/error-log.js';
 import { NGINX_PREFIX_DIRS, startNginx } from './nginx/process.js';
@@ -127,7 +128,7 @@ export async function runProxyVariant(spec: ProxyVariantSpec, hooks: RunHooks): 
   let target: BuiltinTarget | null = null;
   let proxy: StartedProxy | null = null;
   let sampler: Sampler | null = null;
-  let poll: NodeJS.Timeout | null = null;
+  let poll: { stop(): Promise<void> } | null = null;
   const prefix = await makePrefix(spec.kind, spec.kind === 'nginx' ? NGINX_PREFIX_DIRS : []);
   const range = portRangeOf(spec);
   let loadStart = performance.now();
@@ -150,9 +151,10 @@ export async function runProxyVariant(spec: ProxyVariantSpec, hooks: RunHooks): 
       counters = (await started.readCounters(Math.round(sinceLoad())).catch(() => null)) ?? counters;
     };
     loadStart = performance.now();
-    if (spec.kind === 'haproxy') poll = setInterval(() => void readCounters(), 1000);
+    // Every second, one read at a time: a slow answer delays the next rather than overlapping it.
+    if (spec.kind === 'haproxy') poll = pollSerially(readCounters, 1000);
     const client = await runPlan(plan, hooks);
-    clearInterval(poll ?? undefined);
+    await poll?.stop();
     poll = null;
     await readCounters();
     // What the upstream counted while the proxy ran: stopping the proxy ends its kept connections too.
@@ -203,7 +205,7 @@ export async function runProxyVariant(spec: ProxyVariantSpec, hooks: RunHooks): 
       proxyExit,
     };
   } finally {
-    if (poll) clearInterval(poll);
+    await poll?.stop();
     await sampler?.stop(null);
     await proxy?.process.stop();
     await target?.close();

@@ -89,7 +89,7 @@ test('the native loop in C, under AddressSanitizer and UBSan: records wait until
   assert.match(run.stdout, /^ok \(0 failures\)/);
 });
 
-test('the native target in C, under AddressSanitizer and UBSan: pipelined requests answered in order at depths 1, 2 and 16 (whole and a byte at a time), a request that came during the delay answered after it, a reader that stalls closed and counted, a failed loop reported', () => {
+test('the native target in C, under AddressSanitizer and UBSan: pipelined requests answered in order at depths 1, 2 and 16 (whole and a byte at a time), a request that came during the delay answered after it, a reader that stalls closed and counted, a failed loop reported, the count tables bounded', () => {
   const bin = join(WORK, 'target_test');
   const sources = [
     'builtin-target/loop.c',
@@ -111,6 +111,8 @@ test('the native target in C, under AddressSanitizer and UBSan: pipelined reques
       '-fsanitize=address,undefined',
       '-fno-sanitize-recover=all',
       `-I${NATIVE}`,
+      // A count table of four addresses, so the test can fill it.
+      '-DPC_COUNT_TABLE_MAX=4',
       join(ROOT, 'test/native/target_test.c'),
       ...sources,
       '-lpthread',

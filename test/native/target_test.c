@@ -7,7 +7,9 @@
  *               the delay ends, not at the idle timeout;
  *   writes:     a client that stops reading is closed after the idle timeout and counted
  *               (refused.writeTimeout), never held for ever;
- *   the loop:   an epoll_wait that fails ends the thread and says so in the stats (loopErrnos).
+ *   the loop:   an epoll_wait that fails ends the thread and says so in the stats (loopErrnos);
+ *   counts:     a table keeps at most PC_COUNT_TABLE_MAX addresses (built with 4 here): past it the
+ *               totals stay exact and the stats say the per-address counts are short.
  * epoll_wait is wrapped (-Wl,--wrap) so it can be made to fail on purpose. Every wait is bounded:
  * the client's sockets time out (SO_RCVTIMEO) and the stats are polled with a deadline.
  */
@@ -252,11 +254,40 @@ static void loop_failure_is_reported(void) {
   pc_target_free(t);
 }
 
+static void counts_are_bounded(void) {
+  uint16_t port;
+  pc_target *t = start_target(PC_TCLOSE_SERVER, 0, 2, 60000, &port);
+  /* Six source addresses against a table of four. */
+  for (int i = 1; i <= 6; i++) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000a00u + (uint32_t)i)}; /* 127.0.10.i */
+    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    EXPECT(bind(fd, (struct sockaddr *)&src, sizeof src) == 0 && connect(fd, (struct sockaddr *)&dst, sizeof dst) == 0,
+           "connect from 127.0.10.%d", i);
+    send_all(fd, REQUEST, strlen(REQUEST));
+    char kinds[2];
+    EXPECT(read_responses(fd, 1, kinds) == 1, "answered from 127.0.10.%d", i);
+    close(fd);
+  }
+  EXPECT(stats_show(t, "{\"connections\":6,\"requests\":6,", 5000), "the totals are exact");
+  size_t len = 0;
+  char *json = pc_target_stats_json(t, &len);
+  int kept = 0;
+  for (const char *p = json; (p = strstr(p, "\"127.0.10.")) != NULL; p++) kept++;
+  EXPECT(kept == PC_COUNT_TABLE_MAX, "%d remote addresses kept, the table holds %d", kept, PC_COUNT_TABLE_MAX);
+  EXPECT(strstr(json, "\"countsComplete\":false") != NULL, "the stats say the per-address counts are short");
+  free(json);
+  pc_target_free(t);
+}
+
 int main(void) {
   pipelined_in_order();
   request_while_delaying();
   stalled_reader_is_closed();
   loop_failure_is_reported();
+  counts_are_bounded();
   printf("ok (%d failures)\n", failures);
   return failures ? 1 : 0;
 }

@@ -10,7 +10,9 @@ test("the exporter listens on the node's address from the downward API, not on e
   const args = /^\s*args: \[(.*)\]$/m.exec(YAML)?.[1] ?? '';
   assert.match(args, /'--metrics-listen', '\$\(NODE_IP\):9323'/);
   // Comments may name 0.0.0.0; no line of the manifest itself does.
-  const manifest = YAML.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+  const manifest = YAML.split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
   assert.doesNotMatch(manifest, /0\.0\.0\.0/);
   assert.match(YAML, /- name: NODE_IP\n\s+valueFrom: \{ fieldRef: \{ fieldPath: status\.hostIP \} \}/);
 });

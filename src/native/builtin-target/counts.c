@@ -39,8 +39,14 @@ static size_t hash_of(const uint8_t key[KEY_BYTES]) {
   return (size_t)h;
 }
 
-/* The entry of `key`, added when new; NULL when the table cannot grow. */
+/* The entry of `key`, added when new; NULL when it is new and the table is full or cannot grow. */
 static pc_count_entry *entry_of(pc_count_table *t, const uint8_t key[KEY_BYTES]) {
+  if (t->size >= PC_COUNT_TABLE_MAX) {
+    /* Full: a key already there is still counted, a new one is not. */
+    size_t j = hash_of(key) & (t->capacity - 1);
+    while (t->entries[j].used && memcmp(t->entries[j].key, key, KEY_BYTES) != 0) j = (j + 1) & (t->capacity - 1);
+    return t->entries[j].used ? &t->entries[j] : NULL;
+  }
   if ((t->size + 1) * 4 > t->capacity * 3) {
     size_t capacity = t->capacity ? t->capacity * 2 : 64;
     pc_count_entry *grown = calloc(capacity, sizeof *grown);

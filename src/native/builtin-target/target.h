@@ -43,7 +43,15 @@ typedef struct {
   uint64_t connections, requests;
 } pc_count_entry;
 
-/* An open-addressing table of counts, grown by doubling. */
+/* The most addresses one table keeps (per thread, remote and local each): a target reachable by
+   many addresses (`serve --allow-remote`) cannot grow its memory or its stats endpoint's answer
+   without bound. Past it the totals stay exact, the per-address counts are short, and the stats
+   say so (countsComplete false). A /16 of sources fits. Tests build with a smaller one. */
+#ifndef PC_COUNT_TABLE_MAX
+#define PC_COUNT_TABLE_MAX 65536
+#endif
+
+/* An open-addressing table of counts, grown by doubling up to PC_COUNT_TABLE_MAX entries. */
 typedef struct {
   pc_count_entry *entries;
   size_t capacity, size;
