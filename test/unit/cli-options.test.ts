@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import yargs from 'yargs';
 import { main } from '../../src/cli/main.js';
@@ -13,6 +17,8 @@ import { LIMITS_OPTIONS } from '../../src/cli/commands/limits.js';
 import { DOCTOR_OPTIONS } from '../../src/cli/commands/doctor.js';
 import { SERVE_OPTIONS } from '../../src/cli/commands/serve.js';
 import { WATCH_OPTIONS } from '../../src/cli/commands/watch.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 import { MERGE_OPTIONS } from '../../src/cli/commands/merge.js';
 import { COMPARE_OPTIONS, REPORT_OPTIONS } from '../../src/cli/commands/report.js';
 import type { RunOptions } from '../../src/plan/build-plan.js';
@@ -22,7 +28,8 @@ import type { ProxyOptions } from '../../src/proxy/scenario.js';
 import { PLAN_DEFAULTS } from '../../src/plan/plan.js';
 import type { WatchOptions } from '../../src/plan/watch-plan.js';
 
-// Compile-time: every `field` of a table names an option the library takes (a typo fails the build).
+// Compile-time: every `field` of a table names an option the library takes (a typo fails the build,
+// and so `npm test`; the test below shows the check refusing a typo).
 // `lab` takes --netns and --profile from the sweep's table only to refuse them with a reason.
 type FieldsWithin<O extends OptionTable, T, Removed = never> = Exclude<keyof FieldsOf<O>, keyof T | Removed> extends never ? true : false;
 const fieldsAreOptions: [
@@ -33,6 +40,7 @@ const fieldsAreOptions: [
   FieldsWithin<typeof NGINX_OPTIONS, ProxyOptions>,
   FieldsWithin<typeof WATCH_OPTIONS, WatchOptions>,
 ] = [true, true, true, true, true, true];
+void fieldsAreOptions;
 
 /** Each command's table and the docs page that describes its options. */
 const DOCUMENTED: readonly { command: string; table: OptionTable; page: string; inherited?: OptionTable }[] = [
@@ -64,8 +72,53 @@ async function helpOf(command: string): Promise<string> {
   return stdout.replace(/\s+/g, ' ');
 }
 
-test('the field types are checked at compile time', () => {
-  assert.deepEqual(fieldsAreOptions, [true, true, true, true, true, true]);
+/**
+ * Type-checks `source` (a file of its own, importing this checkout's sources by absolute path) as
+ * `npm run build` would; returns tsc's output, or '' when it compiles.
+ */
+function typecheck(source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'portchurn-types-'));
+  try {
+    writeFileSync(join(dir, 'check.ts'), source);
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        '--typeRoots',
+        join(ROOT, 'node_modules/@types'),
+        '--types',
+        'node',
+        join(dir, 'check.ts'),
+      ],
+      { encoding: 'utf8', timeout: 120_000, cwd: dir },
+    );
+    return tsc.status === 0 ? '' : tsc.stdout + tsc.stderr;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('an option table whose field the library does not take fails the build, naming it (the check the tables above pass)', () => {
+  const src = (p: string): string => JSON.stringify(join(ROOT, p));
+  const table = (field: string): string => `
+import type { FieldsOf, OptionTable } from ${src('src/cli/option-table.js')};
+import type { RunOptions } from ${src('src/plan/build-plan.js')};
+type FieldsWithin<O extends OptionTable, T> = Exclude<keyof FieldsOf<O>, keyof T> extends never ? true : false;
+const TABLE = { sources: { type: 'string', field: '${field}', describe: 'source addresses' } } as const satisfies OptionTable;
+export const check: FieldsWithin<typeof TABLE, RunOptions> = true;
+`;
+  assert.equal(typecheck(table('sources')), '', 'a field RunOptions has compiles');
+  const typo = typecheck(table('sourcez'));
+  assert.match(typo, /error TS2322: Type 'true' is not assignable to type 'false'/, typo);
 });
 
 test("help is made from each command's option table, defaults included", async () => {

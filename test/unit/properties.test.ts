@@ -11,6 +11,7 @@ import { parsePortRange } from '../../src/plan/ports.js';
 import { parseTarget } from '../../src/plan/target-url.js';
 import { parseBytes, parseDurationMs, parsePositiveInt, parsePositiveNumber } from '../../src/plan/units.js';
 import { parseThreshold } from '../../src/plan/thresholds.js';
+import { CLOSE_POLICIES, PORT_MODES, type Plan } from '../../src/plan/plan.js';
 
 const RUNS = { numRuns: 2000 };
 
@@ -152,9 +153,17 @@ test('the CLI never crashes on random arguments: a plan (exit 0) or one line and
           stderr: sink((s) => (stderr += s)),
         });
         // Exit 0 prints the plan, or the help or version when a (clustered) -h / -v slipped in.
-        if (status === 0)
-          assert.ok(stdout.startsWith('{') ? JSON.parse(stdout) : /^portchurn run|^\d+\.\d+\.\d+/.test(stdout), stdout.slice(0, 80));
-        else {
+        if (status === 0) {
+          if (!stdout.startsWith('{')) return assert.match(stdout, /^portchurn run|^\d+\.\d+\.\d+/);
+          // A plan, and one that can run: bounded in time or count, a timeout, a port path and close policy it knows.
+          const plan = JSON.parse(stdout) as Plan;
+          assert.ok(plan.durationMs !== null || plan.requests !== null, `unbounded plan from ${JSON.stringify(args)}`);
+          assert.ok(plan.timeoutMs > 0);
+          assert.ok(PORT_MODES.includes(plan.portMode), plan.portMode);
+          assert.ok(CLOSE_POLICIES.includes(plan.close), plan.close);
+          assert.ok(Array.isArray(plan.sources) && plan.sources.every((a) => typeof a === 'string'));
+          assert.ok(plan.workers >= 1 && Number.isInteger(plan.workers));
+        } else {
           assert.equal(status, 2, `${JSON.stringify(args)} -> ${status}: ${stderr}`);
           assert.match(stderr, /^portchurn: [^\n]*\n$/);
         }
