@@ -95,7 +95,11 @@ export const ATTEMPT = {
   code: indexOf('attempt', 'code', 'i32'),
   status: indexOf('attempt', 'status', 'i32'),
   sourceIndex: indexOf('attempt', 'sourceIndex', 'i32'),
+  bindNs: indexOf('attempt', 'bindNs', 'u32'),
+  connectNs: indexOf('attempt', 'connectNs', 'u32'),
 } as const satisfies Partial<Record<AttemptField, number>>;
+/** A u32 field that holds this was not called (the record's PC_NOT_CALLED). */
+export const NOT_CALLED = 0xffffffff;
 export const F64_PER_RECORD = abi.records.attempt.bytes / 8;
 export const I32_PER_RECORD = abi.records.attempt.bytes / 4;
 

@@ -28,6 +28,9 @@ export interface LoadSnapshot {
     readonly ttfbUs: EncodedHistogram;
     readonly totalUs: EncodedHistogram;
     readonly totalCorrectedUs: EncodedHistogram;
+    /** Native engine: time inside connect() and bind() (empty from the JavaScript engine, which cannot see them). */
+    readonly connectCallUs: EncodedHistogram;
+    readonly bindCallUs: EncodedHistogram;
   };
 }
 
@@ -52,6 +55,8 @@ export function snapshotOf(r: Recorder, outcome: { startMs: number; endMs: numbe
       ttfbUs: encodeHistogram(r.ttfbUs),
       totalUs: encodeHistogram(r.totalUs),
       totalCorrectedUs: encodeHistogram(r.totalCorrectedUs),
+      connectCallUs: encodeHistogram(r.connectCallUs),
+      bindCallUs: encodeHistogram(r.bindCallUs),
     },
   };
 }
@@ -145,6 +150,13 @@ export function mergeSnapshots(parts: readonly LoadSnapshot[]): LoadSnapshot {
     seconds: mergeSeconds(parts.map((p) => p.seconds)),
     sources: [...sources.values()],
     firstExhaustion: first ? { ...first, okBefore: exhausted.reduce((a, f) => a + f.okBefore, 0) } : null,
-    histograms: { connectUs: h('connectUs'), ttfbUs: h('ttfbUs'), totalUs: h('totalUs'), totalCorrectedUs: h('totalCorrectedUs') },
+    histograms: {
+      connectUs: h('connectUs'),
+      ttfbUs: h('ttfbUs'),
+      totalUs: h('totalUs'),
+      totalCorrectedUs: h('totalCorrectedUs'),
+      connectCallUs: h('connectCallUs'),
+      bindCallUs: h('bindCallUs'),
+    },
   };
 }

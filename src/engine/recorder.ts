@@ -12,6 +12,9 @@ export interface ConnectionTimings {
   connectedMs: number | null;
   firstByteMs: number | null;
   doneMs: number | null;
+  /** Native engine: ns inside bind() and connect() (null: not called, or an engine that cannot see them). */
+  bindNs?: number | null;
+  connectNs?: number | null;
 }
 
 function bump(counts: ErrorCounts, code: ErrorCode): void {
@@ -24,7 +27,13 @@ type Tag = (typeof SECOND_LATENCY_TAGS)[number];
 type SecondEntry = Record<Tag, Histogram>;
 
 function emptyEntry(): SecondEntry {
-  return { connectUs: createGrowingLatencyHistogram(), ttfbUs: createGrowingLatencyHistogram(), totalUs: createGrowingLatencyHistogram() };
+  return {
+    connectUs: createGrowingLatencyHistogram(),
+    ttfbUs: createGrowingLatencyHistogram(),
+    totalUs: createGrowingLatencyHistogram(),
+    connectCallUs: createGrowingLatencyHistogram(),
+    bindCallUs: createGrowingLatencyHistogram(),
+  };
 }
 
 /**
@@ -153,6 +162,16 @@ export class Recorder {
     return this.perSecond.total('totalUs');
   }
 
+  /** The run's time inside connect() so far (µs; native engine). */
+  get connectCallUs(): Histogram {
+    return this.perSecond.total('connectCallUs');
+  }
+
+  /** The run's time inside bind() so far (µs; native engine). */
+  get bindCallUs(): Histogram {
+    return this.perSecond.total('bindCallUs');
+  }
+
   /** Compresses the per-second histograms still open; call once the load has ended. */
   sealSeconds(): void {
     this.perSecond.sealAll();
@@ -165,10 +184,12 @@ export class Recorder {
     this.sources[sourceIndex]!.attempts++;
   }
 
-  /** Connect and ttfb of an attempt, in the histograms of its second. */
+  /** Connect and ttfb of an attempt, and its bind() and connect() calls where timed, in the histograms of its second. */
   private recordTimings(t: ConnectionTimings, second: SecondEntry): void {
     if (t.connectedMs !== null) second.connectUs.recordValue(toUs(t.connectedMs - t.startMs));
     if (t.firstByteMs !== null) second.ttfbUs.recordValue(toUs(t.firstByteMs - t.startMs));
+    if (t.connectNs != null) second.connectCallUs.recordValue(toUs(t.connectNs / 1e6));
+    if (t.bindNs != null) second.bindCallUs.recordValue(toUs(t.bindNs / 1e6));
   }
 
   /** Counts a success, in the second it completed (its latencies too). */

@@ -1,17 +1,31 @@
 import { HistogramLogWriter } from 'hdr-histogram-js';
 import { createLatencyHistogram, decodeHistogram } from '../result/histogram.js';
-import { SECOND_LATENCY_TAGS, type SecondLatency } from '../result/counts.js';
+import { SECOND_LATENCY_TAGS, SYSCALL_TAGS, type SecondLatency } from '../result/counts.js';
 import type { RunResult } from '../result/result.js';
 import { histogramStages, type HistogramFile, type HistogramResult } from './hgrm.js';
 
 /** The tag each per-second histogram carries in an interval log. */
-export const HLOG_TAGS: Readonly<Record<keyof SecondLatency, string>> = { connectUs: 'connect', ttfbUs: 'ttfb', totalUs: 'total' };
+export const HLOG_TAGS: Readonly<Record<keyof SecondLatency, string>> = {
+  connectUs: 'connect',
+  ttfbUs: 'ttfb',
+  totalUs: 'total',
+  connectCallUs: 'connect-call',
+  bindCallUs: 'bind-call',
+};
+
+/** The tags a run has: the native engine's system-call times only where it timed them. */
+export function hlogKeys(run: RunResult): (keyof SecondLatency)[] {
+  return SECOND_LATENCY_TAGS.filter(
+    (k) => !(SYSCALL_TAGS as readonly string[]).includes(k) || (run.latency[k as 'connectCallUs'] ?? null) !== null,
+  );
+}
 
 /**
  * One stage's HdrHistogram interval log (format 1.3, as hdr-histogram-js' HistogramLogWriter
  * writes it): the start time, a base time equal to it so interval timestamps count seconds from
  * the load's start, then for every second of the load one compressed histogram per tag
- * (`connect`, `ttfb`, `total`; an empty one when nothing was recorded), its length the part of
+ * (`connect`, `ttfb`, `total`, and where the native engine timed its own system calls
+ * `connect-call` and `bind-call`; an empty one when nothing was recorded), its length the part of
  * the second the load covered. Values in microseconds; the Interval_Max column in milliseconds, as
  * in the .hgrm files. Null for a result from before per-second histograms were kept.
  */
@@ -23,13 +37,14 @@ export function renderStageHlog(run: RunResult, name: string): string | null {
     text += line;
   });
   writer.outputLogFormatVersion();
-  writer.outputComment(`[portchurn ${name}: tags connect, ttfb, total; values in microseconds]`);
+  const keys = hlogKeys(run);
+  writer.outputComment(`[portchurn ${name}: tags ${keys.map((k) => HLOG_TAGS[k]).join(', ')}; values in microseconds]`);
   writer.outputStartTime(startMs);
   // HistogramLogReader takes interval timestamps as relative to this (3 decimals, like StartTime).
   writer.outputComment(`[BaseTime: ${(startMs / 1000).toFixed(3)} (seconds since epoch)]`);
   writer.outputLegend();
   for (const s of run.timeSeries) {
-    for (const key of SECOND_LATENCY_TAGS) {
+    for (const key of keys) {
       const encoded = s.latency?.[key];
       const h = encoded ? decodeHistogram(encoded) : createLatencyHistogram();
       h.tag = HLOG_TAGS[key];

@@ -1,6 +1,6 @@
 import type { StageResult } from '../result/sweep-result.js';
 import { formatCount, formatDurationMs, formatRate } from './format.js';
-import { formatErrors } from './terminal.js';
+import { formatErrors, searchCallOf } from './terminal.js';
 
 /** The figures of one stage row, as numbers (for charts) and as text (for tables). */
 export interface StageRow {
@@ -28,6 +28,16 @@ export interface StageRow {
   readonly firstExhaustion: string;
   /** What held the rate (see model/limited-by.ts); '–' in results from before 0.2. */
   readonly limitedBy: string;
+  /** The call the port search ran in and its p50 and p99 (µs); null where the engine did not time it. */
+  readonly searchCall: { readonly name: 'connect()' | 'bind()'; readonly p50Us: number; readonly p99Us: number } | null;
+}
+
+/** The p50 and p99 of the call the stage's port search ran in, from the native engine's timings. */
+function searchCallRow(r: StageResult['run']): StageRow['searchCall'] {
+  const name = searchCallOf(r.plan.portMode);
+  const h = name === 'bind()' ? r.latency.bindCallUs : r.latency.connectCallUs;
+  if (!h || h.summary.count === 0) return null;
+  return { name, p50Us: h.summary.p50Us, p99Us: h.summary.p99Us };
 }
 
 /** One row per stage, then one per reference row; ratios are to stage 0, the baseline. */
@@ -62,6 +72,7 @@ export function stageRows(stages: readonly StageResult[], references: readonly S
       peakTimeWaitServer: r.sockets?.peakTimeWait.server ?? null,
       firstExhaustion: fe ? `${fe.code} after ${formatCount(fe.okBefore)} ok, at ${formatDurationMs(fe.atMs)}` : 'none',
       limitedBy: r.limitedBy?.cause ?? '–',
+      searchCall: searchCallRow(r),
     };
   });
 }
@@ -84,6 +95,7 @@ export function stageHeader(axis: string | null): string[] {
     'peak TIME_WAIT client / server',
     'first exhaustion',
     'limited by',
+    'port search µs p50 / p99',
   ];
 }
 
@@ -115,5 +127,6 @@ export function stageCells(row: StageRow): string[] {
     tw,
     row.firstExhaustion,
     row.limitedBy,
+    row.searchCall ? `${formatCount(row.searchCall.p50Us)} / ${formatCount(row.searchCall.p99Us)} ${row.searchCall.name}` : '–',
   ];
 }

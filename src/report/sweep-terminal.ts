@@ -8,7 +8,7 @@ import { describeLoad } from './terminal.js';
 import { verdictTerminal } from './verdict-text.js';
 
 /** Columns of the terminal table (the Markdown one has them all). */
-const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12, 14];
+const TERMINAL_COLUMNS = [0, 1, 2, 4, 5, 6, 7, 8, 10, 12, 14, 15];
 
 /** The end-of-sweep summary for a terminal: one row per stage, ratios to the baseline (per profile for a lab). */
 export function renderSweepSummary(result: AnyResult): string {
@@ -48,6 +48,7 @@ function stagesSummary(result: AnyResult): string {
     'p99 ms',
     'TIME_WAIT cli/srv',
     'limited by',
+    'search µs p50/p99',
   ];
   const lines = [
     `${view.title}${view.interrupted ? ' (INTERRUPTED: partial result)' : ''}`,

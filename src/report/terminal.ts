@@ -40,6 +40,11 @@ function describeSources(plan: Plan): string {
   return `${s.length} addresses (${s[0]} … ${s[s.length - 1]})`;
 }
 
+/** Which call the kernel's port search runs in, for a port path. */
+export function searchCallOf(portMode: Plan['portMode']): 'connect()' | 'bind()' {
+  return portMode === 'bind' || portMode === 'explicit' ? 'bind()' : 'connect()';
+}
+
 function latencyRow(label: string, h: EncodedHistogram): string[] {
   const s = h.summary;
   if (s.count === 0) return [label, '0', '-', '-', '-', '-', '-', '-', '-'];
@@ -96,10 +101,15 @@ export function renderRunSummary(result: RunResult): string {
       latencyRow('first byte', latency.ttfbUs),
       latencyRow(latency.totalCorrectedUs ? 'total (uncorrected)' : 'total', latency.totalUs),
       ...(latency.totalCorrectedUs ? [latencyRow('total (corrected)', latency.totalCorrectedUs)] : []),
+      ...(latency.connectCallUs ? [latencyRow('connect() call', latency.connectCallUs)] : []),
+      ...(latency.bindCallUs ? [latencyRow('bind() call', latency.bindCallUs)] : []),
     ]),
     ...(latency.totalCorrectedUs
       ? ['  corrected: measured from the scheduled send time (coordinated omission); uncorrected: from the actual send']
       : []),
+    latency.connectCallUs
+      ? `  calls       the time inside connect() and bind() themselves, timed by the native engine: the kernel's port search runs in ${searchCallOf(plan.portMode)}`
+      : '  calls       connect() and bind() are timed by the native engine only; the JavaScript engine cannot see inside them',
     '',
     sourcesSection(result),
   ];

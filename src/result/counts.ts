@@ -29,10 +29,17 @@ export interface SecondLatency {
   connectUs?: string;
   ttfbUs?: string;
   totalUs?: string;
+  /** Native engine: the time inside connect() itself (the kernel's port search for the kernel and nobind paths). */
+  connectCallUs?: string;
+  /** Native engine: the time inside bind() itself (the port search for bind and explicit). */
+  bindCallUs?: string;
 }
 
 /** The per-second latency tags, in the order interval logs write them. */
-export const SECOND_LATENCY_TAGS = ['connectUs', 'ttfbUs', 'totalUs'] as const;
+export const SECOND_LATENCY_TAGS = ['connectUs', 'ttfbUs', 'totalUs', 'connectCallUs', 'bindCallUs'] as const;
+
+/** The tags only the native engine records (its own system calls, timed inside the loop). */
+export const SYSCALL_TAGS = ['connectCallUs', 'bindCallUs'] as const;
 
 /** Counts for one source address. */
 export interface SourceCounts {

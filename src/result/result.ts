@@ -19,6 +19,15 @@ export interface RunLatency {
   readonly totalUs: EncodedHistogram;
   /** Open loop only: from when the attempt should have started by the schedule (corrected for coordinated omission). */
   readonly totalCorrectedUs: EncodedHistogram | null;
+  /**
+   * Native engine: the time inside each attempt's connect() call, timed by the engine around the
+   * call. For the kernel and nobind port paths the kernel's port search runs in it, so this is its
+   * cost connection by connection. Null where the engine cannot see it (the JavaScript engine);
+   * absent in results from before 0.4.
+   */
+  readonly connectCallUs?: EncodedHistogram | null;
+  /** Native engine: the time inside each attempt's bind() call (the port search of the bind and explicit paths); null and absent as above. */
+  readonly bindCallUs?: EncodedHistogram | null;
 }
 
 /** The result of `portchurn run`: the source of truth every report renders from. */

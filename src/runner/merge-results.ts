@@ -27,6 +27,8 @@ function snapshotOfResult(r: RunResult): LoadSnapshot {
       ttfbUs: r.latency.ttfbUs,
       totalUs: r.latency.totalUs,
       totalCorrectedUs: r.latency.totalCorrectedUs ?? EMPTY,
+      connectCallUs: r.latency.connectCallUs ?? EMPTY,
+      bindCallUs: r.latency.bindCallUs ?? EMPTY,
     },
   };
 }
@@ -124,6 +126,9 @@ export function mergeRunResults(files: readonly { path: string; result: RunResul
       ttfbUs: m.histograms.ttfbUs,
       totalUs: m.histograms.totalUs,
       totalCorrectedUs: first.result.latency.totalCorrectedUs ? m.histograms.totalCorrectedUs : null,
+      // Kept where every host's engine timed its system calls.
+      connectCallUs: files.every((f) => f.result.latency.connectCallUs) ? m.histograms.connectCallUs : null,
+      bindCallUs: files.every((f) => f.result.latency.bindCallUs) ? m.histograms.bindCallUs : null,
     },
     timeSeries: markPartialSeconds(m.seconds, durationMs),
     sources: m.sources,

@@ -86,7 +86,14 @@ test('the packed tarball installs and runs, with and without a C compiler', { ti
     const [info] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
     const tarball = join(work, info.filename);
     const files = new Set(info.files.map((f) => f.path));
-    for (const f of ['scripts/build-native.mjs', 'scripts/native-abi.mjs', 'src/native/api/abi.json', 'src/native/builtin-target/conn.c', 'binding.gyp', 'dist/src/cli/bin.js'])
+    for (const f of [
+      'scripts/build-native.mjs',
+      'scripts/native-abi.mjs',
+      'src/native/api/abi.json',
+      'src/native/builtin-target/conn.c',
+      'binding.gyp',
+      'dist/src/cli/bin.js',
+    ])
       assert.ok(files.has(f), `the package lacks ${f}`);
     const quiet = ['--no-audit', '--no-fund', '--prefer-offline'];
 

@@ -4,7 +4,7 @@ import type { EngineOutcome, LoadEngine, LoadHooks, LoadJob } from '../load-engi
 import { snapshotOf } from '../load-snapshot.js';
 import { ProgressMeter, unsentOf } from '../progress-meter.js';
 import { Recorder, type ConnectionTimings } from '../recorder.js';
-import { ATTEMPT, F64_PER_RECORD, I32_PER_RECORD, OUTCOME_CODES } from '../../addon/abi.js';
+import { ATTEMPT, F64_PER_RECORD, I32_PER_RECORD, NOT_CALLED, OUTCOME_CODES } from '../../addon/abi.js';
 import type { NativeAddon, NativeDrain } from '../../addon/addon.js';
 import { nativeConfigOf } from './native-config.js';
 import { checkNativeConfig } from '../../addon/configs.js';
@@ -23,6 +23,7 @@ export function outcomeCode(code: number, status: number, http: boolean): ErrorC
 }
 
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+const called = (ns: number): number | null => (ns === NOT_CALLED ? null : ns);
 
 /**
  * Feeds drained attempt records into the recorder, each field read by its name in abi.json.
@@ -32,6 +33,7 @@ const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 export function recordInto(recorder: Recorder, records: ArrayBuffer, sourceIndices: readonly number[], http: boolean): void {
   const f64 = new Float64Array(records);
   const i32 = new Int32Array(records);
+  const u32 = new Uint32Array(records);
   const count = f64.length / F64_PER_RECORD;
   for (let k = 0; k < count; k++) {
     const d = k * F64_PER_RECORD;
@@ -44,6 +46,8 @@ export function recordInto(recorder: Recorder, records: ArrayBuffer, sourceIndic
       connectedMs: orNull(f64[d + ATTEMPT.connectedMs]!),
       firstByteMs: orNull(f64[d + ATTEMPT.firstByteMs]!),
       doneMs: orNull(f64[d + ATTEMPT.doneMs]!),
+      bindNs: called(u32[n + ATTEMPT.bindNs]!),
+      connectNs: called(u32[n + ATTEMPT.connectNs]!),
     };
     recorder.attempt(source, t.startMs);
     const status = i32[n + ATTEMPT.status]!;

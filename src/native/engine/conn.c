@@ -146,7 +146,13 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port) {
  * an option the port mode depends on could not be set (the attempt is then not made: without
  * it the run would measure another port path than the one it reports).
  */
-static int bind_source(pc_loop *loop, int fd, pc_endpoint *src) {
+/* Nanoseconds since `t0` on the load's clock, saturated below PC_NOT_CALLED. */
+static uint32_t elapsed_ns(uint64_t t0) {
+  uint64_t ns = pc_now_ns() - t0;
+  return ns >= PC_NOT_CALLED ? PC_NOT_CALLED - 1 : (uint32_t)ns;
+}
+
+static int bind_source(pc_loop *loop, int fd, pc_endpoint *src, uint32_t *bind_ns) {
   const pc_config *cfg = &loop->cfg;
   int one = 1;
   struct sockaddr_storage addr = src->addr;
@@ -173,8 +179,12 @@ static int bind_source(pc_loop *loop, int fd, pc_endpoint *src) {
       set_port(&addr, next_explicit_port(cfg, src));
       break;
   }
-  if (bind(fd, (struct sockaddr *)&addr, src->len) != 0) return errno;
-  return 0;
+  /* Timed alone: with bind and explicit ports the kernel's port search happens in here. */
+  uint64_t t0 = pc_now_ns();
+  int failed = bind(fd, (struct sockaddr *)&addr, src->len) != 0;
+  int err = errno;
+  *bind_ns = elapsed_ns(t0);
+  return failed ? err : 0;
 }
 
 static void on_writable(pc_loop *loop, pc_slot *slot);
@@ -192,7 +202,9 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
                           .at_ms = NAN,
                           .code = 0,
                           .status = 0,
-                          .source_index = -1};
+                          .source_index = -1,
+                          .bind_ns = PC_NOT_CALLED,
+                          .connect_ns = PC_NOT_CALLED};
   slot->written = 0;
   slot->received = 0;
   slot->complete = 0;
@@ -231,15 +243,21 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
     return;
   }
   if (src) {
-    int err = bind_source(loop, fd, src);
+    int err = bind_source(loop, fd, src, &slot->rec.bind_ns);
     if (err) {
       pc_conn_end(loop, slot, err);
       return;
     }
   }
-  if (connect(fd, (const struct sockaddr *)&dst->addr, dst->len) != 0 && errno != EINPROGRESS) {
+  /* Timed alone: for the kernel and nobind paths the port search (__inet_hash_connect) runs inside
+     this call, so its time is the search's cost, connection by connection. */
+  uint64_t t0 = pc_now_ns();
+  int connect_failed = connect(fd, (const struct sockaddr *)&dst->addr, dst->len) != 0 && errno != EINPROGRESS;
+  int connect_errno = errno;
+  slot->rec.connect_ns = elapsed_ns(t0);
+  if (connect_failed) {
     /* EADDRNOTAVAIL here: no free 4-tuple for the kernel's (or nobind's) port choice. */
-    pc_conn_end(loop, slot, errno);
+    pc_conn_end(loop, slot, connect_errno);
     return;
   }
   slot->state = SLOT_CONNECTING;

@@ -22,8 +22,16 @@ typedef struct {
   int32_t status;
   /* The source's index in this thread's configuration (sources[i]); -1 when the kernel chose. */
   int32_t source_index;
+  /* Time inside this attempt's bind() and connect() calls, in ns: the kernel's port search runs in
+     them (connect() for the kernel and nobind paths, bind() for bind and explicit). PC_NOT_CALLED
+     when the call was not made (no bind() in kernel mode; a kept connection makes neither);
+     a longer call saturates at PC_NOT_CALLED - 1 (4.3 s). */
+  uint32_t bind_ns;
+  uint32_t connect_ns;
   /* Zero: pads the record to a multiple of 8 bytes, so the doubles of the next stay aligned. */
   int32_t reserved;
 } pc_record;
+
+#define PC_NOT_CALLED UINT32_MAX
 
 #endif
