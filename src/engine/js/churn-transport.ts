@@ -175,11 +175,14 @@ class ChurnConnection {
 export function createChurnTransport(job: LoadJob, now: () => number): Transport {
   const ctx: ChurnContext = { job, now, inFlight: new Set() };
   const { destinations } = job.target;
-  let turn = 0;
+  // Each source goes round the destinations on its own turn: one turn for all would tie source i
+  // to destination i whenever the counts share a factor (2 and 2: half the pairs, half the tuples).
+  const turns = new Map<number, number>();
   return {
     send: (source, intendedMs, done) => {
+      const turn = turns.get(source.sourceIndex) ?? 0;
       const destination = destinations[turn]!;
-      turn = (turn + 1) % destinations.length;
+      turns.set(source.sourceIndex, (turn + 1) % destinations.length);
       new ChurnConnection(ctx, destination, source, intendedMs, done);
     },
     abortInFlight: () => {

@@ -172,11 +172,12 @@ export function createRawKeepaliveTransport(job: LoadJob, connectionsPerKey: num
   const ctx: KeepaliveContext = { job, connectionsPerKey, now, all: new Set() };
   const { destinations } = job.target;
   const pools = new Map<string, KeyPool>();
-  let turn = 0;
+  // Each source goes round the destinations on its own turn (one turn for all ties source i to destination i).
+  const turns = new Map<number, number>();
 
   function send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void {
-    const destIndex = turn;
-    turn = (turn + 1) % destinations.length;
+    const destIndex = turns.get(source.sourceIndex) ?? 0;
+    turns.set(source.sourceIndex, (destIndex + 1) % destinations.length);
     const key = `${source.sourceIndex}:${destIndex}`;
     let pool = pools.get(key);
     if (!pool) pools.set(key, (pool = new KeyPool(source.address, destIndex)));

@@ -220,15 +220,21 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
   slot->fd = -1;
   slot->reusable = 1;
   slot->source_index = -1;
+  /* Every (source, destination) pair in turn: the sources cycle, and the destination moves on
+   * each time they come round. Two cursors stepping together would tie source i to destination i
+   * whenever the counts share a factor (2 sources and 2 destinations: 2 of the 4 pairs, and half
+   * the 4-tuple space the run claims). */
   pc_endpoint *src = NULL;
+  int came_round = 1;
   if (cfg->source_count > 0) {
     src = &cfg->sources[loop->next_source];
     slot->source_index = loop->next_source;
     slot->rec.source_index = loop->next_source;
     loop->next_source = (loop->next_source + 1) % cfg->source_count;
+    came_round = loop->next_source == 0;
   }
   const pc_endpoint *dst = &cfg->destinations[loop->next_destination];
-  loop->next_destination = (loop->next_destination + 1) % cfg->destination_count;
+  if (came_round) loop->next_destination = (loop->next_destination + 1) % cfg->destination_count;
 
   int fd = socket(dst->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
