@@ -35,7 +35,7 @@ const below = {
   watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon', 'metrics'],
   metrics: ['plan', 'result'],
   report: ['plan', 'result'],
-  stage: ['plan', 'result', 'env', 'runner', 'proxy'],
+  stage: ['plan', 'result', 'env', 'addon', 'runner', 'proxy'],
 };
 const ALL = [
   'plan',

@@ -26,13 +26,15 @@
         "src/native/builtin-target/timers.c",
         "src/native/builtin-target/counts.c",
         "src/native/builtin-target/request.c",
-        # kernel/: the kernel's readers: sock_diag, network namespaces
+        # kernel/: the kernel's readers and probes: sock_diag, network namespaces, the port-search probe
         "src/native/kernel/sock_diag.c",
         "src/native/kernel/socket_count.c",
         "src/native/kernel/socket_dump.c",
         "src/native/kernel/diag_glue.c",
         "src/native/kernel/netns.c",
-        "src/native/kernel/netns_glue.c"
+        "src/native/kernel/netns_glue.c",
+        "src/native/kernel/port_probe.c",
+        "src/native/kernel/probe_glue.c"
       ],
       "include_dirs": ["src/native"],
       "cflags_c": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror"],

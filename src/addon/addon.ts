@@ -61,6 +61,12 @@ export interface NativeAddon {
   /** The text of files[index] as that namespace has it; null when the kernel has no such file. */
   netnsRead(handle: object, index: number): string | null;
   netnsClose(handle: object): void;
+  /**
+   * The port-search probe (src/native/kernel/port_probe.c): up to `count` loopback connections
+   * closed by the client first, the ns of each searching call (connect(), or bind(addr, 0)) in an
+   * ArrayBuffer of u32, fewer when the range ran out. Fills the range: only in a namespace made for it.
+   */
+  probePortSearch(call: 'connect' | 'bind', count: number): ArrayBuffer;
   /** The layout this build has, compared with abi.json at load. */
   readonly abi: BuiltAbi;
 }

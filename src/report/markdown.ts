@@ -3,7 +3,7 @@ import type { SweepResult } from '../result/sweep-result.js';
 import { formatDurationMs, formatRate } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
 import { stagesOf, type StagesView } from './stages-view.js';
-import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags } from './stage-notes.js';
+import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags, portSearchLines } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
 import { mdTable } from './markup.js';
 import { verdictMarkdown } from './verdict-text.js';
@@ -21,7 +21,7 @@ function viewSections(view: StagesView, h: string): string[] {
   for (const flag of flags) out.push(`> **Warning:** ${flag}`, '');
   const kernel = kernelCounterTable(view);
   const cpu = cpuTable(view);
-  const why = limitedByLines(view);
+  const why = [...limitedByLines(view), ...portSearchLines(view)];
   out.push(
     `Started ${view.startedAt} on Linux ${env.kernelRelease}, Node ${env.nodeVersion}. Target: ${first.target.url}${first.target.kind === 'builtin' ? ' (built-in)' : ''}.`,
     `Close: **${first.plan.close}**; load: ${describeLoad(first.plan)}. Stage policy: ${view.settle}.`,

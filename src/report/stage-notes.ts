@@ -1,4 +1,5 @@
 import type { RunResult } from '../result/result.js';
+import { createLatencyHistogram, decodeHistogram } from '../result/histogram.js';
 import type { StageResult } from '../result/sweep-result.js';
 import { formatCount, formatDurationMs } from './format.js';
 import type { StagesView } from './stages-view.js';
@@ -37,6 +38,68 @@ export function limitedByLines(view: StagesView): string[] {
   return labelled(view)
     .filter(({ stage }) => stage.run.limitedBy)
     .map(({ label, stage }) => `${label}: ${stage.run.limitedBy!.cause}: ${stage.run.limitedBy!.because}`);
+}
+
+/** The median (µs) of a call's per-second histograms over `seconds`; null when none was timed there. */
+function callMedianUs(run: RunResult, key: 'connectCallUs' | 'bindCallUs', seconds: readonly number[]): number | null {
+  const sum = createLatencyHistogram();
+  for (const i of seconds) {
+    const h = run.timeSeries[i]?.latency?.[key];
+    if (h) sum.add(decodeHistogram(h));
+  }
+  return sum.totalCount > 0 ? sum.getValueAtPercentile(50) : null;
+}
+
+/**
+ * What the port search did to a stage, with its own figures: how many connections went fast and
+ * why there, where the fall came, the searching call's time before and after it (measured by the
+ * native engine, and predicted from the probe), the kernel time it cost, and expected against
+ * measured. One line per stage the search shaped.
+ */
+export function portSearchLine(run: RunResult): string | null {
+  const p = run.model.portSearch;
+  if (!p) return null;
+  const key = p.call === 'bind()' ? 'bindCallUs' : 'connectCallUs';
+  let cumulative = 0;
+  const before: number[] = [];
+  const after: number[] = [];
+  // Seconds nine tenths before the fall (the first one often ends just past it), and seconds after it.
+  run.timeSeries.forEach((s, i) => {
+    if (s.coveredMs === undefined && s.ok > 0 && p.fallAt - cumulative >= 0.9 * s.ok) before.push(i);
+    else if (s.coveredMs === undefined && cumulative >= p.fallAt) after.push(i);
+    cumulative += s.ok;
+  });
+  const b = callMedianUs(run, key, before);
+  const a = callMedianUs(run, key, after);
+  const share = p.call === 'bind()' ? 'a quarter' : 'half';
+  const pairs =
+    p.call === 'bind()' ? `${p.pairs} source address${p.pairs === 1 ? '' : 'es'}` : `${p.pairs} pair${p.pairs === 1 ? '' : 's'}`;
+  const range = run.model.usablePorts ?? 0;
+  const cal = run.environment.portSearch;
+  const measured =
+    b !== null && a !== null
+      ? `${p.call} took ${formatCount(b)} µs before it and ${formatCount(a)} µs after (medians the engine timed, ${(a / Math.max(1, b)).toFixed(0)}x)`
+      : run.latency.connectCallUs === null
+        ? `${p.call}'s own time is not seen by the JavaScript engine`
+        : `${p.call}'s time before and after is in the per-second histograms`;
+  const predicted =
+    p.slowCallUs === null
+      ? `not calibrated, so nothing after the fall is predicted`
+      : `${formatCount(p.slowCallUs)} µs a call predicted after it (the probe's walk cost${cal ? `; ${cal.kernel}` : ''})`;
+  const cpu = run.cpu ? `; the generator spent ${formatCount(run.cpu.generator.systemMs)} ms in the kernel` : '';
+  const expected =
+    p.expectedPerSec === null ? '' : `; expected ${formatCount(p.expectedPerSec)} ok/s, measured ${formatCount(run.totals.okPerSec)}`;
+  if (run.totals.ok < p.fallAt)
+    return `port search: the fall comes at ${formatCount(p.fallAt)} connections (${pairs} x ${share} of ${formatCount(range)} ports); this stage made ${formatCount(run.totals.ok)} at ${formatCount(p.fastPerSec)}/s and ended before it${expected}`;
+  return `port search: ${formatCount(p.fallAt)} connections went fast (${pairs} x ${share} of ${formatCount(range)} ports, at ${formatCount(p.fastPerSec)}/s), then the fall; ${measured}, ${predicted}${cpu}${expected}`;
+}
+
+/** One port-search line per stage the search shaped. */
+export function portSearchLines(view: StagesView): string[] {
+  return labelled(view).flatMap(({ label, stage }) => {
+    const line = portSearchLine(stage.run);
+    return line ? [`${label}: ${line}`] : [];
+  });
 }
 
 /** Header and rows of the kernel's counters per stage (deltas over the stage). */

@@ -49,7 +49,8 @@ export function stageRows(stages: readonly StageResult[], references: readonly S
     const total = r.latency.totalCorrectedUs ?? r.latency.totalUs;
     const tuples = s.space.sources * s.space.destinations * s.space.ports;
     const fe = r.firstExhaustion;
-    const model = r.model.ceilingPerSec;
+    // Where the port search shaped the stage, its expected ok/s is the model's figure; otherwise what the ports allow.
+    const model = r.model.portSearch?.expectedPerSec ?? r.model.ceilingPerSec;
     return {
       stage: s.index + 1,
       reference: i >= stages.length,

@@ -3,7 +3,7 @@ import { table } from './format.js';
 import { renderProxySummary } from './proxy-report.js';
 import { stageCells, stageRows } from './stage-rows.js';
 import { stagesOf } from './stages-view.js';
-import { limitedByLines, overflowFlags } from './stage-notes.js';
+import { limitedByLines, overflowFlags, portSearchLines } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
 import { verdictTerminal } from './verdict-text.js';
 
@@ -61,6 +61,7 @@ function stagesSummary(result: AnyResult): string {
     table([header, ...stageRows(view.stages, view.references).map((r) => TERMINAL_COLUMNS.map((i) => stageCells(r)[i]!))]),
     '',
     ...limitedByLines(view).map((l) => `  ${l}`),
+    ...portSearchLines(view).map((l) => `  ${l}`),
   ];
   for (const w of view.warnings) lines.push(`  warning: ${w}`);
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { RunResult } from '../result/result.js';
 import { formatCount, formatDurationMs, formatLatencyUs, formatRate, table } from './format.js';
-import { overflowFlags } from './stage-notes.js';
+import { overflowFlags, portSearchLine } from './stage-notes.js';
 import { stagesOf } from './stages-view.js';
 import { verdictTerminal } from './verdict-text.js';
 import type { ErrorCounts } from '../result/counts.js';
@@ -146,6 +146,8 @@ export function renderRunSummary(result: RunResult): string {
       `  cpu         generator ${formatCount(c.generator.userMs)} ms user + ${formatCount(c.generator.systemMs)} ms system${c.target ? `; built-in target ${formatCount(c.target.userMs)} + ${formatCount(c.target.systemMs)} ms` : ''}, over ${formatDurationMs(c.wallMs)}`,
     );
   if (result.limitedBy) lines.push(`  limited by  ${result.limitedBy.cause}: ${result.limitedBy.because}`);
+  const search = portSearchLine(result);
+  if (search) lines.push(`  ${search}`);
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   lines.push(...verdictTerminal(result));
   return `${lines.join('\n')}\n`;

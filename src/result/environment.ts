@@ -1,3 +1,4 @@
+import type { PortSearchCalibration } from './prediction.js';
 import type { SYSCTLS } from '../plan/sysctls.js';
 
 /** TIME_WAIT sockets that stand in a run's way before its first connection. */
@@ -18,6 +19,12 @@ export interface Environment {
   readonly sysctls: Readonly<Record<(typeof SYSCTLS)[number], string | null>>;
   /** Soft limit on open files (RLIMIT_NOFILE) of this process; null when unknown. */
   readonly openFileLimit: number | null;
+  /**
+   * What the port-search probe measured on this kernel before the run or sweep (a private
+   * namespace, a 2,000-port range, the native addon); null where it could not run (no namespace, no
+   * addon): the model then says the port search is not calibrated. Absent in results from before 0.4.
+   */
+  readonly portSearch?: PortSearchCalibration | null;
 }
 
 /** One reading of the counters, or the difference of two. Counters this kernel lacks are absent. */

@@ -3,8 +3,19 @@ import type { ProxyVariantSpec } from '../plan/proxy-variants.js';
 import type { Plan } from '../plan/plan.js';
 import type { SysctlSet } from '../plan/sysctls.js';
 
-/** A job the namespace child can run: a plan, or one variant of the proxy scenario. */
-export type StageJob = { readonly kind: 'run'; readonly plan: Plan } | { readonly kind: 'proxy'; readonly spec: ProxyVariantSpec };
+/** A job the namespace child can run: a plan, one variant of the proxy scenario, or the port-search probe. */
+export type StageJob =
+  | { readonly kind: 'run'; readonly plan: Plan }
+  | { readonly kind: 'proxy'; readonly spec: ProxyVariantSpec }
+  /** The port-search probe: steps in turn, each the searching call timed over a range of its own (none overlaps another's). */
+  | { readonly kind: 'probe'; readonly steps: readonly ProbeStep[] };
+
+/** One step of the port-search probe: `count` connections through `call` in the range `range` ("LOW HIGH"). */
+export interface ProbeStep {
+  readonly call: 'connect' | 'bind';
+  readonly range: string;
+  readonly count: number;
+}
 
 /** What the parent sends the namespace child. */
 export interface StageRequest {

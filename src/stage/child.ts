@@ -2,10 +2,28 @@ import { toWire } from '../errors.js';
 import { enterStageNamespace } from '../runner/enter-namespace.js';
 import { runPlan } from '../runner/run-plan.js';
 import { localIpv6Prefix } from '../plan/local-prefix.js';
-import type { StageRequest, StageMessage } from '../runner/stage-protocol.js';
+import type { StageJob, StageRequest, StageMessage } from '../runner/stage-protocol.js';
+import { loadNative } from '../addon/addon.js';
+import { writeFileSync } from 'node:fs';
 import type { Progress } from '../result/progress.js';
 
 const send = (message: StageMessage): Promise<void> => new Promise((resolve) => process.send!(message, () => resolve()));
+
+/**
+ * The port-search probe in this namespace: each step on a range of its own (one step's TIME_WAIT
+ * would hold another's ports otherwise), the times of each as a plain array.
+ */
+function probe(job: Extract<StageJob, { kind: 'probe' }>): { steps: number[][]; tookMs: number } {
+  const native = loadNative();
+  if (!native.addon) throw new Error(`the port-search probe needs the native addon, which is ${native.reason}`);
+  const addon = native.addon;
+  const started = performance.now();
+  const steps = job.steps.map((step) => {
+    writeFileSync('/proc/sys/net/ipv4/ip_local_port_range', step.range);
+    return [...new Uint32Array(addon.probePortSearch(step.call, step.count))];
+  });
+  return { steps, tookMs: performance.now() - started };
+}
 
 /**
  * The child process of a namespaced stage, started by `unshare -n` (src/runner/run-in-namespace.ts
@@ -27,7 +45,11 @@ async function stage(request: StageRequest): Promise<void> {
   const hooks = { signal: controller.signal, onProgress: (progress: Progress) => void send({ type: 'progress', progress }) };
   // The nginx module is loaded only for its job, so plain runs do not pay for it.
   const result =
-    job.kind === 'run' ? await runPlan(job.plan, hooks) : await (await import('../proxy/run-variant.js')).runProxyVariant(job.spec, hooks);
+    job.kind === 'run'
+      ? await runPlan(job.plan, hooks)
+      : job.kind === 'probe'
+        ? probe(job)
+        : await (await import('../proxy/run-variant.js')).runProxyVariant(job.spec, hooks);
   await send({ type: 'result', result });
 }
 
