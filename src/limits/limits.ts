@@ -5,7 +5,10 @@ import { kernelSettingsOf } from '../model/kernel-settings.js';
 import type { ClosePolicy, PortMode } from '../plan/plan.js';
 import { tryBind } from '../runner/preflight.js';
 import { OS_DEFAULTS } from './os-defaults.js';
-import { planCapacity } from './plan-capacity.js';
+import { fastShare, planCapacity } from './plan-capacity.js';
+import { bindProbes, searchingCall, walkNsPerPort } from '../model/port-search.js';
+import type { PortSearchCalibration } from '../result/prediction.js';
+import { probePortSearch } from '../runner/port-search-probe.js';
 import type { LimitsReport } from '../result/limits-report.js';
 
 /** Addresses tried to tell whether all of 127/8 answers. */
@@ -16,8 +19,12 @@ export const LIMITS_CLOSE_POLICIES = ['client', 'server', 'reset'] as const sati
 /** The port paths the planning question knows. */
 export const LIMITS_PORT_MODES = ['kernel', 'bind', 'nobind'] as const satisfies readonly PortMode[];
 
-/** The planning question's defaults, stated once: a proxy that binds its source (proxy_bind) towards one upstream. */
-export const LIMITS_DEFAULTS = { close: 'client', portMode: 'bind', destinations: 1 } as const;
+/**
+ * The planning question's defaults, stated once: a proxy that fixes its source address and leaves
+ * the port to connect() (nginx proxy_bind, HAProxy source: nobind, the default sweep's path)
+ * towards one upstream.
+ */
+export const LIMITS_DEFAULTS = { close: 'client', portMode: 'nobind', destinations: 1 } as const;
 
 /** Options of the planning question. */
 export interface LimitsOptions {
@@ -25,6 +32,8 @@ export interface LimitsOptions {
   readonly close?: (typeof LIMITS_CLOSE_POLICIES)[number];
   readonly portMode?: (typeof LIMITS_PORT_MODES)[number];
   readonly destinations?: number;
+  /** Probe this kernel's port search in a namespace of its own (about half a second). Default true. */
+  readonly probe?: boolean;
 }
 
 /**
@@ -74,6 +83,7 @@ export async function readLimits(options: LimitsOptions = {}): Promise<LimitsRep
       portMode: question.portMode,
       close: model.portBound ? 'client' : question.close === 'client' ? 'server' : question.close,
       ratePerSec: question.ratePerSec,
+      linuxSearch: true,
     });
     return { ...plan, kind, note: model.formula };
   };
@@ -91,10 +101,31 @@ export async function readLimits(options: LimitsOptions = {}): Promise<LimitsRep
         portMode: question.portMode,
         close: question.close,
         ratePerSec: question.ratePerSec,
+        linuxSearch: os.os === 'Linux',
       }),
       kind: 'os' as const,
       note: `${os.ephemeralLow}-${os.ephemeralHigh}, TIME_WAIT ${os.timeWaitSec} s${os.loopbackAliasesNeeded ? ', loopback aliases needed' : ''}`,
     })),
   ];
-  return { environment, loopback, question, rows, osDefaults: OS_DEFAULTS };
+  const probe = options.probe === false ? { calibration: null, why: 'not probed (--no-probe)' } : await probePortSearch();
+  const host = rows[0]!;
+  return {
+    environment,
+    loopback,
+    question,
+    rows,
+    osDefaults: OS_DEFAULTS,
+    portSearch: probe.calibration,
+    portSearchWhy: probe.why,
+    slowCallUs: probe.calibration === null ? null : slowCallUs(probe.calibration, question.portMode, host.usablePorts),
+  };
+}
+
+/** What one searching call costs past the fast budget on this host's range, from the probe (µs). */
+function slowCallUs(cal: PortSearchCalibration, portMode: PortMode, usablePorts: number): number | null {
+  const share = Math.floor(usablePorts * fastShare(portMode));
+  if (searchingCall(portMode) === 'bind')
+    return cal.bind.nsPerProbe === null ? null : (bindProbes(share, share) * cal.bind.nsPerProbe) / 1000;
+  const ns = walkNsPerPort(cal, share);
+  return ns === null ? null : Math.round((share * ns) / 100) / 10;
 }

@@ -16,6 +16,8 @@ import { HaproxyLogCounter } from './haproxy/log.js';
 import { startHaproxy } from './haproxy/process.js';
 import { readHaproxyCounters } from './haproxy/stats.js';
 import { pollSerially } from './poll-serially.js';
+import { GroupCpuSeries } from './proxy-cpu.js';
+import { proxyPortSearch } from '../model/proxy-port-search.js';
 import { renderNginxConfig } from './nginx/config.js';
 import { countErrorLog } from './nginx/error-log.js';
 import { NGINX_PREFIX_DIRS, startNginx } from './nginx/process.js';
@@ -129,6 +131,7 @@ export async function runProxyVariant(spec: ProxyVariantSpec, hooks: RunHooks): 
   let proxy: StartedProxy | null = null;
   let sampler: Sampler | null = null;
   let poll: { stop(): Promise<void> } | null = null;
+  let cpuPoll: { stop(): Promise<void> } | null = null;
   const prefix = await makePrefix(spec.kind, spec.kind === 'nginx' ? NGINX_PREFIX_DIRS : []);
   const range = portRangeOf(spec);
   let loadStart = performance.now();
@@ -150,10 +153,15 @@ export async function runProxyVariant(spec: ProxyVariantSpec, hooks: RunHooks): 
       if (started.process.exit()) return;
       counters = (await started.readCounters(Math.round(sinceLoad())).catch(() => null)) ?? counters;
     };
+    const cpuSeries = new GroupCpuSeries(started.process.pid);
     loadStart = performance.now();
     // Every second, one read at a time: a slow answer delays the next rather than overlapping it.
     if (spec.kind === 'haproxy') poll = pollSerially(readCounters, 1000);
+    cpuPoll = pollSerially(() => cpuSeries.sample(sinceLoad()), 1000);
     const client = await runPlan(plan, hooks);
+    await cpuPoll.stop();
+    cpuPoll = null;
+    await cpuSeries.sample(sinceLoad());
     await poll?.stop();
     poll = null;
     await readCounters();
@@ -171,6 +179,16 @@ export async function runProxyVariant(spec: ProxyVariantSpec, hooks: RunHooks): 
       loopback: true,
       durationSec,
       offeredRatePerSec: null,
+    });
+    const proxyCpu = cpuSeries.result(client.totals.durationMs);
+    const portSearch = proxyPortSearch({
+      portMode: path.portMode,
+      sources: path.sources,
+      model,
+      proxyHoldsTimeWait: heldBy === 'proxy',
+      upstreamConnections: upstreamStats.connections,
+      clientOkPerSecond: client.timeSeries.map((s) => s.ok),
+      cpu: proxyCpu,
     });
     const upstreamSockets = sampler ? await sampler.stop(model.usablePorts) : null;
     sampler = null;
@@ -203,8 +221,11 @@ export async function runProxyVariant(spec: ProxyVariantSpec, hooks: RunHooks): 
       }),
       model,
       proxyExit,
+      proxyCpu,
+      portSearch,
     };
   } finally {
+    await cpuPoll?.stop();
     await poll?.stop();
     await sampler?.stop(null);
     await proxy?.process.stop();

@@ -5,7 +5,7 @@ import type { SweepResult } from '../result/sweep-result.js';
 import { formatDurationMs } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
 import { stagesOf, type StagesView } from './stages-view.js';
-import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags } from './stage-notes.js';
+import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags, portSearchSeconds } from './stage-notes.js';
 import { describeLoad } from './terminal.js';
 import { escapeHtml } from './markup.js';
 import { verdictHtml } from './verdict-text.js';
@@ -58,8 +58,15 @@ function sectionData(view: StagesView) {
       const perSecond = seconds.map((x) => secondSummary(x.latency?.totalUs));
       const latency = s.run.latency.totalCorrectedUs ?? s.run.latency.totalUs;
       const h = latency.summary.count > 0 ? decodeHistogram(latency.hdr) : null;
+      const search = portSearchSeconds(s.run);
       return {
         label: `stage ${s.index + 1}: ${view.axis ?? 'run'} ${s.axisValue}`,
+        // The port search's model curve and the searching call's median, second by second (null where it did not shape the stage).
+        search: search && {
+          call: search.call,
+          model: search.model,
+          callP50Us: search.callP50Us.map((us) => (us === null ? null : Math.max(1, us))),
+        },
         second: seconds.map((x) => x.second),
         ok: seconds.map((x) => x.ok),
         errors: seconds.map((x) => Object.values(x.errors).reduce((a: number, b) => a + (b ?? 0), 0)),
@@ -124,13 +131,16 @@ data.sections.forEach((d, k) => {
     const el = document.createElement('div');
     el.className = 'chart';
     document.getElementById('chart-series-' + k).appendChild(el);
+    const searchAxes = s.search ? [{ scale: 'us', side: 1, label: s.search.call + ' µs (p50)', size: 70, grid: { show: false } }] : [];
+    const searchSeries = s.search ? [{ label: 'model ok/s (port search)', stroke: palette[2], dash: [8, 6], width: 2 },
+      { label: s.search.call + ' p50 µs', stroke: palette[4], scale: 'us', width: 1.5, points: { size: 5 } }] : [];
     new uPlot({
-      title: s.label, width: width(), height: 220,
-      scales: { x: { time: false }, tw: {} },
-      axes: [{ label: 'second' }, { label: 'per second', size: 70 }, { scale: 'tw', side: 1, label: 'TIME_WAIT', size: 70, grid: { show: false } }],
+      title: s.label, width: width(), height: s.search ? 260 : 220,
+      scales: { x: { time: false }, tw: {}, ...(s.search ? { us: { distr: 3 } } : {}) },
+      axes: [{ label: 'second' }, { label: 'per second', size: 70 }, { scale: 'tw', side: 1, label: 'TIME_WAIT', size: 70, grid: { show: false } }, ...searchAxes],
       series: [{}, { label: 'ok/s', stroke: palette[0], width: 2 }, { label: 'errors/s', stroke: palette[1], width: 2 },
-        { label: 'TIME_WAIT (client)', stroke: palette[3], scale: 'tw', dash: [4, 3], width: 1.5 }],
-    }, [s.second.map((v) => v + 1), s.ok, s.errors, s.timeWait], el);
+        { label: 'TIME_WAIT (client)', stroke: palette[3], scale: 'tw', dash: [4, 3], width: 1.5 }, ...searchSeries],
+    }, [s.second.map((v) => v + 1), s.ok, s.errors, s.timeWait, ...(s.search ? [s.search.model, s.search.callP50Us] : [])], el);
   });
 
   // Total latency second by second, per stage: p99 solid, p50 dashed, on a log scale.
@@ -193,7 +203,11 @@ ${table(kernel.header, kernel.rows)}
 <${h}>CPU</${h}>
 ${table(cpu.header, cpu.rows)}
 <${h}>Per stage over time</${h}>
-<div id="chart-series-${k}"></div>
+<div id="chart-series-${k}"></div>${
+    view.stages.some((st) => st.run.model.portSearch)
+      ? `\n<p class="note">Where the kernel's port search shaped a stage, its chart adds the model's curve (dashed) and the median time of the call the search runs in (right, log scale), as the native engine timed it.</p>`
+      : ''
+  }
 <${h}>Latency percentiles</${h}>
 <div id="chart-latency-${k}" class="chart"></div>${
     hasSecondLatency(view)

@@ -50,7 +50,7 @@ export function renderLimits(report: LimitsReport): string {
   const q = report.question;
   const asked = q.ratePerSec === null ? 'capacity per source address' : `${formatCount(q.ratePerSec)} new connections/s`;
   lines.push(
-    `Planning: ${asked}, ${q.close} closes first, port mode ${q.portMode}, ${q.destinations} destination${q.destinations === 1 ? '' : 's'} (target not on loopback)`,
+    `Planning: ${asked}, ${q.close} closes first, port mode ${q.portMode}${q.portMode === 'nobind' ? " (the default sweep's and the proxies' path)" : ''}, ${q.destinations} destination${q.destinations === 1 ? '' : 's'} (target not on loopback)`,
   );
   lines.push(
     table([
@@ -59,7 +59,8 @@ export function renderLimits(report: LimitsReport): string {
         'ports',
         'hold',
         'per source/s',
-        ...(q.ratePerSec === null ? [] : ['sources needed', 'ports, one source']),
+        'fast per source/s',
+        ...(q.ratePerSec === null ? [] : ['sources needed', 'to stay fast', 'ports, one source']),
         'settings',
       ],
       ...report.rows.map((r) => [
@@ -67,16 +68,19 @@ export function renderLimits(report: LimitsReport): string {
         formatCount(r.usablePorts),
         r.holdSec === null ? '–' : `${r.holdSec} s`,
         r.perSourcePerSec === null ? 'not port-bound' : formatRate(r.perSourcePerSec),
+        r.fastPerSourcePerSec === null ? '–' : formatRate(r.fastPerSourcePerSec),
         ...(q.ratePerSec === null
           ? []
           : [
               String(r.sourcesNeeded),
+              r.fastSourcesNeeded === null ? '–' : String(r.fastSourcesNeeded),
               r.portsNeededOneSource === null ? (r.perSourcePerSec === null ? '–' : 'more than fit') : formatCount(r.portsNeededOneSource),
             ]),
         r.note,
       ]),
     ]),
   );
+  lines.push('', ...portSearchText(report));
   if (q.ratePerSec !== null && q.close === 'client') {
     lines.push(
       '',
@@ -84,4 +88,29 @@ export function renderLimits(report: LimitsReport): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The two budgets explained, with what this kernel's probe measured. */
+function portSearchText(report: LimitsReport): string[] {
+  const q = report.question;
+  const bind = q.portMode === 'bind';
+  const host = report.rows[0]!;
+  const lines = [
+    `Two budgets per source address: "per source/s" is where the range runs out (every port held for the hold time); "fast per source/s" is where Linux's port search stops finding a port at the first try: ${
+      bind
+        ? 'bind() takes the odd ports of the lower half from a random offset, a quarter of the range'
+        : 'connect() takes one parity first, from where its last search for the same (source, destination) stopped, half the range'
+    }, and past it every ${bind ? 'bind()' : 'connect()'} walks the ports held (docs/kernel.md).`,
+  ];
+  if (report.portSearch === null) lines.push(`This kernel's search was not probed: ${report.portSearchWhy ?? 'no reason given'}.`);
+  else
+    lines.push(
+      `This kernel (${report.portSearch.kernel}), probed in a namespace of its own in ${formatCount(report.portSearch.tookMs)} ms: ${report.portSearch.behaviour}.`,
+      ...(report.slowCallUs === null || host.fastPerSourcePerSec === null
+        ? []
+        : [
+            `Above ${formatRate(host.fastPerSourcePerSec)} a source here, a ${bind ? 'bind()' : 'connect()'} costs about ${formatCount(report.slowCallUs)} µs of kernel time (probe), so one core makes at most about ${formatCount(Math.floor(1e6 / report.slowCallUs))} a second.`,
+          ]),
+    );
+  return lines;
 }

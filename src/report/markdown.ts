@@ -1,9 +1,17 @@
 import type { RunResult } from '../result/result.js';
 import type { SweepResult } from '../result/sweep-result.js';
-import { formatDurationMs, formatRate } from './format.js';
+import { formatCount, formatDurationMs, formatRate } from './format.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
 import { stagesOf, type StagesView } from './stages-view.js';
-import { cpuTable, kernelCounterNote, kernelCounterTable, limitedByLines, overflowFlags, portSearchLines } from './stage-notes.js';
+import {
+  cpuTable,
+  kernelCounterNote,
+  kernelCounterTable,
+  limitedByLines,
+  overflowFlags,
+  portSearchLines,
+  portSearchSeconds,
+} from './stage-notes.js';
 import { describeLoad } from './terminal.js';
 import { mdTable } from './markup.js';
 import { verdictMarkdown } from './verdict-text.js';
@@ -43,6 +51,7 @@ function viewSections(view: StagesView, h: string): string[] {
     mdTable(stageHeader(view.axis), stageRows(view.stages, view.references).map(stageCells)),
     '',
     ...(why.length > 0 ? [`${h} Why each stage ran at its rate`, '', ...why.map((l) => `- ${l}`), ''] : []),
+    ...portSearchSection(view, h),
     `${h} Kernel counters`,
     '',
     kernelCounterNote(kernel.hostScoped),
@@ -178,4 +187,30 @@ export function renderMarkdown(
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Second by second, for each stage the port search shaped: measured ok, the model's curve, the searching call's median. */
+function portSearchSection(view: StagesView, h: string): string[] {
+  const entries = [
+    ...view.stages.map((s) => ({ label: `stage ${s.index + 1}`, s })),
+    ...view.references.map((s) => ({ label: `ref ${s.axisValue}`, s })),
+  ]
+    .map(({ label, s }) => ({ label, seconds: portSearchSeconds(s.run) }))
+    .filter((e): e is { label: string; seconds: NonNullable<ReturnType<typeof portSearchSeconds>> } => e.seconds !== null);
+  if (entries.length === 0) return [];
+  const longest = Math.max(...entries.map((e) => e.seconds.seconds.length));
+  const cell = (n: number | null | undefined): string => (n === null || n === undefined ? '–' : formatCount(n));
+  const rows = entries.flatMap(({ label, seconds: x }) => [
+    [label, 'ok', ...Array.from({ length: longest }, (_, i) => cell(x.ok[i]))],
+    ['', 'model', ...Array.from({ length: longest }, (_, i) => cell(x.model[i]))],
+    ['', `${x.call} p50 µs`, ...Array.from({ length: longest }, (_, i) => cell(x.callP50Us[i]))],
+  ]);
+  return [
+    `${h} Port search by second`,
+    '',
+    "Each second of the stages the kernel's port search shaped: ok measured, ok the model predicted (its curve, from the probe), and the median time of the call the search runs in, as the native engine timed it.",
+    '',
+    mdTable(['stage', '', ...Array.from({ length: longest }, (_, i) => `s${i + 1}`)], rows),
+    '',
+  ];
 }

@@ -44,6 +44,19 @@ function resets(v: ProxyVariantResult): string {
   return sent === undefined ? '–' : formatCount(sent);
 }
 
+function cpuCell(v: ProxyVariantResult): string {
+  const c = v.proxyCpu;
+  return c ? `${formatCount(Math.round(c.userMs))} / ${formatCount(Math.round(c.systemMs))} ms (${Math.round(c.coreShare * 100)} %)` : '–';
+}
+
+/** The variant's readings in one line: churn, port search, exit. */
+function readingsOf(v: ProxyVariantResult): string {
+  const parts = [v.churn?.reading, v.portSearch?.reading].filter((x): x is string => Boolean(x));
+  if (v.proxyExit)
+    parts.push(`the proxy exited ${v.proxyExit.signal ?? `with status ${v.proxyExit.code}`} at ${formatCount(v.proxyExit.atMs)} ms`);
+  return parts.join('; ');
+}
+
 /** Figures of one variant, as the side-by-side table shows them. */
 export function variantCells(v: ProxyVariantResult): string[] {
   const spread = Object.entries(v.upstream.byRemoteAddress)
@@ -64,6 +77,7 @@ export function variantCells(v: ProxyVariantResult): string[] {
     v.upstreamSockets ? formatCount(v.upstreamSockets.peakTimeWait.client) : '–',
     resets(v),
     formatLatencyUs(v.client.latency.totalUs.summary.p99Us),
+    cpuCell(v),
     spread,
   ];
 }
@@ -82,6 +96,7 @@ export const VARIANT_HEADER = [
   "peak TIME_WAIT (proxy's upstream side)",
   'RSTs sent (namespace)',
   'client p99',
+  'proxy CPU user / system (share of a core)',
   'upstream connections by proxy source address',
 ];
 
@@ -111,17 +126,12 @@ function title(result: ProxyResult): string {
 export function renderProxySummary(result: ProxyResult): string {
   const rows = result.variants.map((v) => {
     const c = variantCells(v);
-    return [c[0]!, c[1]!, c[2]!, c[3]!, c[5]!, c[7]!, c[9]!, c[10]!];
+    return [c[0]!, c[1]!, c[2]!, c[3]!, c[5]!, c[7]!, c[9]!, c[10]!, c[13]!];
   });
-  const readings = result.variants
-    .filter((v) => v.churn || v.proxyExit)
-    .map(
-      (v) =>
-        `  ${variantLabel(v)}: ${v.churn?.reading ?? ''}${v.proxyExit ? `${v.churn ? '; ' : ''}the proxy exited ${v.proxyExit.signal ?? `with status ${v.proxyExit.code}`} at ${formatCount(v.proxyExit.atMs)} ms` : ''}`,
-    );
+  const readings = result.variants.filter((v) => readingsOf(v) !== '').map((v) => `  ${variantLabel(v)}: ${readingsOf(v)}`);
   const skipped = result.skipped.map((s) => `  skipped ${s.kind} ${s.variant}: ${s.why}`);
   return `${title(result)}: ${describe(result)}\n\n${table([
-    ['variant', 'client ok/s', 'client errors', 'proxy log', 'upstream conns', 'req/conn', 'model', 'TIME_WAIT'],
+    ['variant', 'client ok/s', 'client errors', 'proxy log', 'upstream conns', 'req/conn', 'model', 'TIME_WAIT', 'proxy CPU usr / sys'],
     ...rows,
   ])}\n${readings.length ? `\n${readings.join('\n')}\n` : ''}${skipped.length ? `\n${skipped.join('\n')}\n` : ''}`;
 }
@@ -168,6 +178,12 @@ export function renderProxyMarkdown(result: ProxyResult): string {
   for (const v of result.variants) {
     out.push(`## ${variantLabel(v)}`, '');
     if (v.churn) out.push(`Churn: ${v.churn.reading}.`, '');
+    if (v.portSearch) out.push(`Port search: ${v.portSearch.reading.replace(/^port search: /, '')}.`, '');
+    if (v.proxyCpu?.perSecond.length)
+      out.push(
+        `Proxy CPU per second (system ms): ${v.proxyCpu.perSecond.map((e) => formatCount(Math.round(e.systemMs))).join(', ')}; user ms: ${v.proxyCpu.perSecond.map((e) => formatCount(Math.round(e.userMs))).join(', ')}.`,
+        '',
+      );
     out.push(`Model: ${v.model.formula}${v.model.notes.length ? ` (${v.model.notes.join('; ')})` : ''}.`);
     if (v.proxyExit)
       out.push(
@@ -233,7 +249,7 @@ ${result.skipped.map((s) => `<p>Skipped ${escapeHtml(`${s.kind} ${s.variant}: ${
 ${result.variants
   .map(
     (v, i) => `<h2>${escapeHtml(variantLabel(v))}</h2><div id="chart-${i}" class="chart"></div>
-${v.churn ? `<p>Churn: ${escapeHtml(v.churn.reading)}.</p>` : ''}<p>Model: ${escapeHtml(v.model.formula)}</p>${v.proxyExit ? `<p>The proxy exited ${escapeHtml(v.proxyExit.signal ?? `with status ${v.proxyExit.code}`)} ${v.proxyExit.atMs} ms into the load.</p>` : ''}${v.errorLog.example ? `<p>${escapeHtml(v.kind)} log:</p><pre>${escapeHtml(v.errorLog.example)}</pre>` : ''}
+${v.churn ? `<p>Churn: ${escapeHtml(v.churn.reading)}.</p>` : ''}${v.portSearch ? `<p>${escapeHtml(v.portSearch.reading)}.</p>` : ''}<p>Model: ${escapeHtml(v.model.formula)}</p>${v.proxyExit ? `<p>The proxy exited ${escapeHtml(v.proxyExit.signal ?? `with status ${v.proxyExit.code}`)} ${v.proxyExit.atMs} ms into the load.</p>` : ''}${v.errorLog.example ? `<p>${escapeHtml(v.kind)} log:</p><pre>${escapeHtml(v.errorLog.example)}</pre>` : ''}
 <p>${v.kind === 'nginx' ? 'nginx.conf' : 'haproxy.cfg'}:</p><pre>${escapeHtml(v.config)}</pre>`,
   )
   .join('\n')}

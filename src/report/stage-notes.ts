@@ -94,6 +94,32 @@ export function portSearchLine(run: RunResult): string | null {
   return `port search: ${formatCount(p.fallAt)} connections went fast (${pairs} x ${share} of ${formatCount(range)} ports, at ${formatCount(p.fastPerSec)}/s), then the fall; ${measured}, ${predicted}${cpu}${expected}`;
 }
 
+/** A stage's seconds as the port search shapes them: measured ok, the model's curve, the searching call's median. */
+export interface PortSearchSeconds {
+  readonly call: 'connect()' | 'bind()';
+  readonly seconds: readonly number[];
+  readonly ok: readonly number[];
+  /** The model's ok in each second (null uncalibrated). */
+  readonly model: readonly (number | null)[];
+  /** The searching call's median in each second, µs (null: none timed, or the JavaScript engine). */
+  readonly callP50Us: readonly (number | null)[];
+}
+
+/** The per-second view of a stage the port search shaped (whole seconds only); null where it did not. */
+export function portSearchSeconds(run: RunResult): PortSearchSeconds | null {
+  const p = run.model.portSearch;
+  if (!p) return null;
+  const key = p.call === 'bind()' ? 'bindCallUs' : 'connectCallUs';
+  const whole = run.timeSeries.map((s, i) => ({ s, i })).filter(({ s }) => s.coveredMs === undefined);
+  return {
+    call: p.call,
+    seconds: whole.map(({ s }) => s.second),
+    ok: whole.map(({ s }) => s.ok),
+    model: whole.map(({ i }) => p.curve[i] ?? null),
+    callP50Us: whole.map(({ i }) => callMedianUs(run, key, [i])),
+  };
+}
+
 /** One port-search line per stage the search shaped. */
 export function portSearchLines(view: StagesView): string[] {
   return labelled(view).flatMap(({ label, stage }) => {

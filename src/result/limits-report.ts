@@ -1,5 +1,6 @@
 import type { ClosePolicy, PortMode } from '../plan/plan.js';
 import type { Environment } from './environment.js';
+import type { PortSearchCalibration } from './prediction.js';
 
 /** What `portchurn limits` reports. */
 export interface LimitsReport {
@@ -20,6 +21,11 @@ export interface LimitsReport {
   /** This host, each built-in profile applied to it, then the other systems' defaults. */
   readonly rows: readonly (CapacityPlan & { readonly kind: 'host' | 'profile' | 'os'; readonly note: string })[];
   readonly osDefaults: readonly OsDefaults[];
+  /** This kernel's port search, probed in a namespace of its own (null: not probed, and `portSearchWhy` says why). */
+  readonly portSearch: PortSearchCalibration | null;
+  readonly portSearchWhy: string | null;
+  /** What one searching call costs past the fast budget on this host's range for the asked port mode (µs, from the probe); null unprobed. */
+  readonly slowCallUs: number | null;
 }
 
 /** One system or profile's answer to "how many sources for this rate". */
@@ -33,6 +39,14 @@ export interface CapacityPlan {
   readonly sourcesNeeded: number | null;
   /** Ports needed with a single source address; null when more than 65,535 would be needed or no rate asked. */
   readonly portsNeededOneSource: number | null;
+  /**
+   * Linux: new connections per second one source address makes while the port search stays at
+   * one probe a call (half the range per destination a hold for connect(), a quarter for bind());
+   * above it each call walks the held ports. Null for other systems, or when not port-bound.
+   */
+  readonly fastPerSourcePerSec: number | null;
+  /** Source addresses that keep the asked rate under the fast budget; null as above or when no rate asked. */
+  readonly fastSourcesNeeded: number | null;
 }
 
 /** Another system's defaults that decide how many connections a source address can make. */

@@ -49,6 +49,41 @@ export interface ProxyVariantResult {
   readonly model: Prediction;
   /** The proxy exited before the variant ended (it died or was killed): its status, and when. */
   readonly proxyExit: ProxyExit | null;
+  /** The proxy's own CPU (its process group, from /proc) over the load and per second; absent in results from before 0.4, null where none was read. */
+  readonly proxyCpu?: ProxyCpu | null;
+  /** Where the kernel's port search falls for the proxy's upstream pairs, and what the proxy's CPU did there; null where nothing searches or TIME_WAIT is not the proxy's. */
+  readonly portSearch?: ProxyPortSearch | null;
+}
+
+/** A proxy's CPU time (user and system, every process of its group). */
+export interface ProxyCpu {
+  readonly userMs: number;
+  readonly systemMs: number;
+  /** (user + system) over the load's wall time: 1 is one core busy. */
+  readonly coreShare: number;
+  /** Processes in the group at the last reading (master and workers). */
+  readonly processes: number;
+  /** Per interval between readings (about a second), by the second of the load it ended in. */
+  readonly perSecond: readonly { readonly second: number; readonly userMs: number; readonly systemMs: number }[];
+}
+
+/** The port search on the proxy's upstream hop (docs/kernel.md). */
+export interface ProxyPortSearch {
+  /** (proxy source address, upstream) pairs. */
+  readonly pairs: number;
+  /** pairs x half the usable range: the upstream connection the fall comes at. */
+  readonly fallAt: number;
+  /** Upstream connections the proxy made (counted by the upstream). */
+  readonly upstreamConnections: number;
+  /** The second of the load the fall came in (upstream connections spread over the seconds as the client's ok were); null when it never came. */
+  readonly fallSecond: number | null;
+  /** The proxy's system time per second in the whole seconds before the fall and after it (ms); null where there are none. */
+  readonly systemMsPerSecBefore: number | null;
+  readonly systemMsPerSecAfter: number | null;
+  /** The same per upstream connection (µs). */
+  readonly systemUsPerConnectionBefore: number | null;
+  readonly systemUsPerConnectionAfter: number | null;
+  readonly reading: string;
 }
 
 /** Log lines counted by errno (nginx: `failed (99: ...)`; HAProxy: its message mapped to the errno behind it). */

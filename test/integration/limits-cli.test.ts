@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { release } from 'node:os';
 import { runCli } from '../helpers/cli.js';
+import { CAN_UNSHARE } from '../helpers/netns.js';
+import { prerequisite } from '../helpers/prereq.js';
 import type { LimitsReport } from '../../src/result/limits-report.js';
 
 test('portchurn limits --rate answers the planning question for this host, each profile and each OS', async () => {
@@ -26,6 +29,26 @@ test('portchurn limits --rate answers the planning question for this host, each 
     'all of 127/8 answers on Linux',
   );
   assert.equal(report.loopback.ipv6Other, false, 'IPv6 loopback is ::1 alone');
+  // The default sweep's path, and Linux's fast budget beside the range's.
+  assert.equal(report.question.portMode, 'nobind');
+  assert.equal(host.fastPerSourcePerSec, Math.floor((high! - low! + 1) / 2) / 60);
+  assert.equal(report.rows.find((r) => r.name === 'Windows defaults')!.fastPerSourcePerSec, null);
+});
+
+test("limits probes this kernel's port search in a namespace of its own, and --no-probe leaves it out", async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root and unshare -n for private network namespaces')) return;
+  const out = await runCli(['limits', '--json']);
+  assert.equal(out.status, 0, out.stderr);
+  const report = JSON.parse(out.stdout) as LimitsReport;
+  assert.ok(report.portSearch, report.portSearchWhy ?? '');
+  assert.equal(report.portSearch.kernel, release());
+  assert.ok(report.slowCallUs !== null && report.slowCallUs > report.portSearch.connect.fastUs, `${report.slowCallUs} µs`);
+  const text = await runCli(['limits']);
+  assert.match(text.stdout, /probed in a namespace of its own in [\d,]+ ms: connect\(\) /);
+  assert.match(text.stdout, /Above [\d,.]+ a source here, a connect\(\) costs about [\d,.]+ µs/);
+  const unprobed = JSON.parse((await runCli(['limits', '--no-probe', '--json'])).stdout) as LimitsReport;
+  assert.equal(unprobed.portSearch, null);
+  assert.equal(unprobed.portSearchWhy, 'not probed (--no-probe)');
 });
 
 test('limits plans for nobind: with the address fixed and the port left to connect(), ports count per destination', async () => {

@@ -42,6 +42,18 @@ for (const engine of ENGINES) {
     assert.match(plain!.errorLog.example!, /\(99: Cannot assign requested address\) while connecting to upstream/);
     assert.equal(plain!.upstreamSockets!.peakTimeWait.client, plain!.upstream.connections, "the TIME_WAIT is on nginx's side");
 
+    // nginx's own CPU, from /proc for its process group (one process here: master_process off), and the port search on its hop.
+    const cpu = plain!.proxyCpu!;
+    assert.ok(cpu, 'the proxy CPU was read');
+    assert.equal(cpu.processes, 1, 'the one nginx process, nobody else');
+    assert.ok(cpu.systemMs > 0, 'nginx spent time in the kernel');
+    const sum = (k: 'userMs' | 'systemMs'): number => cpu.perSecond.reduce((n, e) => n + e[k], 0);
+    assert.ok(Math.abs(sum('systemMs') - cpu.systemMs) < 1e-6 && Math.abs(sum('userMs') - cpu.userMs) < 1e-6, 'the seconds add up');
+    assert.equal(plain!.portSearch!.pairs, 1);
+    assert.equal(plain!.portSearch!.fallAt, 500, 'half of the 1,000 ports');
+    assert.notEqual(plain!.portSearch!.fallSecond, null, 'plain made ~1,000 upstream connections: past the fall');
+    assert.equal(split!.portSearch!.fallAt, 2000, '4 source addresses x 500');
+
     // split over 4 addresses with a per-request key: all 4 used, about 4x the upstream connections.
     assert.deepEqual(Object.keys(split!.upstream.byRemoteAddress).sort(), ['127.0.1.1', '127.0.1.2', '127.0.1.3', '127.0.1.4']);
     const ratio = split!.upstream.connections / plain!.upstream.connections;

@@ -10,6 +10,7 @@ const linux: CapacityRowInput = {
   portMode: 'bind',
   close: 'client',
   ratePerSec: 20000,
+  linuxSearch: true,
 };
 
 test('sources needed = ceil(rate x hold / ports)', () => {
@@ -42,4 +43,18 @@ test('server close and reset are not port-bound: one source', () => {
     assert.equal(p.sourcesNeeded, 1);
   }
   assert.equal(planCapacity({ ...linux, ratePerSec: null }).sourcesNeeded, null);
+});
+
+test("Linux's fast budget: half the range per destination a hold for connect(), a quarter for bind(); none for other systems", () => {
+  const nobind = planCapacity({ ...linux, portMode: 'nobind' });
+  assert.ok(Math.abs(nobind.fastPerSourcePerSec! - 14116 / 60) < 1e-9, '235.3/s, not 470.5');
+  assert.equal(nobind.fastSourcesNeeded, 86); // 20,000 / 235.27 = 85.01
+  assert.equal(planCapacity({ ...linux, portMode: 'nobind', destinations: 4 }).fastSourcesNeeded, 22);
+  const bind = planCapacity({ ...linux, destinations: 4 });
+  assert.ok(Math.abs(bind.fastPerSourcePerSec! - 7058 / 60) < 1e-9, 'bind: a quarter, destinations not counted');
+  assert.equal(bind.fastSourcesNeeded, 171);
+  const other = planCapacity({ ...linux, usablePorts: 16384, holdSec: 30, linuxSearch: false });
+  assert.equal(other.fastPerSourcePerSec, null);
+  assert.equal(other.fastSourcesNeeded, null);
+  assert.equal(planCapacity({ ...linux, close: 'server' }).fastPerSourcePerSec, null);
 });

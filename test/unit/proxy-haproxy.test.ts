@@ -220,7 +220,7 @@ test('the proxy reports are rendered from a stored result alone: the table, the 
   assert.equal(result.kind, 'proxy');
   if (result.kind !== 'proxy') return;
   const summary = renderProxySummary(result);
-  assert.match(summary, /^ {2}haproxy plain \(http\)\s+[\d,.]+\s+none\s+none\s+6,000\s+1\s+not port-bound\s+0$/m);
+  assert.match(summary, /^ {2}haproxy plain \(http\)\s+[\d,.]+\s+none\s+none\s+6,000\s+1\s+not port-bound\s+0\s+–$/m);
   assert.match(summary, /haproxy plain \(http\): 6,000 upstream connections ended \(1 request each\).*each with an RST, so no TIME_WAIT/);
   const md = renderProxyMarkdown(result);
   assert.match(md, /^## haproxy nolinger \(http\)$/m);

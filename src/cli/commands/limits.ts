@@ -18,6 +18,11 @@ export const LIMITS_OPTIONS = {
       'bind (address and port, as bind() reserves them), nobind (address only, as nginx proxy_bind and HAProxy source do on Linux: ports count per destination) or kernel (no bind)',
   },
   destinations: { type: 'string', default: String(LIMITS_DEFAULTS.destinations), describe: 'upstream address:port pairs' },
+  probe: {
+    type: 'boolean',
+    default: true,
+    describe: "probe this kernel's port search in a namespace of its own (about half a second; --no-probe skips it)",
+  },
   json: { type: 'boolean', describe: 'print the report as JSON' },
 } as const satisfies OptionTable;
 
@@ -36,6 +41,7 @@ export async function limitsCommand(argv: LimitsArgs, io: CliIo): Promise<number
     close: argv.close,
     portMode: argv['port-mode'],
     destinations: parsePositiveInt('--destinations', argv.destinations),
+    probe: argv.probe,
   });
   io.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : renderLimits(report));
   return EXIT.ok;
