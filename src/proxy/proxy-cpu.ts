@@ -71,7 +71,7 @@ export class GroupCpuSeries {
 
   /**
    * The variant's CPU: the whole (last reading less the first, the first taken as the load began)
-   * and one entry per interval between readings, by the second it ended in. Null with fewer than
+   * and one entry per interval between readings, by the second its middle falls in. Null with fewer than
    * two readings.
    */
   result(wallMs: number): ProxyCpu | null {
@@ -82,7 +82,7 @@ export class GroupCpuSeries {
     const userMs = last.cpu.userMs - first.cpu.userMs;
     const systemMs = last.cpu.systemMs - first.cpu.systemMs;
     const perSecond = r.slice(1).map((now, i) => ({
-      second: Math.max(0, Math.ceil(now.atMs / 1000) - 1),
+      second: Math.floor((now.atMs + r[i]!.atMs) / 2000),
       userMs: now.cpu.userMs - r[i]!.cpu.userMs,
       systemMs: now.cpu.systemMs - r[i]!.cpu.systemMs,
     }));

@@ -63,7 +63,7 @@ export interface ProxyCpu {
   readonly coreShare: number;
   /** Processes in the group at the last reading (master and workers). */
   readonly processes: number;
-  /** Per interval between readings (about a second), by the second of the load it ended in. */
+  /** Per interval between readings (about a second), by the second of the load its middle falls in. */
   readonly perSecond: readonly { readonly second: number; readonly userMs: number; readonly systemMs: number }[];
 }
 

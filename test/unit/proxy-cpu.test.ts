@@ -37,7 +37,7 @@ test("a process group's CPU from /proc: every member's utime and stime, the lead
   }
 });
 
-test('the series: the whole from the first reading to the last, and each interval by the second it ended in', async () => {
+test('the series: the whole from the first reading to the last, and each interval by the second its middle falls in', async () => {
   const root = await fakeProc({ 7: stat(7, 'haproxy', 7, 0, 0) });
   try {
     const series = new GroupCpuSeries(7, root);
@@ -51,8 +51,8 @@ test('the series: the whole from the first reading to the last, and each interva
     assert.equal(r.systemMs, 1200);
     assert.equal(r.coreShare, 0.672);
     assert.deepEqual(r.perSecond, [
-      { second: 1, userMs: 100, systemMs: 200 },
-      { second: 2, userMs: 50, systemMs: 1000 },
+      { second: 0, userMs: 100, systemMs: 200 },
+      { second: 1, userMs: 50, systemMs: 1000 },
     ]);
     assert.equal(new GroupCpuSeries(7, root).result(1000), null, 'fewer than two readings');
   } finally {
