@@ -162,6 +162,79 @@ export interface PortSearchInput {
 /** Steps a second is simulated in. */
 const STEPS = 100;
 
+/** What the simulation needs: the stage, and the search's shape on its path. */
+interface SearchShape extends PortSearchInput {
+  readonly call: 'connect' | 'bind';
+  readonly fastPerPair: number;
+  readonly slowFrom: number;
+  readonly walkNs: number | null;
+}
+
+/**
+ * The stage `durationSec` long, step by step: each connection costs the generator's own time
+ * (threads / the fast rate) plus, past `slowFrom`, the ports its call walks; ports come back a hold
+ * time after they were handed out; nothing more once the range is held.
+ */
+function simulate(
+  shape: SearchShape,
+  fastPerSec: number,
+  durationSec: number,
+): { curve: number[]; made: number; maxHeld: number; calibrated: boolean } {
+  const capacity = shape.usablePorts * shape.pairs;
+  // One connection's core time: what it costs before the fall (threads / fast rate), plus the walk.
+  const baseSec = shape.threads / fastPerSec;
+  const costSec = (heldPorts: number): number | null => {
+    const perPair = heldPorts / shape.pairs;
+    if (perPair < shape.slowFrom / shape.pairs) return baseSec;
+    if (shape.walkNs === null) return null;
+    // connect() walks the held half, one port a step; bind() probes its runs (bindProbes).
+    const walked = shape.call === 'connect' ? shape.fastPerPair : bindProbes(perPair, shape.fastPerPair);
+    return baseSec + (walked * shape.walkNs) / 1e9;
+  };
+  const seconds = Math.ceil(durationSec);
+  const holdSteps = Math.max(1, Math.round(shape.holdSec * STEPS));
+  const curve: number[] = [];
+  const done: number[] = []; // connections made by the end of each step, for the ports that come back after holdSec
+  let made = 0;
+  let maxHeld = 0;
+  let calibrated = true;
+  for (let s = 0; s < seconds; s++) {
+    const stepSec = Math.min(1, durationSec - s) / STEPS;
+    let inSecond = 0;
+    for (let k = 0; k < STEPS; k++) {
+      const step = s * STEPS + k;
+      // Ports handed out a hold time ago are free again (TIME_WAIT over, or taken back by tcp_tw_reuse).
+      const freedBack = step >= holdSteps ? (done[step - holdSteps] ?? 0) : 0;
+      const heldNow = Math.min(made - freedBack, capacity);
+      maxHeld = Math.max(maxHeld, heldNow);
+      // The step at the cost of the ports held, split where it crosses into the search's cost or
+      // fills the range, so the fall lands where it is and not a step later.
+      let n = 0;
+      let held = heldNow;
+      let leftSec = stepSec;
+      while (leftSec > 1e-12 && held < capacity) {
+        const cost = costSec(held);
+        if (cost === null) {
+          calibrated = false;
+          break;
+        }
+        const boundary = held < shape.slowFrom ? shape.slowFrom : capacity;
+        const possible = (shape.threads * leftSec) / cost;
+        const take = Math.min(possible, boundary - held);
+        n += take;
+        held += take;
+        leftSec -= (take * cost) / shape.threads;
+        if (take >= possible) break;
+      }
+      made += n;
+      inSecond += n;
+      done.push(made);
+    }
+    curve.push(Math.round(inSecond));
+  }
+  return { curve, made, maxHeld, calibrated };
+}
+
 /**
  * The stage second by second as the port search shapes it: the fast rate (the stage's own) until
  * the fall, then the rate one walk a call allows, and nothing once the range is held. Null where no
@@ -176,7 +249,8 @@ export function predictPortSearch(input: PortSearchInput): PortSearchPrediction 
   // the quarter for bind() (its runs of held ports grow before the quarter is full).
   const slowFrom = call === 'connect' ? fallAt : Math.floor(fallAt * BIND_FAST_SHARE);
   const total = input.okPerSecond.reduce((a, b) => a + b, 0);
-  // The generator's own rate before the search costs: the whole seconds before it, or the first second.
+  // The generator's own rate before the search costs: the whole seconds before it, or, when the
+  // first second already reached it, the rate that second's count implies (below).
   let ok = 0;
   const before: number[] = [];
   for (const n of input.okPerSecond) {
@@ -184,53 +258,31 @@ export function predictPortSearch(input: PortSearchInput): PortSearchPrediction 
     before.push(n);
     ok += n;
   }
-  const fastPerSec = before.length > 0 ? before.reduce((a, b) => a + b, 0) / before.length : (input.okPerSecond[0] ?? 0);
-  if (fastPerSec <= 0) return null;
   const cal = input.calibration;
   const walkNs = cal === null ? null : call === 'connect' ? walkNsPerPort(cal, fastPerPair) : cal.bind.nsPerProbe;
-  const held = (n: number): number => Math.min(n, input.usablePorts * input.pairs);
-  // One connection's core time: what it costs before the fall (threads / fast rate), plus the walk.
-  const baseSec = input.threads / fastPerSec;
-  const costSec = (heldPorts: number): number | null => {
-    const perPair = heldPorts / input.pairs;
-    if (perPair < slowFrom / input.pairs) return baseSec;
-    if (walkNs === null) return null;
-    // connect() walks the held half, one port a step; bind() probes its runs (bindProbes).
-    const walked = call === 'connect' ? fastPerPair : bindProbes(perPair, fastPerPair);
-    return baseSec + (walked * walkNs) / 1e9;
-  };
-  const seconds = Math.ceil(input.durationSec);
-  const holdSteps = Math.max(1, Math.round(input.holdSec * STEPS));
-  const curve: number[] = [];
-  const done: number[] = []; // connections made by the end of each step, for the ports that come back after holdSec
-  let made = 0;
-  let maxHeld = 0;
-  let calibrated = true;
-  for (let s = 0; s < seconds; s++) {
-    const stepSec = Math.min(1, input.durationSec - s) / STEPS;
-    let inSecond = 0;
-    for (let k = 0; k < STEPS; k++) {
-      const step = s * STEPS + k;
-      // Ports handed out a hold time ago are free again (TIME_WAIT over, or taken back by tcp_tw_reuse).
-      const freedBack = step >= holdSteps ? (done[step - holdSteps] ?? 0) : 0;
-      const heldNow = held(made - freedBack);
-      maxHeld = Math.max(maxHeld, heldNow);
-      let n: number;
-      const room = input.usablePorts * input.pairs - heldNow;
-      if (room <= 0) n = 0;
-      else {
-        const cost = costSec(heldNow);
-        if (cost === null) {
-          calibrated = false;
-          n = 0;
-        } else n = Math.min(room, (input.threads * stepSec) / cost);
+  const shape = { ...input, call, fastPerPair, slowFrom, walkNs };
+  let fastPerSec: number;
+  if (before.length > 0) fastPerSec = before.reduce((a, b) => a + b, 0) / before.length;
+  else {
+    // The search cost inside the first second: its count mixes both rates. The fast rate is the
+    // one whose simulated first second makes what the stage made in it (more fast, fewer slow:
+    // the count grows with the rate, so halving finds it), when the walk's cost is known.
+    const first = input.okPerSecond[0] ?? 0;
+    fastPerSec = first;
+    // Not when the first second held the whole range: its count says nothing of the rate then.
+    if (first > 0 && first < input.usablePorts * input.pairs - 1 && walkNs !== null && input.durationSec >= 1) {
+      let low = first;
+      let high = first * 100;
+      for (let i = 0; i < 40; i++) {
+        const mid = (low + high) / 2;
+        if ((simulate(shape, mid, 1).curve[0] ?? 0) < first) low = mid;
+        else high = mid;
       }
-      made += n;
-      inSecond += n;
-      done.push(made);
+      fastPerSec = (low + high) / 2;
     }
-    curve.push(Math.round(inSecond));
   }
+  if (fastPerSec <= 0) return null;
+  const { curve, maxHeld, calibrated } = simulate(shape, fastPerSec, input.durationSec);
   // Fell: the ports held reached it, in the simulation, or in the stage where none came back within it.
   const fell = maxHeld > slowFrom || (input.holdSec >= input.durationSec && total > slowFrom);
   if (!fell) return null;

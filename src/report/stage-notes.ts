@@ -69,8 +69,17 @@ export function portSearchLine(run: RunResult): string | null {
     else if (s.coveredMs === undefined && cumulative >= p.fallAt) after.push(i);
     cumulative += s.ok;
   });
-  const b = callMedianUs(run, key, before);
-  const a = callMedianUs(run, key, after);
+  let b = callMedianUs(run, key, before);
+  let a = callMedianUs(run, key, after);
+  // A fall inside the first second: no whole second lies before it. The stage's own histogram then:
+  // its first fallAt calls were the fast ones, the lowest values (fast and walked calls do not overlap).
+  const stage = run.latency[key];
+  if ((b === null || a === null) && stage && stage.summary.count > p.fallAt) {
+    const h = decodeHistogram(stage.hdr);
+    const n = h.totalCount;
+    b = h.getValueAtPercentile((100 * (p.fallAt / 2)) / n);
+    a = h.getValueAtPercentile((100 * (p.fallAt + (n - p.fallAt) / 2)) / n);
+  }
   const share = p.call === 'bind()' ? 'a quarter' : 'half';
   const pairs =
     p.call === 'bind()' ? `${p.pairs} source address${p.pairs === 1 ? '' : 'es'}` : `${p.pairs} pair${p.pairs === 1 ? '' : 's'}`;

@@ -67,7 +67,11 @@ export interface PortSearchPrediction {
   readonly fastPerPair: number;
   /** pairs x fastPerPair: the connection count the fall comes at. */
   readonly fallAt: number;
-  /** The generator's own rate before the fall, from the stage's seconds before it (measured, not predicted). */
+  /**
+   * The generator's own rate before the fall, from the stage's whole seconds before it; when the
+   * fall came within the first second, the rate whose simulated first second makes that second's
+   * count (inferred from the measured count, not predicted).
+   */
   readonly fastPerSec: number;
   /** A searching call's predicted cost after the fall (µs), from the probe; null uncalibrated. */
   readonly slowCallUs: number | null;

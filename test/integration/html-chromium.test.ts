@@ -16,9 +16,11 @@ const ASSETS = readChartAssets();
 const CHROMIUM = '/usr/bin/chromium';
 
 // sweep-result.json predates the per-second histograms (no latency-by-second chart); sweep-seconds-result.json has them.
+// sweep-port-search-result.json has the port search's model curve and the engine's call times in its stage charts.
 for (const [name, overTime] of [
   ['sweep-result.json', 0],
   ['sweep-seconds-result.json', 1],
+  ['sweep-port-search-result.json', 1],
 ] as const)
   test(`the HTML report of ${name} opens in headless Chromium with no errors and every chart draws`, async (t) => {
     if (!prerequisite(t, existsSync(CHROMIUM), `needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium)`)) return;
@@ -68,6 +70,10 @@ for (const [name, overTime] of [
         'one chart for the axis, one per stage, one for latency (and one for latency by second)',
       );
       if (overTime) assert.ok(text.includes('total latency by second (ms)'), 'the latency-by-second chart has its title');
+      // Each stage the port search shaped: its chart draws the model's curve and the searching call's median.
+      const searched = result.stages.filter((s) => s.run.model.portSearch).length;
+      assert.equal(text.split('model ok/s (port search)').length - 1, searched, 'a model-curve series per stage the search shaped');
+      assert.equal(text.split('connect() p50 µs').length - 1, searched, 'a connect() series per stage the search shaped');
       for (const [i, n] of inked.entries()) assert.ok(n > 500, `chart ${i + 1} drew ${n} pixels`);
       // Into the test's own temporary directory (removed below), never the repository's results/.
       const shot = join(dir, 'report-fixture.png');

@@ -236,3 +236,18 @@ test('uncalibrated: the fall is still placed, nothing after it is predicted and 
   assert.equal(p.expectedPerSec, null);
   assert.deepEqual(p.curve, []);
 });
+
+test('a fall inside the first second: the fast rate is the one that makes that second what it was, not the mixed count', () => {
+  // 20,000/s before the fall (50 µs a connection), 10,000 fast, then 1 ms walks: 0.5 s fast + 0.5 s at 952/s = 10,476.
+  const p = predictPortSearch({
+    ...CONNECT,
+    pairs: 1,
+    usablePorts: 20_000,
+    durationSec: 3,
+    okPerSecond: [10_476, 952, 952],
+    calibration: { ...CAL, connect: { ...CAL.connect, walk: [{ walkedPorts: 10_000, callUs: 1000, nsPerPort: 100 }] } },
+  })!;
+  assert.ok(Math.abs(p.fastPerSec - 20_000) < 200, `inferred ${p.fastPerSec}/s`);
+  assert.ok(Math.abs(p.curve[0]! - 10_476) <= 2, p.curve.join(','));
+  assert.ok(Math.abs(p.curve[1]! - 952) <= 2, p.curve.join(','));
+});

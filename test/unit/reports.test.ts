@@ -146,3 +146,33 @@ test('the HTML report charts total latency by second from the per-second histogr
   const old = JSON.parse(fixture('sweep-result.json')) as SweepResult;
   assert.ok(!renderHtml(old, assets).includes('id="chart-latency-time-'), 'no per-second histograms, no chart');
 });
+
+test("the port search in the reports, from a stored result alone: each stage's reading and its seconds (ok, the model's curve, the call's median)", () => {
+  const result = JSON.parse(fixture('sweep-port-search-result.json')) as SweepResult;
+  const md = renderMarkdown(result);
+  const section = md.slice(md.indexOf('## Port search by second'));
+  assert.ok(md.includes('## Port search by second'), 'the section is there');
+  const stage1 = result.stages[0]!.run;
+  const p = stage1.model.portSearch!;
+  assert.equal(p.fallAt, 3000, '1 pair x half of 6,000');
+  const row = (label: string, what: string): string[] =>
+    section
+      .split('\n')
+      .find((l) => l.startsWith(`| ${label} | ${what} |`))!
+      .split('|')
+      .slice(3, -1)
+      .map((c) => c.trim());
+  const whole = stage1.timeSeries.filter((s) => s.coveredMs === undefined);
+  assert.deepEqual(
+    row('stage 1', 'ok').slice(0, whole.length),
+    whole.map((s) => s.ok.toLocaleString('en-US')),
+  );
+  assert.deepEqual(
+    row('', 'model').slice(0, whole.length),
+    p.curve.slice(0, whole.length).map((n) => n.toLocaleString('en-US')),
+  );
+  assert.ok(section.includes('| ref kernel | ok |'), 'the reference row too');
+  // The stage's reading names the fall's connection count and the call's time on either side.
+  assert.match(md, /stage 1 \(sources 1\): port search: 3,000 connections went fast \(1 pair x half of 6,000 ports/);
+  assert.match(md, /connect\(\) took [\d,]+ µs before it and [\d,]+ µs after/);
+});
