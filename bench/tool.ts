@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import type { RunOptions } from '../src/plan/build-plan.js';
 import { run } from '../src/runner/run.js';
+import { probePortSearch } from '../src/runner/port-search-probe.js';
 
 const [tool = '', url = '', mode = 'close', secondsText = '5', connectionsText = '64', ...extra] = process.argv.slice(2);
 const seconds = Number(secondsText);
@@ -21,13 +22,15 @@ async function measure(): Promise<{ ok: number; elapsedSec: number; attempts?: n
     if (url !== 'builtin') options.target = url;
     for (const kv of extra) {
       const [k, v = ''] = kv.split('=');
-      (options as Record<string, unknown>)[k!] = v;
+      // Booleans as booleans: the string 'false' would read as set.
+      (options as Record<string, unknown>)[k!] = v === 'true' ? true : v === 'false' ? false : v;
     }
     if (options.requests !== undefined) delete options.duration;
     if (options.rate !== undefined) delete options.connections;
     const r = await run(options);
     return { ok: r.totals.ok, elapsedSec: r.totals.durationMs / 1000, attempts: r.totals.attempts };
   }
+  if (tool === 'probe') throw new Error('unreachable');
   if (tool === 'autocannon') {
     const r = await autocannon({ url, connections, duration: seconds, ...(keepalive ? {} : { headers: { connection: 'close' } }) });
     return { ok: r['2xx'], elapsedSec: r.duration };
@@ -54,6 +57,15 @@ async function measure(): Promise<{ ok: number; elapsedSec: number; attempts?: n
     return { ok, elapsedSec: (performance.now() - start) / 1000 };
   }
   throw new Error(`unknown tool ${tool}`);
+}
+
+// The port-search probe alone: { tookMs } as it measured itself (the namespace child's start included).
+if (tool === 'probe') {
+  const started = performance.now();
+  const { calibration, why } = await probePortSearch();
+  if (!calibration) throw new Error(`the probe did not run: ${why}`);
+  process.stdout.write(`${JSON.stringify({ tookMs: Math.round(performance.now() - started), insideMs: calibration.tookMs })}\n`);
+  process.exit(0);
 }
 
 const cpu0 = process.cpuUsage();

@@ -25,6 +25,8 @@ export interface NativeConfig {
   readonly http: boolean;
   readonly expectBytes: number;
   readonly headRequest: boolean;
+  /** Time bind() and connect() (two clock reads each); false leaves bindNs and connectNs not called. */
+  readonly timeCalls: boolean;
   readonly close: ClosePolicy;
   readonly connections: number;
   /** Open loop: attempts per second on schedule; null: closed loop. */

@@ -67,6 +67,8 @@ export interface LoadJob {
   readonly timeoutMs: number;
   /** Accept a self-signed certificate (https). */
   readonly insecure: boolean;
+  /** The native engine times its bind() and connect() calls (the JavaScript engine cannot). */
+  readonly callTimes: boolean;
   /** Every source's label, in the plan's order; the parts' `sourceIndices` point into it. */
   readonly sourceLabels: readonly string[];
   /** The whole load's model. */

@@ -185,6 +185,7 @@ export function buildPlan(options: RunOptions, facts: HostFacts, namespace: Name
     keepaliveClient: oneOf('--keepalive-client', options.keepaliveClient ?? PLAN_DEFAULTS.keepaliveClient, KEEPALIVE_CLIENTS),
     workers: parsePositiveInt('--workers', options.workers ?? PLAN_DEFAULTS.workers),
     sampleIntervalMs: parseDurationMs('--sample-interval', options.sampleInterval ?? PLAN_DEFAULTS.sampleInterval),
+    callTimes: options.callTimes ?? PLAN_DEFAULTS.callTimes,
     insecure: options.insecure === true,
     allowRemote: options.allowRemote === true,
     engine,

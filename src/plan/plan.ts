@@ -110,6 +110,12 @@ export interface Plan {
   readonly hostReason: string | null;
   /** How often the socket-state sampler reads socket states (sock_diag, or /proc/net/tcp without the addon) during the load; 0: no sampling. */
   readonly sampleIntervalMs: number;
+  /**
+   * Whether the native engine times its own bind() and connect() calls (two clock reads each,
+   * where the kernel's port search happens); false: not timed, and the result's call times are null.
+   * Always set by buildPlan; absent in results from before 0.4, which timed them.
+   */
+  readonly callTimes?: boolean;
   /** Accept a self-signed certificate on https targets. */
   readonly insecure: boolean;
   /** Set when the user allowed a non-loopback target. */
@@ -138,6 +144,7 @@ export const PLAN_DEFAULTS = {
   bodySize: '2',
   expectBytes: 0,
   sampleInterval: '1s',
+  callTimes: true,
   workers: 1,
   keepaliveClient: 'raw' as 'raw' | 'undici',
   engine: 'auto' as EngineChoice,

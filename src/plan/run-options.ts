@@ -58,6 +58,8 @@ export interface RunOptions extends NamespaceOptions {
   workers?: number | string;
   /** Socket-state sampling period, e.g. `1s`; `0s` turns it off. Default `1s`. */
   sampleInterval?: string;
+  /** Time the native engine's bind() and connect() calls. Default true. */
+  callTimes?: boolean;
   /** `auto` (default), `native` or `js`. */
   engine?: EngineChoice;
 }

@@ -89,7 +89,9 @@ export function portSearchLine(run: RunResult): string | null {
     b !== null && a !== null
       ? `${p.call} took ${formatCount(b)} µs before it and ${formatCount(a)} µs after (medians the engine timed, ${(a / Math.max(1, b)).toFixed(0)}x)`
       : run.latency.connectCallUs === null
-        ? `${p.call}'s own time is not seen by the JavaScript engine`
+        ? run.engine === 'native'
+          ? `${p.call}'s own time was not taken (--no-call-times)`
+          : `${p.call}'s own time is not seen by the JavaScript engine`
         : `${p.call}'s time before and after is in the per-second histograms`;
   const predicted =
     p.slowCallUs === null

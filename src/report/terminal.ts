@@ -109,7 +109,9 @@ export function renderRunSummary(result: RunResult): string {
       : []),
     latency.connectCallUs
       ? `  calls       the time inside connect() and bind() themselves, timed by the native engine: the kernel's port search runs in ${searchCallOf(plan.portMode)}`
-      : '  calls       connect() and bind() are timed by the native engine only; the JavaScript engine cannot see inside them',
+      : result.engine === 'native' && plan.callTimes === false
+        ? '  calls       connect() and bind() were not timed (--no-call-times)'
+        : '  calls       connect() and bind() are timed by the native engine only; the JavaScript engine cannot see inside them',
     '',
     sourcesSection(result),
   ];

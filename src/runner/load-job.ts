@@ -53,6 +53,7 @@ export function loadJobOf(plan: Plan, target: ResolvedTarget, skipPorts: Readonl
     keepaliveClient: plan.keepaliveClient,
     timeoutMs: plan.timeoutMs,
     insecure: plan.insecure,
+    callTimes: plan.callTimes !== false,
     sourceLabels: sourceLabelsOf(plan.sources),
     load: plan.load,
     durationMs: plan.durationMs,

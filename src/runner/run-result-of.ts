@@ -55,8 +55,8 @@ export function runResultOf(parts: RunParts): RunResult {
       totalUs: load.histograms.totalUs,
       totalCorrectedUs: plan.load.kind === 'open' ? load.histograms.totalCorrectedUs : null,
       // Only the native engine times its own system calls; the JavaScript engine cannot see them.
-      connectCallUs: parts.engine === 'native' ? load.histograms.connectCallUs : null,
-      bindCallUs: parts.engine === 'native' && plan.portMode !== 'kernel' ? load.histograms.bindCallUs : null,
+      connectCallUs: parts.engine === 'native' && plan.callTimes !== false ? load.histograms.connectCallUs : null,
+      bindCallUs: parts.engine === 'native' && plan.callTimes !== false && plan.portMode !== 'kernel' ? load.histograms.bindCallUs : null,
     },
     timeSeries: markPartialSeconds(load.seconds, durationMs),
     loadStartedAt: parts.loadStartedAt,

@@ -45,6 +45,7 @@ function goodConfig(addon: NativeAddon): NativeConfig {
     http: true,
     expectBytes: 0,
     headRequest: false,
+    timeCalls: true,
     close: 'client',
     connections: 1,
     ratePerSec: null,

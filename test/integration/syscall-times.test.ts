@@ -53,3 +53,27 @@ test('[js] the JavaScript engine cannot see inside connect() and bind(): null, a
   assert.equal(result.latency.bindCallUs, null);
   assert.match(renderRunSummary(result), /the JavaScript engine cannot see inside them/);
 });
+
+test('[native] --no-call-times: the calls are not timed, the call times are null and the summary says why', async (t) => {
+  if (!engineReady(t, 'native')) return;
+  const result = await run({
+    engine: 'native',
+    sources: testAddresses(172, 2),
+    portMode: 'nobind',
+    close: 'server',
+    requests: '300',
+    connections: '4',
+    sampleInterval: '0s',
+    netns: false,
+    callTimes: false,
+  });
+  assert.equal(result.totals.ok, 300);
+  assert.equal(result.plan.callTimes, false);
+  assert.equal(result.latency.connectCallUs, null);
+  assert.equal(result.latency.bindCallUs, null);
+  assert.ok(
+    result.timeSeries.every((s) => !s.latency?.connectCallUs || decodeHistogram(s.latency.connectCallUs).totalCount === 0),
+    'no second holds a timed call',
+  );
+  assert.match(renderRunSummary(result), /connect\(\) and bind\(\) were not timed \(--no-call-times\)/);
+});

@@ -194,6 +194,13 @@ export const RUN_OPTIONS = {
     libraryDefault: PLAN_DEFAULTS.sampleInterval,
     group: 'Output:',
   },
+  'call-times': {
+    type: 'boolean',
+    field: 'callTimes',
+    describe: "native engine: time each bind() and connect() call (the kernel's port search runs in them); --no-call-times: not timed",
+    libraryDefault: PLAN_DEFAULTS.callTimes,
+    group: 'Output:',
+  },
   netns: {
     type: 'boolean',
     field: 'netns',

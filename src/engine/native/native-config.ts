@@ -19,6 +19,7 @@ export function nativeConfigOf(job: LoadJob, part: LoadPart, startMs: number): N
     http: target.protocol !== 'tcp',
     expectBytes: target.expectBytes,
     headRequest: target.headRequest,
+    timeCalls: job.callTimes,
     close: job.close,
     connections: part.load.kind === 'closed' ? part.load.connections : part.load.maxInFlight,
     ratePerSec: part.load.kind === 'open' ? part.load.ratePerSec : null,

@@ -44,6 +44,7 @@ int pc_config_parse(napi_env env, napi_value obj, pc_config *c) {
       !pc_read_range(env, obj, &SPEC_SOCKET_PORT_RANGE, &range_low, &range_high) ||
       !pc_read_bytes(env, obj, &SPEC_REQUEST, &c->request, &c->request_len) || !pc_read_bool(env, obj, &SPEC_HTTP, &c->http) ||
       !pc_read_field_number(env, obj, &SPEC_EXPECT_BYTES, 0, &expect) || !pc_read_bool(env, obj, &SPEC_HEAD_REQUEST, &c->head_request) ||
+      !pc_read_bool(env, obj, &SPEC_TIME_CALLS, &c->time_calls) ||
       !pc_read_enum(env, obj, &SPEC_CLOSE, CLOSE_POLICIES, sizeof CLOSE_POLICIES / sizeof CLOSE_POLICIES[0], &close) ||
       !pc_read_field_number(env, obj, &SPEC_CONNECTIONS, 0, &connections) ||
       !pc_read_field_number(env, obj, &SPEC_RATE_PER_SEC, 0, &rate) || !pc_read_field_number(env, obj, &SPEC_START_MS, 0, &c->start_ms) ||

@@ -38,6 +38,7 @@ typedef struct {
   int http; /* 1: frame an HTTP/1.x response; 0: raw TCP, read expect_bytes */
   int64_t expect_bytes;
   int head_request;
+  int time_calls; /* two clock reads around bind() and connect(); off: bind_ns, connect_ns stay PC_NOT_CALLED */
   pc_close_policy close;
   int open_loop;
   int connections;    /* closed loop: in flight; open loop: the most in flight */
