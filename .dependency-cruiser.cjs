@@ -10,6 +10,7 @@
  *   engine/, builtin-target/, sampler/   the load, the built-in target, the socket-state sampler
  *   runner/                           runs a plan on the host or in a namespace
  *   sweep/, lab/, proxy/, limits/, doctor/   scenarios made of runs (proxy/: real nginx and HAProxy in front of the target)
+ *   nat/                              the NAT scene: pods, an nftables router and servers in namespaces of their own
  *   watch/                            a live host's socket states, grouped and projected (no traffic)
  *   metrics/                          Prometheus metrics (prom-client) of watch samples and of a run's progress, and their endpoint
  *   report/                           renders a result as text (reads result/ and plan/ only)
@@ -32,6 +33,7 @@ const below = {
   proxy: ['plan', 'result', 'env', 'model', 'engine', 'builtin-target', 'sampler', 'runner', 'sweep', 'addon'],
   limits: ['plan', 'result', 'env', 'model', 'runner', 'addon'],
   doctor: ['plan', 'result', 'env', 'engine', 'runner', 'addon'],
+  nat: ['plan', 'result', 'env', 'model', 'addon'],
   watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon', 'metrics'],
   metrics: ['plan', 'result'],
   report: ['plan', 'result'],
@@ -52,6 +54,7 @@ const ALL = [
   'proxy',
   'limits',
   'doctor',
+  'nat',
   'watch',
   'metrics',
   'report',

@@ -71,6 +71,14 @@ export class ProxyError extends PortchurnError {
   }
 }
 
+/** A NAT scene could not be made: `ip` or `nft` missing or refusing; the message carries the tool's own words. */
+export class NatSceneError extends PortchurnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NatSceneError';
+  }
+}
+
 /** A namespaced stage's child process failed, or failed with an error of no known class. */
 export class NamespaceError extends PortchurnError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -101,6 +109,7 @@ const REVIVERS: ReadonlyMap<string, (w: WireError) => PortchurnError> = new Map(
     [TargetError, (w: WireError) => new TargetError(w.message)] as const,
     [ProxyError, (w: WireError) => new ProxyError(w.message)] as const,
     [NamespaceError, (w: WireError) => new NamespaceError(w.message)] as const,
+    [NatSceneError, (w: WireError) => new NatSceneError(w.message)] as const,
     [ResultFileError, (w: WireError) => new ResultFileError(w.path ?? '', w.message)] as const,
     [ResultInputError, (w: WireError) => new ResultInputError(w.path ?? '', w.message)] as const,
   ].map(([cls, revive]) => [cls.name, revive]),

@@ -6,7 +6,7 @@ import { tryBind } from '../runner/preflight.js';
 import { loadNative } from '../addon/addon.js';
 
 /** What a check enables; `core` checks are always needed. */
-export type Feature = 'core' | 'native' | 'netns' | 'nginx' | 'haproxy' | 'chromium';
+export type Feature = 'core' | 'native' | 'netns' | 'nginx' | 'haproxy' | 'nat' | 'chromium';
 
 /** One line of `portchurn doctor`. */
 export interface CheckResult {
@@ -129,6 +129,20 @@ export async function runChecks(connections: number, probes: Probes = HOST_PROBE
     detail: haproxy ? `${haproxy} (for portchurn proxy --kind haproxy)` : 'not found (portchurn proxy --kind haproxy needs it)',
     fix: haproxy ? null : 'apt-get install haproxy, or pass --haproxy-bin',
   });
+  // The NAT scene: nftables' nft applies the router's rules; conntrack-tools' conntrack is what the tests compare with.
+  for (const [tool, pkg] of [
+    ['nft', 'nftables'],
+    ['conntrack', 'conntrack'],
+  ] as const) {
+    const found = probes.which(tool) ?? (probes === HOST_PROBES && existsSync(`/usr/sbin/${tool}`) ? `/usr/sbin/${tool}` : null);
+    results.push({
+      name: tool,
+      feature: 'nat',
+      ok: found !== null,
+      detail: found ? `${found} (the NAT scene's router)` : `not found (the NAT scene needs it)`,
+      fix: found ? null : `apt-get install ${pkg}`,
+    });
+  }
   const chromium = probes.which('chromium');
   results.push({
     name: 'chromium',

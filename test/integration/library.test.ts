@@ -26,6 +26,8 @@ test("import { run } from 'portchurn' returns the result object and prints nothi
     'nginxScenario',
     'proxyScenario',
     'readLimits',
+    'makeNatScene',
+    'natAddressOf',
     'predictCapacity',
     'mergeRunResults',
     'renderMarkdown',

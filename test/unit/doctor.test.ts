@@ -23,10 +23,26 @@ test('a healthy machine passes every check', async () => {
       ['network namespaces', true],
       ['nginx', true],
       ['haproxy', true],
+      ['nft', true],
+      ['conntrack', true],
       ['chromium', true],
     ],
   );
   assert.equal(doctorStatus(results, []), 0);
+});
+
+test('the NAT scene needs nft and conntrack: missing, each names its package, and --need nat fails on it', async () => {
+  const results = await runChecks(64, { ...healthy, which: (c) => (c === 'nft' || c === 'conntrack' ? null : `/usr/bin/${c}`) });
+  const nat = results.filter((r) => r.feature === 'nat');
+  assert.deepEqual(
+    nat.map((r) => [r.name, r.ok, r.fix]),
+    [
+      ['nft', false, 'apt-get install nftables'],
+      ['conntrack', false, 'apt-get install conntrack'],
+    ],
+  );
+  assert.equal(doctorStatus(results, []), 0, 'optional unless asked for');
+  assert.equal(doctorStatus(results, ['nat']), 1);
 });
 
 test('each failure names its fix; only needed features fail the exit status', async () => {

@@ -7,7 +7,7 @@ import type { CliIo } from '../output.js';
 import { PLAN_DEFAULTS } from '../../plan/plan.js';
 import { declareOptions, type OptionTable } from '../option-table.js';
 
-const FEATURES: readonly Feature[] = ['native', 'netns', 'nginx', 'haproxy', 'chromium'];
+const FEATURES: readonly Feature[] = ['native', 'netns', 'nginx', 'haproxy', 'nat', 'chromium'];
 
 /** The options of `portchurn doctor`, stated once. */
 export const DOCTOR_OPTIONS = {

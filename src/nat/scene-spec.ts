@@ -1,0 +1,79 @@
+import { PlanError } from '../errors.js';
+
+/** How the router rewrites the pods' source: nftables `snat to` its NAT addresses, or `masquerade` to its own. */
+export type NatKind = 'snat' | 'masquerade';
+/** nftables' port-choice flags for a NAT rule. */
+export type NatFlag = 'random' | 'fully-random' | 'persistent';
+export const NAT_FLAGS: readonly NatFlag[] = ['random', 'fully-random', 'persistent'];
+
+/** One NAT scene: pods behind a router that rewrites their source, and servers behind it. */
+export interface NatSceneSpec {
+  readonly kind: NatKind;
+  /** Pod-like source addresses in the client namespace (198.18.0.1 on). */
+  readonly pods: number;
+  /** Addresses the router rewrites the pods' source to (198.19.0.1 on); masquerade takes one, its own. */
+  readonly natAddresses: number;
+  /** The ports the rule maps to, inclusive. */
+  readonly natPorts: { readonly low: number; readonly high: number };
+  readonly flags: readonly NatFlag[];
+  /** Server addresses in the server namespace (198.19.128.1 on), each listening on every port in `destinationPorts`. */
+  readonly destinations: number;
+  readonly destinationPorts: readonly number[];
+}
+
+/** The scene's addresses, all inside the benchmarking range 198.18.0.0/15 and only inside its namespaces. */
+export interface NatAddressPlan {
+  readonly pods: readonly string[];
+  /** The router's address on the pods' link: their gateway. */
+  readonly gateway: string;
+  readonly natAddresses: readonly string[];
+  readonly servers: readonly string[];
+  /** Prefix lengths of the two links (198.18.0.0/16 inside, 198.19.0.0/16 outside). */
+  readonly insidePrefix: 16;
+  readonly outsidePrefix: 16;
+}
+
+/** Limits that keep the address plan inside its /16s. */
+const MAX_PODS = 65_000;
+const MAX_NAT_ADDRESSES = 32_000;
+const MAX_SERVERS = 32_000;
+
+function nth(base: readonly [number, number], index: number): string {
+  const n = index + 1;
+  return `${base[0]}.${base[1]}.${Math.floor(n / 256)}.${n % 256}`;
+}
+
+/** Checks a scene and returns its addresses; a spec that cannot work is a PlanError naming the option, before anything is made. */
+export function addressPlanOf(spec: NatSceneSpec): NatAddressPlan {
+  const whole = (n: number, name: string, max: number): void => {
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new PlanError(name, `${name} ${n}: must be a whole number from 1 to ${max}`);
+  };
+  whole(spec.pods, '--pods', MAX_PODS);
+  whole(spec.natAddresses, '--nat-addresses', MAX_NAT_ADDRESSES);
+  whole(spec.destinations, '--destinations', MAX_SERVERS);
+  const { low, high } = spec.natPorts;
+  if (!Number.isInteger(low) || !Number.isInteger(high) || low < 1 || high > 65535 || low > high)
+    throw new PlanError('--nat-ports', `--nat-ports ${low}-${high}: must be LOW-HIGH within 1-65535`);
+  if (spec.kind === 'masquerade' && spec.natAddresses !== 1)
+    throw new PlanError(
+      '--nat-addresses',
+      `--nat-addresses ${spec.natAddresses}: masquerade maps to the router's own address, one; use snat for several`,
+    );
+  if (spec.destinationPorts.length === 0 || spec.destinationPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
+    throw new PlanError('--destination-ports', `--destination-ports ${spec.destinationPorts.join(',')}: ports from 1 to 65535`);
+  for (const f of spec.flags)
+    if (!NAT_FLAGS.includes(f)) throw new PlanError('--nat-flags', `--nat-flags ${f}: one of ${NAT_FLAGS.join(', ')}`);
+  if (spec.flags.includes('random') && spec.flags.includes('fully-random'))
+    throw new PlanError(
+      '--nat-flags',
+      '--nat-flags random,fully-random: choose one (fully-random randomises every port, random the start)',
+    );
+  return {
+    pods: Array.from({ length: spec.pods }, (_, i) => nth([198, 18], i)),
+    gateway: '198.18.255.254',
+    natAddresses: Array.from({ length: spec.natAddresses }, (_, i) => nth([198, 19], i)),
+    servers: Array.from({ length: spec.destinations }, (_, i) => nth([198, 19], 32_768 + i)),
+    insidePrefix: 16,
+    outsidePrefix: 16,
+  };
+}

@@ -1,0 +1,276 @@
+// The NAT scene against the real ip, nft and conntrack: pods behind a router whose nftables rule
+// rewrites their source to a 10-port range. Held connections: exactly 10 per (NAT address,
+// destination) get through, the rest are never answered (no errno: the router drops their SYNs),
+// and conntrack in the router holds exactly those 10. A spec that cannot work, a missing nft and an
+// interrupted process leave nothing behind.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { NatSceneError, PlanError } from '../../src/errors.js';
+import { makeNatScene, type NatScene } from '../../src/nat/scene.js';
+import type { NatSceneSpec } from '../../src/nat/scene-spec.js';
+import { natAddressOf } from '../../src/model/nat-address.js';
+import { CAN_UNSHARE } from '../helpers/netns.js';
+import { prerequisite } from '../helpers/prereq.js';
+
+const HAS_NFT = spawnSync('nft', ['--version']).status === 0;
+const HAS_CONNTRACK = spawnSync('conntrack', ['--version']).status === 0;
+const NEEDS = 'needs root, nft and conntrack (apt-get install nftables conntrack)';
+
+const TEN_PORTS: NatSceneSpec = {
+  kind: 'snat',
+  pods: 1,
+  natAddresses: 1,
+  natPorts: { low: 20000, high: 20009 },
+  flags: [],
+  destinations: 1,
+  destinationPorts: [80, 81],
+};
+
+function ourNamespaces(): string[] {
+  const out = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n.startsWith(`pcnat-${process.pid}-`));
+}
+
+/** A server in the scene's server namespace that accepts and never closes; resolves once it listens. */
+function holdingServer(scene: NatScene): Promise<{ stop(): void }> {
+  const listen = scene.plan.servers.flatMap((host) => scene.spec.destinationPorts.map((port) => ({ host, port })));
+  const script = `const net = require('node:net'); const held = []; let up = 0;
+for (const a of ${JSON.stringify(listen)}) net.createServer((s) => held.push(s)).listen(a.port, a.host, () => { if (++up === ${listen.length}) console.log('listening'); });`;
+  const child = spawn('ip', ['netns', 'exec', scene.server, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not listen within 10 s')), 10_000);
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening')) {
+        clearTimeout(timer);
+        resolve({ stop: () => child.kill('SIGKILL') });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the server exited (${code})`)));
+  });
+}
+
+interface Counts {
+  readonly established: number;
+  readonly unanswered: number;
+  readonly errors: Record<string, number>;
+}
+
+/** A client in the pods' namespace holding its connections; `release()` lets them go. */
+interface HoldingClient {
+  /** Per batch (each pod x destination asked), once every SYN was answered or timed out. */
+  readonly counts: readonly Counts[];
+  release(): Promise<void>;
+}
+
+/**
+ * Batches of connections, one after the other, every one held open: each batch opens `count`
+ * connections from `pod` to `host:port` at once; one that gets no answer within `timeoutMs` is
+ * unanswered. Resolves when all have settled, with the connections still held until `release()`.
+ */
+async function holdConnections(
+  scene: NatScene,
+  batches: readonly { pod: string; host: string; port: number; count: number }[],
+  timeoutMs: number,
+): Promise<HoldingClient> {
+  const script = `const net = require('node:net'); const held = [];
+function one(b) { return new Promise((resolve) => { const s = net.connect({ host: b.host, port: b.port, localAddress: b.pod });
+  const timer = setTimeout(() => { s.destroy(); resolve('unanswered'); }, ${timeoutMs});
+  s.on('connect', () => { clearTimeout(timer); held.push(s); resolve('established'); });
+  s.on('error', (e) => { clearTimeout(timer); resolve(e.code); }); }); }
+(async () => { const out = [];
+  for (const b of ${JSON.stringify(batches)}) { const r = await Promise.all(Array.from({ length: b.count }, () => one(b)));
+    const errors = {}; for (const x of r) if (x !== 'established' && x !== 'unanswered') errors[x] = (errors[x] ?? 0) + 1;
+    out.push({ established: r.filter((x) => x === 'established').length, unanswered: r.filter((x) => x === 'unanswered').length, errors }); }
+  console.log(JSON.stringify(out)); })();
+process.stdin.on('data', () => process.exit(0));`;
+  const child = spawn('ip', ['netns', 'exec', scene.client, process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const counts = await new Promise<Counts[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the client did not settle within 60 s')), 60_000);
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) {
+        clearTimeout(timer);
+        resolve(JSON.parse(text.trim()) as Counts[]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the client exited (${code})`)));
+  });
+  return {
+    counts,
+    release: async () => {
+      child.stdin.end('go');
+      await exited;
+    },
+  };
+}
+
+/** conntrack's view in the router: each held mapping's pod (original source), NAT address and port (reply destination). */
+function conntrackMappings(scene: NatScene): { pod: string; nat: string; port: number; state: string }[] {
+  const out = spawnSync('ip', ['netns', 'exec', scene.router, 'conntrack', '-L', '-p', 'tcp'], { encoding: 'utf8' });
+  return [
+    ...out.stdout.matchAll(/^tcp\s+\d+\s+\d+\s+(\S+)\s+src=(\S+) dst=\S+ sport=\d+ dport=\d+ .*?src=\S+ dst=(\S+) sport=\d+ dport=(\d+)/gm),
+  ].map((m) => ({ state: m[1]!, pod: m[2]!, nat: m[3]!, port: Number(m[4]) }));
+}
+
+test('a 10-port snat range, connections held: exactly 10 per (NAT address, destination), the rest never answered, conntrack holding those 10 on each port of the range', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT && HAS_CONNTRACK, NEEDS)) return;
+  const scene = await makeNatScene(TEN_PORTS);
+  const server = await holdingServer(scene);
+  try {
+    assert.match(scene.ruleset, /snat to 198\.19\.0\.1:20000-20009/);
+    const [pod, host] = [scene.plan.pods[0]!, scene.plan.servers[0]!];
+    const client = await holdConnections(
+      scene,
+      [
+        { pod, host, port: 80, count: 15 },
+        { pod, host, port: 81, count: 15 },
+      ],
+      2500,
+    );
+    try {
+      const [first, second] = client.counts;
+      assert.deepEqual(first, { established: 10, unanswered: 5, errors: {} }, 'no errno: the router drops the SYNs it cannot map');
+      assert.deepEqual(second, { established: 10, unanswered: 5, errors: {} }, 'another destination port, another 10');
+      const held = conntrackMappings(scene).filter((m) => m.state === 'ESTABLISHED');
+      assert.equal(held.length, 20, 'conntrack holds the 20');
+      assert.deepEqual(
+        held.map((m) => m.port).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => 20000 + Math.floor(i / 2)),
+        'each port of the range once per destination',
+      );
+    } finally {
+      await client.release();
+    }
+  } finally {
+    server.stop();
+    await scene.remove();
+  }
+  assert.deepEqual(ourNamespaces(), [], 'the scene is gone');
+});
+
+for (const persistent of [false, true])
+  test(`two NAT addresses${persistent ? ', persistent' : ''}: each pod on the address the kernel's hash gives it (the model's natAddressOf), 10 per NAT address, a pod never spread over both`, async (t) => {
+    if (!prerequisite(t, CAN_UNSHARE && HAS_NFT && HAS_CONNTRACK, NEEDS)) return;
+    const scene = await makeNatScene({
+      ...TEN_PORTS,
+      pods: 8,
+      natAddresses: 2,
+      destinationPorts: [80],
+      flags: persistent ? ['persistent'] : [],
+    });
+    const server = await holdingServer(scene);
+    try {
+      assert.match(scene.ruleset, /snat to 198\.19\.0\.1-198\.19\.0\.2:20000-20009/);
+      const host = scene.plan.servers[0]!;
+      const [first, last] = [scene.plan.natAddresses[0]!, scene.plan.natAddresses[1]!];
+      const predicted = new Map(scene.plan.pods.map((pod) => [pod, natAddressOf(pod, host, first, last, persistent)]));
+      const used = new Set(predicted.values()).size;
+      const client = await holdConnections(
+        scene,
+        scene.plan.pods.map((pod) => ({ pod, host, port: 80, count: 4 })),
+        2500,
+      );
+      try {
+        const established = client.counts.reduce((n, c) => n + c.established, 0);
+        assert.equal(established, 10 * used, `10 per NAT address the hash uses (${used})`);
+        const held = conntrackMappings(scene).filter((m) => m.state === 'ESTABLISHED');
+        assert.equal(held.length, established);
+        for (const m of held) assert.equal(m.nat, predicted.get(m.pod), `${m.pod} mapped where the model says`);
+        for (const nat of new Set(predicted.values())) assert.equal(held.filter((m) => m.nat === nat).length, 10, `${nat} holds 10`);
+      } finally {
+        await client.release();
+      }
+    } finally {
+      server.stop();
+      await scene.remove();
+    }
+  });
+
+test('a spec that cannot work fails before anything is made; a missing nft says so and leaves nothing', async (t) => {
+  await assert.rejects(makeNatScene({ ...TEN_PORTS, natPorts: { low: 20010, high: 20000 } }), PlanError);
+  await assert.rejects(makeNatScene({ ...TEN_PORTS, kind: 'masquerade', natAddresses: 2 }), /masquerade maps to the router's own address/);
+  await assert.rejects(makeNatScene({ ...TEN_PORTS, flags: ['random', 'fully-random'] }), /choose one/);
+  assert.deepEqual(ourNamespaces(), []);
+  if (!prerequisite(t, CAN_UNSHARE, 'needs root for namespaces')) return;
+  // A PATH with ip and sysctl but no nft: the scene is made up to the rules, then removed.
+  const bin = await mkdtemp(join(tmpdir(), 'portchurn-nonft-'));
+  try {
+    for (const tool of ['ip', 'sysctl']) {
+      const where = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      await symlink(where, join(bin, tool));
+    }
+    const scene = fileURLToPath(new URL('../../src/nat/scene.js', import.meta.url));
+    const out = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { makeNatScene } from ${JSON.stringify(scene)};
+try { await makeNatScene(${JSON.stringify(TEN_PORTS)}); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message })); }
+const left = (await import('node:child_process')).spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\\n').filter((l) => l.startsWith('pcnat-' + process.pid));
+console.log(JSON.stringify(left));`,
+      ],
+      { encoding: 'utf8', env: { ...process.env, PATH: bin } },
+    );
+    const [error, left] = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
+    assert.deepEqual(error, { name: 'NatSceneError', message: 'nft is not installed (apt-get install nftables)' }, out.stderr);
+    assert.deepEqual(left, [], 'no namespace left');
+    assert.ok(NatSceneError.name === 'NatSceneError');
+  } finally {
+    await rm(bin, { recursive: true, force: true });
+  }
+});
+
+test('an interrupted process that made a scene leaves no namespace, link or rule behind', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS)) return;
+  const scene = fileURLToPath(new URL('../../src/nat/scene.js', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { makeNatScene } from ${JSON.stringify(scene)};
+process.on('SIGTERM', () => process.exit(143));
+const s = await makeNatScene(${JSON.stringify(TEN_PORTS)});
+console.log(JSON.stringify([s.client, s.router, s.server]));
+setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const names = await new Promise<string[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no scene within 15 s')), 15_000);
+    child.stdout.on('data', (d: Buffer) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(d.toString().trim()) as string[]);
+    });
+  });
+  const listed = (): string[] =>
+    spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .map((l) => l.split(' ')[0]!);
+  assert.ok(
+    names.every((n) => listed().includes(n)),
+    'the scene exists while the process runs',
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 143);
+  assert.deepEqual(
+    names.filter((n) => listed().includes(n)),
+    [],
+    'every namespace (and with it every veth, address and rule) is gone',
+  );
+});

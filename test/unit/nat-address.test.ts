@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { jhash2, natAddressOf } from '../../src/model/nat-address.js';
+import { addressPlanOf } from '../../src/nat/scene-spec.js';
+import { renderNatRuleset } from '../../src/nat/ruleset.js';
+import { PlanError } from '../../src/errors.js';
+
+// The kernel's own choices are checked against this model in test/integration/nat-scene.test.ts
+// (8 pods over 2 NAT addresses, with and without persistent, each mapping read from conntrack).
+
+test('jhash2: the empty key is the seeded initial value; a word changes the hash', () => {
+  assert.equal(jhash2([], 0), 0xdeadbeef);
+  assert.notEqual(jhash2([1, 0, 0, 0], 0), jhash2([2, 0, 0, 0], 0));
+  assert.notEqual(jhash2([1, 0, 0, 0], 0), jhash2([1, 0, 0, 0], 1));
+});
+
+test('the NAT address: one choice taken as is; a pod keeps its address towards a destination; persistent ignores the destination', () => {
+  assert.equal(natAddressOf('198.18.0.1', '198.19.128.1', '198.19.0.1', '198.19.0.1'), '198.19.0.1');
+  const pods = Array.from({ length: 64 }, (_, i) => `198.18.0.${i + 1}`);
+  const range = ['198.19.0.1', '198.19.0.4'] as const;
+  const to = (dst: string, persistent = false): string[] => pods.map((p) => natAddressOf(p, dst, ...range, persistent));
+  assert.deepEqual(to('198.19.128.1'), to('198.19.128.1'), 'no random seed: the same every time');
+  assert.ok(new Set(to('198.19.128.1')).size === 4, 'the hash spreads 64 pods over all 4 addresses');
+  assert.ok(
+    to('198.19.128.1').every((a) => a >= '198.19.0.1' && a <= '198.19.0.4'),
+    'inside the range',
+  );
+  assert.notDeepEqual(to('198.19.128.1'), to('198.19.128.2'), 'another destination, another spread');
+  assert.deepEqual(to('198.19.128.1', true), to('198.19.128.2', true), 'persistent: the source alone');
+});
+
+test('the scene spec: addresses inside 198.18.0.0/15, and what cannot work refused naming the option', () => {
+  const spec = {
+    kind: 'snat' as const,
+    pods: 3,
+    natAddresses: 2,
+    natPorts: { low: 20000, high: 20009 },
+    flags: ['fully-random' as const],
+    destinations: 2,
+    destinationPorts: [80],
+  };
+  const plan = addressPlanOf(spec);
+  assert.deepEqual(plan.pods, ['198.18.0.1', '198.18.0.2', '198.18.0.3']);
+  assert.deepEqual(plan.natAddresses, ['198.19.0.1', '198.19.0.2']);
+  assert.deepEqual(plan.servers, ['198.19.128.1', '198.19.128.2']);
+  assert.match(
+    renderNatRuleset(spec, plan),
+    /oifname "outside" ip saddr 198\.18\.0\.0\/16 meta l4proto tcp snat to 198\.19\.0\.1-198\.19\.0\.2:20000-20009 fully-random/,
+  );
+  assert.match(
+    renderNatRuleset(
+      { ...spec, kind: 'masquerade', natAddresses: 1, flags: [] },
+      addressPlanOf({ ...spec, kind: 'masquerade', natAddresses: 1, flags: [] }),
+    ),
+    /meta l4proto tcp masquerade to :20000-20009\n/,
+  );
+  for (const [bad, option] of [
+    [{ pods: 0 }, '--pods'],
+    [{ natPorts: { low: 0, high: 10 } }, '--nat-ports'],
+    [{ kind: 'masquerade' }, '--nat-addresses'],
+    [{ destinationPorts: [70000] }, '--destination-ports'],
+    [{ flags: ['random', 'fully-random'] }, '--nat-flags'],
+  ] as const) {
+    assert.throws(
+      () => addressPlanOf({ ...spec, ...bad } as typeof spec),
+      (e: unknown) => e instanceof PlanError && e.option === option,
+      JSON.stringify(bad),
+    );
+  }
+});
