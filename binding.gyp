@@ -33,6 +33,10 @@
         "src/native/kernel/diag_glue.c",
         "src/native/kernel/netns.c",
         "src/native/kernel/netns_glue.c",
+        "src/native/kernel/ct_parse.c",
+        "src/native/kernel/conntrack.c",
+        "src/native/kernel/ct_held.c",
+        "src/native/kernel/ct_glue.c",
         "src/native/kernel/port_probe.c",
         "src/native/kernel/probe_glue.c"
       ],

@@ -35,6 +35,8 @@ export { readLimits } from './limits/limits.js';
 export { makeNatScene, type NatScene } from './nat/scene.js';
 export type { NatSceneSpec } from './nat/scene-spec.js';
 export { natAddressOf } from './model/nat-address.js';
+export { readConntrack } from './env/conntrack.js';
+export type { ConntrackSnapshot, ConntrackStats, NatMappings } from './result/conntrack.js';
 export type { LimitsReport } from './result/limits-report.js';
 export { predictCapacity, type ModelInput } from './model/capacity.js';
 export type { Prediction } from './result/prediction.js';

@@ -62,6 +62,12 @@ export interface NativeAddon {
   netnsRead(handle: object, index: number): string | null;
   netnsClose(handle: object): void;
   /**
+   * That namespace's conntrack through ctnetlink: its statistics summed over CPUs and its NAT
+   * mappings counted per (NAT address, destination, port) by TCP state, streamed from a dump (layout
+   * in src/native/kernel/ct_glue.c, read by env/conntrack.ts). Throws where conntrack cannot be read.
+   */
+  netnsConntrack(handle: object): Buffer;
+  /**
    * The port-search probe (src/native/kernel/port_probe.c): up to `count` loopback connections
    * closed by the client first, the ns of each searching call (connect(), or bind(addr, 0)) in an
    * ArrayBuffer of u32, fewer when the range ran out. Fills the range: only in a namespace made for it.

@@ -8,6 +8,7 @@
 #include "abi.h"
 #include "engine/glue.h"
 #include "kernel/diag_glue.h"
+#include "kernel/ct_glue.h"
 #include "kernel/netns_glue.h"
 #include "kernel/probe_glue.h"
 #include "builtin-target/glue.h"
@@ -27,6 +28,7 @@ NAPI_MODULE_INIT() {
       {"netnsDump", NULL, pc_napi_netns_dump, NULL, NULL, NULL, napi_default, NULL},
       {"netnsRead", NULL, pc_napi_netns_read, NULL, NULL, NULL, napi_default, NULL},
       {"netnsClose", NULL, pc_napi_netns_close, NULL, NULL, NULL, napi_default, NULL},
+      {"netnsConntrack", NULL, pc_napi_netns_conntrack, NULL, NULL, NULL, napi_default, NULL},
       {"probePortSearch", NULL, pc_napi_probe_port_search, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value abi = pc_napi_abi(env);

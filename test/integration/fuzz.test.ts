@@ -17,6 +17,11 @@ const FUZZERS = [
     what: "the built-in target's request reader (what a client sends it)",
     sources: ['builtin-target/request.c', 'common/http_fields.c'],
   },
+  {
+    name: 'conntrack',
+    what: 'the ctnetlink parsers and the NAT mapping counts (what conntrack hands the NAT reader)',
+    sources: ['kernel/ct_parse.c', 'kernel/ct_held.c'],
+  },
 ] as const;
 
 for (const fuzzer of FUZZERS) {

@@ -28,6 +28,7 @@ test("import { run } from 'portchurn' returns the result object and prints nothi
     'readLimits',
     'makeNatScene',
     'natAddressOf',
+    'readConntrack',
     'predictCapacity',
     'mergeRunResults',
     'renderMarkdown',

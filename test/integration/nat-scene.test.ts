@@ -14,6 +14,7 @@ import { NatSceneError, PlanError } from '../../src/errors.js';
 import { makeNatScene, type NatScene } from '../../src/nat/scene.js';
 import type { NatSceneSpec } from '../../src/nat/scene-spec.js';
 import { natAddressOf } from '../../src/model/nat-address.js';
+import { readConntrack } from '../../src/env/conntrack.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 
@@ -114,6 +115,17 @@ process.stdin.on('data', () => process.exit(0));`;
   };
 }
 
+/** `conntrack -S` in the router, summed over its CPU lines. */
+function conntrackStats(scene: NatScene): Record<string, number> {
+  const out = spawnSync('ip', ['netns', 'exec', scene.router, 'conntrack', '-S'], { encoding: 'utf8' });
+  const sums: Record<string, number> = { cpus: 0 };
+  for (const line of out.stdout.split('\n').filter((l) => l.startsWith('cpu='))) {
+    sums['cpus']! += 1;
+    for (const [, k, v] of line.matchAll(/(\w+)=(\d+)/g)) if (k !== 'cpu') sums[k!] = (sums[k!] ?? 0) + Number(v);
+  }
+  return sums;
+}
+
 /** conntrack's view in the router: each held mapping's pod (original source), NAT address and port (reply destination). */
 function conntrackMappings(scene: NatScene): { pod: string; nat: string; port: number; state: string }[] {
   const out = spawnSync('ip', ['netns', 'exec', scene.router, 'conntrack', '-L', '-p', 'tcp'], { encoding: 'utf8' });
@@ -143,6 +155,21 @@ test('a 10-port snat range, connections held: exactly 10 per (NAT address, desti
       assert.deepEqual(second, { established: 10, unanswered: 5, errors: {} }, 'another destination port, another 10');
       const held = conntrackMappings(scene).filter((m) => m.state === 'ESTABLISHED');
       assert.equal(held.length, 20, 'conntrack holds the 20');
+      // portchurn's own reader (ctnetlink, from a socket made in the router's namespace) against conntrack-tools.
+      const ours = readConntrack(`/run/netns/${scene.router}`);
+      assert.deepEqual(
+        ours.mappings.map((m) => [m.natAddress, m.destination, m.port, m.byState]),
+        [
+          ['198.19.0.1', host, 80, { ESTABLISHED: 10 }],
+          ['198.19.0.1', host, 81, { ESTABLISHED: 10 }],
+        ],
+      );
+      assert.equal(ours.complete, true);
+      const tools = conntrackStats(scene);
+      assert.ok(tools.insert_failed! > 0, 'the SYNs that found no mapping were counted');
+      assert.equal(ours.stats.insertFailed, tools.insert_failed, 'insert_failed as conntrack -S prints it');
+      assert.equal(ours.stats.drop, tools.drop, 'drop as conntrack -S prints it');
+      assert.equal(ours.stats.cpus, tools.cpus);
       assert.deepEqual(
         held.map((m) => m.port).sort((a, b) => a - b),
         Array.from({ length: 20 }, (_, i) => 20000 + Math.floor(i / 2)),

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kernel/conntrack.h"
 #include "kernel/sock_diag.h"
 
 typedef struct {
@@ -32,6 +33,10 @@ static void *enter(void *arg) {
     return NULL;
   }
   job->out->diag_fd = fd;
+  /* Without nfnetlink (no conntrack on this kernel) the namespace is still read: only conntrack is not. */
+  int ct = pc_ct_open();
+  job->out->ct_fd = ct < 0 ? -1 : ct;
+  job->out->ct_err = ct < 0 ? -ct : 0;
   for (int i = 0; i < job->count; i++) job->out->files[i] = open(job->paths[i], O_RDONLY | O_CLOEXEC);
   return NULL;
 }
@@ -39,6 +44,7 @@ static void *enter(void *arg) {
 int pc_netns_open(const char *path, const char *const *paths, int count, pc_netns *out) {
   memset(out, 0, sizeof *out);
   out->diag_fd = -1;
+  out->ct_fd = -1;
   for (int i = 0; i < PC_NETNS_MAX_FILES; i++) out->files[i] = -1;
   if (count > PC_NETNS_MAX_FILES) return EINVAL;
   out->file_count = count;
@@ -74,6 +80,8 @@ int pc_netns_read(const pc_netns *ns, int index, char *buf, size_t size) {
 void pc_netns_close(pc_netns *ns) {
   if (ns->diag_fd >= 0) close(ns->diag_fd);
   ns->diag_fd = -1;
+  if (ns->ct_fd >= 0) close(ns->ct_fd);
+  ns->ct_fd = -1;
   for (int i = 0; i < PC_NETNS_MAX_FILES; i++) {
     if (ns->files[i] >= 0) close(ns->files[i]);
     ns->files[i] = -1;

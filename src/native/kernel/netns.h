@@ -15,6 +15,9 @@
 
 typedef struct {
   int diag_fd;
+  /* A ctnetlink socket made in the namespace (conntrack's table and statistics); -1 where none could be (ct_err says why). */
+  int ct_fd;
+  int ct_err;
   int files[PC_NETNS_MAX_FILES]; /* -1 where a file could not be opened (an older kernel's absent sysctl) */
   int file_count;
   uint64_t inode; /* the namespace's id: the inode of its ns file */

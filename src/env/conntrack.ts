@@ -1,0 +1,79 @@
+import { loadNative } from '../addon/addon.js';
+import { CONNTRACK_TCP_STATES, type ConntrackSnapshot, type ConntrackTcpState, type NatMappings } from '../result/conntrack.js';
+
+const STAT_NAMES = [
+  'found',
+  'invalid',
+  'insert',
+  'insertFailed',
+  'drop',
+  'earlyDrop',
+  'error',
+  'searchRestart',
+  'clashResolve',
+  'chaintoolong',
+] as const;
+const HEAD_BYTES = 10 * 8 + 8 + 8 + 8 + 10 * 8 + 8;
+const KEY_BYTES = 12 + 4 * CONNTRACK_TCP_STATES.length;
+
+function byState(values: readonly number[]): Partial<Record<ConntrackTcpState, number>> {
+  const out: Partial<Record<ConntrackTcpState, number>> = {};
+  values.forEach((n, i) => {
+    if (n > 0) out[CONNTRACK_TCP_STATES[i]!] = n;
+  });
+  return out;
+}
+
+/** Decodes netnsConntrack's answer (layout in src/native/kernel/ct_glue.c); a buffer of another length is refused. */
+export function decodeConntrack(buf: Buffer): ConntrackSnapshot {
+  if (buf.length < HEAD_BYTES) throw new Error(`conntrack answer of ${buf.length} bytes, shorter than its ${HEAD_BYTES}-byte head`);
+  const u64 = (at: number): number => Number(buf.readBigUInt64LE(at));
+  let at = 0;
+  const stats = Object.fromEntries(STAT_NAMES.map((name, i) => [name, u64(i * 8)])) as Record<(typeof STAT_NAMES)[number], number>;
+  at = 80;
+  const cpus = buf.readUInt32LE(at);
+  const complete = buf.readUInt32LE(at + 4) === 1;
+  at += 8;
+  const natTotal = u64(at);
+  const other = u64(at + 8);
+  at += 16;
+  const natStates = CONNTRACK_TCP_STATES.map((_, i) => u64(at + i * 8));
+  at += 80;
+  const keys = buf.readUInt32LE(at);
+  at += 8;
+  if (buf.length !== HEAD_BYTES + keys * KEY_BYTES) throw new Error(`conntrack answer of ${buf.length} bytes for ${keys} keys`);
+  const mappings: NatMappings[] = [];
+  for (let k = 0; k < keys; k++, at += KEY_BYTES) {
+    const states = CONNTRACK_TCP_STATES.map((_, i) => buf.readUInt32LE(at + 12 + i * 4));
+    mappings.push({
+      natAddress: [...buf.subarray(at, at + 4)].join('.'),
+      destination: [...buf.subarray(at + 4, at + 8)].join('.'),
+      port: buf.readUInt16LE(at + 8),
+      total: states.reduce((a, b) => a + b, 0),
+      byState: byState(states),
+    });
+  }
+  mappings.sort(
+    (a, b) =>
+      a.natAddress.localeCompare(b.natAddress, 'en', { numeric: true }) ||
+      a.destination.localeCompare(b.destination, 'en', { numeric: true }) ||
+      a.port - b.port,
+  );
+  return { stats: { ...stats, cpus }, natTotal, natByState: byState(natStates), other, mappings, complete };
+}
+
+/**
+ * Reads the conntrack of the network namespace at `path` (/run/netns/NAME, /proc/PID/ns/net)
+ * through ctnetlink, from a socket made inside it (the native addon; the JavaScript side has no
+ * netlink): statistics and the NAT mappings held, in one streamed dump.
+ */
+export function readConntrack(path: string): ConntrackSnapshot {
+  const native = loadNative();
+  if (!native.addon) throw new Error(`reading conntrack needs the native addon, which is ${native.reason}`);
+  const { handle } = native.addon.netnsOpen(path, []);
+  try {
+    return decodeConntrack(native.addon.netnsConntrack(handle));
+  } finally {
+    native.addon.netnsClose(handle);
+  }
+}
