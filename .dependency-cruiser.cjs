@@ -33,11 +33,11 @@ const below = {
   proxy: ['plan', 'result', 'env', 'model', 'engine', 'builtin-target', 'sampler', 'runner', 'sweep', 'addon'],
   limits: ['plan', 'result', 'env', 'model', 'runner', 'addon'],
   doctor: ['plan', 'result', 'env', 'engine', 'runner', 'addon'],
-  nat: ['plan', 'result', 'env', 'model', 'addon'],
+  nat: ['plan', 'result', 'env', 'model', 'addon', 'runner'],
   watch: ['plan', 'result', 'env', 'model', 'engine', 'sampler', 'addon', 'metrics'],
   metrics: ['plan', 'result'],
   report: ['plan', 'result'],
-  stage: ['plan', 'result', 'env', 'addon', 'runner', 'proxy'],
+  stage: ['plan', 'result', 'env', 'addon', 'runner', 'proxy', 'builtin-target'],
 };
 const ALL = [
   'plan',

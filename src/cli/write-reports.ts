@@ -1,4 +1,6 @@
 import { basename } from 'node:path';
+import { renderNatMarkdown } from '../report/nat-report.js';
+import { verdictMarkdown } from '../report/verdict-text.js';
 import { readChartAssets } from '../env/chart-assets.js';
 import { ResultFileError } from '../errors.js';
 import type { AnyResult } from '../result/read-result.js';
@@ -28,6 +30,12 @@ async function writeReport(path: string, text: string): Promise<void> {
  */
 export async function writeReports(jsonPath: string, result: AnyResult, formats: readonly ReportFormat[]): Promise<string[]> {
   const stem = jsonPath.replace(/\.json$/, '');
+  // A NAT result has its Markdown report; its stages' histograms are in the JSON (each stage's client is a run).
+  if (result.kind === 'nat') {
+    if (!formats.includes('md')) return [];
+    await writeReport(`${stem}.md`, renderNatMarkdown(result, verdictMarkdown(result)));
+    return [`${stem}.md`];
+  }
   const paths: string[] = [];
   const hgrm = formats.includes('hgrm') ? renderHgrm(result) : [];
   const hgrmPaths = hgrm.map((f) => `${stem}.${f.name}.hgrm`);

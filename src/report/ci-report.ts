@@ -124,6 +124,15 @@ export function renderStepSummary(result: AnyResult): string {
     }
   } else if (result.kind === 'proxy') {
     out.push(`### portchurn proxy: ${result.kinds.join(', ')}`, '', `**${verdictHeadline(verdict)}**`, '', variantTable(result), '');
+  } else if (result.kind === 'nat') {
+    out.push(
+      '### portchurn nat',
+      '',
+      `**${verdictHeadline(verdict)}**`,
+      '',
+      ...result.stages.map((s) => `- stage ${s.label}: ${s.reading}`),
+      '',
+    );
   } else {
     const view = stagesOf(result);
     out.push(`### ${view.title}`, '', `**${verdictHeadline(verdict)}**`, '');

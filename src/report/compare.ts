@@ -11,6 +11,7 @@ export function compareRows(results: readonly { label: string; result: AnyResult
     const res = r.result;
     if (res.kind === 'lab') return res.profiles.map((p) => ({ label: `${r.label} [${p.name}]`, result: p.sweep }));
     if (res.kind === 'proxy') return res.variants.map((v) => ({ label: `${r.label} [${v.kind} ${v.variant}]`, result: v.client }));
+    if (res.kind === 'nat') return res.stages.map((s) => ({ label: `${r.label} [NAT ports ${s.label}]`, result: s.client }));
     return [{ label: r.label, result: res }];
   });
   const rowsBy = flat.map((r) => ({ label: r.label, view: stagesOf(r.result), rows: stageRows(stagesOf(r.result).stages) }));

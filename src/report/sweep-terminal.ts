@@ -1,6 +1,7 @@
 import type { AnyResult } from '../result/read-result.js';
 import { table } from './format.js';
 import { renderProxySummary } from './proxy-report.js';
+import { renderNatSummary } from './nat-report.js';
 import { stageCells, stageRows } from './stage-rows.js';
 import { stagesOf } from './stages-view.js';
 import { limitedByLines, overflowFlags, portSearchLines } from './stage-notes.js';
@@ -18,6 +19,7 @@ export function renderSweepSummary(result: AnyResult): string {
 /** The summary without the verdict (a lab's profiles are each one, under one verdict). */
 function stagesSummary(result: AnyResult): string {
   if (result.kind === 'proxy') return renderProxySummary(result);
+  if (result.kind === 'nat') return renderNatSummary(result);
   if (result.kind === 'lab') {
     const head = `portchurn lab: ${result.profiles.map((p) => p.name).join(', ')}${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}; every stage in a fresh network namespace\n\n`;
     return (

@@ -5,9 +5,10 @@ import { type RunResult } from './result.js';
 import type { LabResult } from './lab-result.js';
 import type { ProxyResult, ProxyVariantResult } from './proxy-result.js';
 import { RESULT_SCHEMA } from './header.js';
+import type { NatResult } from './nat-result.js';
 
 /** Any result portchurn writes. */
-export type AnyResult = RunResult | SweepResult | LabResult | ProxyResult;
+export type AnyResult = RunResult | SweepResult | LabResult | ProxyResult | NatResult;
 
 /**
  * A result of `portchurn nginx` from before the proxy scenario (kind `nginx`), as a proxy result:
@@ -65,6 +66,10 @@ export function validateResult(path: string, data: unknown): AnyResult {
       throw new ResultInputError(path, `${path} is a ${d.kind} result with variants missing or incomplete (truncated or edited?)`);
     }
     if (d.kind === 'nginx') return fromNginxResult(n);
+  } else if (d.kind === 'nat') {
+    const n = d as Partial<NatResult>;
+    if (!n.scene || !Array.isArray(n.stages) || !n.stages.every((s) => s?.client?.totals && s.client.latency && s.conntrack && s.model))
+      throw new ResultInputError(path, `${path} is a nat result with stages missing or incomplete (truncated or edited?)`);
   } else {
     throw new ResultInputError(path, `${path} has an unknown kind '${String(d.kind)}'`);
   }

@@ -14,11 +14,12 @@ export const RESULT_SCHEMA_TYPES = {
   sweep: 'SweepResult',
   lab: 'LabResult',
   proxy: 'ProxyResult',
+  nat: 'NatResult',
   watch: 'WatchSample',
   'watch-node': 'WatchNodeSample',
 } as const;
 
-/** A schema's name: `run`, `merge`, `sweep`, `lab`, `proxy`, `watch`, `watch-node`. */
+/** A schema's name: `run`, `merge`, `sweep`, `lab`, `proxy`, `nat`, `watch`, `watch-node`. */
 export type ResultSchemaName = keyof typeof RESULT_SCHEMA_TYPES;
 
 /** Where the schemas are: `schemas/` at the package's root (dist/src/result/ is three levels below it). */

@@ -26,6 +26,8 @@ function describe(result: AnyResult): string {
       return `lab: profiles ${result.profiles.map((p) => p.name).join(',')}`;
     case 'proxy':
       return `proxy: ${result.variants.map((v) => `${v.kind} ${v.variant}`).join(',')}`;
+    case 'nat':
+      return `nat: ${result.scene.kind} to ${result.scene.natAddresses} NAT address(es), ports ${result.stages.map((s) => s.label).join(',')}`;
   }
 }
 

@@ -56,6 +56,8 @@ export function runsOf(result: AnyResult): NamedRun[] {
       return result.profiles.flatMap((p) => runsOf(p.sweep).map((r) => ({ name: `profile ${p.name} ${r.name}`, run: r.run })));
     case 'proxy':
       return result.variants.map((v) => ({ name: `variant ${v.kind} ${v.variant}`, run: v.client }));
+    case 'nat':
+      return result.stages.map((s) => ({ name: `stage ${s.label === 'full' ? 'full range' : `${s.label} NAT ports`}`, run: s.client }));
   }
 }
 
@@ -78,6 +80,8 @@ function walkedOf(result: AnyResult, ran: number): Verdict['walked'] {
       };
     case 'proxy':
       return { ran: result.variants.length, planned: null, unit: 'variant' };
+    case 'nat':
+      return { ran: result.stages.length, planned: null, unit: 'stage' };
   }
 }
 

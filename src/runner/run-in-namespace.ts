@@ -16,14 +16,22 @@ export function runPlanInNamespace(plan: Plan, hooks: RunHooks = {}): Promise<Ru
   return runJobInNamespace<RunResult>({ kind: 'run', plan }, plan.netns?.sysctls ?? {}, hooks);
 }
 
+/** Where a job's child runs: a fresh namespace (the default), or one that exists, by name (`ip netns exec`). */
+export interface JobPlace {
+  readonly namespace?: string;
+  /** Called when a serve job listens. */
+  readonly onReady?: () => void;
+}
+
 /**
  * Runs a job in a fresh network namespace: a child process under `unshare` with loopback up and
- * `sysctls` written inside; whatever the job starts (built-in target, sampler, nginx) runs in
- * there with it. An abort is passed on, so the child returns what it measured; if this process
- * dies, the child sees its IPC channel close and ends, and the namespace with it.
+ * `sysctls` written inside (or, with `place.namespace`, in that named namespace, as the NAT scene's
+ * are); whatever the job starts (built-in target, sampler, nginx) runs in there with it. An abort
+ * is passed on, so the child returns what it measured; if this process dies, the child sees its
+ * IPC channel close and ends (and a fresh namespace with it).
  */
-export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: RunHooks = {}): Promise<T> {
-  const prefix = namespacePrefix();
+export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: RunHooks = {}, place: JobPlace = {}): Promise<T> {
+  const prefix = place.namespace === undefined ? namespacePrefix() : ['ip', 'netns', 'exec', place.namespace];
   const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, new URL('../stage/child.js', import.meta.url).pathname], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -35,6 +43,7 @@ export function runJobInNamespace<T>(job: StageJob, sysctls: SysctlSet, hooks: R
     let settled = false;
     child.on('message', (message: StageMessage) => {
       if (message.type === 'progress') hooks.onProgress?.(message.progress as Progress);
+      else if (message.type === 'ready') place.onReady?.();
       else if (message.type === 'result') {
         settled = true;
         resolve(message.result as T);

@@ -3,12 +3,18 @@ import type { ProxyVariantSpec } from '../plan/proxy-variants.js';
 import type { Plan } from '../plan/plan.js';
 import type { SysctlSet } from '../plan/sysctls.js';
 
-/** A job the namespace child can run: a plan, one variant of the proxy scenario, or the port-search probe. */
+/** A job the namespace child can run: a plan, one variant of the proxy scenario, the port-search probe, or the built-in target alone. */
 export type StageJob =
   | { readonly kind: 'run'; readonly plan: Plan }
   | { readonly kind: 'proxy'; readonly spec: ProxyVariantSpec }
   /** The port-search probe: steps in turn, each the searching call timed over a range of its own (none overlaps another's). */
-  | { readonly kind: 'probe'; readonly steps: readonly ProbeStep[] };
+  | { readonly kind: 'probe'; readonly steps: readonly ProbeStep[] }
+  /** The built-in target on `listen`, until the parent aborts: it says `ready` once listening, and its counts are the result. */
+  | {
+      readonly kind: 'serve';
+      readonly listen: readonly { readonly host: string; readonly port: number }[];
+      readonly close: 'client' | 'server';
+    };
 
 /** One step of the port-search probe: `count` connections through `call` in the range `range` ("LOW HIGH"). */
 export interface ProbeStep {
@@ -28,5 +34,7 @@ export interface StageRequest {
 /** What the child sends back. */
 export type StageMessage =
   | { readonly type: 'progress'; readonly progress: unknown }
+  /** A serve job listens. */
+  | { readonly type: 'ready' }
   | { readonly type: 'result'; readonly result: unknown }
   | { readonly type: 'error'; readonly error: WireError };

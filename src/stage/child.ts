@@ -1,6 +1,7 @@
 import { toWire } from '../errors.js';
 import { enterStageNamespace } from '../runner/enter-namespace.js';
 import { runPlan } from '../runner/run-plan.js';
+import { startBuiltinTarget } from '../builtin-target/builtin-target.js';
 import { localIpv6Prefix } from '../plan/local-prefix.js';
 import type { StageJob, StageRequest, StageMessage } from '../runner/stage-protocol.js';
 import { loadNative } from '../addon/addon.js';
@@ -23,6 +24,14 @@ function probe(job: Extract<StageJob, { kind: 'probe' }>): { steps: number[][]; 
     return [...new Uint32Array(addon.probePortSearch(step.call, step.count))];
   });
   return { steps, tookMs: performance.now() - started };
+}
+
+/** The built-in target alone, until the parent aborts; its counts are the result. */
+async function serve(job: Extract<StageJob, { kind: 'serve' }>, signal: AbortSignal): Promise<unknown> {
+  const target = await startBuiltinTarget({ listen: job.listen, close: job.close, delayMs: 0, bodyBytes: 2 });
+  await send({ type: 'ready' });
+  if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  return target.close();
 }
 
 /**
@@ -49,7 +58,9 @@ async function stage(request: StageRequest): Promise<void> {
       ? await runPlan(job.plan, hooks)
       : job.kind === 'probe'
         ? probe(job)
-        : await (await import('../proxy/run-variant.js')).runProxyVariant(job.spec, hooks);
+        : job.kind === 'serve'
+          ? await serve(job, controller.signal)
+          : await (await import('../proxy/run-variant.js')).runProxyVariant(job.spec, hooks);
   await send({ type: 'result', result });
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jhash2, natAddressOf } from '../../src/model/nat-address.js';
+import { evictsTimeWait, natBudget } from '../../src/model/nat-budget.js';
 import { addressPlanOf } from '../../src/nat/scene-spec.js';
 import { renderNatRuleset } from '../../src/nat/ruleset.js';
 import { PlanError } from '../../src/errors.js';
@@ -67,4 +68,20 @@ test('the scene spec: addresses inside 198.18.0.0/15, and what cannot work refus
       JSON.stringify(bad),
     );
   }
+});
+
+test('the NAT budget: mappings per destination from the addresses the pods hash onto; a rate before Linux 6.5, open connections from it', () => {
+  const pods = ['198.18.0.1', '198.18.0.2', '198.18.0.3', '198.18.0.4', '198.18.0.5', '198.18.0.6', '198.18.0.7', '198.18.0.8'];
+  const input = { pods, natAddresses: ['198.19.0.1', '198.19.0.2'], ports: 10, destination: '198.19.128.1', persistent: false };
+  const now = natBudget({ ...input, kernel: '6.18.44-fc-v1300' });
+  assert.deepEqual(now.natAddressesUsed, ['198.19.0.1', '198.19.0.2'], 'the 8 pods spread over both (as the kernel did in the scene test)');
+  assert.equal(now.mappings, 20);
+  assert.equal(now.timeWaitTakenBack, true);
+  assert.equal(now.sustainedPerSec, null);
+  assert.match(now.formula, /open at once \(Linux 6\.18\.44-fc-v1300: a new SYN takes a TIME_WAIT mapping back\)/);
+  const old = natBudget({ ...input, kernel: '6.1.0-13-amd64' });
+  assert.equal(old.timeWaitTakenBack, false);
+  assert.equal(old.sustainedPerSec, 20 / 120);
+  assert.equal(natBudget({ ...input, pods: ['198.18.0.1'], kernel: '6.18.0' }).mappings, 10, 'one pod, one NAT address');
+  assert.deepEqual(['5.15.0', '6.4.9', '6.5.0', '7.0.1', 'weird'].map(evictsTimeWait), [false, false, true, true, false]);
 });

@@ -35,6 +35,7 @@ test("each schema has its $id, and pins the result's schema version and kind", (
     sweep: 'sweep',
     lab: 'lab',
     proxy: 'proxy',
+    nat: 'nat',
     watch: 'watch',
     'watch-node': 'watch-node',
   };

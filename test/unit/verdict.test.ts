@@ -2,6 +2,8 @@
 // proxy scenario) with an engine failure, a threshold that held, a proxy exit or an interruption
 // written into them, rendered by each reporter.
 import assert from 'node:assert/strict';
+import { renderNatMarkdown } from '../../src/report/nat-report.js';
+import { verdictMarkdown } from '../../src/report/verdict-text.js';
 import { test } from 'node:test';
 import { readChartAssets } from '../../src/env/chart-assets.js';
 import { renderJunit, renderStepSummary } from '../../src/report/ci-report.js';
@@ -39,6 +41,8 @@ function reports(result: AnyResult): Record<string, string> {
   const common = { junit: renderJunit(result), step: renderStepSummary(result) };
   if (result.kind === 'proxy')
     return { ...common, terminal: renderSweepSummary(result), md: renderProxyMarkdown(result), html: renderProxyHtml(result, ASSETS) };
+  if (result.kind === 'nat')
+    return { ...common, terminal: renderSweepSummary(result), md: renderNatMarkdown(result, verdictMarkdown(result)) };
   return {
     ...common,
     terminal: result.kind === 'run' ? renderRunSummary(result) : renderSweepSummary(result),

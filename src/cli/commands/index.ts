@@ -4,6 +4,7 @@ import { LAB_COMMAND } from './lab.js';
 import { LIMITS_COMMAND } from './limits.js';
 import { MERGE_COMMAND } from './merge.js';
 import { NGINX_COMMAND, PROXY_COMMAND } from './proxy.js';
+import { NAT_COMMAND } from './nat.js';
 import { COMPARE_COMMAND, REPORT_COMMAND } from './report.js';
 import { RUN_COMMAND } from './run.js';
 import { SERVE_COMMAND } from './serve.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   LIMITS_COMMAND,
   PROXY_COMMAND,
   NGINX_COMMAND,
+  NAT_COMMAND,
   WATCH_COMMAND,
   DOCTOR_COMMAND,
   REPORT_COMMAND,

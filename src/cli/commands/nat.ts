@@ -1,0 +1,123 @@
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.js';
+import { NAT_DEFAULTS, natScenario } from '../../nat/nat-scenario.js';
+import { NAT_FLAGS, type NatFlag, type NatKind } from '../../nat/scene-spec.js';
+import { oneOf, parsePositiveInt } from '../../plan/units.js';
+import { PlanError } from '../../errors.js';
+import { declareOptions, type OptionTable } from '../option-table.js';
+import { printError, type CliIo } from '../output.js';
+import { stopOnSignals, stoppingMessage } from '../signals.js';
+import { RESULTS_DIR, ciOutputs } from '../save-result.js';
+import { finishCommand } from '../finish.js';
+import { RUN_OPTIONS } from './run.js';
+
+/** The options of `portchurn nat`, stated once (the library's defaults are NAT_DEFAULTS). */
+export const NAT_OPTIONS = {
+  values: { type: 'string', default: NAT_DEFAULTS.values, describe: 'NAT port counts, one stage each (each a scene of its own)' },
+  reference: {
+    type: 'boolean',
+    default: NAT_DEFAULTS.reference,
+    describe: 'a reference stage with the rule mapping to ports 1024-65535 (--no-reference: none)',
+  },
+  'nat-kind': {
+    type: 'string',
+    choices: ['snat', 'masquerade'],
+    default: NAT_DEFAULTS.kind,
+    describe: "snat to the NAT addresses, or masquerade to the router's own",
+  },
+  pods: { type: 'string', default: String(NAT_DEFAULTS.pods), describe: 'pod-like source addresses behind the NAT (198.18.0.1 on)' },
+  'nat-addresses': {
+    type: 'string',
+    default: String(NAT_DEFAULTS.natAddresses),
+    describe: 'addresses the rule maps to (198.19.0.1 on); the kernel hashes each pod onto one per destination',
+  },
+  'nat-flags': { type: 'string', default: '', describe: `the rule's flags: ${NAT_FLAGS.join(', ')} (comma list)` },
+  'destination-port': {
+    type: 'string',
+    default: String(NAT_DEFAULTS.destinationPort),
+    describe: "the built-in target's port on 198.19.128.1",
+  },
+  connections: {
+    ...RUN_OPTIONS.connections,
+    default: String(NAT_DEFAULTS.connections),
+    describe: 'connections open at once (closed loop), over all pods',
+  },
+  duration: { type: 'string', alias: 'd', default: NAT_DEFAULTS.duration, describe: 'per stage' },
+  timeout: {
+    type: 'string',
+    default: NAT_DEFAULTS.timeout,
+    describe: 'per connection (a SYN the router drops is retried at 1 s, 3 s, 7 s)',
+  },
+  close: {
+    type: 'string',
+    choices: ['client', 'server'],
+    default: NAT_DEFAULTS.close,
+    describe: 'who closes first (either leaves the mapping in conntrack TIME_WAIT)',
+  },
+  out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the JSON result and its Markdown report' },
+  reports: { type: 'string', default: 'md', describe: "reports beside the JSON: md, or '' for none" },
+  json: { type: 'boolean', describe: 'print the result JSON' },
+  quiet: { type: 'boolean', alias: 'q', describe: 'print nothing' },
+  junit: RUN_OPTIONS.junit,
+} as const satisfies OptionTable;
+
+/** Declares the options of `portchurn nat` on `y`. */
+export function natOptions(y: Argv) {
+  return declareOptions(y, NAT_OPTIONS);
+}
+
+type NatArgs = Awaited<ReturnType<typeof natOptions>['argv']>;
+
+function flagsOf(text: string): NatFlag[] {
+  return text
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean)
+    .map((f) => oneOf('--nat-flags', f, NAT_FLAGS));
+}
+
+/** `portchurn nat`: NAT port exhaustion reproduced with a real nftables router, stage by stage. */
+export async function natCommand(argv: NatArgs, io: CliIo): Promise<number> {
+  const reports = argv.reports
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  for (const r of reports) if (r !== 'md') throw new PlanError('--reports', `--reports '${r}': portchurn nat writes md only`);
+  const options = {
+    values: argv.values,
+    reference: argv.reference,
+    kind: argv['nat-kind'] as NatKind,
+    pods: parsePositiveInt('--pods', argv.pods),
+    natAddresses: parsePositiveInt('--nat-addresses', argv['nat-addresses']),
+    flags: flagsOf(argv['nat-flags']),
+    destinationPort: parsePositiveInt('--destination-port', argv['destination-port']),
+    connections: parsePositiveInt('--connections', argv.connections),
+    duration: argv.duration,
+    timeout: argv.timeout,
+    close: argv.close as 'client' | 'server',
+  };
+  const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
+  try {
+    const result = await natScenario(options, { signal: stop.signal });
+    return await finishCommand(
+      io,
+      { dir: argv.out, prefix: 'nat', formats: reports.length ? ['md'] : [], json: argv.json, quiet: argv.quiet, ...ciOutputs(argv.junit) },
+      result,
+      stop,
+    );
+  } finally {
+    stop.dispose();
+  }
+}
+
+/** `portchurn nat`. */
+export const NAT_COMMAND = defineCommand({
+  usage: 'nat',
+  describe: 'reproduce port exhaustion behind a NAT: pods, a real nftables router with conntrack, and a server, in namespaces of their own',
+  options: natOptions,
+  examples: [
+    ['$0 nat', '4 pods, 32 connections open at once, through 8, 16, 32 and 64 NAT ports and the full range; 5 s each'],
+    ['$0 nat --values 10 --nat-addresses 2 --pods 8', 'two NAT addresses: the kernel hashes each pod onto one of them'],
+  ],
+  run: natCommand,
+});

@@ -1,0 +1,73 @@
+import { formatCount, formatRate, table } from './format.js';
+import { mdTable } from './markup.js';
+import type { NatResult, NatStageResult } from '../result/nat-result.js';
+
+const HEADER = [
+  'stage',
+  'NAT ports',
+  'mappings',
+  'ok/s',
+  'x base',
+  'errors',
+  'connects >= 1 s',
+  'insert_failed',
+  'drop',
+  'held at end',
+  'port search found',
+];
+
+function cells(s: NatStageResult, base: number): string[] {
+  const ok = s.client.totals.okPerSec;
+  const r = s.connectRetransmits;
+  const held = s.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
+  return [
+    s.label === 'full' ? 'ref full' : s.label,
+    `${s.natPorts.low}-${s.natPorts.high}`,
+    formatCount(s.model.mappings),
+    formatRate(ok),
+    base > 0 ? `${(ok / base).toFixed(2)}x` : '–',
+    formatCount(s.client.totals.errorCount),
+    `${formatCount(r.atLeast1s)} (${r.connects > 0 ? ((100 * r.atLeast1s) / r.connects).toFixed(1) : '0'} %)`,
+    formatCount(s.conntrack.delta.insertFailed),
+    formatCount(s.conntrack.delta.drop),
+    formatCount(held),
+    formatCount(s.conntrack.delta.found),
+  ];
+}
+
+function describe(result: NatResult): string {
+  const sc = result.scene;
+  const first = result.stages[0]?.client.plan;
+  const load = first
+    ? first.load.kind === 'closed'
+      ? `${first.load.connections} connections in a closed loop, close ${first.close}`
+      : `${first.load.ratePerSec}/s`
+    : '';
+  return `${sc.kind} of ${sc.pods} pods (198.18.0.0/16) to ${sc.natAddresses} NAT address${sc.natAddresses === 1 ? '' : 'es'}${sc.flags.length ? ` (${sc.flags.join(',')})` : ''}, towards ${sc.destination.host}:${sc.destination.port}; ${load}; every stage a scene of its own (pods, an nftables router, the built-in target), the router's conntrack read through ctnetlink`;
+}
+
+/** The stages side by side (the first is the baseline of `x base`), then each stage's reading. */
+export function renderNatSummary(result: NatResult): string {
+  const base = result.stages[0]?.client.totals.okPerSec ?? 0;
+  const rows = result.stages.map((s) => cells(s, base));
+  const readings = result.stages.map((s) => `  stage ${s.label}: ${s.reading}`);
+  return `portchurn nat${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}: ${describe(result)}\n\n${table([HEADER, ...rows])}\n\n${readings.join('\n')}\n`;
+}
+
+/** The Markdown report: the scene, the stages side by side, each reading and the router's rule. */
+export function renderNatMarkdown(result: NatResult, verdict: readonly string[]): string {
+  const base = result.stages[0]?.client.totals.okPerSec ?? 0;
+  return [
+    `# portchurn nat: ${result.stages.map((s) => s.label).join(', ')} NAT ports`,
+    '',
+    ...verdict,
+    `Started ${result.startedAt}: ${describe(result)}.`,
+    '',
+    mdTable(
+      HEADER,
+      result.stages.map((s) => cells(s, base)),
+    ),
+    '',
+    ...result.stages.flatMap((s) => [`## Stage ${s.label}`, '', `${s.reading}.`, '', '```', s.ruleset.trimEnd(), '```', '']),
+  ].join('\n');
+}

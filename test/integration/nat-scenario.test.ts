@@ -1,0 +1,96 @@
+// `portchurn nat` end to end against the real nft and conntrack: a NAT port range smaller than the
+// connections open at once drops SYNs at the router (insert_failed, drop) and shows as 1 s
+// retransmits, not as an errno; a range larger than them lets the rate through (on Linux 6.5+ a
+// new SYN takes a mapping in TIME_WAIT back). An interrupted run keeps its stages and leaves no
+// scene behind. Counts and structure; the one rate comparison is a factor of ten, where the
+// retransmits cost a second each.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { natScenario } from '../../src/nat/nat-scenario.js';
+import { natAddressOf } from '../../src/model/nat-address.js';
+import type { NatResult } from '../../src/result/nat-result.js';
+import { runCli } from '../helpers/cli.js';
+import { engineReady } from '../helpers/engines.js';
+import { CAN_UNSHARE } from '../helpers/netns.js';
+import { prerequisite } from '../helpers/prereq.js';
+
+const HAS_NFT = spawnSync('nft', ['--version']).status === 0;
+const NEEDS = 'needs root and nft (apt-get install nftables), and the native addon';
+
+/** Scenes of this process (or, `any`, of any process: the CLI's run in a child of its own). */
+function scenesLeft(any = false): string[] {
+  return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n.startsWith(any ? 'pcnat-' : `pcnat-${process.pid}-`));
+}
+
+test('[native] 4 NAT ports against 16 connections open at once: SYNs dropped at the router and retried at 1 s; 64 ports let the load through', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const result = await natScenario({ values: '4,64', reference: false, pods: 2, connections: 16, duration: '2s' });
+  const [four, sixtyFour] = result.stages;
+  assert.deepEqual(
+    result.stages.map((s) => [s.label, s.natPorts.low, s.natPorts.high, s.model.mappings]),
+    [
+      ['4', 20000, 20003, 4],
+      ['64', 20000, 20063, 64],
+    ],
+  );
+  const destination = result.scene.destination.host;
+  assert.deepEqual(four!.model.natAddressesUsed, [natAddressOf('198.18.0.1', destination, '198.19.0.1', '198.19.0.1')]);
+  assert.ok(four!.conntrack.delta.insertFailed > 0, 'SYNs that found no mapping');
+  assert.ok(four!.conntrack.delta.drop > 0, 'and were dropped');
+  assert.ok(four!.connectRetransmits.atLeast1s > 0, 'connects that waited for a retransmit');
+  const held = four!.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
+  assert.ok(held <= 4, `never more than the 4 mappings held (${held})`);
+  assert.ok(four!.conntrack.perSecond.length >= 1 && four!.conntrack.perSecond.every((s) => s.total <= 4), 'each second within the 4');
+  assert.match(four!.reading, /16 connections open at once against 4 mappings: the rest of the SYNs found none \([\d,]+ insert_failed/);
+  assert.ok(
+    sixtyFour!.client.totals.ok > 10 * four!.client.totals.ok,
+    `64 ports: ${sixtyFour!.client.totals.ok} ok against ${four!.client.totals.ok} with 4`,
+  );
+  assert.equal(sixtyFour!.client.totals.errorCount, 0);
+  assert.deepEqual(scenesLeft(), [], 'every scene removed');
+});
+
+test('[native] an interrupted nat run returns what it measured and leaves no scene', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const controller = new AbortController();
+  const result = await natScenario(
+    { values: '8,16,32', reference: false, connections: 8, duration: '5s' },
+    // The first second of the first stage's load: stop.
+    { signal: controller.signal, onProgress: () => controller.abort() },
+  );
+  assert.equal(result.interrupted, true);
+  assert.equal(result.stages.length, 1, 'the stage that was running, and no other');
+  assert.ok(result.stages[0]!.client.totals.attempts > 0);
+  assert.deepEqual(scenesLeft(), []);
+});
+
+test('[native] portchurn nat: the table, each reading, the verdict, the JSON and its Markdown; bad input exits 2 before any scene', async (t) => {
+  const bad = await runCli(['nat', '--values', '4,x']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--values x: a NAT port count/);
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const out = mkdtempSync(join(tmpdir(), 'portchurn-nat-'));
+  try {
+    const run = await runCli(['nat', '--values', '4', '--no-reference', '-d', '1s', '-c', '8', '--out', out]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^ {2}stage\s+NAT ports\s+mappings\s+ok\/s/m);
+    assert.match(run.stdout, /^ {2}stage 4: NAT: 1 NAT address/m);
+    assert.match(run.stdout, /verdict\s+PASSED/);
+    const json = readdirSync(out).find((f) => f.startsWith('nat-') && f.endsWith('.json'))!;
+    const result = JSON.parse(readFileSync(join(out, json), 'utf8')) as NatResult;
+    assert.equal(result.kind, 'nat');
+    assert.equal(result.stages.length, 1);
+    assert.ok(existsSync(join(out, json.replace(/\.json$/, '.md'))));
+    assert.match(readFileSync(join(out, json.replace(/\.json$/, '.md')), 'utf8'), /\*\*Verdict: PASSED/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  assert.deepEqual(scenesLeft(true), []);
+});
