@@ -6,6 +6,8 @@ import type { ClosePolicy, PortMode } from '../plan/plan.js';
 import { tryBind } from '../runner/preflight.js';
 import { OS_DEFAULTS } from './os-defaults.js';
 import { fastShare, planCapacity } from './plan-capacity.js';
+import { natProfiles, planNat } from './nat-profiles.js';
+import { PlanError } from '../errors.js';
 import { bindProbes, searchingCall, walkNsPerPort } from '../model/port-search.js';
 import type { PortSearchCalibration } from '../result/prediction.js';
 import { probePortSearch } from '../runner/port-search-probe.js';
@@ -34,6 +36,10 @@ export interface LimitsOptions {
   readonly destinations?: number;
   /** Probe this kernel's port search in a namespace of its own (about half a second). Default true. */
   readonly probe?: boolean;
+  /** NAT profiles to plan for (`all`, or names from natProfiles); none by default. */
+  readonly nat?: readonly string[];
+  /** Connections open at once, for the NAT planning (a NAT that takes closed mappings back counts these). */
+  readonly open?: number | null;
 }
 
 /**
@@ -118,7 +124,26 @@ export async function readLimits(options: LimitsOptions = {}): Promise<LimitsRep
     portSearch: probe.calibration,
     portSearchWhy: probe.why,
     slowCallUs: probe.calibration === null ? null : slowCallUs(probe.calibration, question.portMode, host.usablePorts),
+    ...(options.nat && options.nat.length > 0 ? { nat: natPlanning(options, question, environment.kernelRelease) } : {}),
   };
+}
+
+/** The NAT rows for the profiles asked for; an unknown name is a PlanError naming the known ones. */
+function natPlanning(
+  options: LimitsOptions,
+  question: { ratePerSec: number | null; destinations: number },
+  kernel: string,
+): NonNullable<LimitsReport['nat']> {
+  const all = natProfiles(kernel);
+  const asked = options.nat!.includes('all')
+    ? all
+    : options.nat!.map((name) => {
+        const p = all.find((x) => x.name === name);
+        if (!p) throw new PlanError('--nat', `--nat ${name}: one of ${all.map((x) => x.name).join(', ')}, or all`);
+        return p;
+      });
+  const load = { ratePerSec: question.ratePerSec, open: options.open ?? null, destinations: question.destinations };
+  return { question: load, rows: asked.map((p) => planNat(p, load)) };
 }
 
 /** What one searching call costs past the fast budget on this host's range, from the probe (µs). */

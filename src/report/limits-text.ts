@@ -81,6 +81,7 @@ export function renderLimits(report: LimitsReport): string {
     ]),
   );
   lines.push('', ...portSearchText(report));
+  if (report.nat) lines.push('', ...natText(report.nat));
   if (q.ratePerSec !== null && q.close === 'client') {
     lines.push(
       '',
@@ -113,4 +114,42 @@ function portSearchText(report: LimitsReport): string[] {
           ]),
     );
   return lines;
+}
+
+/** The NAT planning: addresses per NAT for the rate and for the connections open at once. */
+function natText(nat: NonNullable<LimitsReport['nat']>): string[] {
+  const q = nat.question;
+  const asked = [
+    q.ratePerSec === null ? null : `${formatCount(q.ratePerSec)} new connections/s`,
+    q.open === null ? null : `${formatCount(q.open)} open at once`,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return [
+    `Behind a NAT: ${asked || 'capacity per NAT address'} to ${q.destinations} destination${q.destinations === 1 ? '' : 's'} (each pod hashed onto one NAT address per destination, docs/nat.md)`,
+    table([
+      [
+        'NAT',
+        'ports per address and destination',
+        'after close',
+        'per address and destination/s',
+        'addresses for the rate',
+        'addresses for the open',
+        'what it says',
+      ],
+      ...nat.rows.map((r) => [
+        r.profile.name,
+        formatCount(r.profile.portsPerDestination),
+        r.profile.holdAfterCloseSec === null
+          ? 'not stated'
+          : r.profile.holdAfterCloseSec === 0
+            ? 'taken back'
+            : `${r.profile.holdAfterCloseSec} s`,
+        r.perAddressPerDestinationPerSec === null ? '–' : formatRate(r.perAddressPerDestinationPerSec),
+        r.addressesForRate === null ? '–' : `${formatCount(r.addressesForRate)}${r.overMax ? ` (over its ${r.profile.maxAddresses})` : ''}`,
+        r.addressesForOpen === null ? '–' : formatCount(r.addressesForOpen),
+        `${r.profile.note} [${r.profile.source}]`,
+      ]),
+    ]),
+  ];
 }

@@ -24,6 +24,11 @@ export interface LimitsReport {
   /** This kernel's port search, probed in a namespace of its own (null: not probed, and `portSearchWhy` says why). */
   readonly portSearch: PortSearchCalibration | null;
   readonly portSearchWhy: string | null;
+  /** `--nat`: how many NAT addresses the load needs on each NAT asked about; absent without it. */
+  readonly nat?: {
+    readonly question: { readonly ratePerSec: number | null; readonly open: number | null; readonly destinations: number };
+    readonly rows: readonly NatPlanRow[];
+  };
   /** What one searching call costs past the fast budget on this host's range for the asked port mode (µs, from the probe); null unprobed. */
   readonly slowCallUs: number | null;
 }
@@ -60,4 +65,32 @@ export interface OsDefaults {
   readonly loopbackAliasesNeeded: boolean;
   /** Where each figure comes from; repeated in the README. */
   readonly source: string;
+}
+
+/** A NAT's budget shape: ports per (NAT address, destination) and how long a closed connection keeps its mapping. */
+export interface NatProfile {
+  readonly name: string;
+  readonly system: string;
+  /** Mappings one NAT address has towards one destination (address, port, protocol). */
+  readonly portsPerDestination: number;
+  /** Seconds a mapping stays after its connection closes; null where the system states none. */
+  readonly holdAfterCloseSec: number | null;
+  /** NAT addresses the system allows at most; null where it states none. */
+  readonly maxAddresses: number | null;
+  readonly note: string;
+  /** Where the figures come from. */
+  readonly source: string;
+}
+
+/** What a profile needs for a load: addresses for a rate of new connections and for connections open at once. */
+export interface NatPlanRow {
+  readonly profile: NatProfile;
+  /** New connections a second one address sustains towards one destination (ports / hold); null where it is not a rate. */
+  readonly perAddressPerDestinationPerSec: number | null;
+  /** Addresses for `ratePerSec` spread over `destinations`; null without a rate or where the hold is unknown or taken back. */
+  readonly addressesForRate: number | null;
+  /** Addresses for `open` connections open at once spread over `destinations`; null without it. */
+  readonly addressesForOpen: number | null;
+  /** True when an answer is more than the system allows. */
+  readonly overMax: boolean;
 }

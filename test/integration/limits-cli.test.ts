@@ -81,3 +81,35 @@ test('limits in text, and its bad input', async () => {
   assert.equal(doctor.status, 2);
   assert.match(doctor.stderr, /--need 'everything'/);
 });
+
+test('limits --nat: NAT addresses per system for a rate and for connections open at once; an unknown NAT exits 2', async () => {
+  const out = await runCli([
+    'limits',
+    '--no-probe',
+    '--nat',
+    'aws-nat-gateway,linux-masquerade',
+    '--rate',
+    '20000',
+    '--open',
+    '100000',
+    '--destinations',
+    '2',
+    '--json',
+  ]);
+  assert.equal(out.status, 0, out.stderr);
+  const report = JSON.parse(out.stdout) as LimitsReport;
+  const [aws, linux] = report.nat!.rows;
+  assert.equal(aws!.profile.name, 'aws-nat-gateway');
+  // 10,000/s to each destination over 55,000 mappings held 60 s (916.7/s an address): 11, over AWS's 8.
+  assert.equal(aws!.addressesForRate, 11);
+  assert.equal(aws!.overMax, true);
+  assert.equal(aws!.addressesForOpen, 1, '50,000 open to each destination fit one address');
+  assert.equal(linux!.profile.name, 'linux-masquerade');
+  assert.equal(linux!.addressesForOpen, 1);
+  const text = await runCli(['limits', '--no-probe', '--nat', 'all', '--rate', '5000']);
+  assert.match(text.stdout, /^Behind a NAT: 5,000 new connections\/s to 1 destination/m);
+  assert.match(text.stdout, /gcp-cloud-nat\s+64\s+120 s/);
+  const bad = await runCli(['limits', '--no-probe', '--nat', 'carrier-grade']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--nat carrier-grade: one of linux-masquerade, aws-nat-gateway/);
+});

@@ -23,6 +23,12 @@ export const LIMITS_OPTIONS = {
     default: true,
     describe: "probe this kernel's port search in a namespace of its own (about half a second; --no-probe skips it)",
   },
+  nat: {
+    type: 'string',
+    describe:
+      'NAT addresses the load needs behind a NAT: linux-masquerade, aws-nat-gateway, azure-lb-outbound, azure-nat-gateway, gcp-cloud-nat, cilium-egress-gateway, or all (comma list)',
+  },
+  open: { type: 'string', describe: '--nat: connections open at once (what a NAT that takes closed mappings back counts)' },
   json: { type: 'boolean', describe: 'print the report as JSON' },
 } as const satisfies OptionTable;
 
@@ -42,6 +48,15 @@ export async function limitsCommand(argv: LimitsArgs, io: CliIo): Promise<number
     portMode: argv['port-mode'],
     destinations: parsePositiveInt('--destinations', argv.destinations),
     probe: argv.probe,
+    ...(argv.nat === undefined
+      ? {}
+      : {
+          nat: argv.nat
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean),
+        }),
+    ...(argv.open === undefined ? {} : { open: parsePositiveInt('--open', argv.open) }),
   });
   io.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : renderLimits(report));
   return EXIT.ok;
