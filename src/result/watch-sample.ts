@@ -110,6 +110,51 @@ export interface WatchSample extends ResultHeader<'watch'> {
   readonly moreGroups: number;
   /** Those groups summed (absent in samples from before 0.3). */
   readonly rest?: WatchRest;
+  /** The namespace's NAT: its rules and the mappings conntrack holds; absent where it has neither (and before 0.4). */
+  readonly nat?: WatchNat;
+}
+
+/** A NAT rule of the namespace's nftables ruleset (read with nft -j). */
+export interface WatchNatRule {
+  readonly kind: 'snat' | 'masquerade';
+  /** The NAT addresses, first and last; null for masquerade (the outgoing interface's own). */
+  readonly addresses: readonly [string, string] | null;
+  /** The rule's port range; null where it gives none (1024-65535 then, the kernel's default). */
+  readonly ports: readonly [number, number] | null;
+  readonly flags: readonly string[];
+}
+
+/** NAT mappings held towards one (NAT address, destination, port), against the rule's range. */
+export interface WatchNatMapping {
+  readonly natAddress: string;
+  readonly destination: string;
+  readonly destinationPort: number;
+  readonly held: number;
+  readonly byState: Readonly<Record<string, number>>;
+  /** Ports of the rule this NAT address belongs to; null where no rule names it. */
+  readonly rangePorts: number | null;
+  /** held / rangePorts; null as above. */
+  readonly heldShare: number | null;
+}
+
+/** What a watch sample says of the namespace's NAT. */
+export interface WatchNat {
+  readonly rules: readonly WatchNatRule[];
+  /** The mappings closest to their range first, at most `top` (as the groups). */
+  readonly mappings: readonly WatchNatMapping[];
+  readonly moreMappings: number;
+  /** Conntrack's counters since the namespace's conntrack began (cumulative, as the kernel keeps them). */
+  readonly stats: {
+    readonly insertFailed: number;
+    readonly drop: number;
+    readonly earlyDrop: number;
+    readonly clashResolve: number;
+    readonly chaintoolong: number;
+  };
+  /** insert_failed a second over the interval; null on a first read. */
+  readonly insertFailedPerSec: number | null;
+  /** False when conntrack held more keys than the reader counts apart. */
+  readonly complete: boolean;
 }
 
 /** One read of several namespaces (`watch --netns`, `--all-netns`): a sample each, and those that could not be read. */

@@ -6,7 +6,8 @@ import { NAMESPACE_SYSCTLS } from '../plan/sysctls.js';
 import type { WatchPlan } from '../plan/watch-plan.js';
 import type { NetnsLabel } from '../result/watch-sample.js';
 import { decodeSocketDump, kernelDumpsBoundOnly } from '../sampler/socket-dump.js';
-import { NamespaceWatcher, type WatchDeps } from './watcher.js';
+import { NamespaceWatcher, natReader, type WatchDeps } from './watcher.js';
+import { decodeConntrack } from '../env/conntrack.js';
 
 /** The label a sample carries for a namespace entry. */
 export function labelOf(entry: NetnsEntry): NetnsLabel {
@@ -53,6 +54,14 @@ function openWithAddon(addon: NativeAddon, entry: NetnsEntry, clock: Omit<WatchD
     deps: {
       ...clock,
       dumper: { via: 'sock_diag', seesBoundOnly: kernelDumpsBoundOnly(release()), read: () => decodeSocketDump(addon.netnsDump(handle)) },
+      // Its conntrack through the ctnetlink socket the handle made inside it; none where conntrack is not loaded.
+      readNat: natReader(entry.path, () => {
+        try {
+          return decodeConntrack(addon.netnsConntrack(handle));
+        } catch {
+          return null;
+        }
+      }),
       readSysctls: () =>
         Promise.resolve(
           Object.fromEntries(

@@ -4,11 +4,12 @@ import { connectReusesTimeWait, portHoldSec, TIME_WAIT_SEC } from '../model/capa
 import { kernelSettingsOf, type SysctlValues } from '../model/kernel-settings.js';
 
 import { resultHeader } from '../result/header.js';
-import type { NetnsLabel, PortBudget, WatchGroup, WatchSample } from '../result/watch-sample.js';
+import type { NetnsLabel, PortBudget, WatchGroup, WatchNat, WatchSample } from '../result/watch-sample.js';
 import type { SocketSource } from '../result/sockets.js';
 import { TCP, type SocketRow } from '../sampler/socket-dump.js';
 import { boundWithoutDestination, portBudgetOf } from './port-budget.js';
 import { secondsToExhaustion } from './exhaustion.js';
+import { watchNatOf, type NatReading } from './nat-watch.js';
 
 /** The TIME_WAIT settings a sample reads once for all its groups. */
 type KernelSettings = ReturnType<typeof kernelSettingsOf>;
@@ -23,6 +24,8 @@ export interface Snapshot {
   readonly sysctls: SysctlValues;
   /** How long the read took, ms. */
   readonly readMs?: number;
+  /** The namespace's NAT rules and conntrack, where the watch reads them. */
+  readonly nat?: NatReading | null;
 }
 
 interface Tally {
@@ -164,5 +167,13 @@ export function watchSampleOf(
       held: sum((g) => g.held),
       newConnections: intervalMs === null ? null : sum((g) => g.newConnections ?? 0),
     },
+    ...natOf(previous, current, plan.top),
   };
+}
+
+/** The sample's NAT part, where the namespace has a NAT rule or holds a mapping. */
+function natOf(previous: Snapshot | null, current: Snapshot, top: number): { nat?: WatchNat } {
+  if (!current.nat) return {};
+  const nat = watchNatOf(current.nat, previous?.nat ? { reading: previous.nat, atMs: previous.atMs } : null, current.atMs, top);
+  return nat ? { nat } : {};
 }

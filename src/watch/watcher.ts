@@ -7,11 +7,33 @@ import type { SysctlValues } from '../model/kernel-settings.js';
 import type { NetnsLabel, WatchSample } from '../result/watch-sample.js';
 import { chooseDumper, type SocketDumper } from '../sampler/socket-dump.js';
 import { watchSampleOf, type Snapshot } from './watch-sample.js';
+import { readNatRules, type NatReading } from './nat-watch.js';
+import { readConntrack } from '../env/conntrack.js';
+import type { ConntrackSnapshot } from '../result/conntrack.js';
+
+/** How long a namespace's NAT rules are kept before nft is asked again (they change rarely; nft is a process). */
+const NAT_RULES_TTL_MS = 30_000;
+
+/** A NAT reader for a namespace (its ns path, null for this one): the rules, asked again every 30 s, and conntrack at each read. */
+export function natReader(netnsPath: string | null, conntrack: () => ConntrackSnapshot | null): () => NatReading {
+  let rules: NatReading['rules'] = [];
+  let readAt = -Infinity;
+  return () => {
+    const now = performance.now();
+    if (now - readAt >= NAT_RULES_TTL_MS) {
+      rules = readNatRules(netnsPath);
+      readAt = now;
+    }
+    return { rules, conntrack: conntrack() };
+  };
+}
 
 /** What a watch reads and waits with; a test gives its own clock. */
 export interface WatchDeps {
   readonly dumper: SocketDumper;
   readSysctls(): Promise<SysctlValues>;
+  /** The namespace's NAT rules and conntrack (absent: not read). */
+  readNat?(): NatReading;
   /** Monotonic milliseconds. */
   nowMs(): number;
   wallClock(): Date;
@@ -44,6 +66,13 @@ export function hostWatchDeps(plan: Pick<WatchPlan, 'via'>): WatchDeps {
   return {
     dumper: chooseDumper(native.addon, release(), plan.via),
     readSysctls: readWatchSysctls,
+    readNat: natReader(null, () => {
+      try {
+        return readConntrack('/proc/self/ns/net');
+      } catch {
+        return null;
+      }
+    }),
     nowMs: () => performance.now(),
     wallClock: () => new Date(),
     sleep: sleepFor,
@@ -57,7 +86,8 @@ export async function takeSnapshot(deps: WatchDeps): Promise<Snapshot> {
   const at = deps.wallClock();
   const atMs = deps.nowMs();
   const rows = deps.dumper.read();
-  return { atMs, at, via: deps.dumper.via, seesBoundOnly: deps.dumper.seesBoundOnly, rows, sysctls, readMs: deps.nowMs() - started };
+  const nat = deps.readNat ? deps.readNat() : null;
+  return { atMs, at, via: deps.dumper.via, seesBoundOnly: deps.dumper.seesBoundOnly, rows, sysctls, nat, readMs: deps.nowMs() - started };
 }
 
 /**

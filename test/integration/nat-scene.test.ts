@@ -15,6 +15,8 @@ import { makeNatScene, type NatScene } from '../../src/nat/scene.js';
 import type { NatSceneSpec } from '../../src/nat/scene-spec.js';
 import { natAddressOf } from '../../src/model/nat-address.js';
 import { readConntrack } from '../../src/env/conntrack.js';
+import { runCli } from '../helpers/cli.js';
+import type { WatchNodeSample } from '../../src/result/watch-sample.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 
@@ -170,6 +172,21 @@ test('a 10-port snat range, connections held: exactly 10 per (NAT address, desti
       assert.equal(ours.stats.insertFailed, tools.insert_failed, 'insert_failed as conntrack -S prints it');
       assert.equal(ours.stats.drop, tools.drop, 'drop as conntrack -S prints it');
       assert.equal(ours.stats.cpus, tools.cpus);
+      // portchurn watch sees the router's NAT: each mapping against its rule's range, and conntrack's counters.
+      const watched = await runCli(['watch', '--netns', `/run/netns/${scene.router}`, '--once', '--interval', '200ms', '--json']);
+      assert.equal(watched.status, 0, watched.stderr);
+      const node = JSON.parse(watched.stdout) as WatchNodeSample;
+      const nat = node.samples[0]!.nat!;
+      assert.deepEqual(nat.rules, [{ kind: 'snat', addresses: ['198.19.0.1', '198.19.0.1'], ports: [20000, 20009], flags: [] }]);
+      assert.deepEqual(
+        nat.mappings.map((m) => [m.natAddress, m.destination, m.destinationPort, m.held, m.rangePorts, m.heldShare]),
+        [
+          ['198.19.0.1', host, 80, 10, 10, 1],
+          ['198.19.0.1', host, 81, 10, 10, 1],
+        ],
+      );
+      assert.equal(nat.stats.insertFailed, tools.insert_failed);
+      assert.equal(nat.stats.drop, tools.drop);
       assert.deepEqual(
         held.map((m) => m.port).sort((a, b) => a - b),
         Array.from({ length: 20 }, (_, i) => 20000 + Math.floor(i / 2)),

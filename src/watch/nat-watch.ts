@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import type { ConntrackSnapshot } from '../result/conntrack.js';
+import type { WatchNat, WatchNatMapping, WatchNatRule } from '../result/watch-sample.js';
+
+/** What a watch reads of a namespace's NAT at each sample. */
+export interface NatReading {
+  readonly rules: readonly WatchNatRule[];
+  readonly conntrack: ConntrackSnapshot | null;
+}
+
+interface NftItem {
+  readonly rule?: { readonly expr?: readonly Record<string, unknown>[] };
+}
+
+/** Every snat and masquerade statement of an `nft -j list ruleset` listing (libnftables' JSON). */
+export function natRulesOf(listing: { readonly nftables?: readonly NftItem[] }): WatchNatRule[] {
+  const rules: WatchNatRule[] = [];
+  for (const item of listing.nftables ?? []) {
+    for (const expr of item.rule?.expr ?? []) {
+      const stmt = (expr['snat'] ?? expr['masquerade']) as Record<string, unknown> | undefined;
+      if (stmt === undefined) continue;
+      const range = (v: unknown): [unknown, unknown] | null => {
+        if (v === undefined || v === null) return null;
+        return (v as { range?: [unknown, unknown] }).range ?? [v, v];
+      };
+      const addr = range(stmt['addr']);
+      const port = range(stmt['port']);
+      const flags = stmt['flags'];
+      rules.push({
+        kind: expr['snat'] ? 'snat' : 'masquerade',
+        addresses: addr ? [String(addr[0]), String(addr[1])] : null,
+        ports: port ? [Number(port[0]), Number(port[1])] : null,
+        flags: flags === undefined ? [] : Array.isArray(flags) ? flags.map(String) : [String(flags)],
+      });
+    }
+  }
+  return rules;
+}
+
+/**
+ * The namespace's NAT rules, read with the real `nft -j list ruleset` in it (`nsenter --net`
+ * for another namespace): nftables keeps its rules behind its own netlink protocol, which the
+ * ruleset's JSON gives whole. No nft, or no rules: none.
+ */
+export function readNatRules(netnsPath: string | null): WatchNatRule[] {
+  const cmd = netnsPath === null ? ['nft', '-j', 'list', 'ruleset'] : ['nsenter', `--net=${netnsPath}`, 'nft', '-j', 'list', 'ruleset'];
+  const out = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', timeout: 5000 });
+  if (out.status !== 0 || !out.stdout) return [];
+  try {
+    return natRulesOf(JSON.parse(out.stdout) as { nftables?: NftItem[] });
+  } catch {
+    return [];
+  }
+}
+
+function toNumber(address: string): number {
+  return address.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/** Ports of the rule `natAddress` is in (an snat rule naming it, else a masquerade rule's); null where none does. */
+function rangeOf(rules: readonly WatchNatRule[], natAddress: string): number | null {
+  const ports = (r: WatchNatRule): number => (r.ports ? r.ports[1] - r.ports[0] + 1 : 65535 - 1024 + 1);
+  const n = toNumber(natAddress);
+  const snat = rules.find((r) => r.kind === 'snat' && r.addresses && toNumber(r.addresses[0]) <= n && n <= toNumber(r.addresses[1]));
+  if (snat) return ports(snat);
+  const masquerade = rules.find((r) => r.kind === 'masquerade');
+  return masquerade ? ports(masquerade) : null;
+}
+
+/**
+ * The NAT part of a sample: the mappings held per (NAT address, destination, port) against their
+ * rule's range, closest to it first, at most `top`; conntrack's counters, and insert_failed a
+ * second against the read before. Null where the namespace has no NAT rule and holds no mapping.
+ */
+export function watchNatOf(
+  current: NatReading,
+  previous: { reading: NatReading; atMs: number } | null,
+  atMs: number,
+  top: number,
+): WatchNat | null {
+  const ct = current.conntrack;
+  if (current.rules.length === 0 && (ct === null || ct.natTotal === 0)) return null;
+  const mappings: WatchNatMapping[] = (ct?.mappings ?? []).map((m) => {
+    const rangePorts = rangeOf(current.rules, m.natAddress);
+    return {
+      natAddress: m.natAddress,
+      destination: m.destination,
+      destinationPort: m.port,
+      held: m.total,
+      byState: m.byState as Record<string, number>,
+      rangePorts,
+      heldShare: rangePorts === null ? null : m.total / rangePorts,
+    };
+  });
+  mappings.sort((a, b) => (b.heldShare ?? -1) - (a.heldShare ?? -1) || b.held - a.held);
+  const before = previous?.reading.conntrack ?? null;
+  const seconds = previous ? (atMs - previous.atMs) / 1000 : 0;
+  const stats = ct?.stats;
+  return {
+    rules: current.rules,
+    mappings: mappings.slice(0, top),
+    moreMappings: Math.max(0, mappings.length - top),
+    stats: {
+      insertFailed: stats?.insertFailed ?? 0,
+      drop: stats?.drop ?? 0,
+      earlyDrop: stats?.earlyDrop ?? 0,
+      clashResolve: stats?.clashResolve ?? 0,
+      chaintoolong: stats?.chaintoolong ?? 0,
+    },
+    insertFailedPerSec: before && stats && seconds > 0 ? Math.max(0, stats.insertFailed - before.stats.insertFailed) / seconds : null,
+    complete: ct?.complete ?? true,
+  };
+}
