@@ -36,6 +36,12 @@ export class WatchMetrics {
   private readonly readSequence: Gauge<string>;
   private readonly reads: Counter<string>;
   private readonly readFailures: Counter<string>;
+  private readonly natHeld: Gauge<string>;
+  private readonly natPorts: Gauge<string>;
+  private readonly natShare: Gauge<string>;
+  private readonly natInsertFailed: Gauge<string>;
+  private readonly natDrop: Gauge<string>;
+  private readonly natEarlyDrop: Gauge<string>;
   /** Each exposed group counter's value. A group that leaves the top N leaves with its counter, which starts again from 0 should it come back (rate() reads that as a counter reset). */
   private counted = new Map<string, number>();
 
@@ -91,6 +97,26 @@ export class WatchMetrics {
       'The number of the last read (its JSON is at /reads?sequence=N while it is recent)',
       [],
     );
+    const NAT = ['netns', 'nat_address', 'destination', 'destination_port'];
+    this.natHeld = g(
+      'portchurn_watch_nat_mappings_held',
+      'NAT mappings conntrack holds towards the destination from the NAT address (open, closing and TIME_WAIT; --top per namespace)',
+      NAT,
+    );
+    this.natPorts = g(
+      'portchurn_watch_nat_range_ports',
+      'Ports of the NAT rule the NAT address belongs to (the mappings it can hold per destination)',
+      NAT,
+    );
+    this.natShare = g('portchurn_watch_nat_held_ratio', "NAT mappings held / the rule's ports", NAT);
+    // conntrack keeps these as counters since the namespace's conntrack began; exposed as gauges of that count.
+    this.natInsertFailed = g(
+      'portchurn_watch_conntrack_insert_failed',
+      "conntrack's insert_failed in the namespace: new connections that found no mapping (their SYN dropped); rate() of it",
+      ns,
+    );
+    this.natDrop = g('portchurn_watch_conntrack_drop', "conntrack's drop in the namespace", ns);
+    this.natEarlyDrop = g('portchurn_watch_conntrack_early_drop', "conntrack's early_drop in the namespace (the table was full)", ns);
     this.reads = new Counter({ name: 'portchurn_watch_reads_total', help: 'Reads of the namespaces', registers });
     this.readFailures = new Counter({
       name: 'portchurn_watch_read_failures_total',
@@ -105,6 +131,7 @@ export class WatchMetrics {
     for (const gauge of [this.held, this.usable, this.share, this.sockets, this.exhaustion, this.steady, this.nsInfo, this.nsUp])
       gauge.reset();
     for (const gauge of [this.nsUsable, this.nsReuse, this.nsReuseDelay, this.nsTimestamps, this.nsSockets, this.nsGroups]) gauge.reset();
+    for (const gauge of [this.natHeld, this.natPorts, this.natShare, this.natInsertFailed, this.natDrop, this.natEarlyDrop]) gauge.reset();
     const present = new Set<string>();
     for (const sample of node.samples) this.namespace(sample, present);
     for (const { netns } of node.unreadable) {
@@ -149,6 +176,17 @@ export class WatchMetrics {
     this.nsSockets.set({ netns }, sample.totals.sockets);
     this.nsGroups.set({ netns }, sample.totals.groups);
     for (const group of sample.groups) this.group(netns, group, present);
+    if (sample.nat) {
+      this.natInsertFailed.set({ netns }, sample.nat.stats.insertFailed);
+      this.natDrop.set({ netns }, sample.nat.stats.drop);
+      this.natEarlyDrop.set({ netns }, sample.nat.stats.earlyDrop);
+      for (const m of sample.nat.mappings) {
+        const labels = { netns, nat_address: m.natAddress, destination: m.destination, destination_port: String(m.destinationPort) };
+        this.natHeld.set(labels, m.held);
+        if (m.rangePorts !== null) this.natPorts.set(labels, m.rangePorts);
+        if (m.heldShare !== null) this.natShare.set(labels, m.heldShare);
+      }
+    }
     const rest = sample.rest;
     if (rest && rest.groups > 0) {
       const labels: GroupLabels = { netns, source: REST, destination: REST, destination_port: REST };

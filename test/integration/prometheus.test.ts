@@ -13,6 +13,7 @@ import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
 import { SCENE } from '../helpers/watch-scene-spec.js';
 import { freePort } from '../../src/env/free-port.js';
+import { makeNatScene } from '../../src/nat/scene.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCENE_JS = fileURLToPath(new URL('../helpers/watch-scene.js', import.meta.url));
@@ -57,6 +58,43 @@ test("a real Prometheus scrapes watch --all-netns --metrics-listen: each scene n
   const inode = (pid: number): string => String(statSync(`/proc/${pid}/ns/net`).ino);
   const drivenNs = inode(children[0]!.pid!);
   const stillNs = inode(children[1]!.pid!);
+
+  // A NAT: a 10-port snat router with 10 connections held through it from a pod, and a process
+  // in the router's namespace so --all-netns lists it (it finds namespaces by their processes).
+  if (!prerequisite(t, has('nft'), 'needs nft (apt-get install nftables) for the NAT scene')) return;
+  const nat = await makeNatScene({
+    kind: 'snat',
+    pods: 1,
+    natAddresses: 1,
+    natPorts: { low: 20000, high: 20009 },
+    flags: [],
+    destinations: 1,
+    destinationPorts: [80],
+  });
+  t.after(() => nat.remove());
+  const natServer = start('ip', [
+    'netns',
+    'exec',
+    nat.server,
+    process.execPath,
+    '-e',
+    `const h = []; require('node:net').createServer((s) => h.push(s)).listen(80, '${nat.plan.servers[0]}', () => console.log('listening'));`,
+  ]);
+  await natServer.printed('listening', 15_000);
+  const natClient = start('ip', [
+    'netns',
+    'exec',
+    nat.client,
+    process.execPath,
+    '-e',
+    `const net = require('node:net'); const h = []; let up = 0;
+for (let i = 0; i < 10; i++) { const s = net.connect({ host: '${nat.plan.servers[0]}', port: 80, localAddress: '${nat.plan.pods[0]}' }); h.push(s);
+  s.on('connect', () => { if (++up === 10) console.log('held'); }); }`,
+  ]);
+  await natClient.printed('held', 15_000);
+  const natHolder = start('ip', ['netns', 'exec', nat.router, process.execPath, '-e', "console.log('in'); setInterval(() => {}, 1e9);"]);
+  await natHolder.printed('in', 15_000);
+  const routerNs = String(statSync(`/run/netns/${nat.router}`).ino);
 
   // The exporter over every namespace of this node, and a run with its live counters.
   const exporterPort = await freePort();
@@ -169,6 +207,18 @@ test("a real Prometheus scrapes watch --all-netns --metrics-listen: each scene n
   const info = await query(api, `portchurn_watch_namespace_info{netns="${drivenNs}"}`, at);
   assert.equal(info[0]!.metric.pid, String(children[0]!.pid));
   assert.equal(Number((await query(api, `portchurn_watch_namespace_up{netns="${drivenNs}"}`, at))[0]!.value[1]), 1);
+
+  // The router's NAT, as Prometheus stored it: 10 of its 10 ports held towards the server.
+  const natLabels = `netns="${routerNs}",nat_address="198.19.0.1",destination="${nat.plan.servers[0]}",destination_port="80"`;
+  await pollUntilAsync(
+    'the NAT mappings stored',
+    30_000,
+    async () => (await query(api, `portchurn_watch_nat_mappings_held{${natLabels}}`)).length === 1,
+  );
+  assert.equal(Number((await query(api, `portchurn_watch_nat_mappings_held{${natLabels}}`))[0]!.value[1]), 10);
+  assert.equal(Number((await query(api, `portchurn_watch_nat_range_ports{${natLabels}}`))[0]!.value[1]), 10);
+  assert.equal(Number((await query(api, `portchurn_watch_nat_held_ratio{${natLabels}}`))[0]!.value[1]), 1);
+  assert.equal((await query(api, `portchurn_watch_conntrack_insert_failed{netns="${routerNs}"}`)).length, 1);
 
   // Every query of the dashboard answers with data.
   const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/portchurn-watch.json'), 'utf8')) as {
