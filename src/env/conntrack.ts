@@ -1,18 +1,12 @@
 import { loadNative } from '../addon/addon.js';
-import { CONNTRACK_TCP_STATES, type ConntrackSnapshot, type ConntrackTcpState, type NatMappings } from '../result/conntrack.js';
+import {
+  CONNTRACK_STAT_NAMES,
+  CONNTRACK_TCP_STATES,
+  type ConntrackSnapshot,
+  type ConntrackTcpState,
+  type NatMappings,
+} from '../result/conntrack.js';
 
-const STAT_NAMES = [
-  'found',
-  'invalid',
-  'insert',
-  'insertFailed',
-  'drop',
-  'earlyDrop',
-  'error',
-  'searchRestart',
-  'clashResolve',
-  'chaintoolong',
-] as const;
 const HEAD_BYTES = 10 * 8 + 8 + 8 + 8 + 10 * 8 + 8;
 const KEY_BYTES = 12 + 4 * CONNTRACK_TCP_STATES.length;
 
@@ -29,7 +23,10 @@ export function decodeConntrack(buf: Buffer): ConntrackSnapshot {
   if (buf.length < HEAD_BYTES) throw new Error(`conntrack answer of ${buf.length} bytes, shorter than its ${HEAD_BYTES}-byte head`);
   const u64 = (at: number): number => Number(buf.readBigUInt64LE(at));
   let at = 0;
-  const stats = Object.fromEntries(STAT_NAMES.map((name, i) => [name, u64(i * 8)])) as Record<(typeof STAT_NAMES)[number], number>;
+  const stats = Object.fromEntries(CONNTRACK_STAT_NAMES.map((name, i) => [name, u64(i * 8)])) as Record<
+    (typeof CONNTRACK_STAT_NAMES)[number],
+    number
+  >;
   at = 80;
   const cpus = buf.readUInt32LE(at);
   const complete = buf.readUInt32LE(at + 4) === 1;

@@ -5,7 +5,7 @@ import { natBudget } from '../model/nat-budget.js';
 import { buildPlan } from '../plan/build-plan.js';
 import type { ClosePolicy } from '../plan/plan.js';
 import { decodeHistogram } from '../result/histogram.js';
-import type { ConntrackSnapshot, ConntrackStats } from '../result/conntrack.js';
+import { CONNTRACK_STAT_NAMES, type ConntrackSnapshot, type ConntrackStats } from '../result/conntrack.js';
 import { resultHeader } from '../result/header.js';
 import type { ConntrackDelta, NatResult, NatStageResult } from '../result/nat-result.js';
 import type { RunResult } from '../result/result.js';
@@ -47,21 +47,8 @@ export const NAT_DEFAULTS = {
   firstPort: 20000,
 } as const;
 
-const STATS: readonly (keyof ConntrackDelta)[] = [
-  'found',
-  'invalid',
-  'insert',
-  'insertFailed',
-  'drop',
-  'earlyDrop',
-  'error',
-  'searchRestart',
-  'clashResolve',
-  'chaintoolong',
-];
-
 function delta(before: ConntrackStats, after: ConntrackStats): ConntrackDelta {
-  return Object.fromEntries(STATS.map((k) => [k, after[k] - before[k]])) as unknown as ConntrackDelta;
+  return Object.fromEntries(CONNTRACK_STAT_NAMES.map((k) => [k, after[k] - before[k]])) as unknown as ConntrackDelta;
 }
 
 /** The stages' port ranges, checked before anything is made. */

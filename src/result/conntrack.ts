@@ -1,3 +1,17 @@
+/** Conntrack's counters, in the order ctnetlink's answer (src/native/kernel/ct_glue.c) carries them. */
+export const CONNTRACK_STAT_NAMES = [
+  'found',
+  'invalid',
+  'insert',
+  'insertFailed',
+  'drop',
+  'earlyDrop',
+  'error',
+  'searchRestart',
+  'clashResolve',
+  'chaintoolong',
+] as const;
+
 /** Conntrack's own statistics (ctnetlink's CTA_STATS_*), summed over CPUs. */
 export interface ConntrackStats {
   readonly found: number;

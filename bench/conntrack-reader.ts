@@ -1,0 +1,83 @@
+/**
+ * The ctnetlink reader's cost per NAT mapping and its memory at about 100,000 mappings
+ * (npm run bench:conntrack, root; also the last part of npm run bench when root):
+ *   node dist/bench/conntrack-reader.js [--seconds 18] [--reads 5]
+ * A NAT scene mapping to 1024-65535 on two NAT addresses, non-keepalive load from 8 pods for
+ * --seconds (each closed connection's mapping stays in conntrack's TIME_WAIT, so they add up),
+ * then the router's conntrack read --reads times: ms per read, ns per mapping, and the process's
+ * RSS before and after the reads (the dump is streamed: its memory should not grow with the table).
+ * Everything it makes is in the scene's namespaces and goes with them.
+ */
+import { parseArgs } from 'node:util';
+import { readConntrack } from '../src/env/conntrack.js';
+import { buildPlan } from '../src/plan/build-plan.js';
+import { makeNatScene } from '../src/nat/scene.js';
+import type { RunResult } from '../src/result/result.js';
+import type { TargetStats } from '../src/result/target-stats.js';
+import { runJobInNamespace } from '../src/runner/run-in-namespace.js';
+import { median } from './stats.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '18' }, reads: { type: 'string', default: '5' } } });
+const seconds = Number(values.seconds);
+const reads = Number(values.reads);
+
+const scene = await makeNatScene({
+  kind: 'snat',
+  pods: 8,
+  natAddresses: 2,
+  natPorts: { low: 1024, high: 65535 },
+  flags: [],
+  destinations: 1,
+  destinationPorts: [80],
+});
+try {
+  const server = new AbortController();
+  let ready: () => void = () => {};
+  const listening = new Promise<void>((resolve) => (ready = resolve));
+  const served = runJobInNamespace<TargetStats>(
+    { kind: 'serve', listen: [{ host: scene.plan.servers[0]!, port: 80 }], close: 'client' },
+    {},
+    { signal: server.signal },
+    { namespace: scene.server, onReady: () => ready() },
+  );
+  await listening;
+  const plan = buildPlan(
+    {
+      target: `http://${scene.plan.servers[0]}:80/`,
+      allowRemote: true,
+      sources: scene.plan.pods.join(','),
+      portMode: 'bind',
+      close: 'client',
+      connections: 64,
+      duration: `${seconds}s`,
+      sampleInterval: '0s',
+    },
+    { ephemeralPorts: { low: 32768, high: 60999 }, isolated: true },
+    { sysctls: {}, profile: null },
+  );
+  const load = await runJobInNamespace<RunResult>({ kind: 'run', plan }, {}, {}, { namespace: scene.client });
+  const path = `/run/netns/${scene.router}`;
+  const rssBefore = process.memoryUsage().rss;
+  const times: number[] = [];
+  let mappings = 0;
+  for (let i = 0; i < reads; i++) {
+    const started = performance.now();
+    const snap = readConntrack(path);
+    times.push(performance.now() - started);
+    mappings = snap.natTotal + snap.other;
+  }
+  const rssAfter = process.memoryUsage().rss;
+  server.abort();
+  await served;
+  const ms = median(times);
+  process.stdout.write(
+    [
+      `conntrack reader: ${mappings.toLocaleString('en-US')} entries in the router's conntrack after ${load.totals.ok.toLocaleString('en-US')} connections`,
+      `  a read (statistics and the whole dump, counted per NAT address, destination and port): ${times.map((t) => t.toFixed(1)).join(', ')} ms; median ${ms.toFixed(1)} ms, ${((ms * 1e6) / Math.max(1, mappings)).toFixed(0)} ns an entry`,
+      `  RSS before the reads ${(rssBefore / 2 ** 20).toFixed(1)} MiB, after ${(rssAfter / 2 ** 20).toFixed(1)} MiB`,
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await scene.remove();
+}
