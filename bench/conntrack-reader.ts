@@ -1,7 +1,7 @@
 /**
  * The ctnetlink reader's cost per NAT mapping and its memory at about 100,000 mappings
  * (npm run bench:conntrack, root; also the last part of npm run bench when root):
- *   node dist/bench/conntrack-reader.js [--seconds 18] [--reads 5]
+ *   node dist/bench/conntrack-reader.js [--seconds 30] [--reads 5]
  * A NAT scene mapping to 1024-65535 on two NAT addresses, non-keepalive load from 8 pods for
  * --seconds (each closed connection's mapping stays in conntrack's TIME_WAIT, so they add up),
  * then the router's conntrack read --reads times: ms per read, ns per mapping, and the process's
@@ -17,7 +17,7 @@ import type { TargetStats } from '../src/result/target-stats.js';
 import { runJobInNamespace } from '../src/runner/run-in-namespace.js';
 import { median } from './stats.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '18' }, reads: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, reads: { type: 'string', default: '5' } } });
 const seconds = Number(values.seconds);
 const reads = Number(values.reads);
 
@@ -59,14 +59,15 @@ try {
   const path = `/run/netns/${scene.router}`;
   const rssBefore = process.memoryUsage().rss;
   const times: number[] = [];
+  const rss: number[] = [];
   let mappings = 0;
   for (let i = 0; i < reads; i++) {
     const started = performance.now();
     const snap = readConntrack(path);
     times.push(performance.now() - started);
+    rss.push(process.memoryUsage().rss);
     mappings = snap.natTotal + snap.other;
   }
-  const rssAfter = process.memoryUsage().rss;
   server.abort();
   await served;
   const ms = median(times);
@@ -74,7 +75,7 @@ try {
     [
       `conntrack reader: ${mappings.toLocaleString('en-US')} entries in the router's conntrack after ${load.totals.ok.toLocaleString('en-US')} connections`,
       `  a read (statistics and the whole dump, counted per NAT address, destination and port): ${times.map((t) => t.toFixed(1)).join(', ')} ms; median ${ms.toFixed(1)} ms, ${((ms * 1e6) / Math.max(1, mappings)).toFixed(0)} ns an entry`,
-      `  RSS before the reads ${(rssBefore / 2 ** 20).toFixed(1)} MiB, after ${(rssAfter / 2 ** 20).toFixed(1)} MiB`,
+      `  RSS before the reads ${(rssBefore / 2 ** 20).toFixed(1)} MiB, after each: ${rss.map((r) => (r / 2 ** 20).toFixed(1)).join(', ')} MiB`,
       '',
     ].join('\n'),
   );
