@@ -45,15 +45,16 @@ const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDi
 export function natBudget(input: NatBudgetInput): NatBudget {
   const first = input.natAddresses[0]!;
   const last = input.natAddresses.at(-1)!;
-  const used = [...new Set(input.pods.map((p) => natAddressOf(p, input.destination, first, last, input.persistent)))].sort((a, b) =>
-    a.localeCompare(b, 'en', { numeric: true }),
-  );
+  const chosen = input.pods.map((p) => natAddressOf(p, input.destination, first, last, input.persistent));
+  const used = [...new Set(chosen)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const podsPerAddress = Object.fromEntries(used.map((a) => [a, chosen.filter((c) => c === a).length]));
   const holdSec = input.holdSec ?? CONNTRACK_TIME_WAIT_SEC;
   const mappings = used.length * input.ports;
   const evicts = evictsTimeWait(input.kernel);
   const addresses = `${used.length} NAT address${used.length === 1 ? '' : 'es'} (of ${input.natAddresses.length}, as the pods hash) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings to ${input.destination}`;
   return {
     natAddressesUsed: used,
+    podsPerAddress,
     portsPerAddress: input.ports,
     mappings,
     holdSec,

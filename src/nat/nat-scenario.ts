@@ -17,8 +17,12 @@ import { addressPlanOf, type NatFlag, type NatKind, type NatSceneSpec } from './
 
 /** Options of `portchurn nat`, with their defaults stated once in NAT_DEFAULTS. */
 export interface NatOptions {
-  /** NAT port counts, one stage each (comma list). */
+  /** What grows from stage to stage: the NAT ports (default) or the NAT addresses. */
+  readonly axis?: NatAxis;
+  /** The axis' values, one stage each (comma list): NAT port counts, or NAT address counts. */
   readonly values?: string;
+  /** NAT ports of every stage when the axis is the NAT addresses. */
+  readonly natPorts?: number;
   /** Also a reference stage with the rule's ports 1024-65535. */
   readonly reference?: boolean;
   readonly kind?: NatKind;
@@ -32,8 +36,16 @@ export interface NatOptions {
   readonly close?: Extract<ClosePolicy, 'client' | 'server'>;
 }
 
+/** The axes `portchurn nat` sweeps. */
+export const NAT_AXES = ['nat-ports', 'nat-addresses'] as const;
+export type NatAxis = (typeof NAT_AXES)[number];
+
 export const NAT_DEFAULTS = {
+  axis: 'nat-ports' as NatAxis,
   values: '8,16,32,64',
+  /** Default values on the nat-addresses axis, and the ports each stage has there. */
+  addressValues: '1,2,4',
+  natPorts: 8,
   reference: true,
   kind: 'snat' as NatKind,
   pods: 4,
@@ -51,16 +63,36 @@ function delta(before: ConntrackStats, after: ConntrackStats): ConntrackDelta {
   return Object.fromEntries(CONNTRACK_STAT_NAMES.map((k) => [k, after[k] - before[k]])) as unknown as ConntrackDelta;
 }
 
-/** The stages' port ranges, checked before anything is made. */
-function stagesOf(options: NatOptions): { label: string; low: number; high: number }[] {
-  const text = options.values ?? NAT_DEFAULTS.values;
-  const stages = text.split(',').map((v) => {
+/** One stage: its label, its NAT port range and its NAT address count. */
+interface StagePlan {
+  readonly label: string;
+  readonly low: number;
+  readonly high: number;
+  readonly natAddresses: number;
+}
+
+/** The stages, checked before anything is made. */
+function stagesOf(options: NatOptions): StagePlan[] {
+  const axis = options.axis ?? NAT_DEFAULTS.axis;
+  const text = options.values ?? (axis === 'nat-ports' ? NAT_DEFAULTS.values : NAT_DEFAULTS.addressValues);
+  const addresses = options.natAddresses ?? NAT_DEFAULTS.natAddresses;
+  const ports = options.natPorts ?? NAT_DEFAULTS.natPorts;
+  const first = NAT_DEFAULTS.firstPort;
+  const most = 65535 - first + 1;
+  if (!Number.isInteger(ports) || ports < 1 || ports > most) throw new PlanError('--nat-ports', `--nat-ports ${ports}: from 1 to ${most}`);
+  const stages = text.split(',').map((v): StagePlan => {
     const n = Number(v.trim());
-    if (!Number.isInteger(n) || n < 1 || NAT_DEFAULTS.firstPort + n - 1 > 65535)
-      throw new PlanError('--values', `--values ${v.trim()}: a NAT port count from 1 to ${65535 - NAT_DEFAULTS.firstPort + 1}`);
-    return { label: String(n), low: NAT_DEFAULTS.firstPort, high: NAT_DEFAULTS.firstPort + n - 1 };
+    if (axis === 'nat-ports') {
+      if (!Number.isInteger(n) || n < 1 || n > most)
+        throw new PlanError('--values', `--values ${v.trim()}: a NAT port count from 1 to ${most}`);
+      return { label: String(n), low: first, high: first + n - 1, natAddresses: addresses };
+    }
+    if (!Number.isInteger(n) || n < 1 || n > 256)
+      throw new PlanError('--values', `--values ${v.trim()}: a NAT address count from 1 to 256`);
+    return { label: String(n), low: first, high: first + ports - 1, natAddresses: n };
   });
-  return (options.reference ?? NAT_DEFAULTS.reference) ? [...stages, { label: 'full', low: 1024, high: 65535 }] : stages;
+  const reference = axis === 'nat-ports' && (options.reference ?? NAT_DEFAULTS.reference);
+  return reference ? [...stages, { label: 'full', low: 1024, high: 65535, natAddresses: addresses }] : stages;
 }
 
 /** Waits for a serve job's `ready`, or fails when it ends first or takes longer than 15 s. */
@@ -132,10 +164,15 @@ function readingOf(stage: Omit<NatStageResult, 'reading'>, destination: string, 
   const share = r.connects > 0 ? Math.round((100 * r.atLeast1s) / r.connects) : 0;
   const d = stage.conntrack.delta;
   const ok = stage.client.totals.ok;
-  const full = connections > stage.model.mappings;
+  // The pods share the connections evenly; the pods on a NAT address share its ports.
+  const pods = Object.values(stage.model.podsPerAddress).reduce((a, b) => a + b, 0);
+  const busiest = Object.entries(stage.model.podsPerAddress).sort((a, b) => b[1] - a[1])[0];
+  const openOnBusiest = busiest && pods > 0 ? (connections * busiest[1]) / pods : connections;
+  const full = openOnBusiest > stage.model.portsPerAddress;
+  const uneven = full && connections <= stage.model.mappings && busiest !== undefined;
   const what = stage.model.timeWaitTakenBack
     ? full
-      ? `${fmt(connections)} connections open at once against ${fmt(stage.model.mappings)} mappings: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
+      ? `${uneven ? `the hash put ${busiest![1]} of ${pods} pods on ${busiest![0]}: about ${fmt(openOnBusiest)} connections open at once against its ${fmt(stage.model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(stage.model.mappings)}` : `${fmt(connections)} connections open at once against ${fmt(stage.model.mappings)} mappings`}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
       : `at most ${fmt(connections)} connections open at once, within the ${fmt(stage.model.mappings)} mappings: mappings in TIME_WAIT were taken back by new SYNs${d.found > 0 ? `, the router's port search meeting ${fmt(d.found)} taken tuples before its last ${NF_NAT_HARDER_THRESH} attempts (conntrack found: ${fmt(ok > 0 ? d.found / ok : 0)} a connection)` : ''}${d.insertFailed > 0 ? `; ${fmt(d.insertFailed)} SYNs still found none (insert_failed: mappings of closing connections, not yet TIME_WAIT, cannot be taken)` : ''}`
     : `${fmt(d.insertFailed)} SYNs found no mapping (insert_failed), ${fmt(d.drop)} dropped`;
   return `NAT: ${stage.model.formula}; ${fmt(held)} held when the load ended; ${what}; ${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''})`;
@@ -160,7 +197,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
     destinationPorts: [port],
   };
   const ranges = stagesOf(options);
-  for (const r of ranges) addressPlanOf({ ...base, natPorts: r });
+  for (const r of ranges) addressPlanOf({ ...base, natAddresses: r.natAddresses, natPorts: r });
   const plan0 = addressPlanOf(base);
   const destination = plan0.servers[0]!;
   // Checked now, so bad load options fail before any scene is made.
@@ -181,7 +218,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
   const stages: NatStageResult[] = [];
   for (const range of ranges) {
     if (hooks.signal?.aborted) break;
-    const scene = await makeNatScene({ ...base, natPorts: { low: range.low, high: range.high } });
+    const scene = await makeNatScene({ ...base, natAddresses: range.natAddresses, natPorts: { low: range.low, high: range.high } });
     try {
       const server = startServer(scene, port);
       await server.ready;
@@ -211,6 +248,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       const stage = {
         label: range.label,
         natPorts: { low: range.low, high: range.high },
+        natAddresses: range.natAddresses,
         ruleset: scene.ruleset,
         client,
         conntrack: { delta: delta(before.stats, after.stats), heldAtEnd: after.mappings, perSecond },
@@ -224,6 +262,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
   }
   return {
     ...resultHeader('nat', startedAt, hooks.signal?.aborted ?? false),
+    axis: options.axis ?? NAT_DEFAULTS.axis,
     scene: {
       kind: base.kind,
       pods: base.pods,

@@ -5,6 +5,7 @@ import type { NatResult, NatStageResult } from '../result/nat-result.js';
 const HEADER = [
   'stage',
   'NAT ports',
+  'NAT addresses',
   'mappings',
   'ok/s',
   'x base',
@@ -23,6 +24,7 @@ function cells(s: NatStageResult, base: number): string[] {
   return [
     s.label === 'full' ? 'ref full' : s.label,
     `${s.natPorts.low}-${s.natPorts.high}`,
+    `${s.model.natAddressesUsed.length} of ${s.natAddresses ?? s.model.natAddressesUsed.length}`,
     formatCount(s.model.mappings),
     formatRate(ok),
     base > 0 ? `${(ok / base).toFixed(2)}x` : '–',

@@ -4,6 +4,8 @@ import type { RunResult } from './result.js';
 
 /** What `portchurn nat` produced: one stage per NAT port range, each in a scene of its own. */
 export interface NatResult extends ResultHeader<'nat'> {
+  /** What grew from stage to stage (absent in results from before the axis: the NAT ports). */
+  readonly axis?: 'nat-ports' | 'nat-addresses';
   readonly scene: {
     readonly kind: 'snat' | 'masquerade';
     readonly pods: number;
@@ -24,6 +26,8 @@ export interface NatStageResult {
   /** `full` for the reference stage (the rule's ports 1024-65535), else the number of NAT ports. */
   readonly label: string;
   readonly natPorts: { readonly low: number; readonly high: number };
+  /** NAT addresses the stage's rule maps to (absent before the axis: the scene's). */
+  readonly natAddresses?: number;
   readonly ruleset: string;
   /** The load from the pods, through the router, as any run's result. */
   readonly client: RunResult;
@@ -48,6 +52,8 @@ export interface NatStageResult {
 export interface NatBudget {
   /** The NAT addresses the kernel's hash gives the stage's pods towards the destination. */
   readonly natAddressesUsed: readonly string[];
+  /** How many of the pods the hash put on each NAT address used: they share its ports. */
+  readonly podsPerAddress: Readonly<Record<string, number>>;
   readonly portsPerAddress: number;
   /** Mappings that can be held at once towards the destination: ports x addresses used. */
   readonly mappings: number;

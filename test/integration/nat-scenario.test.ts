@@ -94,3 +94,34 @@ test('[native] portchurn nat: the table, each reading, the verdict, the JSON and
   }
   assert.deepEqual(scenesLeft(true), []);
 });
+
+test('[native] --axis nat-addresses: each stage maps to more NAT addresses; each pod on the one the kernel hashes it to, each address holding at most its ports', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const result = await natScenario({ axis: 'nat-addresses', values: '1,2', natPorts: 4, pods: 8, connections: 16, duration: '2s' });
+  assert.equal(result.axis, 'nat-addresses');
+  const [one, two] = result.stages;
+  assert.deepEqual(
+    result.stages.map((s) => [s.label, s.natAddresses, s.natPorts.high - s.natPorts.low + 1]),
+    [
+      ['1', 1, 4],
+      ['2', 2, 4],
+    ],
+  );
+  const destination = result.scene.destination.host;
+  const pods = Array.from({ length: 8 }, (_, i) => `198.18.0.${i + 1}`);
+  const expected: Record<string, number> = {};
+  for (const p of pods) {
+    const a = natAddressOf(p, destination, '198.19.0.1', '198.19.0.2');
+    expected[a] = (expected[a] ?? 0) + 1;
+  }
+  assert.deepEqual(two!.model.podsPerAddress, expected, "the model's spread is the kernel's hash");
+  assert.equal(one!.model.mappings, 4);
+  assert.equal(two!.model.mappings, 4 * Object.keys(expected).length);
+  for (const stage of [one!, two!]) {
+    const held = new Map<string, number>();
+    for (const m of stage.conntrack.heldAtEnd) held.set(m.natAddress, (held.get(m.natAddress) ?? 0) + m.total);
+    assert.deepEqual([...held.keys()].sort(), [...stage.model.natAddressesUsed].sort(), 'mappings only on the addresses the pods hash to');
+    for (const [address, n] of held) assert.ok(n <= 4, `${address} holds ${n} of its 4 ports`);
+  }
+  assert.deepEqual(scenesLeft(), []);
+});

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
-import { NAT_DEFAULTS, natScenario } from '../../nat/nat-scenario.js';
+import { NAT_AXES, NAT_DEFAULTS, natScenario, type NatAxis } from '../../nat/nat-scenario.js';
 import { NAT_FLAGS, type NatFlag, type NatKind } from '../../nat/scene-spec.js';
 import { oneOf, parsePositiveInt } from '../../plan/units.js';
 import { PlanError } from '../../errors.js';
@@ -13,7 +13,18 @@ import { RUN_OPTIONS } from './run.js';
 
 /** The options of `portchurn nat`, stated once (the library's defaults are NAT_DEFAULTS). */
 export const NAT_OPTIONS = {
-  values: { type: 'string', default: NAT_DEFAULTS.values, describe: 'NAT port counts, one stage each (each a scene of its own)' },
+  axis: {
+    type: 'string',
+    choices: NAT_AXES,
+    default: NAT_DEFAULTS.axis,
+    describe: 'what grows from stage to stage: the NAT ports or the NAT addresses',
+  },
+  values: {
+    type: 'string',
+    describe: 'the axis values, one stage each (each a scene of its own)',
+    defaultDescription: `${NAT_DEFAULTS.values} NAT ports; ${NAT_DEFAULTS.addressValues} NAT addresses`,
+  },
+  'nat-ports': { type: 'string', default: String(NAT_DEFAULTS.natPorts), describe: '--axis nat-addresses: the NAT ports of every stage' },
   reference: {
     type: 'boolean',
     default: NAT_DEFAULTS.reference,
@@ -84,7 +95,9 @@ export async function natCommand(argv: NatArgs, io: CliIo): Promise<number> {
     .filter(Boolean);
   for (const r of reports) if (r !== 'md') throw new PlanError('--reports', `--reports '${r}': portchurn nat writes md only`);
   const options = {
-    values: argv.values,
+    axis: argv.axis as NatAxis,
+    ...(argv.values === undefined ? {} : { values: argv.values }),
+    natPorts: parsePositiveInt('--nat-ports', argv['nat-ports']),
     reference: argv.reference,
     kind: argv['nat-kind'] as NatKind,
     pods: parsePositiveInt('--pods', argv.pods),
@@ -117,7 +130,10 @@ export const NAT_COMMAND = defineCommand({
   options: natOptions,
   examples: [
     ['$0 nat', '4 pods, 32 connections open at once, through 8, 16, 32 and 64 NAT ports and the full range; 5 s each'],
-    ['$0 nat --values 10 --nat-addresses 2 --pods 8', 'two NAT addresses: the kernel hashes each pod onto one of them'],
+    [
+      '$0 nat --axis nat-addresses --values 1,2,4 --pods 8',
+      '8 ports on 1, 2 and 4 NAT addresses: the kernel hashes each pod onto one of them',
+    ],
   ],
   run: natCommand,
 });
