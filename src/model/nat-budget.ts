@@ -30,6 +30,8 @@ export interface NatBudgetInput {
   /** The router's kernel release: whether TIME_WAIT mappings come back to a new SYN. */
   readonly kernel: string;
   readonly holdSec?: number;
+  /** A table limit on tracked connections (ct count over N); null: none. */
+  readonly connLimit?: number | null;
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
@@ -57,11 +59,14 @@ export function natBudget(input: NatBudgetInput): NatBudget {
     podsPerAddress,
     portsPerAddress: input.ports,
     mappings,
+    connectionLimit: input.connLimit ?? null,
     holdSec,
     timeWaitTakenBack: evicts,
     sustainedPerSec: evicts ? null : mappings / holdSec,
-    formula: evicts
-      ? `${addresses}, open at once (Linux ${input.kernel}: a new SYN takes a TIME_WAIT mapping back)`
-      : `${addresses}, each held ${holdSec} s after its close: ${fmt(mappings / holdSec)}/s sustained`,
+    formula: `${
+      evicts
+        ? `${addresses}, open at once (Linux ${input.kernel}: a new SYN takes a TIME_WAIT mapping back)`
+        : `${addresses}, each held ${holdSec} s after its close: ${fmt(mappings / holdSec)}/s sustained`
+    }${input.connLimit ? `; at most ${fmt(input.connLimit)} connections tracked at once (ct count)` : ''}`,
   };
 }

@@ -12,7 +12,7 @@ import type { RunResult } from '../result/result.js';
 import type { TargetStats } from '../result/target-stats.js';
 import { runJobInNamespace } from '../runner/run-in-namespace.js';
 import type { RunHooks } from '../runner/run-plan.js';
-import { makeNatScene, type NatScene } from './scene.js';
+import { limitDrops, makeNatScene, type NatScene } from './scene.js';
 import { addressPlanOf, type NatFlag, type NatKind, type NatSceneSpec } from './scene-spec.js';
 
 /** Options of `portchurn nat`, with their defaults stated once in NAT_DEFAULTS. */
@@ -34,6 +34,8 @@ export interface NatOptions {
   readonly duration?: string;
   readonly timeout?: string;
   readonly close?: Extract<ClosePolicy, 'client' | 'server'>;
+  /** A conntrack table limit on the pods' connections (`ct count over N` in the router); none by default. */
+  readonly connLimit?: number | null;
 }
 
 /** The axes `portchurn nat` sweeps. */
@@ -170,6 +172,10 @@ function readingOf(stage: Omit<NatStageResult, 'reading'>, destination: string, 
   const openOnBusiest = busiest && pods > 0 ? (connections * busiest[1]) / pods : connections;
   const full = openOnBusiest > stage.model.portsPerAddress;
   const uneven = full && connections <= stage.model.mappings && busiest !== undefined;
+  const limited =
+    stage.model.connectionLimit !== null && connections > stage.model.connectionLimit && stage.model.connectionLimit < stage.model.mappings;
+  if (limited)
+    return `NAT: ${stage.model.formula}; the table limit (ct count over ${fmt(stage.model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''})`;
   const what = stage.model.timeWaitTakenBack
     ? full
       ? `${uneven ? `the hash put ${busiest![1]} of ${pods} pods on ${busiest![0]}: about ${fmt(openOnBusiest)} connections open at once against its ${fmt(stage.model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(stage.model.mappings)}` : `${fmt(connections)} connections open at once against ${fmt(stage.model.mappings)} mappings`}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
@@ -195,6 +201,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
     flags: options.flags ?? [],
     destinations: 1,
     destinationPorts: [port],
+    connLimit: options.connLimit ?? null,
   };
   const ranges = stagesOf(options);
   for (const r of ranges) addressPlanOf({ ...base, natAddresses: r.natAddresses, natPorts: r });
@@ -236,6 +243,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
         clearInterval(timer);
       }
       const after = readConntrack(routerPath);
+      const dropsAtLimit = await limitDrops(scene);
       await server.stop();
       const model = natBudget({
         pods: scene.plan.pods,
@@ -244,6 +252,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
         destination,
         persistent: base.flags.includes('persistent'),
         kernel: release(),
+        connLimit: base.connLimit ?? null,
       });
       const stage = {
         label: range.label,
@@ -253,6 +262,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
         client,
         conntrack: { delta: delta(before.stats, after.stats), heldAtEnd: after.mappings, perSecond },
         connectRetransmits: retransmits(client),
+        limitDrops: dropsAtLimit,
         model,
       };
       stages.push({ ...stage, reading: readingOf(stage, destination, load.connections) });

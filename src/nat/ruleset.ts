@@ -5,6 +5,8 @@ export const NAT_TABLE = 'portchurn_nat';
 /** The router's links: towards the pods, and towards the servers (where the source is rewritten). */
 export const ROUTER_INSIDE = 'inside';
 export const ROUTER_OUTSIDE = 'outside';
+/** The chain of the table limit, when there is one. */
+export const LIMIT_CHAIN = 'forward';
 
 /**
  * The router's ruleset: one postrouting NAT rule rewriting the pods' source as it leaves towards
@@ -20,8 +22,20 @@ export function renderNatRuleset(spec: NatSceneSpec, plan: NatAddressPlan): stri
   const addresses = first === last ? first : `${first}-${last}`;
   const target = spec.kind === 'snat' ? `snat to ${addresses}:${ports}` : `masquerade to :${ports}`;
   const flags = spec.flags.length ? ` ${spec.flags.join(',')}` : '';
+  // The table limit: new connections past N tracked ones (open or closing; nf_conncount drops
+  // closed ones from its list) are dropped in forwarding, counted by the rule's own counter.
+  const limit =
+    spec.connLimit === undefined || spec.connLimit === null
+      ? []
+      : [
+          `  chain ${LIMIT_CHAIN} {`,
+          '    type filter hook forward priority filter; policy accept;',
+          `    ip saddr 198.18.0.0/16 meta l4proto tcp ct state new ct count over ${spec.connLimit} counter drop`,
+          '  }',
+        ];
   return [
     `table ip ${NAT_TABLE} {`,
+    ...limit,
     '  chain postrouting {',
     '    type nat hook postrouting priority srcnat; policy accept;',
     // A port mapping needs a transport match before it (nft refuses it otherwise); the load is TCP.

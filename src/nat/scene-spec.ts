@@ -19,6 +19,11 @@ export interface NatSceneSpec {
   /** Server addresses in the server namespace (198.19.128.1 on), each listening on every port in `destinationPorts`. */
   readonly destinations: number;
   readonly destinationPorts: readonly number[];
+  /**
+   * A conntrack table limit for the pods' connections (nftables `ct count over N`, since
+   * nf_conntrack_max cannot be written outside the host's namespace); absent or null: none.
+   */
+  readonly connLimit?: number | null;
 }
 
 /** The scene's addresses, all inside the benchmarking range 198.18.0.0/15 and only inside its namespaces. */
@@ -61,6 +66,8 @@ export function addressPlanOf(spec: NatSceneSpec): NatAddressPlan {
     );
   if (spec.destinationPorts.length === 0 || spec.destinationPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
     throw new PlanError('--destination-ports', `--destination-ports ${spec.destinationPorts.join(',')}: ports from 1 to 65535`);
+  if (spec.connLimit !== undefined && spec.connLimit !== null && (!Number.isInteger(spec.connLimit) || spec.connLimit < 1))
+    throw new PlanError('--conn-limit', `--conn-limit ${spec.connLimit}: a whole number of connections, 1 or more`);
   for (const f of spec.flags)
     if (!NAT_FLAGS.includes(f)) throw new PlanError('--nat-flags', `--nat-flags ${f}: one of ${NAT_FLAGS.join(', ')}`);
   if (spec.flags.includes('random') && spec.flags.includes('fully-random'))

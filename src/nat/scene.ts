@@ -116,7 +116,13 @@ export async function makeNatScene(spec: NatSceneSpec): Promise<NatScene> {
     await inNamespace(router, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
     const ruleset = renderNatRuleset(spec, plan);
     await inNamespace(router, 'nft', ['-f', '-'], ruleset);
-    checkApplied(JSON.parse(await inNamespace(router, 'nft', ['-j', 'list', 'table', 'ip', NAT_TABLE])) as NftJson, spec, plan);
+    const listing = JSON.parse(await inNamespace(router, 'nft', ['-j', 'list', 'table', 'ip', NAT_TABLE])) as NftJson;
+    checkApplied(listing, spec, plan);
+    const limit = limitOf(listing);
+    if ((spec.connLimit ?? null) !== (limit?.count ?? null))
+      throw new NatSceneError(
+        `the router's table limit as nft lists it: ${limit ? `ct count over ${limit.count}` : 'none'}, not ${spec.connLimit ?? 'none'}`,
+      );
     return { spec, plan, client, router, server, ruleset, remove };
   } catch (error) {
     await remove();
@@ -134,6 +140,24 @@ export interface AppliedNat {
   readonly addresses: readonly [string, string] | null;
   readonly ports: readonly [number, number];
   readonly flags: readonly string[];
+}
+
+/** The table limit rule's `ct count over N` and its counter's packets, from an nft listing; null where there is none. */
+export function limitOf(listing: NftJson): { count: number; droppedPackets: number } | null {
+  for (const item of listing.nftables) {
+    const expr = (item['rule'] as { expr?: readonly Record<string, unknown>[] } | undefined)?.expr ?? [];
+    const ct = expr.find((e) => e['ct count'] !== undefined)?.['ct count'] as { val?: number } | undefined;
+    if (ct?.val === undefined) continue;
+    const counter = expr.find((e) => e['counter'] !== undefined)?.['counter'] as { packets?: number } | undefined;
+    return { count: ct.val, droppedPackets: counter?.packets ?? 0 };
+  }
+  return null;
+}
+
+/** SYNs the table limit dropped so far (its rule's counter), or null without a limit. */
+export async function limitDrops(scene: NatScene): Promise<number | null> {
+  const listing = JSON.parse(await inNamespace(scene.router, 'nft', ['-j', 'list', 'table', 'ip', NAT_TABLE])) as NftJson;
+  return limitOf(listing)?.droppedPackets ?? null;
 }
 
 /** The NAT statement of the table's rule, from `nft -j list table` (libnftables' JSON schema). */

@@ -44,6 +44,8 @@ export interface NatStageResult {
   };
   /** Connects that took a SYN retransmit (1 s or more) and two or more (3 s or more): NAT exhaustion shows here, not as an errno. */
   readonly connectRetransmits: { readonly atLeast1s: number; readonly atLeast3s: number; readonly connects: number };
+  /** SYNs the table limit's rule dropped (its counter); null without a limit (absent before it existed). */
+  readonly limitDrops?: number | null;
   readonly model: NatBudget;
   readonly reading: string;
 }
@@ -57,6 +59,8 @@ export interface NatBudget {
   readonly portsPerAddress: number;
   /** Mappings that can be held at once towards the destination: ports x addresses used. */
   readonly mappings: number;
+  /** The table limit (`ct count over N`): connections tracked at once, whatever the mappings; null without one. */
+  readonly connectionLimit: number | null;
   /** How long a mapping stays after its connection closes (conntrack's TIME_WAIT, s), where no new SYN takes it back. */
   readonly holdSec: number;
   /** Linux 6.5 on: a new SYN takes a mapping in TIME_WAIT back, so the budget is connections open at once, not a rate. */

@@ -125,3 +125,22 @@ test('[native] --axis nat-addresses: each stage maps to more NAT addresses; each
   }
   assert.deepEqual(scenesLeft(), []);
 });
+
+test('[native] a conntrack table limit (ct count over 8) drops SYNs before any mapping is sought: the rule counts them, the NAT counts none, the model names the limit', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const limited = await natScenario({ values: '64', reference: false, connLimit: 8, connections: 16, duration: '2s' });
+  const [stage] = limited.stages;
+  assert.match(stage!.ruleset, /ct state new ct count over 8 counter drop/);
+  assert.equal(stage!.model.connectionLimit, 8);
+  assert.ok((stage!.limitDrops ?? 0) > 0, 'the limit dropped SYNs');
+  assert.equal(stage!.conntrack.delta.insertFailed, 0, 'with 64 ports for 16 connections the NAT refused none');
+  assert.match(
+    stage!.reading,
+    /the table limit \(ct count over 8\) let that many connections be tracked at once and dropped [\d,]+ SYNs past it/,
+  );
+  const open = await natScenario({ values: '64', reference: false, connections: 16, duration: '2s' });
+  assert.equal(open.stages[0]!.limitDrops, null);
+  assert.equal(open.stages[0]!.model.connectionLimit, null);
+  assert.ok(open.stages[0]!.client.totals.ok > 10 * stage!.client.totals.ok, 'the limit, not the ports, held the rate');
+  assert.deepEqual(scenesLeft(), []);
+});

@@ -65,6 +65,7 @@ export const NAT_OPTIONS = {
     default: NAT_DEFAULTS.close,
     describe: 'who closes first (either leaves the mapping in conntrack TIME_WAIT)',
   },
+  'conn-limit': { type: 'string', describe: "a conntrack table limit on the pods' connections in the router (nftables ct count over N)" },
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the JSON result and its Markdown report' },
   reports: { type: 'string', default: 'md', describe: "reports beside the JSON: md, or '' for none" },
   json: { type: 'boolean', describe: 'print the result JSON' },
@@ -108,6 +109,7 @@ export async function natCommand(argv: NatArgs, io: CliIo): Promise<number> {
     duration: argv.duration,
     timeout: argv.timeout,
     close: argv.close as 'client' | 'server',
+    ...(argv['conn-limit'] === undefined ? {} : { connLimit: parsePositiveInt('--conn-limit', argv['conn-limit']) }),
   };
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
   try {
