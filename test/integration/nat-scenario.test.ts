@@ -80,7 +80,7 @@ test('[native] portchurn nat: the table, each reading, the verdict, the JSON and
   try {
     const run = await runCli(['nat', '--values', '4', '--no-reference', '-d', '1s', '-c', '8', '--out', out]);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^ {2}stage\s+NAT ports\s+mappings\s+ok\/s/m);
+    assert.match(run.stdout, /^ {2}stage\s+NAT ports\s+NAT addresses\s+mappings\s+ok\/s/m);
     assert.match(run.stdout, /^ {2}stage 4: NAT: 1 NAT address/m);
     assert.match(run.stdout, /verdict\s+PASSED/);
     const json = readdirSync(out).find((f) => f.startsWith('nat-') && f.endsWith('.json'))!;
