@@ -12,27 +12,18 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { NatSceneError, PlanError } from '../../src/errors.js';
 import { makeNatScene, type NatScene } from '../../src/nat/scene.js';
-import type { NatSceneSpec } from '../../src/nat/scene-spec.js';
 import { natAddressOf } from '../../src/model/nat-address.js';
 import { readConntrack } from '../../src/env/conntrack.js';
 import { runCli } from '../helpers/cli.js';
 import type { WatchNodeSample } from '../../src/result/watch-sample.js';
 import { CAN_UNSHARE } from '../helpers/netns.js';
 import { prerequisite } from '../helpers/prereq.js';
+import { conntrackStats, holdConnections, holdingServer, TEN_PORTS } from '../helpers/nat-scene.js';
+import { followOutput } from '../helpers/events.js';
 
 const HAS_NFT = spawnSync('nft', ['--version']).status === 0;
 const HAS_CONNTRACK = spawnSync('conntrack', ['--version']).status === 0;
 const NEEDS = 'needs root, nft and conntrack (apt-get install nftables conntrack)';
-
-const TEN_PORTS: NatSceneSpec = {
-  kind: 'snat',
-  pods: 1,
-  natAddresses: 1,
-  natPorts: { low: 20000, high: 20009 },
-  flags: [],
-  destinations: 1,
-  destinationPorts: [80, 81],
-};
 
 function ourNamespaces(): string[] {
   const out = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
@@ -40,92 +31,6 @@ function ourNamespaces(): string[] {
     .split('\n')
     .map((l) => l.split(' ')[0]!)
     .filter((n) => n.startsWith(`pcnat-${process.pid}-`));
-}
-
-/** A server in the scene's server namespace that accepts and never closes; resolves once it listens. */
-function holdingServer(scene: NatScene): Promise<{ stop(): void }> {
-  const listen = scene.plan.servers.flatMap((host) => scene.spec.destinationPorts.map((port) => ({ host, port })));
-  const script = `const net = require('node:net'); const held = []; let up = 0;
-for (const a of ${JSON.stringify(listen)}) net.createServer((s) => held.push(s)).listen(a.port, a.host, () => { if (++up === ${listen.length}) console.log('listening'); });`;
-  const child = spawn('ip', ['netns', 'exec', scene.server, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not listen within 10 s')), 10_000);
-    child.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening')) {
-        clearTimeout(timer);
-        resolve({ stop: () => child.kill('SIGKILL') });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the server exited (${code})`)));
-  });
-}
-
-interface Counts {
-  readonly established: number;
-  readonly unanswered: number;
-  readonly errors: Record<string, number>;
-}
-
-/** A client in the pods' namespace holding its connections; `release()` lets them go. */
-interface HoldingClient {
-  /** Per batch (each pod x destination asked), once every SYN was answered or timed out. */
-  readonly counts: readonly Counts[];
-  release(): Promise<void>;
-}
-
-/**
- * Batches of connections, one after the other, every one held open: each batch opens `count`
- * connections from `pod` to `host:port` at once; one that gets no answer within `timeoutMs` is
- * unanswered. Resolves when all have settled, with the connections still held until `release()`.
- */
-async function holdConnections(
-  scene: NatScene,
-  batches: readonly { pod: string; host: string; port: number; count: number }[],
-  timeoutMs: number,
-): Promise<HoldingClient> {
-  const script = `const net = require('node:net'); const held = [];
-function one(b) { return new Promise((resolve) => { const s = net.connect({ host: b.host, port: b.port, localAddress: b.pod });
-  const timer = setTimeout(() => { s.destroy(); resolve('unanswered'); }, ${timeoutMs});
-  s.on('connect', () => { clearTimeout(timer); held.push(s); resolve('established'); });
-  s.on('error', (e) => { clearTimeout(timer); resolve(e.code); }); }); }
-(async () => { const out = [];
-  for (const b of ${JSON.stringify(batches)}) { const r = await Promise.all(Array.from({ length: b.count }, () => one(b)));
-    const errors = {}; for (const x of r) if (x !== 'established' && x !== 'unanswered') errors[x] = (errors[x] ?? 0) + 1;
-    out.push({ established: r.filter((x) => x === 'established').length, unanswered: r.filter((x) => x === 'unanswered').length, errors }); }
-  console.log(JSON.stringify(out)); })();
-process.stdin.on('data', () => process.exit(0));`;
-  const child = spawn('ip', ['netns', 'exec', scene.client, process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const counts = await new Promise<Counts[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the client did not settle within 60 s')), 60_000);
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (text.includes('\n')) {
-        clearTimeout(timer);
-        resolve(JSON.parse(text.trim()) as Counts[]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the client exited (${code})`)));
-  });
-  return {
-    counts,
-    release: async () => {
-      child.stdin.end('go');
-      await exited;
-    },
-  };
-}
-
-/** `conntrack -S` in the router, summed over its CPU lines. */
-function conntrackStats(scene: NatScene): Record<string, number> {
-  const out = spawnSync('ip', ['netns', 'exec', scene.router, 'conntrack', '-S'], { encoding: 'utf8' });
-  const sums: Record<string, number> = { cpus: 0 };
-  for (const line of out.stdout.split('\n').filter((l) => l.startsWith('cpu='))) {
-    sums['cpus']! += 1;
-    for (const [, k, v] of line.matchAll(/(\w+)=(\d+)/g)) if (k !== 'cpu') sums[k!] = (sums[k!] ?? 0) + Number(v);
-  }
-  return sums;
 }
 
 /** conntrack's view in the router: each held mapping's pod (original source), NAT address and port (reply destination). */
@@ -143,18 +48,14 @@ test('a 10-port snat range, connections held: exactly 10 per (NAT address, desti
   try {
     assert.match(scene.ruleset, /snat to 198\.19\.0\.1:20000-20009/);
     const [pod, host] = [scene.plan.pods[0]!, scene.plan.servers[0]!];
-    const client = await holdConnections(
-      scene,
-      [
-        { pod, host, port: 80, count: 15 },
-        { pod, host, port: 81, count: 15 },
-      ],
-      2500,
-    );
+    const client = await holdConnections(scene, [
+      { pod, host, port: 80, count: 15 },
+      { pod, host, port: 81, count: 15 },
+    ]);
     try {
       const [first, second] = client.counts;
-      assert.deepEqual(first, { established: 10, unanswered: 5, errors: {} }, 'no errno: the router drops the SYNs it cannot map');
-      assert.deepEqual(second, { established: 10, unanswered: 5, errors: {} }, 'another destination port, another 10');
+      assert.deepEqual(first, { established: 10, unanswered: 5 }, 'no errno: the router drops the SYNs it cannot map');
+      assert.deepEqual(second, { established: 10, unanswered: 5 }, 'another destination port, another 10');
       const held = conntrackMappings(scene).filter((m) => m.state === 'ESTABLISHED');
       assert.equal(held.length, 20, 'conntrack holds the 20');
       // portchurn's own reader (ctnetlink, from a socket made in the router's namespace) against conntrack-tools.
@@ -167,7 +68,7 @@ test('a 10-port snat range, connections held: exactly 10 per (NAT address, desti
         ],
       );
       assert.equal(ours.complete, true);
-      const tools = conntrackStats(scene);
+      const tools = conntrackStats(scene.router);
       assert.ok(tools.insert_failed! > 0, 'the SYNs that found no mapping were counted');
       assert.equal(ours.stats.insertFailed, tools.insert_failed, 'insert_failed as conntrack -S prints it');
       assert.equal(ours.stats.drop, tools.drop, 'drop as conntrack -S prints it');
@@ -222,7 +123,6 @@ for (const persistent of [false, true])
       const client = await holdConnections(
         scene,
         scene.plan.pods.map((pod) => ({ pod, host, port: 80, count: 4 })),
-        2500,
       );
       try {
         const established = client.counts.reduce((n, c) => n + c.established, 0);
@@ -292,15 +192,11 @@ const s = await makeNatScene(${JSON.stringify(TEN_PORTS)});
 console.log(JSON.stringify([s.client, s.router, s.server]));
 setInterval(() => {}, 1000);`,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const names = await new Promise<string[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no scene within 15 s')), 15_000);
-    child.stdout.on('data', (d: Buffer) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(d.toString().trim()) as string[]);
-    });
-  });
+  const out = followOutput(child);
+  await out.printed(']', 15_000);
+  const names = JSON.parse(out.stdout().trim()) as string[];
   const listed = (): string[] =>
     spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
       .stdout.split('\n')
@@ -309,9 +205,8 @@ setInterval(() => {}, 1000);`,
     names.every((n) => listed().includes(n)),
     'the scene exists while the process runs',
   );
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
-  assert.equal(await exited, 143);
+  assert.equal(await out.exited, 143);
   assert.deepEqual(
     names.filter((n) => listed().includes(n)),
     [],

@@ -14,6 +14,7 @@ import { prerequisite } from '../helpers/prereq.js';
 import { SCENE } from '../helpers/watch-scene-spec.js';
 import { freePort } from '../../src/env/free-port.js';
 import { makeNatScene } from '../../src/nat/scene.js';
+import { holdConnections, holdingServer, TEN_PORTS } from '../helpers/nat-scene.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCENE_JS = fileURLToPath(new URL('../helpers/watch-scene.js', import.meta.url));
@@ -61,37 +62,15 @@ test("a real Prometheus scrapes watch --all-netns --metrics-listen: each scene n
 
   // A NAT: a 10-port snat router with 10 connections held through it from a pod, and a process
   // in the router's namespace so --all-netns lists it (it finds namespaces by their processes).
-  if (!prerequisite(t, has('nft'), 'needs nft (apt-get install nftables) for the NAT scene')) return;
-  const nat = await makeNatScene({
-    kind: 'snat',
-    pods: 1,
-    natAddresses: 1,
-    natPorts: { low: 20000, high: 20009 },
-    flags: [],
-    destinations: 1,
-    destinationPorts: [80],
-  });
+  if (!prerequisite(t, has('nft') && has('conntrack'), 'needs nft and conntrack (apt-get install nftables conntrack) for the NAT scene'))
+    return;
+  const nat = await makeNatScene({ ...TEN_PORTS, destinationPorts: [80] });
   t.after(() => nat.remove());
-  const natServer = start('ip', [
-    'netns',
-    'exec',
-    nat.server,
-    process.execPath,
-    '-e',
-    `const h = []; require('node:net').createServer((s) => h.push(s)).listen(80, '${nat.plan.servers[0]}', () => console.log('listening'));`,
-  ]);
-  await natServer.printed('listening', 15_000);
-  const natClient = start('ip', [
-    'netns',
-    'exec',
-    nat.client,
-    process.execPath,
-    '-e',
-    `const net = require('node:net'); const h = []; let up = 0;
-for (let i = 0; i < 10; i++) { const s = net.connect({ host: '${nat.plan.servers[0]}', port: 80, localAddress: '${nat.plan.pods[0]}' }); h.push(s);
-  s.on('connect', () => { if (++up === 10) console.log('held'); }); }`,
-  ]);
-  await natClient.printed('held', 15_000);
+  const natServer = await holdingServer(nat);
+  t.after(() => natServer.stop());
+  const natClient = await holdConnections(nat, [{ pod: nat.plan.pods[0]!, host: nat.plan.servers[0]!, port: 80, count: 10 }]);
+  t.after(() => natClient.release());
+  assert.deepEqual(natClient.counts, [{ established: 10, unanswered: 0 }]);
   const natHolder = start('ip', ['netns', 'exec', nat.router, process.execPath, '-e', "console.log('in'); setInterval(() => {}, 1e9);"]);
   await natHolder.printed('in', 15_000);
   const routerNs = String(statSync(`/run/netns/${nat.router}`).ino);
