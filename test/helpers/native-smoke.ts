@@ -7,6 +7,7 @@ import { loadNative } from '../../src/addon/addon.js';
 import { ATTEMPT, I32_PER_RECORD } from '../../src/addon/abi.js';
 import { pollUntil } from './events.js';
 import { decodeSocketDump } from '../../src/sampler/socket-dump.js';
+import { decodeConntrack } from '../../src/env/conntrack.js';
 
 const native = loadNative();
 if (!native.addon) throw new Error(`no native engine: ${native.reason}`);
@@ -166,6 +167,20 @@ for (const [close, engineClose] of [
   refused += stats.refused.tooLong + stats.refused.malformed;
 }
 if (targetRequests !== 200 || refused !== 4) failed++;
+
+// The port-search probe's timed calls (a few, on this namespace's range) and, where the test made a
+// NAT router (PORTCHURN_SMOKE_CONNTRACK: its namespace path), its conntrack through ctnetlink, read
+// three times from the handle's socket: the parsers and the counting table under the checker.
+const probed = [addon.probePortSearch('connect', 100).byteLength / 4, addon.probePortSearch('bind', 100).byteLength / 4];
+if (probed[0] !== 100 || probed[1] !== 100) failed++;
+let natMappings = -1;
+const routerPath = process.env['PORTCHURN_SMOKE_CONNTRACK'];
+if (routerPath) {
+  const { handle } = addon.netnsOpen(routerPath, []);
+  for (let i = 0; i < 3; i++) natMappings = decodeConntrack(addon.netnsConntrack(handle)).natTotal;
+  addon.netnsClose(handle);
+}
+process.stdout.write(`probe: ${probed[0]} connect, ${probed[1]} bind\nconntrack: ${natMappings} NAT mappings\n`);
 process.stdout.write(
   `records ${records} failed ${failed}\nsock_diag: ${timeWait} client TIME_WAIT, ${counts.sockets} sockets; dump: ${dumped.length} of them\ntarget: ${targetRequests} requests, ${refused} refused\n`,
 );
