@@ -1,3 +1,4 @@
+import { destinationTurns } from './destination-turns.js';
 import type { Socket } from 'node:net';
 import { openSocket } from './open-socket.js';
 import { classifyError, classifyStatus } from '../error-codes.js';
@@ -175,14 +176,10 @@ class ChurnConnection {
 export function createChurnTransport(job: LoadJob, now: () => number): Transport {
   const ctx: ChurnContext = { job, now, inFlight: new Set() };
   const { destinations } = job.target;
-  // Each source goes round the destinations on its own turn: one turn for all would tie source i
-  // to destination i whenever the counts share a factor (2 and 2: half the pairs, half the tuples).
-  const turns = new Map<number, number>();
+  const turnOf = destinationTurns(destinations.length);
   return {
     send: (source, intendedMs, done) => {
-      const turn = turns.get(source.sourceIndex) ?? 0;
-      const destination = destinations[turn]!;
-      turns.set(source.sourceIndex, (turn + 1) % destinations.length);
+      const destination = destinations[turnOf(source.sourceIndex)]!;
       new ChurnConnection(ctx, destination, source, intendedMs, done);
     },
     abortInFlight: () => {

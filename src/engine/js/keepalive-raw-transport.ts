@@ -1,3 +1,4 @@
+import { destinationTurns } from './destination-turns.js';
 import type { Socket } from 'node:net';
 import { openSocket } from './open-socket.js';
 import { classifyError, classifyStatus } from '../error-codes.js';
@@ -172,12 +173,10 @@ export function createRawKeepaliveTransport(job: LoadJob, connectionsPerKey: num
   const ctx: KeepaliveContext = { job, connectionsPerKey, now, all: new Set() };
   const { destinations } = job.target;
   const pools = new Map<string, KeyPool>();
-  // Each source goes round the destinations on its own turn (one turn for all ties source i to destination i).
-  const turns = new Map<number, number>();
+  const turnOf = destinationTurns(destinations.length);
 
   function send(source: SourceChoice, intendedMs: number, done: (outcome: Outcome) => void): void {
-    const destIndex = turns.get(source.sourceIndex) ?? 0;
-    turns.set(source.sourceIndex, (destIndex + 1) % destinations.length);
+    const destIndex = turnOf(source.sourceIndex);
     const key = `${source.sourceIndex}:${destIndex}`;
     let pool = pools.get(key);
     if (!pool) pools.set(key, (pool = new KeyPool(source.address, destIndex)));
