@@ -27,6 +27,7 @@
         "src/native/builtin-target/counts.c",
         "src/native/builtin-target/request.c",
         # kernel/: the kernel's readers and probes: sock_diag, network namespaces, the port-search probe
+        "src/native/kernel/nl_dump.c",
         "src/native/kernel/sock_diag.c",
         "src/native/kernel/socket_count.c",
         "src/native/kernel/socket_dump.c",

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "kernel/sock_diag.h"
 
+#include "kernel/nl_dump.h"
+
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -11,13 +13,36 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/*
- * The kernel fills each dump message up to about 32 KiB (netlink_dump's allocation), so a
- * 64 KiB buffer takes a whole message per recv(); a smaller one would truncate it.
- */
-#define RECV_BYTES 65536
+typedef struct {
+  pc_diag_fn fn;
+  void *ctx;
+  int stopped;
+} walk_job;
 
-static int request(int fd, int family, uint32_t states) {
+static void each_socket(const struct nlmsghdr *h, void *arg) {
+  walk_job *job = arg;
+  if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || job->stopped) return;
+  /* The length comes from the kernel, but check it: a short record is not read past. */
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) return;
+  const struct inet_diag_msg *m = NLMSG_DATA(h);
+  pc_diag_sock s = {.family = m->idiag_family,
+                    .state = m->idiag_state,
+                    .sport = ntohs(m->id.idiag_sport),
+                    .dport = ntohs(m->id.idiag_dport),
+                    .expires_ms = m->idiag_expires,
+                    .cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32};
+  size_t addr_len = m->idiag_family == AF_INET ? 4 : 16;
+  memcpy(s.src, m->id.idiag_src, addr_len);
+  memcpy(s.dst, m->id.idiag_dst, addr_len);
+  if (job->fn(&s, job->ctx)) job->stopped = 1; /* keep reading to the end, so the socket is left clean */
+}
+
+int pc_diag_open(void) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  return fd < 0 ? -errno : fd;
+}
+
+int pc_diag_dump_on(int fd, int family, uint32_t states, pc_diag_fn fn, void *ctx) {
   struct {
     struct nlmsghdr nlh;
     struct inet_diag_req_v2 req;
@@ -31,67 +56,8 @@ static int request(int fd, int family, uint32_t states) {
   msg.req.sdiag_protocol = IPPROTO_TCP;
   msg.req.idiag_ext = 0; /* no extensions: the bare record is all we read */
   msg.req.idiag_states = states;
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  struct iovec iov = {&msg, sizeof msg};
-  struct msghdr mh = {.msg_name = &kernel, .msg_namelen = sizeof kernel, .msg_iov = &iov, .msg_iovlen = 1};
-  return sendmsg(fd, &mh, 0) < 0 ? errno : 0;
-}
-
-/* One received buffer; returns 1 when the dump is done, 0 for more, or -errno. */
-static int walk(const char *buf, size_t len, pc_diag_fn fn, void *ctx, int *stopped) {
-  for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-    if (h->nlmsg_type == NLMSG_DONE) return 1;
-    if (h->nlmsg_type == NLMSG_ERROR) {
-      const struct nlmsgerr *e = NLMSG_DATA(h);
-      if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) return -EPROTO;
-      return e->error == 0 ? 1 : e->error; /* negative errno */
-    }
-    if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || *stopped) continue;
-    /* The length comes from the kernel, but check it: a short record is not read past. */
-    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) continue;
-    const struct inet_diag_msg *m = NLMSG_DATA(h);
-    pc_diag_sock s = {.family = m->idiag_family,
-                      .state = m->idiag_state,
-                      .sport = ntohs(m->id.idiag_sport),
-                      .dport = ntohs(m->id.idiag_dport),
-                      .expires_ms = m->idiag_expires,
-                      .cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32};
-    size_t addr_len = m->idiag_family == AF_INET ? 4 : 16;
-    memcpy(s.src, m->id.idiag_src, addr_len);
-    memcpy(s.dst, m->id.idiag_dst, addr_len);
-    if (fn(&s, ctx)) *stopped = 1; /* keep reading to the end, so the socket is left clean */
-  }
-  return 0;
-}
-
-int pc_diag_open(void) {
-  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  return fd < 0 ? -errno : fd;
-}
-
-int pc_diag_dump_on(int fd, int family, uint32_t states, pc_diag_fn fn, void *ctx) {
-  /* One allocation per dump (a sample), none per socket. */
-  char *buf = malloc(RECV_BYTES);
-  if (!buf) return ENOMEM;
-  /* A socket used before may hold the tail of a dump that failed half-way: drop it first. */
-  while (recv(fd, buf, RECV_BYTES, MSG_DONTWAIT) > 0) {
-  }
-  int err = request(fd, family, states);
-  int stopped = 0;
-  while (!err) {
-    ssize_t n = recv(fd, buf, RECV_BYTES, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      break;
-    }
-    if (n == 0) break;
-    int r = walk(buf, (size_t)n, fn, ctx, &stopped);
-    if (r == 1) break;
-    if (r < 0) err = -r;
-  }
-  free(buf);
-  return err;
+  walk_job job = {fn, ctx, 0};
+  return pc_nl_dump(fd, &msg, sizeof msg, each_socket, &job);
 }
 
 int pc_diag_dump(int family, uint32_t states, pc_diag_fn fn, void *ctx) {
