@@ -8,7 +8,8 @@ import type { NetnsLabel, WatchSample } from '../result/watch-sample.js';
 import { chooseDumper, type SocketDumper } from '../sampler/socket-dump.js';
 import { watchSampleOf, type Snapshot } from './watch-sample.js';
 import { readNatRules, type NatReading } from './nat-watch.js';
-import { readConntrack } from '../env/conntrack.js';
+import { decodeConntrack } from '../env/conntrack.js';
+import type { NativeAddon } from '../addon/addon.js';
 import type { ConntrackSnapshot } from '../result/conntrack.js';
 
 /** How long a namespace's NAT rules are kept before nft is asked again (they change rarely; nft is a process). */
@@ -60,19 +61,31 @@ function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/**
+ * This namespace's conntrack at each read, through one ctnetlink socket opened the first time and
+ * kept (a handle per read would make a thread and enter the namespace every second); null where
+ * there is no addon or no conntrack.
+ */
+function ownConntrack(addon: NativeAddon | null): () => ConntrackSnapshot | null {
+  let handle: object | null = null;
+  return () => {
+    if (!addon) return null;
+    try {
+      handle ??= addon.netnsOpen('/proc/self/ns/net', []).handle;
+      return decodeConntrack(addon.netnsConntrack(handle));
+    } catch {
+      return null;
+    }
+  };
+}
+
 /** The host's own readers and clocks: sock_diag through the addon where it loads, /proc otherwise. */
 export function hostWatchDeps(plan: Pick<WatchPlan, 'via'>): WatchDeps {
   const native = loadNative();
   return {
     dumper: chooseDumper(native.addon, release(), plan.via),
     readSysctls: readWatchSysctls,
-    readNat: natReader(null, () => {
-      try {
-        return readConntrack('/proc/self/ns/net');
-      } catch {
-        return null;
-      }
-    }),
+    readNat: natReader(null, ownConntrack(native.addon)),
     nowMs: () => performance.now(),
     wallClock: () => new Date(),
     sleep: sleepFor,
