@@ -26,6 +26,8 @@ export async function main(args: readonly string[], io: CliIo = { stdout: proces
     (y, command) => command.register(y, io, (s) => (status = s)),
     yargs([...args])
       .scriptName('portchurn')
+      // `--H.x` is an unknown option, not an object under -H (which would reach the plan as one).
+      .parserConfiguration({ 'dot-notation': false })
       .version(VERSION)
       .strict()
       .wrap(Math.min(110, process.stdout.columns ?? 110))

@@ -7,7 +7,7 @@ import {
   type NatMappings,
 } from '../result/conntrack.js';
 
-const HEAD_BYTES = 10 * 8 + 8 + 8 + 8 + 10 * 8 + 8;
+const HEAD_BYTES = 10 * 8 + 8 + 8 + 8 + 8 + 10 * 8 + 8;
 const KEY_BYTES = 12 + 4 * CONNTRACK_TCP_STATES.length;
 
 function byState(values: readonly number[]): Partial<Record<ConntrackTcpState, number>> {
@@ -33,7 +33,8 @@ export function decodeConntrack(buf: Buffer): ConntrackSnapshot {
   at += 8;
   const natTotal = u64(at);
   const other = u64(at + 8);
-  at += 16;
+  const natPortKept = u64(at + 16);
+  at += 24;
   const natStates = CONNTRACK_TCP_STATES.map((_, i) => u64(at + i * 8));
   at += 80;
   const keys = buf.readUInt32LE(at);
@@ -56,7 +57,7 @@ export function decodeConntrack(buf: Buffer): ConntrackSnapshot {
       a.destination.localeCompare(b.destination, 'en', { numeric: true }) ||
       a.port - b.port,
   );
-  return { stats: { ...stats, cpus }, natTotal, natByState: byState(natStates), other, mappings, complete };
+  return { stats: { ...stats, cpus }, natTotal, natByState: byState(natStates), natPortKept, other, mappings, complete };
 }
 
 /**

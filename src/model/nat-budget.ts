@@ -3,6 +3,8 @@ import { natAddressOf } from './nat-address.js';
 
 /** conntrack's TIME_WAIT (nf_conntrack_tcp_timeout_time_wait's default, twice the host's 60 s). */
 export const CONNTRACK_TIME_WAIT_SEC = 120;
+/** conntrack's CLOSE, where a reset leaves a mapping (nf_conntrack_tcp_timeout_close's default). */
+export const CONNTRACK_CLOSE_SEC = 10;
 
 /**
  * The kernel from which a new SYN takes a closing mapping back: nf_nat_used_tuple_harder()
@@ -20,13 +22,21 @@ export function evictsTimeWait(release: string): boolean {
   return major > TIME_WAIT_EVICTION_SINCE[0] || (major === TIME_WAIT_EVICTION_SINCE[0] && minor >= TIME_WAIT_EVICTION_SINCE[1]);
 }
 
-/** What the budget needs: the pods, the rule's addresses and ports, the destination and the kernel. */
+/** What the budget needs: the pods, the rule's addresses, ports and flags, the destinations and the kernel. */
 export interface NatBudgetInput {
   readonly pods: readonly string[];
   readonly natAddresses: readonly string[];
   readonly ports: number;
-  readonly destination: string;
+  /** The first port of the rule's range (with `ports`: whether the pods' own ports fall inside it). */
+  readonly lowPort?: number;
+  /** The pods' own ephemeral ports (their namespace's ip_local_port_range). */
+  readonly podPorts?: { readonly low: number; readonly high: number };
+  readonly destinations: readonly string[];
   readonly persistent: boolean;
+  /** `random` or `fully-random`: every NAT port searched for from a random offset, none kept. */
+  readonly randomPorts?: boolean;
+  /** Who closes: a reset leaves the mapping in conntrack's CLOSE (10 s), a FIN from either side in TIME_WAIT (120 s). */
+  readonly close?: 'client' | 'server' | 'reset';
   /** The router's kernel release: whether TIME_WAIT mappings come back to a new SYN. */
   readonly kernel: string;
   readonly holdSec?: number;
@@ -37,36 +47,65 @@ export interface NatBudgetInput {
 const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 /**
- * The budget of one destination behind the NAT: each NAT address the pods hash onto
- * (natAddressOf) gives `ports` mappings towards it, shared by the pods on it. A mapping is held
- * while its connection is open or closing; after the close it stays in conntrack's TIME_WAIT, which
- * before Linux 6.5 holds it 120 s (so the budget is a rate: mappings / 120 s) and from 6.5 on is
+ * The budget of the destinations behind the NAT: towards each destination address, each NAT
+ * address the pods hash onto (natAddressOf, seeded with the destination) gives `ports` mappings,
+ * shared by the pods on it. A mapping is held while its connection is open or closing; after the
+ * close it stays in conntrack's TIME_WAIT (a FIN from either side) or CLOSE (a reset), which before
+ * Linux 6.5 hold it 120 s or 10 s (so the budget is a rate: mappings / hold) and from 6.5 on are
  * taken back by a new SYN (so the budget is the connections open at once, and a full range costs
  * the router a longer port search instead).
  */
 export function natBudget(input: NatBudgetInput): NatBudget {
   const first = input.natAddresses[0]!;
   const last = input.natAddresses.at(-1)!;
-  const chosen = input.pods.map((p) => natAddressOf(p, input.destination, first, last, input.persistent));
-  const used = [...new Set(chosen)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const podsPerAddress = Object.fromEntries(used.map((a) => [a, chosen.filter((c) => c === a).length]));
-  const holdSec = input.holdSec ?? CONNTRACK_TIME_WAIT_SEC;
-  const mappings = used.length * input.ports;
+  const byNumber = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+  const destinations = input.destinations.map((destination) => {
+    const chosen = input.pods.map((p) => natAddressOf(p, destination, first, last, input.persistent));
+    const used = [...new Set(chosen)].sort(byNumber);
+    const podsPerAddress = Object.fromEntries(used.map((a) => [a, chosen.filter((c) => c === a).length]));
+    return { destination, podsPerAddress, mappings: used.length * input.ports };
+  });
+  const used = [...new Set(destinations.flatMap((d) => Object.keys(d.podsPerAddress)))].sort(byNumber);
+  const holdSec = input.holdSec ?? (input.close === 'reset' ? CONNTRACK_CLOSE_SEC : CONNTRACK_TIME_WAIT_SEC);
+  const mappings = destinations.reduce((n, d) => n + d.mappings, 0);
   const evicts = evictsTimeWait(input.kernel);
-  const addresses = `${used.length} NAT address${used.length === 1 ? '' : 'es'} (of ${input.natAddresses.length}, as the pods hash) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings to ${input.destination}`;
+  const after =
+    input.close === 'reset'
+      ? 'CLOSE, where the reset leaves it'
+      : `TIME_WAIT, where the ${input.close ?? 'client'}'s FIN leaves it (either side's would)`;
+  const one = destinations.length === 1;
+  const perDestination = one
+    ? `${destinations[0]!.mappings / input.ports} NAT address${destinations[0]!.mappings === input.ports ? '' : 'es'} (of ${input.natAddresses.length}, as the pods hash) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings to ${destinations[0]!.destination}`
+    : `${destinations.length} destinations, each with the NAT addresses the pods hash onto (${destinations.map((d) => d.mappings / input.ports).join(', ')} of ${input.natAddresses.length}) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings`;
+  // get_unique_tuple() keeps the pod's own port when it lies in the range and is free, unless a
+  // random flag forces the search (which lands on the pod's port only by chance: 1 in the range).
+  const low = input.lowPort ?? null;
+  const podPorts = input.podPorts ?? null;
+  const overlap =
+    low === null || podPorts === null
+      ? 0
+      : Math.max(0, Math.min(podPorts.high, low + input.ports - 1) - Math.max(podPorts.low, low) + 1) / (podPorts.high - podPorts.low + 1);
+  const portKeptShare = input.randomPorts ? overlap / input.ports : overlap;
+  const keeps =
+    overlap === 0
+      ? ''
+      : input.randomPorts
+        ? `; the pods' ports lie in the range but the random flag searches every port: about ${fmt(100 * portKeptShare)} % keep theirs, by chance`
+        : `; ${fmt(100 * overlap)} % of the pods' ports lie in the range: each keeps its own while no mapping, closed ones included, holds it`;
   return {
     natAddressesUsed: used,
-    podsPerAddress,
+    destinations,
     portsPerAddress: input.ports,
     mappings,
+    portKeptShare,
     connectionLimit: input.connLimit ?? null,
     holdSec,
     timeWaitTakenBack: evicts,
     sustainedPerSec: evicts ? null : mappings / holdSec,
     formula: `${
       evicts
-        ? `${addresses}, open at once (Linux ${input.kernel}: a new SYN takes a TIME_WAIT mapping back)`
-        : `${addresses}, each held ${holdSec} s after its close: ${fmt(mappings / holdSec)}/s sustained`
-    }${input.connLimit ? `; at most ${fmt(input.connLimit)} connections tracked at once (ct count)` : ''}`,
+        ? `${perDestination}, open at once (Linux ${input.kernel}: a new SYN takes back a mapping in ${after})`
+        : `${perDestination}, each held ${holdSec} s after its close, in ${after}: ${fmt(mappings / holdSec)}/s sustained`
+    }${input.connLimit ? `; at most ${fmt(input.connLimit)} connections tracked at once (ct count)` : ''}${keeps}`,
   };
 }

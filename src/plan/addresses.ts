@@ -9,6 +9,8 @@ export type Family = 4 | 6;
 
 /** The family of an IP literal, or null when the text is not one. */
 export function familyOf(address: string): Family | null {
+  // A zone index (fe80::1%eth0) names an interface, which a source or target here never needs.
+  if (address.includes('%')) return null;
   if (isIPv4(address)) return 4;
   if (isIPv6(address)) return 6;
   return null;

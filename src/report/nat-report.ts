@@ -1,9 +1,8 @@
 import { formatCount, formatRate, table } from './format.js';
 import { mdTable } from './markup.js';
-import type { NatResult, NatStageResult } from '../result/nat-result.js';
+import type { NatAxis, NatResult, NatStageResult } from '../result/nat-result.js';
 
-const HEADER = [
-  'stage',
+const COLUMNS = [
   'NAT ports',
   'NAT addresses',
   'mappings',
@@ -15,7 +14,19 @@ const HEADER = [
   'drop',
   'held at end',
   'port search found',
+  'softirq ms/s',
 ];
+
+/** The first column names the axis (`stage` for results from before it). */
+function headerOf(result: NatResult): string[] {
+  return [result.axis ?? 'stage', ...COLUMNS];
+}
+
+/** The host's softirq time a second of the stage (the router's forwarding, NAT and conntrack run there). */
+function softirqPerSec(s: NatStageResult): string {
+  const c = s.hostCpu;
+  return c && c.wallMs > 0 ? formatCount(Math.round((1000 * c.softirqMs) / c.wallMs)) : '–';
+}
 
 function cells(s: NatStageResult, base: number): string[] {
   const ok = s.client.totals.okPerSec;
@@ -34,8 +45,21 @@ function cells(s: NatStageResult, base: number): string[] {
     formatCount(s.conntrack.delta.drop),
     formatCount(held),
     formatCount(s.conntrack.delta.found),
+    softirqPerSec(s),
   ];
 }
+
+/** How a title names each axis' values. */
+const AXIS_NAMES: Readonly<Record<NatAxis, string>> = {
+  'nat-ports': 'NAT ports',
+  'nat-addresses': 'NAT addresses',
+  destinations: 'destination addresses',
+  pods: 'pods',
+  rate: 'new connections a second',
+  close: 'closing sides',
+  'nat-flags': 'NAT port flags',
+  'conn-limit': 'conntrack table limits',
+};
 
 function describe(result: NatResult): string {
   const sc = result.scene;
@@ -43,9 +67,11 @@ function describe(result: NatResult): string {
   const load = first
     ? first.load.kind === 'closed'
       ? `${first.load.connections} connections in a closed loop, close ${first.close}`
-      : `${first.load.ratePerSec}/s`
+      : `${first.load.ratePerSec}/s in an open loop, close ${first.close}`
     : '';
-  return `${sc.kind} of ${sc.pods} pods (198.18.0.0/16) to ${sc.natAddresses} NAT address${sc.natAddresses === 1 ? '' : 'es'}${sc.flags.length ? ` (${sc.flags.join(',')})` : ''}, towards ${sc.destination.host}:${sc.destination.port}; ${load}; every stage a scene of its own (pods, an nftables router, the built-in target), the router's conntrack read through ctnetlink`;
+  const many = (sc.destinations ?? 1) > 1;
+  const towards = `${many ? `${sc.destinations} addresses from ` : ''}${sc.destination.host}:${sc.destination.port}`;
+  return `${sc.kind} of ${sc.pods} pods (198.18.0.0/16) to ${sc.natAddresses} NAT address${sc.natAddresses === 1 ? '' : 'es'}${sc.flags.length ? ` (${sc.flags.join(',')})` : ''}, towards ${towards}; ${load}; the ${AXIS_NAMES[result.axis ?? 'nat-ports']} change from stage to stage, every stage a scene of its own (pods, an nftables router, the built-in target), the router's conntrack read through ctnetlink, the host's softirq time beside it (the router forwards and tracks there)`;
 }
 
 /** The stages side by side (the first is the baseline of `x base`), then each stage's reading. */
@@ -53,20 +79,20 @@ export function renderNatSummary(result: NatResult): string {
   const base = result.stages[0]?.client.totals.okPerSec ?? 0;
   const rows = result.stages.map((s) => cells(s, base));
   const readings = result.stages.map((s) => `  stage ${s.label}: ${s.reading}`);
-  return `portchurn nat${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}: ${describe(result)}\n\n${table([HEADER, ...rows])}\n\n${readings.join('\n')}\n`;
+  return `portchurn nat${result.interrupted ? ' (INTERRUPTED: partial result)' : ''}: ${describe(result)}\n\n${table([headerOf(result), ...rows])}\n\n${readings.join('\n')}\n`;
 }
 
 /** The Markdown report: the scene, the stages side by side, each reading and the router's rule. */
 export function renderNatMarkdown(result: NatResult, verdict: readonly string[]): string {
   const base = result.stages[0]?.client.totals.okPerSec ?? 0;
   return [
-    `# portchurn nat: ${result.stages.map((s) => s.label).join(', ')} NAT ports`,
+    `# portchurn nat: ${result.stages.map((s) => s.label).join(', ')} ${AXIS_NAMES[result.axis ?? 'nat-ports']}`,
     '',
     ...verdict,
     `Started ${result.startedAt}: ${describe(result)}.`,
     '',
     mdTable(
-      HEADER,
+      headerOf(result),
       result.stages.map((s) => cells(s, base)),
     ),
     '',

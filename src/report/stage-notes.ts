@@ -149,8 +149,9 @@ export function kernelCounterTable(view: StagesView): { header: string[]; rows: 
     return [
       label,
       k.scope,
-      ...TCP_COUNTERS.map((c) => formatCount(k.tcp[c] ?? 0)),
-      ...TCPEXT_COUNTERS.map((c) => formatCount(k.tcpExt[c] ?? 0)),
+      // A counter the kernel did not give (or a result from before it was read): –, not 0.
+      ...TCP_COUNTERS.map((c) => (k.tcp[c] === undefined ? '–' : formatCount(k.tcp[c]))),
+      ...TCPEXT_COUNTERS.map((c) => (k.tcpExt[c] === undefined ? '–' : formatCount(k.tcpExt[c]))),
     ];
   });
   return { header, rows, hostScoped: entries.some(({ stage }) => stage.run.kernel?.scope === 'host') };

@@ -58,6 +58,11 @@ export interface ConntrackSnapshot {
   /** Entries whose source was rewritten, by state. */
   readonly natTotal: number;
   readonly natByState: Readonly<Partial<Record<ConntrackTcpState, number>>>;
+  /**
+   * NAT mappings whose NAT port is the pod's own source port (port preservation: no `random` or
+   * `fully-random` flag, the pod's port inside the rule's range and free). Absent in samples from before it was counted.
+   */
+  readonly natPortKept?: number;
   /** Entries without a rewritten source. */
   readonly other: number;
   readonly mappings: readonly NatMappings[];

@@ -60,4 +60,5 @@ export const TCPEXT_COUNTERS = [
   'TCPAbortOnData',
   'ListenOverflows',
   'ListenDrops',
+  'TCPSynRetrans',
 ] as const;

@@ -2,20 +2,36 @@ import type { ResultHeader } from './header.js';
 import type { ConntrackStats, ConntrackTcpState, NatMappings } from './conntrack.js';
 import type { RunResult } from './result.js';
 
-/** What `portchurn nat` produced: one stage per NAT port range, each in a scene of its own. */
+/** The axes `portchurn nat` sweeps: one setting changes from stage to stage, each stage a scene of its own. */
+export const NAT_AXES = ['nat-ports', 'nat-addresses', 'destinations', 'pods', 'rate', 'close', 'nat-flags', 'conn-limit'] as const;
+export type NatAxis = (typeof NAT_AXES)[number];
+
+/** What `portchurn nat` produced: one stage per axis value, each in a scene of its own. */
 export interface NatResult extends ResultHeader<'nat'> {
-  /** What grew from stage to stage (absent in results from before the axis: the NAT ports). */
-  readonly axis?: 'nat-ports' | 'nat-addresses';
+  /** What changed from stage to stage (absent in results from before the axis: the NAT ports). */
+  readonly axis?: NatAxis;
   readonly scene: {
     readonly kind: 'snat' | 'masquerade';
     readonly pods: number;
     readonly natAddresses: number;
     readonly flags: readonly string[];
-    /** The one destination every stage's load went to. */
+    /** The first destination (with --destinations, the load turned over several addresses on this port). */
     readonly destination: { readonly host: string; readonly port: number };
+    /** Destination addresses of a stage, where the axis does not change them (absent before: 1). */
+    readonly destinations?: number;
   };
   readonly stages: readonly NatStageResult[];
   readonly warnings: readonly string[];
+}
+
+/** The host's CPU time over a span, all cores together (/proc/stat), and how long the span was. */
+export interface HostCpu {
+  readonly userMs: number;
+  readonly systemMs: number;
+  readonly softirqMs: number;
+  readonly idleMs: number;
+  readonly wallMs: number;
+  readonly cores: number;
 }
 
 /** Conntrack's counters over a stage (after less before). */
@@ -28,6 +44,19 @@ export interface NatStageResult {
   readonly natPorts: { readonly low: number; readonly high: number };
   /** NAT addresses the stage's rule maps to (absent before the axis: the scene's). */
   readonly natAddresses?: number;
+  /**
+   * The stage's own settings, where an axis may change them (absent in results from before those
+   * axes: the scene's): pods, destination addresses, the rule's flags, the table limit, who
+   * closes, and the load (a closed loop's connections or an open loop's rate).
+   */
+  readonly settings?: {
+    readonly pods: number;
+    readonly destinations: readonly string[];
+    readonly flags: readonly string[];
+    readonly connLimit: number | null;
+    readonly close: 'client' | 'server' | 'reset';
+    readonly load: { readonly connections: number } | { readonly ratePerSec: number };
+  };
   readonly ruleset: string;
   /** The load from the pods, through the router, as any run's result. */
   readonly client: RunResult;
@@ -35,6 +64,8 @@ export interface NatStageResult {
     readonly delta: ConntrackDelta;
     /** NAT mappings held when the load ended, per (NAT address, destination, port). */
     readonly heldAtEnd: readonly NatMappings[];
+    /** Of those, the mappings that kept the pod's own source port (absent before it was counted). */
+    readonly portKeptAtEnd?: number;
     /** NAT mappings held each second of the load, by state (read through ctnetlink in the router's namespace). */
     readonly perSecond: readonly {
       readonly second: number;
@@ -44,21 +75,45 @@ export interface NatStageResult {
   };
   /** Connects that took a SYN retransmit (1 s or more) and two or more (3 s or more): NAT exhaustion shows here, not as an errno. */
   readonly connectRetransmits: { readonly atLeast1s: number; readonly atLeast3s: number; readonly connects: number };
+  /**
+   * The host's CPU over the stage's load, from /proc/stat: the router forwards, NATs and tracks
+   * in softirq (with the veths' delivery into every namespace), which no namespace is charged for;
+   * `softirqMs` is the closest a namespace router has to its own CPU. Absent before it was read.
+   */
+  readonly hostCpu?: HostCpu;
   /** SYNs the table limit's rule dropped (its counter); null without a limit (absent before it existed). */
   readonly limitDrops?: number | null;
   readonly model: NatBudget;
   readonly reading: string;
 }
 
-/** The NAT budget of a stage towards its destination (model/nat-budget.ts). */
-export interface NatBudget {
-  /** The NAT addresses the kernel's hash gives the stage's pods towards the destination. */
-  readonly natAddressesUsed: readonly string[];
-  /** How many of the pods the hash put on each NAT address used: they share its ports. */
+/** The NAT budget towards one destination address. */
+export interface NatDestinationBudget {
+  readonly destination: string;
+  /** How many of the pods the hash put on each NAT address towards this destination: they share its ports. */
   readonly podsPerAddress: Readonly<Record<string, number>>;
-  readonly portsPerAddress: number;
-  /** Mappings that can be held at once towards the destination: ports x addresses used. */
+  /** Mappings that can be held at once towards it: ports x NAT addresses the pods hash onto. */
   readonly mappings: number;
+}
+
+/** The NAT budget of a stage towards its destinations (model/nat-budget.ts). */
+export interface NatBudget {
+  /** The NAT addresses the kernel's hash gives the stage's pods, towards any destination. */
+  readonly natAddressesUsed: readonly string[];
+  /** Each destination address's own budget: the hash is seeded with the destination, so each spreads the pods its own way. */
+  readonly destinations: readonly NatDestinationBudget[];
+  readonly portsPerAddress: number;
+  /** Mappings that can be held at once, over all destinations. */
+  readonly mappings: number;
+  /**
+   * The share of mappings that keep the pod's own port while the table is empty: without
+   * `random`/`fully-random`, get_unique_tuple() keeps a pod's port that lies in the rule's range
+   * and that no mapping holds (nf_nat_used_tuple: closed mappings in TIME_WAIT hold it too, so the
+   * share falls as they fill the range), i.e. the share of the pods' ephemeral range inside the
+   * rule's; with either flag every port is searched for from a random offset and lands on the
+   * pod's own only by chance (that share over the range's ports).
+   */
+  readonly portKeptShare: number;
   /** The table limit (`ct count over N`): connections tracked at once, whatever the mappings; null without one. */
   readonly connectionLimit: number | null;
   /** How long a mapping stays after its connection closes (conntrack's TIME_WAIT, s), where no new SYN takes it back. */

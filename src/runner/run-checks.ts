@@ -3,6 +3,7 @@ import type { Environment } from '../result/environment.js';
 import type { Plan } from '../plan/plan.js';
 import { ephemeralRangeOf, rangesOverlap } from '../plan/ports.js';
 import { checkSourcesReach, type TargetEndpoint } from '../plan/target-url.js';
+import { familyOf } from '../plan/addresses.js';
 import { chooseEngine, type EngineDecision } from './choose-engine.js';
 import { checkSocketPortRange, checkSourcesBindable, resolveTargetHost } from './preflight.js';
 
@@ -17,6 +18,8 @@ export interface RunSetup {
   readonly endpoint: TargetEndpoint | null;
   /** The external target's address to connect to (its name resolved), or null. */
   readonly connectHost: string | null;
+  /** The external target's further addresses (ExternalTargetPlan.moreAddresses), checked the same way. */
+  readonly moreHosts: readonly string[];
   readonly engine: EngineDecision;
 }
 
@@ -42,9 +45,15 @@ export async function checkBeforeTraffic(plan: Plan): Promise<RunSetup> {
   const connectHost = endpoint ? await resolveTargetHost(endpoint.host, endpoint.family, plan.allowRemote) : null;
   // A name is known to be remote only once it resolves (an IP literal was checked in buildPlan).
   if (connectHost !== null) checkSourcesReach(plan.sources, connectHost);
+  const moreHosts: string[] = [];
+  for (const host of plan.target.kind === 'external' ? (plan.target.moreAddresses ?? []) : []) {
+    const resolved = await resolveTargetHost(host, familyOf(host), plan.allowRemote);
+    checkSourcesReach(plan.sources, resolved);
+    moreHosts.push(resolved);
+  }
   const engine = chooseEngine(plan, endpoint?.protocol ?? 'http');
   if (engine.note) warnings.push(engine.note);
-  return { environment, warnings, skipPorts, endpoint, connectHost, engine };
+  return { environment, warnings, skipPorts, endpoint, connectHost, moreHosts, engine };
 }
 
 /**

@@ -80,7 +80,7 @@ test('[native] portchurn nat: the table, each reading, the verdict, the JSON and
   try {
     const run = await runCli(['nat', '--values', '4', '--no-reference', '-d', '1s', '-c', '8', '--out', out]);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^ {2}stage\s+NAT ports\s+NAT addresses\s+mappings\s+ok\/s/m);
+    assert.match(run.stdout, /^ {2}nat-ports\s+NAT ports\s+NAT addresses\s+mappings\s+ok\/s/m);
     assert.match(run.stdout, /^ {2}stage 4: NAT: 1 NAT address/m);
     assert.match(run.stdout, /verdict\s+PASSED/);
     const json = readdirSync(out).find((f) => f.startsWith('nat-') && f.endsWith('.json'))!;
@@ -114,7 +114,7 @@ test('[native] --axis nat-addresses: each stage maps to more NAT addresses; each
     const a = natAddressOf(p, destination, '198.19.0.1', '198.19.0.2');
     expected[a] = (expected[a] ?? 0) + 1;
   }
-  assert.deepEqual(two!.model.podsPerAddress, expected, "the model's spread is the kernel's hash");
+  assert.deepEqual(two!.model.destinations[0]!.podsPerAddress, expected, "the model's spread is the kernel's hash");
   assert.equal(one!.model.mappings, 4);
   assert.equal(two!.model.mappings, 4 * Object.keys(expected).length);
   for (const stage of [one!, two!]) {
@@ -142,5 +142,99 @@ test('[native] a conntrack table limit (ct count over 8) drops SYNs before any m
   assert.equal(open.stages[0]!.limitDrops, null);
   assert.equal(open.stages[0]!.model.connectionLimit, null);
   assert.ok(open.stages[0]!.client.totals.ok > 10 * stage!.client.totals.ok, 'the limit, not the ports, held the rate');
+  assert.deepEqual(scenesLeft(), []);
+});
+
+test('[native] without a random flag a pod keeps its own port inside the NAT range; fully-random draws every port, as the model says', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  // 200 new connections a second for 1 s: a nearly empty range, where every pod port is free.
+  const result = await natScenario({
+    axis: 'nat-flags',
+    values: 'none,fully-random',
+    natPorts: { low: 1024, high: 65535 },
+    pods: 2,
+    rate: 200,
+    duration: '1s',
+  });
+  const [none, random] = result.stages;
+  assert.equal(none!.model.portKeptShare, 1, "the pods' ports lie in the range");
+  assert.equal(random!.model.portKeptShare, 1 / 64512, 'only by chance');
+  assert.match(random!.ruleset, /snat to 198\.19\.0\.1:1024-65535 fully-random/);
+  for (const stage of [none!, random!]) {
+    const held = stage.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
+    assert.ok(held >= 100, `${stage.label}: ${held} mappings held (each connection's, in TIME_WAIT)`);
+    const kept = stage.conntrack.portKeptAtEnd!;
+    const share = kept / held;
+    if (stage.label === 'none') assert.ok(share >= 0.9, `none: ${kept} of ${held} kept the pod's port`);
+    else assert.ok(kept <= 2, `fully-random: ${kept} of ${held} kept the pod's port`);
+    assert.match(
+      stage.reading,
+      new RegExp(`${kept.toLocaleString('en-US')} of the ${held.toLocaleString('en-US')} mappings held kept the pod's own port`),
+    );
+  }
+  assert.deepEqual(scenesLeft(), []);
+});
+
+test('[native] --axis destinations: each destination has a budget of its own, spread by the hash seeded with it', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const result = await natScenario({
+    axis: 'destinations',
+    values: '1,2',
+    pods: 8,
+    natAddresses: 2,
+    natPorts: 4,
+    connections: 32,
+    duration: '2s',
+  });
+  const [one, two] = result.stages;
+  assert.deepEqual(one!.settings!.destinations, ['198.19.128.1']);
+  assert.deepEqual(two!.settings!.destinations, ['198.19.128.1', '198.19.128.2']);
+  for (const stage of [one!, two!]) {
+    const held = new Map<string, number>();
+    for (const m of stage.conntrack.heldAtEnd)
+      held.set(`${m.natAddress}>${m.destination}`, (held.get(`${m.natAddress}>${m.destination}`) ?? 0) + m.total);
+    const modelled = stage.model.destinations.flatMap((d) => Object.keys(d.podsPerAddress).map((a) => `${a}>${d.destination}`)).sort();
+    assert.deepEqual(
+      [...held.keys()].sort(),
+      modelled,
+      `${stage.label}: mappings on exactly the (NAT address, destination) pairs the hash gives`,
+    );
+    for (const [pair, n] of held) assert.ok(n <= 4, `${pair} holds ${n} of its 4 ports`);
+    assert.ok(stage.conntrack.delta.insertFailed > 0, `${stage.label}: 32 open against ${stage.model.mappings} mappings`);
+  }
+  const total = (s: typeof one) => s!.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
+  assert.ok(total(two) > total(one), `a second destination holds more mappings (${total(two)} against ${total(one)})`);
+  assert.equal(two!.model.mappings, two!.model.destinations[0]!.mappings + two!.model.destinations[1]!.mappings);
+  assert.deepEqual(scenesLeft(), []);
+});
+
+test('[native] --axis close: the client or the server closing first leaves the mapping in TIME_WAIT, a reset in CLOSE', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const result = await natScenario({ axis: 'close', values: 'client,server,reset', natPorts: 64, connections: 4, duration: '1s' });
+  const states = result.stages.map((s) => {
+    const by: Record<string, number> = {};
+    for (const m of s.conntrack.heldAtEnd) for (const [state, n] of Object.entries(m.byState)) by[state] = (by[state] ?? 0) + n;
+    return [
+      s.label,
+      s.model.holdSec,
+      Object.keys(by)
+        .filter((k) => by[k]! > 0)
+        .sort(),
+    ];
+  });
+  assert.deepEqual(states, [
+    ['client', 120, ['TIME_WAIT']],
+    ['server', 120, ['TIME_WAIT']],
+    ['reset', 10, ['CLOSE']],
+  ]);
+  // Whose FIN came first shows in the pods' own TIME_WAIT (TcpExt TW): only where the client closed.
+  const podTimeWait = result.stages.map((s) => [s.label, (s.client.kernel?.tcpExt.TW ?? 0) > 0]);
+  assert.deepEqual(podTimeWait, [
+    ['client', true],
+    ['server', false],
+    ['reset', false],
+  ]);
+  assert.match(result.stages[1]!.model.formula, /TIME_WAIT, where the server's FIN leaves it/);
+  assert.match(result.stages[2]!.model.formula, /CLOSE, where the reset leaves it/);
   assert.deepEqual(scenesLeft(), []);
 });

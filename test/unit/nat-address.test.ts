@@ -72,16 +72,63 @@ test('the scene spec: addresses inside 198.18.0.0/15, and what cannot work refus
 
 test('the NAT budget: mappings per destination from the addresses the pods hash onto; a rate before Linux 6.5, open connections from it', () => {
   const pods = ['198.18.0.1', '198.18.0.2', '198.18.0.3', '198.18.0.4', '198.18.0.5', '198.18.0.6', '198.18.0.7', '198.18.0.8'];
-  const input = { pods, natAddresses: ['198.19.0.1', '198.19.0.2'], ports: 10, destination: '198.19.128.1', persistent: false };
+  const input = { pods, natAddresses: ['198.19.0.1', '198.19.0.2'], ports: 10, destinations: ['198.19.128.1'], persistent: false };
   const now = natBudget({ ...input, kernel: '6.18.44-fc-v1300' });
   assert.deepEqual(now.natAddressesUsed, ['198.19.0.1', '198.19.0.2'], 'the 8 pods spread over both (as the kernel did in the scene test)');
   assert.equal(now.mappings, 20);
   assert.equal(now.timeWaitTakenBack, true);
   assert.equal(now.sustainedPerSec, null);
-  assert.match(now.formula, /open at once \(Linux 6\.18\.44-fc-v1300: a new SYN takes a TIME_WAIT mapping back\)/);
+  assert.match(
+    now.formula,
+    /open at once \(Linux 6\.18\.44-fc-v1300: a new SYN takes back a mapping in TIME_WAIT, where the client's FIN leaves it/,
+  );
+  // Each destination spreads the pods its own way (the hash is seeded with it); the budgets add up.
+  const two = natBudget({ ...input, destinations: ['198.19.128.1', '198.19.128.2'], kernel: '6.18.0' });
+  assert.deepEqual(
+    two.destinations.map((d) => d.destination),
+    ['198.19.128.1', '198.19.128.2'],
+  );
+  for (const d of two.destinations) {
+    const expected: Record<string, number> = {};
+    for (const p of pods) {
+      const a = natAddressOf(p, d.destination, '198.19.0.1', '198.19.0.2');
+      expected[a] = (expected[a] ?? 0) + 1;
+    }
+    assert.deepEqual(d.podsPerAddress, expected);
+    assert.equal(d.mappings, 10 * Object.keys(expected).length);
+  }
+  assert.equal(two.mappings, two.destinations[0]!.mappings + two.destinations[1]!.mappings);
   const old = natBudget({ ...input, kernel: '6.1.0-13-amd64' });
   assert.equal(old.timeWaitTakenBack, false);
   assert.equal(old.sustainedPerSec, 20 / 120);
+  const reset = natBudget({ ...input, close: 'reset', kernel: '6.1.0-13-amd64' });
+  assert.equal(reset.holdSec, 10, 'a reset leaves the mapping in CLOSE, 10 s');
+  assert.equal(reset.sustainedPerSec, 20 / 10);
+  assert.match(reset.formula, /each held 10 s after its close, in CLOSE, where the reset leaves it/);
+  assert.match(
+    natBudget({ ...input, close: 'server', kernel: '6.1.0' }).formula,
+    /TIME_WAIT, where the server's FIN leaves it \(either side's would\)/,
+  );
   assert.equal(natBudget({ ...input, pods: ['198.18.0.1'], kernel: '6.18.0' }).mappings, 10, 'one pod, one NAT address');
+  // Port preservation: without a random flag a pod's own port inside the range is kept; with one, only by chance.
+  const podPorts = { low: 32768, high: 60999 };
+  const full = { ...input, ports: 64512, lowPort: 1024, podPorts, kernel: '6.18.0' };
+  assert.equal(natBudget(full).portKeptShare, 1);
+  assert.match(
+    natBudget(full).formula,
+    /100 % of the pods' ports lie in the range: each keeps its own while no mapping, closed ones included, holds it/,
+  );
+  assert.equal(natBudget({ ...full, randomPorts: true }).portKeptShare, 1 / 64512);
+  assert.match(natBudget({ ...full, randomPorts: true }).formula, /the random flag searches every port/);
+  assert.equal(
+    natBudget({ ...input, lowPort: 20000, podPorts, kernel: '6.18.0' }).portKeptShare,
+    0,
+    "a range below the pods' ports keeps none",
+  );
+  assert.equal(
+    natBudget({ ...input, ports: 14116, lowPort: 32768, podPorts, kernel: '6.18.0' }).portKeptShare,
+    0.5,
+    'half their range inside',
+  );
   assert.deepEqual(['5.15.0', '6.4.9', '6.5.0', '7.0.1', 'weird'].map(evictsTimeWait), [false, false, true, true, false]);
 });

@@ -1,8 +1,9 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
-import { NAT_AXES, NAT_DEFAULTS, natScenario, type NatAxis } from '../../nat/nat-scenario.js';
+import { natScenario } from '../../nat/nat-scenario.js';
+import { NAT_AXES, NAT_CLOSES, NAT_DEFAULTS, parseNatPorts, type NatAxis, type NatClose } from '../../nat/nat-stages.js';
 import { NAT_FLAGS, type NatFlag, type NatKind } from '../../nat/scene-spec.js';
-import { oneOf, parsePositiveInt } from '../../plan/units.js';
+import { oneOf, parsePositiveInt, parsePositiveNumber } from '../../plan/units.js';
 import { PlanError } from '../../errors.js';
 import { declareOptions, type OptionTable } from '../option-table.js';
 import { printError, type CliIo } from '../output.js';
@@ -17,14 +18,21 @@ export const NAT_OPTIONS = {
     type: 'string',
     choices: NAT_AXES,
     default: NAT_DEFAULTS.axis,
-    describe: 'what grows from stage to stage: the NAT ports or the NAT addresses',
+    describe: 'what changes from stage to stage (each stage a scene of its own)',
   },
   values: {
     type: 'string',
-    describe: 'the axis values, one stage each (each a scene of its own)',
-    defaultDescription: `${NAT_DEFAULTS.values} NAT ports; ${NAT_DEFAULTS.addressValues} NAT addresses`,
+    describe:
+      'the axis values, one stage each: counts (nat-ports, nat-addresses, destinations, pods), new connections a second (rate), client/server/reset (close), none or flags joined with + (nat-flags), none or a count (conn-limit)',
+    defaultDescription: Object.entries(NAT_DEFAULTS.axisValues)
+      .map(([axis, values]) => `${axis} ${values}`)
+      .join('; '),
   },
-  'nat-ports': { type: 'string', default: String(NAT_DEFAULTS.natPorts), describe: '--axis nat-addresses: the NAT ports of every stage' },
+  'nat-ports': {
+    type: 'string',
+    default: String(NAT_DEFAULTS.natPorts),
+    describe: `the NAT ports of every stage on the other axes: a count from ${NAT_DEFAULTS.firstPort}, or LOW-HIGH`,
+  },
   reference: {
     type: 'boolean',
     default: NAT_DEFAULTS.reference,
@@ -43,10 +51,16 @@ export const NAT_OPTIONS = {
     describe: 'addresses the rule maps to (198.19.0.1 on); the kernel hashes each pod onto one per destination',
   },
   'nat-flags': { type: 'string', default: '', describe: `the rule's flags: ${NAT_FLAGS.join(', ')} (comma list)` },
+  destinations: {
+    type: 'string',
+    default: String(NAT_DEFAULTS.destinations),
+    describe: 'server addresses (198.19.128.1 on), each with the built-in target; the load turns over them',
+  },
+  rate: { type: 'string', describe: 'new connections a second (open loop) instead of --connections open at once' },
   'destination-port': {
     type: 'string',
     default: String(NAT_DEFAULTS.destinationPort),
-    describe: "the built-in target's port on 198.19.128.1",
+    describe: "the built-in target's port on each destination",
   },
   connections: {
     ...RUN_OPTIONS.connections,
@@ -61,9 +75,9 @@ export const NAT_OPTIONS = {
   },
   close: {
     type: 'string',
-    choices: ['client', 'server'],
+    choices: NAT_CLOSES,
     default: NAT_DEFAULTS.close,
-    describe: 'who closes first (either leaves the mapping in conntrack TIME_WAIT)',
+    describe: "who closes first: client or server (either's FIN leaves the mapping in conntrack's TIME_WAIT), or reset (CLOSE)",
   },
   'conn-limit': { type: 'string', describe: "a conntrack table limit on the pods' connections in the router (nftables ct count over N)" },
   out: { type: 'string', default: RESULTS_DIR, describe: 'directory for the JSON result and its Markdown report' },
@@ -98,17 +112,19 @@ export async function natCommand(argv: NatArgs, io: CliIo): Promise<number> {
   const options = {
     axis: argv.axis as NatAxis,
     ...(argv.values === undefined ? {} : { values: argv.values }),
-    natPorts: parsePositiveInt('--nat-ports', argv['nat-ports']),
+    natPorts: parseNatPorts(argv['nat-ports']),
     reference: argv.reference,
     kind: argv['nat-kind'] as NatKind,
     pods: parsePositiveInt('--pods', argv.pods),
     natAddresses: parsePositiveInt('--nat-addresses', argv['nat-addresses']),
     flags: flagsOf(argv['nat-flags']),
+    destinations: parsePositiveInt('--destinations', argv.destinations),
+    ...(argv.rate === undefined ? {} : { rate: parsePositiveNumber('--rate', argv.rate) }),
     destinationPort: parsePositiveInt('--destination-port', argv['destination-port']),
     connections: parsePositiveInt('--connections', argv.connections),
     duration: argv.duration,
     timeout: argv.timeout,
-    close: argv.close as 'client' | 'server',
+    close: argv.close as NatClose,
     ...(argv['conn-limit'] === undefined ? {} : { connLimit: parsePositiveInt('--conn-limit', argv['conn-limit']) }),
   };
   const stop = stopOnSignals((name) => printError(io, stoppingMessage(name)));
@@ -135,6 +151,12 @@ export const NAT_COMMAND = defineCommand({
     [
       '$0 nat --axis nat-addresses --values 1,2,4 --pods 8',
       '8 ports on 1, 2 and 4 NAT addresses: the kernel hashes each pod onto one of them',
+    ],
+    ['$0 nat --axis destinations --values 1,2,4', '8 NAT ports towards 1, 2 and 4 server addresses: a budget each'],
+    ['$0 nat --axis rate --values 500,2000,8000', 'an open loop through 8 NAT ports'],
+    [
+      '$0 nat --axis nat-flags --values none,fully-random --nat-ports 1024-65535',
+      "the pods' own ports kept by the NAT, then every port drawn at random",
     ],
   ],
   run: natCommand,

@@ -16,11 +16,12 @@
  *   u64 x 10  statistics: found, invalid, insert, insert_failed, drop, early_drop, error,
  *             search_restart, clash_resolve, chaintoolong (summed over CPUs)
  *   u32 cpus, u32 complete (0: more keys than PC_CT_HELD_MAX, the totals still exact)
- *   u64 total NAT mappings, u64 other entries, u64 x 10 NAT mappings by TCP state
+ *   u64 total NAT mappings, u64 other entries, u64 NAT mappings that kept the pod's port,
+ *   u64 x 10 NAT mappings by TCP state
  *   u32 keys, u32 0
  *   per key: u8[4] NAT address, u8[4] destination address (network order), u16 port, u16 0, u32 x 10 by state
  */
-#define HEAD_BYTES (10 * 8 + 8 + 8 + 8 + 10 * 8 + 8)
+#define HEAD_BYTES (10 * 8 + 8 + 8 + 8 + 8 + 10 * 8 + 8)
 #define KEY_BYTES (4 + 4 + 2 + 2 + 4 * PC_CT_TCP_STATES)
 
 static napi_value throw_errno(napi_env env, int err, const char *what) {
@@ -78,6 +79,7 @@ napi_value pc_napi_netns_conntrack(napi_env env, napi_callback_info info) {
   p = put32(p, (uint32_t)held.complete);
   p = put64(p, held.total);
   p = put64(p, held.other);
+  p = put64(p, held.port_kept);
   for (int i = 0; i < PC_CT_TCP_STATES; i++) p = put64(p, held.total_states[i]);
   p = put32(p, held.count);
   p = put32(p, 0);

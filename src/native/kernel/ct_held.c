@@ -57,6 +57,7 @@ int pc_ct_held_add(const pc_ct_entry *e, void *ctx) {
   uint8_t state = e->tcp_state < PC_CT_TCP_STATES ? e->tcp_state : 0;
   h->total++;
   h->total_states[state]++;
+  if (e->reply_dport == e->orig_sport) h->port_kept++;
   /* The mapping: the replies come back to the NAT address; the connection went to orig_dst:orig_dport. */
   uint32_t nat = e->reply_dst, dst = e->orig_dst;
   uint16_t dport = e->orig_dport;

@@ -26,6 +26,12 @@ typedef struct {
   uint64_t total;                          /* every NAT mapping seen */
   uint64_t total_states[PC_CT_TCP_STATES]; /* the same, by state */
   uint64_t other;                          /* entries without a NAT'd source (not counted above) */
+  /*
+   * NAT mappings that kept the pod's own port (the reply comes back to orig_sport): without
+   * `random`/`fully-random`, get_unique_tuple() keeps a source port that is inside the rule's
+   * range and free; with either flag every port is searched for from a random offset.
+   */
+  uint64_t port_kept;
 } pc_ct_held;
 
 /* 0, or ENOMEM. */

@@ -1,0 +1,100 @@
+import { decodeHistogram } from '../result/histogram.js';
+import type { NatStageResult } from '../result/nat-result.js';
+import type { RunResult } from '../result/result.js';
+
+interface RecordedValues {
+  reset(): void;
+  hasNext(): boolean;
+  next(): { valueIteratedTo: number; countAtValueIteratedTo: number };
+}
+
+/** Connects that waited for a SYN retransmit: 1 s or more, 3 s or more, from the stage's connect histogram. */
+export function connectRetransmitsOf(client: RunResult): NatStageResult['connectRetransmits'] {
+  const h = client.latency.connectUs;
+  if (h.summary.count === 0) return { atLeast1s: 0, atLeast3s: 0, connects: 0 };
+  const d = decodeHistogram(h.hdr);
+  let atLeast1s = 0;
+  let atLeast3s = 0;
+  // hdr-histogram-js walks its recorded values with an iterator its typings leave out.
+  const it = (d as unknown as { recordedValuesIterator: RecordedValues }).recordedValuesIterator;
+  it.reset();
+  while (it.hasNext()) {
+    const v = it.next();
+    if (v.valueIteratedTo >= 900_000) atLeast1s += v.countAtValueIteratedTo;
+    if (v.valueIteratedTo >= 2_900_000) atLeast3s += v.countAtValueIteratedTo;
+  }
+  return { atLeast1s, atLeast3s, connects: d.totalCount };
+}
+
+/**
+ * nf_nat_l4proto_unique_tuple() tries at most NF_NAT_MAX_ATTEMPTS (128) ports; in the last
+ * NF_NAT_HARDER_THRESH (a quarter) it may evict a colliding mapping in TIME_WAIT
+ * (nf_nat_used_tuple_harder), and those attempts do not count in conntrack's `found`.
+ */
+const NF_NAT_HARDER_THRESH = 32;
+
+const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+/** What a stage's load was: a closed loop's connections, or an open loop's rate. */
+export type NatStageLoad = { readonly connections: number } | { readonly ratePerSec: number };
+
+/**
+ * Connections open at once: a closed loop's own count; an open loop's rate times the time a
+ * connection lasted (its mean, measured: Little's law).
+ */
+function openAtOnce(stage: Omit<NatStageResult, 'reading'>, load: NatStageLoad): { open: number; how: string } {
+  if ('connections' in load) return { open: load.connections, how: `${fmt(load.connections)} connections open at once` };
+  const meanUs = stage.client.latency.totalUs.summary.meanUs;
+  const open = (load.ratePerSec * meanUs) / 1e6;
+  return { open, how: `${fmt(load.ratePerSec)}/s for ${fmt(meanUs / 1000)} ms each (the mean measured): about ${fmt(open)} open at once` };
+}
+
+/**
+ * The pair (NAT address, destination) with the most connections open at once: the pods share the
+ * connections evenly, each pod's over the destinations evenly, and the pods on one NAT address
+ * towards one destination share its ports.
+ */
+function busiestOf(model: NatStageResult['model'], open: number) {
+  const destinations = model.destinations;
+  let best = { address: '', destination: '', pods: 0, of: 0, open: 0 };
+  for (const d of destinations) {
+    const pods = Object.values(d.podsPerAddress).reduce((a, b) => a + b, 0);
+    for (const [address, n] of Object.entries(d.podsPerAddress)) {
+      const here = pods > 0 ? (open * n) / pods / destinations.length : 0;
+      if (here > best.open) best = { address, destination: d.destination, pods: n, of: pods, open: here };
+    }
+  }
+  return best;
+}
+
+/** A stage's reading: the model's formula, what held the load, and how the client saw it (SYN retransmits, not errno). */
+export function natReadingOf(stage: Omit<NatStageResult, 'reading'>, load: NatStageLoad): string {
+  const held = stage.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
+  const r = stage.connectRetransmits;
+  const share = r.connects > 0 ? Math.round((100 * r.atLeast1s) / r.connects) : 0;
+  const synRetrans = stage.client.kernel?.tcpExt.TCPSynRetrans;
+  const d = stage.conntrack.delta;
+  const ok = stage.client.totals.ok;
+  const model = stage.model;
+  const { open, how } = openAtOnce(stage, load);
+  const busiest = busiestOf(model, open);
+  const full = busiest.open > model.portsPerAddress;
+  const uneven = full && open <= model.mappings;
+  const limited = model.connectionLimit !== null && open > model.connectionLimit && model.connectionLimit < model.mappings;
+  const retried = `${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''}${synRetrans !== undefined ? `; the pods' kernel retransmitted ${fmt(synRetrans)} SYNs` : ''})`;
+  const kept =
+    stage.conntrack.portKeptAtEnd !== undefined && held > 0 && model.portKeptShare > 0
+      ? `; ${fmt(stage.conntrack.portKeptAtEnd)} of the ${fmt(held)} mappings held kept the pod's own port`
+      : '';
+  if (limited)
+    return `NAT: ${model.formula}; the table limit (ct count over ${fmt(model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${retried}`;
+  const against = uneven
+    ? `the hash put ${busiest.pods} of ${busiest.of} pods on ${busiest.address} towards ${busiest.destination}: about ${fmt(busiest.open)} connections open at once against its ${fmt(model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(model.mappings)}`
+    : `${how} against ${fmt(model.mappings)} mappings`;
+  const what = model.timeWaitTakenBack
+    ? full
+      ? `${against}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
+      : `${how}, within the ${fmt(model.mappings)} mappings: closed mappings were taken back by new SYNs${d.found > 0 ? `, the router's port search meeting ${fmt(d.found)} taken tuples before its last ${NF_NAT_HARDER_THRESH} attempts (conntrack found: ${fmt(ok > 0 ? d.found / ok : 0)} a connection)` : ''}${d.insertFailed > 0 ? `; ${fmt(d.insertFailed)} SYNs still found none (insert_failed: mappings of closing connections, not yet TIME_WAIT, cannot be taken)` : ''}`
+    : `${fmt(d.insertFailed)} SYNs found no mapping (insert_failed), ${fmt(d.drop)} dropped`;
+  return `NAT: ${model.formula}; ${fmt(held)} held when the load ended${kept}; ${what}; ${retried}`;
+}
