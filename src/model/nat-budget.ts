@@ -27,6 +27,8 @@ export interface NatBudgetInput {
   readonly pods: readonly string[];
   readonly natAddresses: readonly string[];
   readonly ports: number;
+  /** Ports each pod has apart (a rule per pod, as a per-VM allocation); null or absent: the pods on an address share them. */
+  readonly portsPerPod?: number | null;
   /** The first port of the rule's range (with `ports`: whether the pods' own ports fall inside it). */
   readonly lowPort?: number;
   /** The pods' own ephemeral ports (their namespace's ip_local_port_range). */
@@ -63,7 +65,8 @@ export function natBudget(input: NatBudgetInput): NatBudget {
     const chosen = input.pods.map((p) => natAddressOf(p, destination, first, last, input.persistent));
     const used = [...new Set(chosen)].sort(byNumber);
     const podsPerAddress = Object.fromEntries(used.map((a) => [a, chosen.filter((c) => c === a).length]));
-    return { destination, podsPerAddress, mappings: used.length * input.ports };
+    const perPod = input.portsPerPod ?? null;
+    return { destination, podsPerAddress, mappings: perPod === null ? used.length * input.ports : input.pods.length * perPod };
   });
   const used = [...new Set(destinations.flatMap((d) => Object.keys(d.podsPerAddress)))].sort(byNumber);
   const holdSec = input.holdSec ?? (input.close === 'reset' ? CONNTRACK_CLOSE_SEC : CONNTRACK_TIME_WAIT_SEC);
@@ -74,9 +77,13 @@ export function natBudget(input: NatBudgetInput): NatBudget {
       ? 'CLOSE, where the reset leaves it'
       : `TIME_WAIT, where the ${input.close ?? 'client'}'s FIN leaves it (either side's would)`;
   const one = destinations.length === 1;
-  const perDestination = one
-    ? `${destinations[0]!.mappings / input.ports} NAT address${destinations[0]!.mappings === input.ports ? '' : 'es'} (of ${input.natAddresses.length}, as the pods hash) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings to ${destinations[0]!.destination}`
-    : `${destinations.length} destinations, each with the NAT addresses the pods hash onto (${destinations.map((d) => d.mappings / input.ports).join(', ')} of ${input.natAddresses.length}) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings`;
+  const perPod = input.portsPerPod ?? null;
+  const perDestination =
+    perPod !== null
+      ? `${input.pods.length} pod${input.pods.length === 1 ? '' : 's'} x ${fmt(perPod)} ports each, apart (a block per pod) = ${fmt(mappings)} mappings${one ? ` to ${destinations[0]!.destination}` : ` over ${destinations.length} destinations`}`
+      : one
+        ? `${destinations[0]!.mappings / input.ports} NAT address${destinations[0]!.mappings === input.ports ? '' : 'es'} (of ${input.natAddresses.length}, as the pods hash) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings to ${destinations[0]!.destination}`
+        : `${destinations.length} destinations, each with the NAT addresses the pods hash onto (${destinations.map((d) => d.mappings / input.ports).join(', ')} of ${input.natAddresses.length}) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings`;
   // get_unique_tuple() keeps the pod's own port when it lies in the range and is free, unless a
   // random flag forces the search (which lands on the pod's port only by chance: 1 in the range).
   const low = input.lowPort ?? null;
@@ -96,6 +103,7 @@ export function natBudget(input: NatBudgetInput): NatBudget {
     natAddressesUsed: used,
     destinations,
     portsPerAddress: input.ports,
+    portsPerPod: perPod,
     mappings,
     portKeptShare,
     connectionLimit: input.connLimit ?? null,

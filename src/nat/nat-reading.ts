@@ -77,9 +77,13 @@ export function natReadingOf(stage: Omit<NatStageResult, 'reading'>, load: NatSt
   const ok = stage.client.totals.ok;
   const model = stage.model;
   const { open, how } = openAtOnce(stage, load);
+  const perPod = model.portsPerPod ?? null;
+  const pods = model.destinations[0] ? Object.values(model.destinations[0].podsPerAddress).reduce((a, b) => a + b, 0) : 1;
   const busiest = busiestOf(model, open);
-  const full = busiest.open > model.portsPerAddress;
-  const uneven = full && open <= model.mappings;
+  // Ports apart per pod: each pod's connections to a destination against its own block.
+  const podOpen = open / Math.max(1, pods) / Math.max(1, model.destinations.length);
+  const full = perPod === null ? busiest.open > model.portsPerAddress : podOpen > perPod;
+  const uneven = perPod === null && full && open <= model.mappings;
   const limited = model.connectionLimit !== null && open > model.connectionLimit && model.connectionLimit < model.mappings;
   const retried = `${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''}${synRetrans !== undefined ? `; the pods' kernel retransmitted ${fmt(synRetrans)} SYNs` : ''})`;
   const kept =
@@ -88,9 +92,12 @@ export function natReadingOf(stage: Omit<NatStageResult, 'reading'>, load: NatSt
       : '';
   if (limited)
     return `NAT: ${model.formula}; the table limit (ct count over ${fmt(model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${retried}`;
-  const against = uneven
-    ? `the hash put ${busiest.pods} of ${busiest.of} pods on ${busiest.address} towards ${busiest.destination}: about ${fmt(busiest.open)} connections open at once against its ${fmt(model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(model.mappings)}`
-    : `${how} against ${fmt(model.mappings)} mappings`;
+  const against =
+    perPod !== null
+      ? `${how}: about ${fmt(podOpen)} a pod${model.destinations.length > 1 ? ' and destination' : ''} against its own ${fmt(perPod)} ports`
+      : uneven
+        ? `the hash put ${busiest.pods} of ${busiest.of} pods on ${busiest.address} towards ${busiest.destination}: about ${fmt(busiest.open)} connections open at once against its ${fmt(model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(model.mappings)}`
+        : `${how} against ${fmt(model.mappings)} mappings`;
   const what = model.timeWaitTakenBack
     ? full
       ? `${against}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`

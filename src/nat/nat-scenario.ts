@@ -11,8 +11,9 @@ import { runJobInNamespace } from '../runner/run-in-namespace.js';
 import type { RunHooks } from '../runner/run-plan.js';
 import { limitDrops, makeNatScene, type NatScene } from './scene.js';
 import { addressPlanOf, type NatAddressPlan, type NatSceneSpec } from './scene-spec.js';
-import { NAT_DEFAULTS, natStagesOf, type NatOptions, type NatStagePlan } from './nat-stages.js';
+import { NAT_DEFAULTS, natAxisOf, natStagesOf, type NatOptions, type NatStagePlan } from './nat-stages.js';
 import { connectRetransmitsOf, natReadingOf } from './nat-reading.js';
+import { sceneProfileOf } from './nat-profile.js';
 import { hostCpuSince, readHostCpu } from '../env/host-cpu.js';
 
 function delta(before: ConntrackStats, after: ConntrackStats): ConntrackDelta {
@@ -82,6 +83,8 @@ function specOf(base: Pick<NatSceneSpec, 'kind' | 'destinationPorts'>, stage: Na
     flags: stage.flags,
     destinations: stage.destinations,
     connLimit: stage.connLimit,
+    portsPerPod: stage.portsPerPod,
+    conntrackTimeouts: stage.conntrackTimeouts,
   };
 }
 
@@ -127,6 +130,8 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       const after = readConntrack(routerPath);
       const dropsAtLimit = await limitDrops(scene);
       await server.stop();
+      // The hold after close where the scene set it: CLOSE after a reset, TIME_WAIT after a FIN.
+      const hold = scene.conntrackTimeouts[stage.close === 'reset' ? 'close' : 'time_wait'];
       const model = natBudget({
         pods: scene.plan.pods,
         natAddresses: scene.plan.natAddresses,
@@ -139,6 +144,8 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
         close: stage.close,
         kernel: release(),
         connLimit: stage.connLimit,
+        portsPerPod: stage.portsPerPod,
+        ...(hold === undefined ? {} : { holdSec: hold }),
       });
       const result = {
         label: stage.label,
@@ -151,6 +158,8 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
           connLimit: stage.connLimit,
           close: stage.close,
           load: stage.load,
+          portsPerPod: stage.portsPerPod,
+          conntrackTimeouts: scene.conntrackTimeouts,
         },
         ruleset: scene.ruleset,
         client,
@@ -165,7 +174,8 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       await scene.remove();
     }
   }
-  const axis = options.axis ?? NAT_DEFAULTS.axis;
+  const profile = options.profile === undefined ? undefined : sceneProfileOf(options.profile, release(), options.scale);
+  const axis = natAxisOf(options, profile?.perSource ?? null);
   return {
     ...resultHeader('nat', startedAt, hooks.signal?.aborted ?? false),
     axis,
@@ -176,6 +186,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       flags: options.flags ?? [],
       destination: { host: first.servers[0]!, port },
       destinations: options.destinations ?? NAT_DEFAULTS.destinations,
+      ...(profile === undefined ? {} : { profile }),
     },
     stages: results,
     warnings: [],

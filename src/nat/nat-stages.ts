@@ -1,4 +1,6 @@
+import { release } from 'node:os';
 import { PlanError } from '../errors.js';
+import { sceneProfileOf } from './nat-profile.js';
 import { NAT_FLAGS, type NatFlag, type NatKind } from './scene-spec.js';
 import type { NatAxis } from '../result/nat-result.js';
 
@@ -34,6 +36,14 @@ export interface NatOptions {
   readonly close?: NatClose;
   /** A conntrack table limit on the pods' connections (`ct count over N` in the router); none by default. */
   readonly connLimit?: number | null;
+  /**
+   * A system's NAT at a scale (nat/nat-profile.ts): its ports (per address, or per pod where it
+   * allocates per source) and conntrack timeouts divided by `scale`; it sets the NAT ports, so
+   * `natPorts` and the nat-ports axis are refused beside it.
+   */
+  readonly profile?: string;
+  /** The profile's scale; by default the factor that leaves PROFILE_PORTS ports. */
+  readonly scale?: number;
 }
 
 export const NAT_DEFAULTS = {
@@ -43,7 +53,7 @@ export const NAT_DEFAULTS = {
     'nat-ports': '8,16,32,64',
     'nat-addresses': '1,2,4',
     destinations: '1,2,4',
-    pods: '1,4,16',
+    pods: '1,2,4',
     rate: '500,2000,8000',
     close: 'client,server,reset',
     'nat-flags': 'none,random,fully-random',
@@ -68,6 +78,17 @@ export const NAT_DEFAULTS = {
 /** How the load goes: a closed loop of connections open at once, or new connections at a rate. */
 export type NatLoad = { readonly connections: number } | { readonly ratePerSec: number };
 
+/**
+ * The axis a run sweeps: the one asked for; else, with a profile, the pods where it allocates
+ * ports per source (each pod brings its own block) and the NAT addresses where they share them;
+ * else the NAT ports.
+ */
+export function natAxisOf(options: NatOptions, profilePerSource: boolean | null): NatAxis {
+  if (options.axis !== undefined) return options.axis;
+  if (profilePerSource === null) return NAT_DEFAULTS.axis;
+  return profilePerSource ? 'pods' : 'nat-addresses';
+}
+
 /** `--nat-ports`: a count (from NAT_DEFAULTS.firstPort) or LOW-HIGH. */
 export function parseNatPorts(text: string): number | { low: number; high: number } {
   const m = /^(\d+)-(\d+)$/.exec(text.trim());
@@ -89,6 +110,10 @@ export interface NatStagePlan {
   readonly connLimit: number | null;
   readonly close: NatClose;
   readonly load: NatLoad;
+  /** Ports each pod has apart (a rule per pod); null: the pods share the range. */
+  readonly portsPerPod: number | null;
+  /** conntrack's TCP timeouts to set in the router (s, by name); empty: the kernel's. */
+  readonly conntrackTimeouts: Readonly<Record<string, number>>;
 }
 
 const MOST_PORTS = 65535 - NAT_DEFAULTS.firstPort + 1;
@@ -114,11 +139,20 @@ function flagsOf(text: string): NatFlag[] {
  * setting changed to each value in turn (and, on the nat-ports axis, a reference stage with the
  * full range). Every value is checked here, before any scene is made.
  */
-export function natStagesOf(options: NatOptions): NatStagePlan[] {
-  const axis = options.axis ?? NAT_DEFAULTS.axis;
+export function natStagesOf(options: NatOptions, kernel: string = release()): NatStagePlan[] {
+  const profile = options.profile === undefined ? null : sceneProfileOf(options.profile, kernel, options.scale);
+  if (profile === null && options.scale !== undefined) throw new PlanError('--scale', '--scale applies to a --profile');
+  if (profile && options.natPorts !== undefined)
+    throw new PlanError(
+      '--nat-ports',
+      `--nat-ports: the profile ${profile.name} sets the NAT ports (${profile.ports} at 1/${profile.scale})`,
+    );
+  if (profile && options.axis === 'nat-ports')
+    throw new PlanError('--axis', `--axis nat-ports: the profile ${profile.name} sets the NAT ports; sweep another axis`);
+  const axis = natAxisOf(options, profile?.perSource ?? null);
   const text = options.values ?? NAT_DEFAULTS.axisValues[axis];
   const first = NAT_DEFAULTS.firstPort;
-  const ports = options.natPorts ?? NAT_DEFAULTS.natPorts;
+  const ports = profile && !profile.perSource ? profile.ports : (options.natPorts ?? NAT_DEFAULTS.natPorts);
   const range = typeof ports === 'number' ? { low: first, high: first + ports - 1 } : ports;
   if (typeof ports === 'number' && (!Number.isInteger(ports) || ports < 1 || ports > MOST_PORTS))
     throw new PlanError('--nat-ports', `--nat-ports ${ports}: a count from 1 to ${MOST_PORTS}, or LOW-HIGH`);
@@ -137,6 +171,8 @@ export function natStagesOf(options: NatOptions): NatStagePlan[] {
     connLimit: options.connLimit ?? null,
     close: options.close ?? NAT_DEFAULTS.close,
     load: rate === null ? { connections: options.connections ?? NAT_DEFAULTS.connections } : { ratePerSec: rate },
+    portsPerPod: profile?.perSource ? profile.ports : null,
+    conntrackTimeouts: profile?.conntrackTimeouts ?? {},
   };
   const values = text.split(',').map((v) => v.trim());
   if (values.some((v) => v === '')) throw new PlanError('--values', `--values '${text}': a comma list of ${axis} values`);
@@ -168,5 +204,7 @@ export function natStagesOf(options: NatOptions): NatStagePlan[] {
     }
   });
   const reference = axis === 'nat-ports' && (options.reference ?? NAT_DEFAULTS.reference);
-  return reference ? [...stages, { ...base, label: 'full', natPorts: { low: 1024, high: 65535 } }] : stages;
+  const all = reference ? [...stages, { ...base, label: 'full', natPorts: { low: 1024, high: 65535 } }] : stages;
+  // Ports allocated per pod: the range holds every pod's block, however many pods the stage has.
+  return all.map((s) => (s.portsPerPod === null ? s : { ...s, natPorts: { low: first, high: first + s.pods * s.portsPerPod - 1 } }));
 }

@@ -8,6 +8,21 @@ export const ROUTER_OUTSIDE = 'outside';
 /** The chain of the table limit, when there is one. */
 export const LIMIT_CHAIN = 'forward';
 
+/** One NAT rule's sources and ports: every pod over the whole range, or (ports per pod) each pod over its own block. */
+export interface NatBlock {
+  readonly source: string;
+  readonly low: number;
+  readonly high: number;
+}
+
+/** The rules' blocks, in order. */
+export function natBlocksOf(spec: NatSceneSpec, plan: NatAddressPlan): NatBlock[] {
+  const { low, high } = spec.natPorts;
+  const per = spec.portsPerPod ?? null;
+  if (per === null) return [{ source: '198.18.0.0/16', low, high }];
+  return plan.pods.map((source, i) => ({ source, low: low + i * per, high: low + (i + 1) * per - 1 }));
+}
+
 /**
  * The router's ruleset: one postrouting NAT rule rewriting the pods' source as it leaves towards
  * the servers. `snat to A-B:LO-HI` maps to the NAT addresses and ports; `masquerade to :LO-HI` to
@@ -16,12 +31,16 @@ export const LIMIT_CHAIN = 'forward';
  * port drawn at random) and `persistent` (a client keeps its NAT address).
  */
 export function renderNatRuleset(spec: NatSceneSpec, plan: NatAddressPlan): string {
-  const ports = `${spec.natPorts.low}-${spec.natPorts.high}`;
   const first = plan.natAddresses[0]!;
   const last = plan.natAddresses.at(-1)!;
   const addresses = first === last ? first : `${first}-${last}`;
-  const target = spec.kind === 'snat' ? `snat to ${addresses}:${ports}` : `masquerade to :${ports}`;
   const flags = spec.flags.length ? ` ${spec.flags.join(',')}` : '';
+  const nat = (low: number, high: number): string =>
+    `${spec.kind === 'snat' ? `snat to ${addresses}:${low}-${high}` : `masquerade to :${low}-${high}`}${flags}`;
+  // A port mapping needs a transport match before it (nft refuses it otherwise); the load is TCP.
+  const rules = natBlocksOf(spec, plan).map(
+    (b) => `    oifname "${ROUTER_OUTSIDE}" ip saddr ${b.source} meta l4proto tcp ${nat(b.low, b.high)}`,
+  );
   // The table limit: new connections past N tracked ones (open or closing; nf_conncount drops
   // closed ones from its list) are dropped in forwarding, counted by the rule's own counter.
   const limit =
@@ -38,8 +57,7 @@ export function renderNatRuleset(spec: NatSceneSpec, plan: NatAddressPlan): stri
     ...limit,
     '  chain postrouting {',
     '    type nat hook postrouting priority srcnat; policy accept;',
-    // A port mapping needs a transport match before it (nft refuses it otherwise); the load is TCP.
-    `    oifname "${ROUTER_OUTSIDE}" ip saddr 198.18.0.0/16 meta l4proto tcp ${target}${flags}`,
+    ...rules,
     '  }',
     '}',
     '',

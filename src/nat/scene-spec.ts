@@ -24,7 +24,31 @@ export interface NatSceneSpec {
    * nf_conntrack_max cannot be written outside the host's namespace); absent or null: none.
    */
   readonly connLimit?: number | null;
+  /**
+   * Ports allocated to each pod apart, as Azure Load Balancer and GCP Cloud NAT allocate per VM:
+   * pod i maps to its own block of this many ports from `natPorts.low` (a rule per pod), and
+   * `natPorts` must hold them all. Absent or null: the pods share the whole range.
+   */
+  readonly portsPerPod?: number | null;
+  /**
+   * conntrack's TCP timeouts in the router's namespace (seconds, by the sysctl's suffix:
+   * `time_wait`, `close`, `established`, ...: net.netfilter.nf_conntrack_tcp_timeout_NAME), set
+   * after the rules and read back. Absent: the kernel's defaults.
+   */
+  readonly conntrackTimeouts?: Readonly<Record<string, number>>;
 }
+
+/** The conntrack TCP timeouts a scene may set (net.netfilter.nf_conntrack_tcp_timeout_*). */
+export const CONNTRACK_TIMEOUTS = [
+  'syn_sent',
+  'syn_recv',
+  'established',
+  'fin_wait',
+  'close_wait',
+  'last_ack',
+  'time_wait',
+  'close',
+] as const;
 
 /** The scene's addresses, all inside the benchmarking range 198.18.0.0/15 and only inside its namespaces. */
 export interface NatAddressPlan {
@@ -68,6 +92,20 @@ export function addressPlanOf(spec: NatSceneSpec): NatAddressPlan {
     throw new PlanError('--destination-ports', `--destination-ports ${spec.destinationPorts.join(',')}: ports from 1 to 65535`);
   if (spec.connLimit !== undefined && spec.connLimit !== null && (!Number.isInteger(spec.connLimit) || spec.connLimit < 1))
     throw new PlanError('--conn-limit', `--conn-limit ${spec.connLimit}: a whole number of connections, 1 or more`);
+  if (spec.portsPerPod !== undefined && spec.portsPerPod !== null) {
+    if (!Number.isInteger(spec.portsPerPod) || spec.portsPerPod < 1)
+      throw new PlanError('--profile', `ports per pod ${spec.portsPerPod}: a whole number, 1 or more`);
+    if (spec.pods * spec.portsPerPod > high - low + 1)
+      throw new PlanError(
+        '--pods',
+        `--pods ${spec.pods}: ${spec.pods} x ${spec.portsPerPod} ports per pod do not fit in ${low}-${high} (${high - low + 1} ports)`,
+      );
+  }
+  for (const [name, sec] of Object.entries(spec.conntrackTimeouts ?? {})) {
+    if (!(CONNTRACK_TIMEOUTS as readonly string[]).includes(name))
+      throw new PlanError('--profile', `conntrack timeout ${name}: one of ${CONNTRACK_TIMEOUTS.join(', ')}`);
+    if (!Number.isInteger(sec) || sec < 1) throw new PlanError('--profile', `conntrack timeout ${name} ${sec}: whole seconds, 1 or more`);
+  }
   for (const f of spec.flags)
     if (!NAT_FLAGS.includes(f)) throw new PlanError('--nat-flags', `--nat-flags ${f}: one of ${NAT_FLAGS.join(', ')}`);
   if (spec.flags.includes('random') && spec.flags.includes('fully-random'))

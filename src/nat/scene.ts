@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { NatSceneError } from '../errors.js';
-import { NAT_TABLE, renderNatRuleset, ROUTER_INSIDE, ROUTER_OUTSIDE } from './ruleset.js';
+import { NAT_TABLE, natBlocksOf, renderNatRuleset, ROUTER_INSIDE, ROUTER_OUTSIDE } from './ruleset.js';
 import { addressPlanOf, type NatAddressPlan, type NatSceneSpec } from './scene-spec.js';
 
 const run = promisify(execFile);
@@ -16,6 +16,8 @@ export interface NatScene {
   readonly server: string;
   /** The ruleset as applied. */
   readonly ruleset: string;
+  /** conntrack's TCP timeouts the scene set in the router's namespace, as read back (s, by name). */
+  readonly conntrackTimeouts: Readonly<Record<string, number>>;
   /** Deletes the three namespaces, and with them every link, address, rule and conntrack entry in them. */
   remove(): Promise<void>;
 }
@@ -118,12 +120,13 @@ export async function makeNatScene(spec: NatSceneSpec): Promise<NatScene> {
     await inNamespace(router, 'nft', ['-f', '-'], ruleset);
     const listing = JSON.parse(await inNamespace(router, 'nft', ['-j', 'list', 'table', 'ip', NAT_TABLE])) as NftJson;
     checkApplied(listing, spec, plan);
+    const conntrackTimeouts = await setTimeouts(router, spec.conntrackTimeouts ?? {});
     const limit = limitOf(listing);
     if ((spec.connLimit ?? null) !== (limit?.count ?? null))
       throw new NatSceneError(
         `the router's table limit as nft lists it: ${limit ? `ct count over ${limit.count}` : 'none'}, not ${spec.connLimit ?? 'none'}`,
       );
-    return { spec, plan, client, router, server, ruleset, remove };
+    return { spec, plan, client, router, server, ruleset, conntrackTimeouts, remove };
   } catch (error) {
     await remove();
     throw error;
@@ -160,8 +163,25 @@ export async function limitDrops(scene: NatScene): Promise<number | null> {
   return limitOf(listing)?.droppedPackets ?? null;
 }
 
-/** The NAT statement of the table's rule, from `nft -j list table` (libnftables' JSON schema). */
+/** The NAT statement of the table's first NAT rule, from `nft -j list table` (libnftables' JSON schema). */
 export function appliedNatOf(listing: NftJson): AppliedNat | null {
+  return appliedNatsOf(listing)[0] ?? null;
+}
+
+/** The source a rule matches (`ip saddr X`), or null. */
+function sourceOf(expr: readonly Record<string, unknown>[]): string | null {
+  for (const e of expr) {
+    const m = e['match'] as { left?: { payload?: { field?: string } }; right?: unknown } | undefined;
+    if (m?.left?.payload?.field !== 'saddr') continue;
+    const r = m.right as string | { prefix?: { addr: string; len: number } };
+    return typeof r === 'string' ? r : r.prefix ? `${r.prefix.addr}/${r.prefix.len}` : null;
+  }
+  return null;
+}
+
+/** Every NAT rule of the table in order, each with the source it matches. */
+export function appliedNatsOf(listing: NftJson): (AppliedNat & { source: string | null })[] {
+  const out: (AppliedNat & { source: string | null })[] = [];
   for (const item of listing.nftables) {
     const rule = item['rule'] as { expr?: readonly Record<string, unknown>[] } | undefined;
     for (const expr of rule?.expr ?? []) {
@@ -176,27 +196,53 @@ export function appliedNatOf(listing: NftJson): AppliedNat | null {
       const addr = range(stmt['addr']);
       const port = range(stmt['port']);
       const flags = stmt['flags'];
-      return {
+      out.push({
         kind,
         addresses: addr ? [String(addr[0]), String(addr[1])] : null,
         ports: port ? [Number(port[0]), Number(port[1])] : [0, 0],
         flags: flags === undefined ? [] : Array.isArray(flags) ? flags.map(String) : [String(flags)],
-      };
+        source: sourceOf(rule?.expr ?? []),
+      });
     }
   }
-  return null;
+  return out;
+}
+
+/**
+ * Writes conntrack's TCP timeouts in the router's namespace (per namespace since Linux 4.x; the
+ * host's own are untouched) and reads them back; a value the kernel did not take fails the scene.
+ */
+async function setTimeouts(router: string, timeouts: Readonly<Record<string, number>>): Promise<Record<string, number>> {
+  const names = Object.keys(timeouts);
+  if (names.length === 0) return {};
+  const key = (n: string): string => `net.netfilter.nf_conntrack_tcp_timeout_${n}`;
+  await inNamespace(router, 'sysctl', ['-q', '-w', ...names.map((n) => `${key(n)}=${timeouts[n]}`)]);
+  const read = (await inNamespace(router, 'sysctl', ['-n', ...names.map(key)])).trim().split('\n').map(Number);
+  const got = Object.fromEntries(names.map((n, i) => [n, read[i]!]));
+  const wrong = names.filter((n) => got[n] !== timeouts[n]);
+  if (wrong.length)
+    throw new NatSceneError(
+      `the router's conntrack timeouts as read back: ${wrong.map((n) => `${n} ${got[n]}, not ${timeouts[n]}`).join('; ')}`,
+    );
+  return got;
 }
 
 function checkApplied(listing: NftJson, spec: NatSceneSpec, plan: NatAddressPlan): void {
-  const applied = appliedNatOf(listing);
-  const want = { low: spec.natPorts.low, high: spec.natPorts.high };
-  if (!applied) throw new NatSceneError(`nft listed no ${spec.kind} rule in table ip ${NAT_TABLE} after applying it`);
+  const all = appliedNatsOf(listing);
+  const blocks = natBlocksOf(spec, plan);
+  if (all.length === 0) throw new NatSceneError(`nft listed no ${spec.kind} rule in table ip ${NAT_TABLE} after applying it`);
   const problems: string[] = [];
-  if (applied.kind !== spec.kind) problems.push(`${applied.kind} instead of ${spec.kind}`);
-  if (applied.ports[0] !== want.low || applied.ports[1] !== want.high)
-    problems.push(`ports ${applied.ports[0]}-${applied.ports[1]} instead of ${want.low}-${want.high}`);
-  if (spec.kind === 'snat' && (applied.addresses?.[0] !== plan.natAddresses[0] || applied.addresses?.[1] !== plan.natAddresses.at(-1)))
-    problems.push(`addresses ${applied.addresses?.join('-') ?? 'none'} instead of ${plan.natAddresses[0]}-${plan.natAddresses.at(-1)}`);
-  for (const f of spec.flags) if (!applied.flags.includes(f)) problems.push(`flag ${f} missing`);
-  if (problems.length) throw new NatSceneError(`the router's NAT rule as nft lists it: ${problems.join('; ')}`);
+  if (all.length !== blocks.length) problems.push(`${all.length} NAT rules instead of ${blocks.length}`);
+  blocks.forEach((want, i) => {
+    const applied = all[i];
+    if (!applied) return;
+    if (applied.kind !== spec.kind) problems.push(`${applied.kind} instead of ${spec.kind}`);
+    if (applied.source !== want.source) problems.push(`source ${applied.source ?? 'none'} instead of ${want.source}`);
+    if (applied.ports[0] !== want.low || applied.ports[1] !== want.high)
+      problems.push(`ports ${applied.ports[0]}-${applied.ports[1]} instead of ${want.low}-${want.high}`);
+    if (spec.kind === 'snat' && (applied.addresses?.[0] !== plan.natAddresses[0] || applied.addresses?.[1] !== plan.natAddresses.at(-1)))
+      problems.push(`addresses ${applied.addresses?.join('-') ?? 'none'} instead of ${plan.natAddresses[0]}-${plan.natAddresses.at(-1)}`);
+    for (const f of spec.flags) if (!applied.flags.includes(f)) problems.push(`flag ${f} missing`);
+  });
+  if (problems.length) throw new NatSceneError(`the router's NAT rules as nft lists them: ${[...new Set(problems)].join('; ')}`);
 }

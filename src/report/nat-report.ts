@@ -71,7 +71,15 @@ function describe(result: NatResult): string {
     : '';
   const many = (sc.destinations ?? 1) > 1;
   const towards = `${many ? `${sc.destinations} addresses from ` : ''}${sc.destination.host}:${sc.destination.port}`;
-  return `${sc.kind} of ${sc.pods} pods (198.18.0.0/16) to ${sc.natAddresses} NAT address${sc.natAddresses === 1 ? '' : 'es'}${sc.flags.length ? ` (${sc.flags.join(',')})` : ''}, towards ${towards}; ${load}; the ${AXIS_NAMES[result.axis ?? 'nat-ports']} change from stage to stage, every stage a scene of its own (pods, an nftables router, the built-in target), the router's conntrack read through ctnetlink, the host's softirq time beside it (the router forwards and tracks there)`;
+  const p = sc.profile;
+  const profile = p
+    ? `; ${p.system} (--profile ${p.name}) at 1/${formatCount(p.scale)}: ${formatCount(p.ports)} ports ${p.perSource ? 'a pod, apart (a rule per pod)' : 'a NAT address and destination'} for its ${formatCount(p.publishedPorts)}, conntrack timeouts in the router ${
+        Object.entries(p.conntrackTimeouts)
+          .map(([k, v]) => `${k} ${v} s`)
+          .join(', ') || 'unchanged'
+      }, ports and time scaled together; the router is Linux's NAT with the system's figures (${p.source}), not the system itself`
+    : '';
+  return `${sc.kind} of ${sc.pods} pods (198.18.0.0/16) to ${sc.natAddresses} NAT address${sc.natAddresses === 1 ? '' : 'es'}${sc.flags.length ? ` (${sc.flags.join(',')})` : ''}, towards ${towards}; ${load}; the ${AXIS_NAMES[result.axis ?? 'nat-ports']} change from stage to stage, every stage a scene of its own (pods, an nftables router, the built-in target), the router's conntrack read through ctnetlink, the host's softirq time beside it (the router forwards and tracks there)${profile}`;
 }
 
 /** The stages side by side (the first is the baseline of `x base`), then each stage's reading. */

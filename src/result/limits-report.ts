@@ -77,6 +77,14 @@ export interface NatProfile {
   readonly holdAfterCloseSec: number | null;
   /** NAT addresses the system allows at most; null where it states none. */
   readonly maxAddresses: number | null;
+  /**
+   * Ports allocated to each source (VM, pod) apart, `portsPerDestination` each (Azure Load
+   * Balancer's pre-allocation, GCP Cloud NAT's min-ports-per-vm); false: shared by every source
+   * on an address. Absent in results from before it was stated.
+   */
+  readonly perSource?: boolean;
+  /** How long an idle established connection keeps its mapping (s); null where the system states none. Absent before. */
+  readonly idleSec?: number | null;
   readonly note: string;
   /** Where the figures come from. */
   readonly source: string;

@@ -19,9 +19,27 @@ export interface NatResult extends ResultHeader<'nat'> {
     readonly destination: { readonly host: string; readonly port: number };
     /** Destination addresses of a stage, where the axis does not change them (absent before: 1). */
     readonly destinations?: number;
+    /** The system the scene reproduces at a scale (--profile); absent: none. */
+    readonly profile?: NatSceneProfile;
   };
   readonly stages: readonly NatStageResult[];
   readonly warnings: readonly string[];
+}
+
+/** A system's NAT at a scale (nat/nat-profile.ts): its ports and conntrack timeouts divided by `scale`. */
+export interface NatSceneProfile {
+  readonly name: string;
+  readonly system: string;
+  readonly scale: number;
+  /** The system's own ports per (NAT address, destination), or per source where it allocates per source. */
+  readonly publishedPorts: number;
+  /** The scene's: publishedPorts / scale. */
+  readonly ports: number;
+  /** Ports allocated to each pod apart (a rule per pod), as the system allocates per VM. */
+  readonly perSource: boolean;
+  /** conntrack's TCP timeouts set in the router (s, by name: time_wait from the system's hold after close, established from its idle timeout), scaled. */
+  readonly conntrackTimeouts: Readonly<Record<string, number>>;
+  readonly source: string;
 }
 
 /** The host's CPU time over a span, all cores together (/proc/stat), and how long the span was. */
@@ -56,6 +74,10 @@ export interface NatStageResult {
     readonly connLimit: number | null;
     readonly close: 'client' | 'server' | 'reset';
     readonly load: { readonly connections: number } | { readonly ratePerSec: number };
+    /** Ports allocated to each pod apart (a rule per pod); null: the pods share the range. Absent before it existed. */
+    readonly portsPerPod?: number | null;
+    /** conntrack's TCP timeouts set in the router's namespace, as read back (s, by name); empty: the kernel's. Absent before. */
+    readonly conntrackTimeouts?: Readonly<Record<string, number>>;
   };
   readonly ruleset: string;
   /** The load from the pods, through the router, as any run's result. */
@@ -103,6 +125,8 @@ export interface NatBudget {
   /** Each destination address's own budget: the hash is seeded with the destination, so each spreads the pods its own way. */
   readonly destinations: readonly NatDestinationBudget[];
   readonly portsPerAddress: number;
+  /** Ports each pod has apart (a rule per pod); null where the pods on an address share its ports. Absent before it existed. */
+  readonly portsPerPod?: number | null;
   /** Mappings that can be held at once, over all destinations. */
   readonly mappings: number;
   /**

@@ -140,6 +140,57 @@ for (const persistent of [false, true])
     }
   });
 
+test('ports per pod (a rule per pod, as a per-VM allocation): each pod maps into its own block, 4 each; the conntrack timeouts set in the router alone', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT && HAS_CONNTRACK, NEEDS)) return;
+  const hostTimeWait = spawnSync('sysctl', ['-n', 'net.netfilter.nf_conntrack_tcp_timeout_time_wait'], { encoding: 'utf8' }).stdout.trim();
+  const scene = await makeNatScene({
+    ...TEN_PORTS,
+    pods: 2,
+    natPorts: { low: 20000, high: 20007 },
+    portsPerPod: 4,
+    destinationPorts: [80],
+    conntrackTimeouts: { time_wait: 7, established: 90 },
+  });
+  const server = await holdingServer(scene);
+  try {
+    assert.match(scene.ruleset, /ip saddr 198\.18\.0\.1 meta l4proto tcp snat to 198\.19\.0\.1:20000-20003/);
+    assert.match(scene.ruleset, /ip saddr 198\.18\.0\.2 meta l4proto tcp snat to 198\.19\.0\.1:20004-20007/);
+    assert.deepEqual(scene.conntrackTimeouts, { time_wait: 7, established: 90 });
+    const inRouter = spawnSync('ip', ['netns', 'exec', scene.router, 'sysctl', '-n', 'net.netfilter.nf_conntrack_tcp_timeout_time_wait'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    assert.equal(inRouter, '7');
+    const host = scene.plan.servers[0]!;
+    const client = await holdConnections(
+      scene,
+      scene.plan.pods.map((pod) => ({ pod, host, port: 80, count: 6 })),
+    );
+    try {
+      assert.deepEqual(
+        client.counts,
+        [
+          { established: 4, unanswered: 2 },
+          { established: 4, unanswered: 2 },
+        ],
+        'each pod its own 4 ports, whatever the other left free',
+      );
+      const held = conntrackMappings(scene).filter((m) => m.state === 'ESTABLISHED');
+      for (const m of held) {
+        const block = m.pod === '198.18.0.1' ? [20000, 20003] : [20004, 20007];
+        assert.ok(m.port >= block[0]! && m.port <= block[1]!, `${m.pod} mapped to ${m.port}, inside its block ${block.join('-')}`);
+      }
+      assert.equal(held.length, 8);
+    } finally {
+      await client.release();
+    }
+  } finally {
+    server.stop();
+    await scene.remove();
+  }
+  const after = spawnSync('sysctl', ['-n', 'net.netfilter.nf_conntrack_tcp_timeout_time_wait'], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(after, hostTimeWait, "the host's own timeout untouched");
+});
+
 test('a spec that cannot work fails before anything is made; a missing nft says so and leaves nothing', async (t) => {
   await assert.rejects(makeNatScene({ ...TEN_PORTS, natPorts: { low: 20010, high: 20000 } }), PlanError);
   await assert.rejects(makeNatScene({ ...TEN_PORTS, kind: 'masquerade', natAddresses: 2 }), /masquerade maps to the router's own address/);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NAT_AXES, NAT_DEFAULTS, natStagesOf, parseNatPorts } from '../../src/nat/nat-stages.js';
 import { PlanError } from '../../src/errors.js';
+import { PROFILE_PORTS, sceneProfileOf } from '../../src/nat/nat-profile.js';
 
 test('each axis changes its own setting and keeps the rest', () => {
   const base = natStagesOf({ axis: 'pods', values: '4' })[0]!;
@@ -79,4 +80,54 @@ test('bad axis values and settings fail naming the option, before anything is ma
     );
   }
   assert.throws(() => parseNatPorts('many'), /--nat-ports many: a count of ports, or LOW-HIGH/);
+});
+
+test("a profile: the system's ports and conntrack timeouts divided by one scale; per-source systems get a block per pod", () => {
+  const aws = sceneProfileOf('aws-nat-gateway', '6.18.0');
+  assert.deepEqual(
+    [aws.scale, aws.ports, aws.perSource, aws.conntrackTimeouts],
+    [Math.ceil(55_000 / PROFILE_PORTS), 16, false, { time_wait: 1, established: 1 }],
+  );
+  const gcp = sceneProfileOf('gcp-cloud-nat', '6.18.0');
+  assert.deepEqual([gcp.scale, gcp.ports, gcp.perSource, gcp.conntrackTimeouts], [4, 16, true, { time_wait: 30, established: 300 }]);
+  assert.deepEqual(sceneProfileOf('gcp-cloud-nat', '6.18.0', 1).conntrackTimeouts, { time_wait: 120, established: 1200 });
+  // Linux from 6.5 states no hold of its own: conntrack's TIME_WAIT, scaled alike.
+  assert.equal(sceneProfileOf('linux-masquerade', '6.18.0', 10).conntrackTimeouts['time_wait'], 12);
+  assert.deepEqual(
+    sceneProfileOf('cilium-egress-gateway', '6.18.0').conntrackTimeouts,
+    {},
+    'a system that states no timeouts: the kernel’s',
+  );
+  // Per source: the axis is the pods, each bringing its own 16 ports.
+  const stages = natStagesOf({ profile: 'gcp-cloud-nat' }, '6.18.0');
+  assert.deepEqual(
+    stages.map((s) => [s.label, s.portsPerPod, s.natPorts.high - s.natPorts.low + 1]),
+    [
+      ['1', 16, 16],
+      ['2', 16, 32],
+      ['4', 16, 64],
+    ],
+  );
+  // Shared: the NAT addresses, 16 ports each.
+  const shared = natStagesOf({ profile: 'aws-nat-gateway' }, '6.18.0');
+  assert.deepEqual(
+    shared.map((s) => [s.label, s.natAddresses, s.portsPerPod, s.natPorts.high - s.natPorts.low + 1, s.conntrackTimeouts]),
+    [
+      ['1', 1, null, 16, { time_wait: 1, established: 1 }],
+      ['2', 2, null, 16, { time_wait: 1, established: 1 }],
+      ['4', 4, null, 16, { time_wait: 1, established: 1 }],
+    ],
+  );
+  for (const [options, option] of [
+    [{ profile: 'oracle' }, '--profile'],
+    [{ profile: 'aws-nat-gateway', natPorts: 8 }, '--nat-ports'],
+    [{ profile: 'aws-nat-gateway', axis: 'nat-ports' }, '--axis'],
+    [{ scale: 10 }, '--scale'],
+    [{ profile: 'aws-nat-gateway', scale: 0 }, '--scale'],
+  ] as const)
+    assert.throws(
+      () => natStagesOf(options as Parameters<typeof natStagesOf>[0], '6.18.0'),
+      (e: unknown) => e instanceof PlanError && e.option === option,
+      JSON.stringify(options),
+    );
 });

@@ -1,6 +1,9 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
+import { release } from 'node:os';
 import { natScenario } from '../../nat/nat-scenario.js';
+import { PROFILE_PORTS } from '../../nat/nat-profile.js';
+import { natProfiles } from '../../model/nat-systems.js';
 import { NAT_AXES, NAT_CLOSES, NAT_DEFAULTS, parseNatPorts, type NatAxis, type NatClose } from '../../nat/nat-stages.js';
 import { NAT_FLAGS, type NatFlag, type NatKind } from '../../nat/scene-spec.js';
 import { oneOf, parsePositiveInt, parsePositiveNumber } from '../../plan/units.js';
@@ -17,7 +20,7 @@ export const NAT_OPTIONS = {
   axis: {
     type: 'string',
     choices: NAT_AXES,
-    default: NAT_DEFAULTS.axis,
+    defaultDescription: `${NAT_DEFAULTS.axis}; with --profile, pods where it allocates per source, else nat-addresses`,
     describe: 'what changes from stage to stage (each stage a scene of its own)',
   },
   values: {
@@ -28,9 +31,19 @@ export const NAT_OPTIONS = {
       .map(([axis, values]) => `${axis} ${values}`)
       .join('; '),
   },
+  profile: {
+    type: 'string',
+    describe: `a system's NAT at a scale: ${natProfiles(release())
+      .map((p) => p.name)
+      .join(', ')} (its ports and conntrack timeouts divided by --scale)`,
+  },
+  scale: {
+    type: 'string',
+    describe: `--profile: divide its ports and conntrack timeouts by this (default: what leaves ${PROFILE_PORTS} ports)`,
+  },
   'nat-ports': {
     type: 'string',
-    default: String(NAT_DEFAULTS.natPorts),
+    defaultDescription: String(NAT_DEFAULTS.natPorts),
     describe: `the NAT ports of every stage on the other axes: a count from ${NAT_DEFAULTS.firstPort}, or LOW-HIGH`,
   },
   reference: {
@@ -110,9 +123,11 @@ export async function natCommand(argv: NatArgs, io: CliIo): Promise<number> {
     .filter(Boolean);
   for (const r of reports) if (r !== 'md') throw new PlanError('--reports', `--reports '${r}': portchurn nat writes md only`);
   const options = {
-    axis: argv.axis as NatAxis,
+    ...(argv.axis === undefined ? {} : { axis: argv.axis as NatAxis }),
     ...(argv.values === undefined ? {} : { values: argv.values }),
-    natPorts: parseNatPorts(argv['nat-ports']),
+    ...(argv['nat-ports'] === undefined ? {} : { natPorts: parseNatPorts(argv['nat-ports']) }),
+    ...(argv.profile === undefined ? {} : { profile: argv.profile }),
+    ...(argv.scale === undefined ? {} : { scale: parsePositiveNumber('--scale', argv.scale) }),
     reference: argv.reference,
     kind: argv['nat-kind'] as NatKind,
     pods: parsePositiveInt('--pods', argv.pods),
@@ -154,6 +169,10 @@ export const NAT_COMMAND = defineCommand({
     ],
     ['$0 nat --axis destinations --values 1,2,4', '8 NAT ports towards 1, 2 and 4 server addresses: a budget each'],
     ['$0 nat --axis rate --values 500,2000,8000', 'an open loop through 8 NAT ports'],
+    [
+      '$0 nat --profile gcp-cloud-nat',
+      "GCP Cloud NAT's 64 ports per VM, scaled to 16 a pod (a rule per pod), its TIME_WAIT scaled alike, with 1, 2 and 4 pods",
+    ],
     [
       '$0 nat --axis nat-flags --values none,fully-random --nat-ports 1024-65535',
       "the pods' own ports kept by the NAT, then every port drawn at random",
