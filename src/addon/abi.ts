@@ -97,6 +97,7 @@ export const ATTEMPT = {
   sourceIndex: indexOf('attempt', 'sourceIndex', 'i32'),
   bindNs: indexOf('attempt', 'bindNs', 'u32'),
   connectNs: indexOf('attempt', 'connectNs', 'u32'),
+  synRetrans: indexOf('attempt', 'synRetrans', 'i32'),
 } as const satisfies Partial<Record<AttemptField, number>>;
 /** A u32 field that holds this was not called (the record's PC_NOT_CALLED). */
 export const NOT_CALLED = 0xffffffff;

@@ -23,6 +23,8 @@ export interface LoadSnapshot {
   readonly seconds: readonly SecondCounts[];
   readonly sources: readonly SourceCounts[];
   readonly firstExhaustion: FirstExhaustion | null;
+  /** Attempts by the SYNs their connect retransmitted (Recorder.synRetransmits); empty from the JavaScript engine. Absent from older parts. */
+  readonly synRetransmits?: readonly number[];
   readonly histograms: {
     readonly connectUs: EncodedHistogram;
     readonly ttfbUs: EncodedHistogram;
@@ -50,6 +52,7 @@ export function snapshotOf(r: Recorder, outcome: { startMs: number; endMs: numbe
     seconds: r.seconds,
     sources: r.sources,
     firstExhaustion: r.firstExhaustion,
+    synRetransmits: [...r.synRetransmits],
     histograms: {
       connectUs: encodeHistogram(r.connectUs),
       ttfbUs: encodeHistogram(r.ttfbUs),
@@ -63,6 +66,13 @@ export function snapshotOf(r: Recorder, outcome: { startMs: number; endMs: numbe
 
 function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Partial<Record<K, number>>): void {
   for (const [k, v] of Object.entries(from) as [K, number][]) into[k] = (into[k] ?? 0) + v;
+}
+
+/** Adds arrays of counts position by position. */
+function addPositions(lists: readonly (readonly number[])[]): number[] {
+  const out: number[] = [];
+  for (const list of lists) list.forEach((n, i) => (out[i] = (out[i] ?? 0) + n));
+  return out;
 }
 
 /** Adds one compressed histogram to another, exactly (decoded, added, compressed again). */
@@ -150,6 +160,7 @@ export function mergeSnapshots(parts: readonly LoadSnapshot[]): LoadSnapshot {
     seconds: mergeSeconds(parts.map((p) => p.seconds)),
     sources: [...sources.values()],
     firstExhaustion: first ? { ...first, okBefore: exhausted.reduce((a, f) => a + f.okBefore, 0) } : null,
+    synRetransmits: addPositions(parts.map((p) => p.synRetransmits ?? [])),
     histograms: {
       connectUs: h('connectUs'),
       ttfbUs: h('ttfbUs'),

@@ -15,7 +15,12 @@ export interface ConnectionTimings {
   /** Native engine: ns inside bind() and connect() (null: not called, or an engine that cannot see them). */
   bindNs?: number | null;
   connectNs?: number | null;
+  /** Native engine: the SYNs the connect retransmitted (TCP_INFO); null where not read. */
+  synRetrans?: number | null;
 }
+
+/** The last index of `synRetransmits`: attempts with this many SYN retransmits or more. */
+export const SYN_RETRANS_MOST = 7;
 
 function bump(counts: ErrorCounts, code: ErrorCode): void {
   counts[code] = (counts[code] ?? 0) + 1;
@@ -126,6 +131,8 @@ export class Recorder {
   readonly seconds: SecondCounts[] = [];
   readonly sources: SourceCounts[];
   firstExhaustion: FirstExhaustion | null = null;
+  /** Attempts by the SYNs their connect retransmitted (index n: n; the last, SYN_RETRANS_MOST or more); native engine only. */
+  readonly synRetransmits: number[] = [];
   private readonly startMs: number;
   /** The successes' total latency in LATENCY_BOUNDS_US buckets (counts per bucket, not yet cumulative), and their sum. */
   private readonly bucketCounts = new Array<number>(LATENCY_BOUNDS_US.length + 1).fill(0);
@@ -190,6 +197,11 @@ export class Recorder {
     if (t.firstByteMs !== null) second.ttfbUs.recordValue(toUs(t.firstByteMs - t.startMs));
     if (t.connectNs != null) second.connectCallUs.recordValue(toUs(t.connectNs / 1e6));
     if (t.bindNs != null) second.bindCallUs.recordValue(toUs(t.bindNs / 1e6));
+    if (t.synRetrans != null) {
+      const k = Math.min(t.synRetrans, SYN_RETRANS_MOST);
+      while (this.synRetransmits.length <= k) this.synRetransmits.push(0);
+      this.synRetransmits[k]!++;
+    }
   }
 
   /** Counts a success, in the second it completed (its latencies too). */

@@ -67,6 +67,18 @@ function busiestOf(model: NatStageResult['model'], open: number) {
   return best;
 }
 
+const TIMES = ['', 'one', 'two', 'three', 'four', 'five', 'six'];
+
+/** `; per connection (TCP_INFO): 6 with one SYN retransmit, 8 with two, ...`, or '' where none retransmitted or the engine cannot see it. */
+function byRetransmits(counts: readonly number[] | null): string {
+  if (counts === null || counts.slice(1).every((n) => n === 0)) return '';
+  const parts = counts
+    .map((n, k) => [n, k] as const)
+    .filter(([n, k]) => k > 0 && n > 0)
+    .map(([n, k]) => `${fmt(n)} with ${k === counts.length - 1 && k >= 7 ? `${k} or more` : (TIMES[k] ?? String(k))}`);
+  return `; per connection (TCP_INFO): ${parts.join(', ')} SYN retransmit${parts.length === 1 && counts[1] === counts.slice(1).reduce((a, b) => a + b, 0) ? '' : 's'}`;
+}
+
 /** A stage's reading: the model's formula, what held the load, and how the client saw it (SYN retransmits, not errno). */
 export function natReadingOf(stage: Omit<NatStageResult, 'reading'>, load: NatStageLoad): string {
   const held = stage.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
@@ -85,7 +97,8 @@ export function natReadingOf(stage: Omit<NatStageResult, 'reading'>, load: NatSt
   const full = perPod === null ? busiest.open > model.portsPerAddress : podOpen > perPod;
   const uneven = perPod === null && full && open <= model.mappings;
   const limited = model.connectionLimit !== null && open > model.connectionLimit && model.connectionLimit < model.mappings;
-  const retried = `${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''}${synRetrans !== undefined ? `; the pods' kernel retransmitted ${fmt(synRetrans)} SYNs` : ''})`;
+  const perConnection = byRetransmits(stage.client.synRetransmits ?? null);
+  const retried = `${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''}${synRetrans !== undefined ? `; the pods' kernel retransmitted ${fmt(synRetrans)} SYNs` : ''}${perConnection})`;
   const kept =
     stage.conntrack.portKeptAtEnd !== undefined && held > 0 && model.portKeptShare > 0
       ? `; ${fmt(stage.conntrack.portKeptAtEnd)} of the ${fmt(held)} mappings held kept the pod's own port`

@@ -74,6 +74,14 @@ export interface RunResult extends ResultHeader<'run'> {
   /** The capacity model's prediction for this run's settings and duration. */
   readonly model: Prediction;
   readonly latency: RunLatency;
+  /**
+   * Native engine: attempts by the SYNs their connect retransmitted, connection by connection
+   * (TCP_INFO's tcpi_total_retrans when the connect completed, or when the attempt ended still
+   * connecting): index n counts the attempts with n, the last index 7 or more. A SYN a NAT or a
+   * full listen queue dropped shows here (the client's backoff: 1 s, 3 s, 7 s) and in no errno.
+   * Null from the JavaScript engine (Node cannot read TCP_INFO); absent before it was read.
+   */
+  readonly synRetransmits?: readonly number[] | null;
   /** One entry per second of the run. */
   readonly timeSeries: readonly SecondCounts[];
   /** When the load began (wall clock, taken as it started): second 0 of `timeSeries`, the interval logs' start. Absent in results written before it was kept. */

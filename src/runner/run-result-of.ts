@@ -48,6 +48,7 @@ export function runResultOf(parts: RunParts): RunResult {
       unsent: load.unsent,
     },
     firstExhaustion: load.firstExhaustion,
+    synRetransmits: parts.engine === 'native' ? [...(load.synRetransmits ?? [])] : null,
     model: parts.model,
     latency: {
       connectUs: load.histograms.connectUs,

@@ -49,11 +49,37 @@ test('[native] 4 NAT ports against 16 connections open at once: SYNs dropped at 
   assert.ok(held <= 4, `never more than the 4 mappings held (${held})`);
   assert.ok(four!.conntrack.perSecond.length >= 1 && four!.conntrack.perSecond.every((s) => s.total <= 4), 'each second within the 4');
   assert.match(four!.reading, /16 connections open at once against 4 mappings: the rest of the SYNs found none \([\d,]+ insert_failed/);
+  // Connection by connection (the native engine's TCP_INFO): the SYN retransmits add up to the pods' namespace counter.
+  const perConnection = four!.client.synRetransmits!;
+  assert.equal(
+    perConnection.reduce((a, n) => a + n, 0),
+    four!.client.totals.attempts,
+    'every attempt read',
+  );
+  assert.ok(
+    perConnection.slice(1).some((n) => n > 0),
+    `connections that retransmitted their SYN: ${perConnection.join(',')}`,
+  );
+  assert.equal(
+    perConnection.reduce((a, n, k) => a + n * k, 0),
+    four!.client.kernel!.tcpExt.TCPSynRetrans,
+    'the per-connection SYN retransmits add up to TcpExt TCPSynRetrans',
+  );
+  assert.match(four!.reading, /per connection \(TCP_INFO\): [\d,]+ with (one|two|three)/);
   assert.ok(
     sixtyFour!.client.totals.ok > 10 * four!.client.totals.ok,
     `64 ports: ${sixtyFour!.client.totals.ok} ok against ${four!.client.totals.ok} with 4`,
   );
   assert.equal(sixtyFour!.client.totals.errorCount, 0);
+  const sixtyFourPer = sixtyFour!.client.synRetransmits!;
+  assert.equal(
+    sixtyFourPer.reduce((a, n) => a + n, 0),
+    sixtyFour!.client.totals.attempts,
+  );
+  assert.equal(
+    sixtyFourPer.reduce((a, n, k) => a + n * k, 0),
+    sixtyFour!.client.kernel!.tcpExt.TCPSynRetrans,
+  );
   assert.deepEqual(scenesLeft(), [], 'every scene removed');
 });
 

@@ -48,6 +48,7 @@ export function recordInto(recorder: Recorder, records: ArrayBuffer, sourceIndic
       doneMs: orNull(f64[d + ATTEMPT.doneMs]!),
       bindNs: called(u32[n + ATTEMPT.bindNs]!),
       connectNs: called(u32[n + ATTEMPT.connectNs]!),
+      synRetrans: i32[n + ATTEMPT.synRetrans]! < 0 ? null : i32[n + ATTEMPT.synRetrans]!,
     };
     recorder.attempt(source, t.startMs);
     const status = i32[n + ATTEMPT.status]!;

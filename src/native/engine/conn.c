@@ -7,6 +7,8 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -53,7 +55,25 @@ static void release(pc_loop *loop, pc_slot *slot) {
   loop->in_flight--;
 }
 
+/*
+ * The SYNs this connect retransmitted. Before the handshake completes every retransmit is a SYN's
+ * (tcp_retransmit_timer -> tcp_retransmit_skb counts each in total_retrans), so read at the
+ * connect's end it is the SYN retransmits alone: a NAT that found no mapping dropped the SYN and
+ * the client's backoff (1 s, 3 s, 7 s) shows here. -1 when the kernel would not say.
+ */
+static int32_t syn_retransmits(int fd) {
+  struct tcp_info info;
+  socklen_t len = sizeof info;
+  memset(&info, 0, sizeof info);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+      len < offsetof(struct tcp_info, tcpi_total_retrans) + sizeof info.tcpi_total_retrans)
+    return -1;
+  return (int32_t)info.tcpi_total_retrans;
+}
+
 void pc_conn_end(pc_loop *loop, pc_slot *slot, int32_t code) {
+  /* Ended before its connect did (a timeout while the NAT drops its SYNs, a refusal): its SYNs. */
+  if (slot->state == SLOT_CONNECTING && slot->fd >= 0) slot->rec.syn_retrans = syn_retransmits(slot->fd);
   slot->rec.code = code;
   slot->rec.at_ms = pc_now_ms();
   release(loop, slot);
@@ -204,7 +224,8 @@ void pc_conn_open(pc_loop *loop, pc_slot *slot, double intended_ms) {
                           .status = 0,
                           .source_index = -1,
                           .bind_ns = PC_NOT_CALLED,
-                          .connect_ns = PC_NOT_CALLED};
+                          .connect_ns = PC_NOT_CALLED,
+                          .syn_retrans = -1};
   slot->written = 0;
   slot->received = 0;
   slot->complete = 0;
@@ -370,6 +391,7 @@ void pc_conn_event(pc_loop *loop, pc_slot *slot, uint32_t events) {
     }
     if (!(events & (EPOLLOUT | EPOLLIN | EPOLLHUP | EPOLLERR))) return;
     slot->rec.connected_ms = pc_now_ms();
+    slot->rec.syn_retrans = syn_retransmits(slot->fd);
     slot->state = SLOT_WRITING;
   }
   if (slot->state == SLOT_WRITING) {

@@ -28,8 +28,11 @@ typedef struct {
      a longer call saturates at PC_NOT_CALLED - 1 (4.3 s). */
   uint32_t bind_ns;
   uint32_t connect_ns;
-  /* Zero: pads the record to a multiple of 8 bytes, so the doubles of the next stay aligned. */
-  int32_t reserved;
+  /* SYN retransmits of this attempt's connect (TCP_INFO's tcpi_total_retrans when the connect
+     completed, or when the attempt ended still connecting: before the handshake, every
+     retransmit is a SYN's); -1 when not read (no socket, or a kept connection). A NAT that drops
+     SYNs shows here, connection by connection, and in no errno. */
+  int32_t syn_retrans;
 } pc_record;
 
 #define PC_NOT_CALLED UINT32_MAX
