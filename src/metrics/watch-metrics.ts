@@ -39,6 +39,7 @@ export class WatchMetrics {
   private readonly natHeld: Gauge<string>;
   private readonly natPorts: Gauge<string>;
   private readonly natShare: Gauge<string>;
+  private readonly natExhaustion: Gauge<string>;
   private readonly natInsertFailed: Gauge<string>;
   private readonly natDrop: Gauge<string>;
   private readonly natEarlyDrop: Gauge<string>;
@@ -109,6 +110,11 @@ export class WatchMetrics {
       NAT,
     );
     this.natShare = g('portchurn_watch_nat_held_ratio', "NAT mappings held / the rule's ports", NAT);
+    this.natExhaustion = g(
+      'portchurn_watch_nat_exhaustion_seconds',
+      "Seconds until the mappings a new SYN cannot take back (open and closing; TIME_WAIT too before Linux 6.5) fill the rule's ports at their trend (0: full now; absent: not growing)",
+      NAT,
+    );
     // conntrack keeps these as counters since the namespace's conntrack began; exposed as gauges of that count.
     this.natInsertFailed = g(
       'portchurn_watch_conntrack_insert_failed',
@@ -131,7 +137,16 @@ export class WatchMetrics {
     for (const gauge of [this.held, this.usable, this.share, this.sockets, this.exhaustion, this.steady, this.nsInfo, this.nsUp])
       gauge.reset();
     for (const gauge of [this.nsUsable, this.nsReuse, this.nsReuseDelay, this.nsTimestamps, this.nsSockets, this.nsGroups]) gauge.reset();
-    for (const gauge of [this.natHeld, this.natPorts, this.natShare, this.natInsertFailed, this.natDrop, this.natEarlyDrop]) gauge.reset();
+    for (const gauge of [
+      this.natHeld,
+      this.natPorts,
+      this.natShare,
+      this.natExhaustion,
+      this.natInsertFailed,
+      this.natDrop,
+      this.natEarlyDrop,
+    ])
+      gauge.reset();
     const present = new Set<string>();
     for (const sample of node.samples) this.namespace(sample, present);
     for (const { netns } of node.unreadable) {
@@ -185,6 +200,7 @@ export class WatchMetrics {
         this.natHeld.set(labels, m.held);
         if (m.rangePorts !== null) this.natPorts.set(labels, m.rangePorts);
         if (m.heldShare !== null) this.natShare.set(labels, m.heldShare);
+        if (m.exhaustionInSec !== undefined && m.exhaustionInSec !== null) this.natExhaustion.set(labels, m.exhaustionInSec);
       }
     }
     const rest = sample.rest;

@@ -130,7 +130,7 @@ function natText(nat: NonNullable<LimitsReport['nat']>): string[] {
     table([
       [
         'NAT',
-        'ports per address and destination',
+        'ports per address (or source) and destination',
         'after close',
         'per address and destination/s',
         'addresses for the rate',
@@ -146,10 +146,17 @@ function natText(nat: NonNullable<LimitsReport['nat']>): string[] {
             ? 'taken back'
             : `${r.profile.holdAfterCloseSec} s`,
         r.perAddressPerDestinationPerSec === null ? '–' : formatRate(r.perAddressPerDestinationPerSec),
-        r.addressesForRate === null ? '–' : `${formatCount(r.addressesForRate)}${r.overMax ? ` (over its ${r.profile.maxAddresses})` : ''}`,
-        r.addressesForOpen === null ? '–' : formatCount(r.addressesForOpen),
+        r.addressesForRate === null
+          ? '–'
+          : `${formatCount(r.addressesForRate)}${perSource(r)}${r.overMax ? ` (over its ${r.profile.maxAddresses})` : ''}`,
+        r.addressesForOpen === null ? '–' : `${formatCount(r.addressesForOpen)}${perSource(r)}`,
         `${r.profile.note} [${r.profile.source}]`,
       ]),
     ]),
   ];
+}
+
+/** A system that allocates its ports per source (VM, pod): what a load needs is sources, each with its own ports, not addresses. */
+function perSource(r: { readonly profile: { readonly perSource?: boolean } }): string {
+  return r.profile.perSource ? ' sources' : '';
 }

@@ -135,6 +135,15 @@ export interface WatchNatMapping {
   readonly rangePorts: number | null;
   /** held / rangePorts; null as above. */
   readonly heldShare: number | null;
+  /**
+   * The mappings a new SYN cannot take back: held less those in TIME_WAIT and CLOSE where the
+   * kernel evicts them (Linux 6.5 on), else held. Absent in samples from before it was read.
+   */
+  readonly pinned?: number;
+  /** pinned's change a second since the read before (its trend); null on a first read. */
+  readonly pinnedPerSec?: number | null;
+  /** Seconds until pinned reaches rangePorts at that trend (0: there now); null: not growing, or no range. */
+  readonly exhaustionInSec?: number | null;
 }
 
 /** What a watch sample says of the namespace's NAT. */

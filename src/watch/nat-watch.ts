@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import type { ConntrackSnapshot } from '../result/conntrack.js';
+import { release } from 'node:os';
+import { evictsTimeWait } from '../model/nat-budget.js';
+import type { ConntrackSnapshot, NatMappings } from '../result/conntrack.js';
 import type { WatchNat, WatchNatMapping, WatchNatRule } from '../result/watch-sample.js';
 
 /** What a watch reads of a namespace's NAT at each sample. */
@@ -77,12 +79,32 @@ export function watchNatOf(
   previous: { reading: NatReading; atMs: number } | null,
   atMs: number,
   top: number,
+  kernel: string = release(),
 ): WatchNat | null {
   const ct = current.conntrack;
   if (current.rules.length === 0 && (ct === null || ct.natTotal === 0)) return null;
+  const evicts = evictsTimeWait(kernel);
+  // Mappings a new SYN cannot take back: from Linux 6.5 those in TIME_WAIT and CLOSE are evicted.
+  const pinnedOf = (m: NatMappings): number => (evicts ? m.total - (m.byState.TIME_WAIT ?? 0) - (m.byState.CLOSE ?? 0) : m.total);
+  const key = (m: NatMappings): string => `${m.natAddress}>${m.destination}:${m.port}`;
+  const earlier = new Map((previous?.reading.conntrack?.mappings ?? []).map((m) => [key(m), pinnedOf(m)]));
+  const interval = previous ? (atMs - previous.atMs) / 1000 : 0;
   const mappings: WatchNatMapping[] = (ct?.mappings ?? []).map((m) => {
     const rangePorts = rangeOf(current.rules, m.natAddress);
+    const pinned = pinnedOf(m);
+    const pinnedPerSec = previous && interval > 0 ? (pinned - (earlier.get(key(m)) ?? 0)) / interval : null;
+    const exhaustionInSec =
+      rangePorts === null
+        ? null
+        : pinned >= rangePorts
+          ? 0
+          : pinnedPerSec !== null && pinnedPerSec > 0
+            ? (rangePorts - pinned) / pinnedPerSec
+            : null;
     return {
+      pinned,
+      pinnedPerSec,
+      exhaustionInSec,
       natAddress: m.natAddress,
       destination: m.destination,
       destinationPort: m.port,

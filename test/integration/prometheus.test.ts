@@ -197,6 +197,8 @@ test("a real Prometheus scrapes watch --all-netns --metrics-listen: each scene n
   assert.equal(Number((await query(api, `portchurn_watch_nat_mappings_held{${natLabels}}`))[0]!.value[1]), 10);
   assert.equal(Number((await query(api, `portchurn_watch_nat_range_ports{${natLabels}}`))[0]!.value[1]), 10);
   assert.equal(Number((await query(api, `portchurn_watch_nat_held_ratio{${natLabels}}`))[0]!.value[1]), 1);
+  // 10 established mappings (none a new SYN can take back) against 10 ports: exhausted now.
+  assert.equal(Number((await query(api, `portchurn_watch_nat_exhaustion_seconds{${natLabels}}`))[0]!.value[1]), 0);
   assert.equal((await query(api, `portchurn_watch_conntrack_insert_failed{netns="${routerNs}"}`)).length, 1);
 
   // Every query of the dashboard answers with data.
