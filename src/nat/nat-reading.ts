@@ -1,5 +1,5 @@
 import { decodeHistogram } from '../result/histogram.js';
-import type { NatStageResult } from '../result/nat-result.js';
+import type { NatLimitedBy, NatStageResult } from '../result/nat-result.js';
 import type { RunResult } from '../result/result.js';
 
 interface RecordedValues {
@@ -42,7 +42,7 @@ export type NatStageLoad = { readonly connections: number } | { readonly ratePer
  * Connections open at once: a closed loop's own count; an open loop's rate times the time a
  * connection lasted (its mean, measured: Little's law).
  */
-function openAtOnce(stage: Omit<NatStageResult, 'reading'>, load: NatStageLoad): { open: number; how: string } {
+function openAtOnce(stage: Omit<NatStageResult, 'reading' | 'limitedBy'>, load: NatStageLoad): { open: number; how: string } {
   if ('connections' in load) return { open: load.connections, how: `${fmt(load.connections)} connections open at once` };
   const meanUs = stage.client.latency.totalUs.summary.meanUs;
   const open = (load.ratePerSec * meanUs) / 1e6;
@@ -79,8 +79,25 @@ function byRetransmits(counts: readonly number[] | null): string {
   return `; per connection (TCP_INFO): ${parts.join(', ')} SYN retransmit${parts.length === 1 && counts[1] === counts.slice(1).reduce((a, b) => a + b, 0) ? '' : 's'}`;
 }
 
-/** A stage's reading: the model's formula, what held the load, and how the client saw it (SYN retransmits, not errno). */
-export function natReadingOf(stage: Omit<NatStageResult, 'reading'>, load: NatStageLoad): string {
+/** The share of the host's CPU left idle over a stage, or null where it was not read. */
+function idleShare(stage: Omit<NatStageResult, 'reading' | 'limitedBy'>): number | null {
+  const c = stage.hostCpu;
+  return c && c.wallMs > 0 && c.cores > 0 ? c.idleMs / (c.wallMs * c.cores) : null;
+}
+
+/** Below this share of idle CPU the host, not the NAT, set the stage's pace. */
+const SATURATED_IDLE = 0.1;
+
+/**
+ * A stage's reading (the model's formula, what held the load, how the client saw it: SYN
+ * retransmits, not an errno) and what limited it, by the same discipline as the other commands:
+ * the table limit, the ports (per pod, or on the NAT address the hash loaded most), mappings of
+ * connections still closing, the host's CPU (softirq is where the router works), or none of them.
+ */
+export function natReadingOf(
+  stage: Omit<NatStageResult, 'reading' | 'limitedBy'>,
+  load: NatStageLoad,
+): { reading: string; limitedBy: NatLimitedBy } {
   const held = stage.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
   const r = stage.connectRetransmits;
   const share = r.connects > 0 ? Math.round((100 * r.atLeast1s) / r.connects) : 0;
@@ -103,18 +120,42 @@ export function natReadingOf(stage: Omit<NatStageResult, 'reading'>, load: NatSt
     stage.conntrack.portKeptAtEnd !== undefined && held > 0 && model.portKeptShare > 0
       ? `; ${fmt(stage.conntrack.portKeptAtEnd)} of the ${fmt(held)} mappings held kept the pod's own port`
       : '';
-  if (limited)
-    return `NAT: ${model.formula}; the table limit (ct count over ${fmt(model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${retried}`;
-  const against =
-    perPod !== null
-      ? `${how}: about ${fmt(podOpen)} a pod${model.destinations.length > 1 ? ' and destination' : ''} against its own ${fmt(perPod)} ports`
-      : uneven
-        ? `the hash put ${busiest.pods} of ${busiest.of} pods on ${busiest.address} towards ${busiest.destination}: about ${fmt(busiest.open)} connections open at once against its ${fmt(model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(model.mappings)}`
-        : `${how} against ${fmt(model.mappings)} mappings`;
-  const what = model.timeWaitTakenBack
-    ? full
-      ? `${against}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
-      : `${how}, within the ${fmt(model.mappings)} mappings: closed mappings were taken back by new SYNs${d.found > 0 ? `, the router's port search meeting ${fmt(d.found)} taken tuples before its last ${NF_NAT_HARDER_THRESH} attempts (conntrack found: ${fmt(ok > 0 ? d.found / ok : 0)} a connection)` : ''}${d.insertFailed > 0 ? `; ${fmt(d.insertFailed)} SYNs still found none (insert_failed: mappings of closing connections, not yet TIME_WAIT, cannot be taken)` : ''}`
-    : `${fmt(d.insertFailed)} SYNs found no mapping (insert_failed), ${fmt(d.drop)} dropped`;
-  return `NAT: ${model.formula}; ${fmt(held)} held when the load ended${kept}; ${what}; ${retried}`;
+  const idle = idleShare(stage);
+  const cpu =
+    idle !== null && idle < SATURATED_IDLE
+      ? `; the host's CPU was saturated (${fmt(100 * idle)} % idle; softirq, where the router forwards and tracks, ${fmt((1000 * stage.hostCpu!.softirqMs) / stage.hostCpu!.wallMs)} ms a second)`
+      : '';
+  const closing = !full && d.insertFailed > 0.01 * Math.max(1, stage.client.totals.attempts);
+  const limitedBy: NatLimitedBy = limited
+    ? 'conn-limit'
+    : full
+      ? perPod !== null
+        ? 'pod-ports'
+        : uneven
+          ? 'nat-address-hash'
+          : 'nat-ports'
+      : closing
+        ? 'closing-mappings'
+        : cpu
+          ? 'host-cpu'
+          : 'none';
+  const reading = readingText();
+  return { reading, limitedBy };
+
+  function readingText(): string {
+    if (limited)
+      return `NAT: ${model.formula}; the table limit (ct count over ${fmt(model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${retried}`;
+    const against =
+      perPod !== null
+        ? `${how}: about ${fmt(podOpen)} a pod${model.destinations.length > 1 ? ' and destination' : ''} against its own ${fmt(perPod)} ports`
+        : uneven
+          ? `the hash put ${busiest.pods} of ${busiest.of} pods on ${busiest.address} towards ${busiest.destination}: about ${fmt(busiest.open)} connections open at once against its ${fmt(model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(model.mappings)}`
+          : `${how} against ${fmt(model.mappings)} mappings`;
+    const what = model.timeWaitTakenBack
+      ? full
+        ? `${against}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
+        : `${how}, within the ${fmt(model.mappings)} mappings: closed mappings were taken back by new SYNs${d.found > 0 ? `, the router's port search meeting ${fmt(d.found)} taken tuples before its last ${NF_NAT_HARDER_THRESH} attempts (conntrack found: ${fmt(ok > 0 ? d.found / ok : 0)} a connection)` : ''}${d.insertFailed > 0 ? `; ${fmt(d.insertFailed)} SYNs still found none (insert_failed: mappings of closing connections, not yet TIME_WAIT, cannot be taken)` : ''}`
+      : `${fmt(d.insertFailed)} SYNs found no mapping (insert_failed), ${fmt(d.drop)} dropped`;
+    return `NAT: ${model.formula}; ${fmt(held)} held when the load ended${kept}; ${what}; ${retried}${cpu}`;
+  }
 }

@@ -169,7 +169,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
         limitDrops: dropsAtLimit,
         model,
       };
-      results.push({ ...result, reading: natReadingOf(result, stage.load) });
+      results.push({ ...result, ...natReadingOf(result, stage.load) });
     } finally {
       await scene.remove();
     }

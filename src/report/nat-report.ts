@@ -15,6 +15,7 @@ const COLUMNS = [
   'held at end',
   'port search found',
   'softirq ms/s',
+  'limited by',
 ];
 
 /** The first column names the axis (`stage` for results from before it). */
@@ -46,6 +47,7 @@ function cells(s: NatStageResult, base: number): string[] {
     formatCount(held),
     formatCount(s.conntrack.delta.found),
     softirqPerSec(s),
+    s.limitedBy ?? '–',
   ];
 }
 

@@ -107,7 +107,18 @@ export interface NatStageResult {
   readonly limitDrops?: number | null;
   readonly model: NatBudget;
   readonly reading: string;
+  /** What limited the stage (nat/nat-reading.ts); absent in results from before it was said. */
+  readonly limitedBy?: NatLimitedBy;
 }
+
+/**
+ * What limited a NAT stage: the table limit (`conn-limit`); the ports of the NAT address
+ * (`nat-ports`), of the address the kernel's hash loaded most while others had room
+ * (`nat-address-hash`) or of each pod's own block (`pod-ports`); mappings of connections still
+ * closing, which a new SYN cannot take (`closing-mappings`); the host's CPU (`host-cpu`, softirq
+ * being where the router works); or none of these (`none`: the generator's own pace).
+ */
+export type NatLimitedBy = 'conn-limit' | 'nat-ports' | 'nat-address-hash' | 'pod-ports' | 'closing-mappings' | 'host-cpu' | 'none';
 
 /** The NAT budget towards one destination address. */
 export interface NatDestinationBudget {

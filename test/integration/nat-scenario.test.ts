@@ -48,6 +48,8 @@ test('[native] 4 NAT ports against 16 connections open at once: SYNs dropped at 
   const held = four!.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
   assert.ok(held <= 4, `never more than the 4 mappings held (${held})`);
   assert.ok(four!.conntrack.perSecond.length >= 1 && four!.conntrack.perSecond.every((s) => s.total <= 4), 'each second within the 4');
+  assert.equal(four!.limitedBy, 'nat-ports');
+  assert.notEqual(sixtyFour!.limitedBy, 'nat-ports');
   assert.match(four!.reading, /16 connections open at once against 4 mappings: the rest of the SYNs found none \([\d,]+ insert_failed/);
   // Connection by connection (the native engine's TCP_INFO): the SYN retransmits add up to the pods' namespace counter.
   const perConnection = four!.client.synRetransmits!;
@@ -158,6 +160,7 @@ test('[native] a conntrack table limit (ct count over 8) drops SYNs before any m
   const [stage] = limited.stages;
   assert.match(stage!.ruleset, /ct state new ct count over 8 counter drop/);
   assert.equal(stage!.model.connectionLimit, 8);
+  assert.equal(stage!.limitedBy, 'conn-limit');
   assert.ok((stage!.limitDrops ?? 0) > 0, 'the limit dropped SYNs');
   assert.equal(stage!.conntrack.delta.insertFailed, 0, 'with 64 ports for 16 connections the NAT refused none');
   assert.match(
@@ -262,5 +265,27 @@ test('[native] --axis close: the client or the server closing first leaves the m
   ]);
   assert.match(result.stages[1]!.model.formula, /TIME_WAIT, where the server's FIN leaves it/);
   assert.match(result.stages[2]!.model.formula, /CLOSE, where the reset leaves it/);
+  assert.deepEqual(scenesLeft(), []);
+});
+
+test("[native] --profile gcp-cloud-nat: a rule and a block of 16 ports per pod, the router's TIME_WAIT scaled alike; one pod runs out where four do not", async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const result = await natScenario({ profile: 'gcp-cloud-nat', values: '1,4', connections: 24, duration: '2s' });
+  assert.equal(result.axis, 'pods', 'a per-source system sweeps the pods');
+  assert.deepEqual(
+    [result.scene.profile!.name, result.scene.profile!.scale, result.scene.profile!.ports, result.scene.profile!.perSource],
+    ['gcp-cloud-nat', 4, 16, true],
+  );
+  const [one, four] = result.stages;
+  assert.deepEqual(one!.settings!.conntrackTimeouts, { time_wait: 30, established: 300 }, 'read back from the router');
+  assert.equal(four!.ruleset.match(/snat to/g)!.length, 4, 'a rule per pod');
+  assert.match(four!.ruleset, /ip saddr 198\.18\.0\.4 meta l4proto tcp snat to 198\.19\.0\.1:20048-20063/);
+  assert.deepEqual([one!.model.mappings, four!.model.mappings, four!.model.portsPerPod], [16, 64, 16]);
+  const held = (s: typeof one) => s!.conntrack.heldAtEnd.reduce((n, m) => n + m.total, 0);
+  assert.ok(held(one) <= 16, `one pod holds at most its 16 (${held(one)})`);
+  assert.equal(one!.limitedBy, 'pod-ports');
+  assert.ok(one!.conntrack.delta.insertFailed > 0);
+  assert.notEqual(four!.limitedBy, 'pod-ports');
+  assert.match(one!.reading, /1 pod x 16 ports each, apart/);
   assert.deepEqual(scenesLeft(), []);
 });
