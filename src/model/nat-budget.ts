@@ -108,6 +108,7 @@ export function natBudget(input: NatBudgetInput): NatBudget {
     portKeptShare,
     connectionLimit: input.connLimit ?? null,
     holdSec,
+    kernel: input.kernel,
     timeWaitTakenBack: evicts,
     sustainedPerSec: evicts ? null : mappings / holdSec,
     formula: `${

@@ -1,6 +1,7 @@
 import { decodeHistogram } from '../result/histogram.js';
 import type { NatLimitedBy, NatStageResult } from '../result/nat-result.js';
 import type { RunResult } from '../result/result.js';
+import { synResendsAtSec } from '../model/syn-backoff.js';
 
 interface RecordedValues {
   reset(): void;
@@ -115,7 +116,9 @@ export function natReadingOf(
   const uneven = perPod === null && full && open <= model.mappings;
   const limited = model.connectionLimit !== null && open > model.connectionLimit && model.connectionLimit < model.mappings;
   const perConnection = byRetransmits(stage.client.synRetransmits ?? null);
-  const retried = `${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''}${synRetrans !== undefined ? `; the pods' kernel retransmitted ${fmt(synRetrans)} SYNs` : ''}${perConnection})`;
+  const resends = synResendsAtSec(stage.model.kernel ?? '').slice(0, 6);
+  const backoff = resends.length ? `; the pods resend a SYN at ${resends.join(', ')} s` : '';
+  const retried = `${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''}${synRetrans !== undefined ? `; the pods' kernel retransmitted ${fmt(synRetrans)} SYNs` : ''}${perConnection}${backoff})`;
   const kept =
     stage.conntrack.portKeptAtEnd !== undefined && held > 0 && model.portKeptShare > 0
       ? `; ${fmt(stage.conntrack.portKeptAtEnd)} of the ${fmt(held)} mappings held kept the pod's own port`

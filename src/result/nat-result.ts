@@ -153,6 +153,8 @@ export interface NatBudget {
   readonly connectionLimit: number | null;
   /** How long a mapping stays after its connection closes (conntrack's TIME_WAIT, s), where no new SYN takes it back. */
   readonly holdSec: number;
+  /** The kernel release the model was made for (the router's, and the pods' whose SYN backoff it says); absent before it was kept. */
+  readonly kernel?: string;
   /** Linux 6.5 on: a new SYN takes a mapping in TIME_WAIT back, so the budget is connections open at once, not a rate. */
   readonly timeWaitTakenBack: boolean;
   /** New connections a second the budget sustains once full (mappings / hold); null where TIME_WAIT is taken back. */

@@ -78,7 +78,7 @@ export interface RunResult extends ResultHeader<'run'> {
    * Native engine: attempts by the SYNs their connect retransmitted, connection by connection
    * (TCP_INFO's tcpi_total_retrans when the connect completed, or when the attempt ended still
    * connecting): index n counts the attempts with n, the last index 7 or more. A SYN a NAT or a
-   * full listen queue dropped shows here (the client's backoff: 1 s, 3 s, 7 s) and in no errno.
+   * full listen queue dropped shows here (the client's backoff: resends at 1, 3, 7 s, or from Linux 6.7 at 1, 2, 3, 4, 5, 7 s) and in no errno.
    * Null from the JavaScript engine (Node cannot read TCP_INFO); absent before it was read.
    */
   readonly synRetransmits?: readonly number[] | null;

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { natScenario } from '../../src/nat/nat-scenario.js';
 import { natAddressOf } from '../../src/model/nat-address.js';
+import { synResendsAtSec } from '../../src/model/syn-backoff.js';
+import { release } from 'node:os';
 import type { NatResult } from '../../src/result/nat-result.js';
 import { runCli } from '../helpers/cli.js';
 import { engineReady } from '../helpers/engines.js';
@@ -68,6 +70,14 @@ test('[native] 4 NAT ports against 16 connections open at once: SYNs dropped at 
     'the per-connection SYN retransmits add up to TcpExt TCPSynRetrans',
   );
   assert.match(four!.reading, /per connection \(TCP_INFO\): [\d,]+ with (one|two|three)/);
+  // No connection resent its SYN more often than the kernel's backoff allows within the 5 s timeout
+  // (and one at least as often as it allows before 3 s: the linear timeouts of Linux 6.7+ show).
+  const resends = synResendsAtSec(release());
+  assert.ok(perConnection.length - 1 <= resends.filter((t) => t <= 5).length, `at most ${perConnection.length - 1} resends`);
+  assert.ok(
+    perConnection.length - 1 >= resends.filter((t) => t < 3).length,
+    `up to ${perConnection.length - 1} resends: ${perConnection.join(',')}`,
+  );
   assert.ok(
     sixtyFour!.client.totals.ok > 10 * four!.client.totals.ok,
     `64 ports: ${sixtyFour!.client.totals.ok} ok against ${four!.client.totals.ok} with 4`,

@@ -5,6 +5,7 @@ import { evictsTimeWait, natBudget } from '../../src/model/nat-budget.js';
 import { addressPlanOf } from '../../src/nat/scene-spec.js';
 import { renderNatRuleset } from '../../src/nat/ruleset.js';
 import { PlanError } from '../../src/errors.js';
+import { synResendsAtSec } from '../../src/model/syn-backoff.js';
 
 // The kernel's own choices are checked against this model in test/integration/nat-scene.test.ts
 // (8 pods over 2 NAT addresses, with and without persistent, each mapping read from conntrack).
@@ -131,4 +132,10 @@ test('the NAT budget: mappings per destination from the addresses the pods hash 
     'half their range inside',
   );
   assert.deepEqual(['5.15.0', '6.4.9', '6.5.0', '7.0.1', 'weird'].map(evictsTimeWait), [false, false, true, true, false]);
+});
+
+test("the pods' SYN resends: doubling from 1 s before Linux 6.7, four linear timeouts first from it (tcp_syn_linear_timeouts)", () => {
+  assert.deepEqual(synResendsAtSec('6.1.0'), [1, 3, 7, 15, 31, 63]);
+  assert.deepEqual(synResendsAtSec('6.18.44-fc-v1300'), [1, 2, 3, 4, 5, 7]);
+  assert.deepEqual(synResendsAtSec('6.7.0', 8), [1, 2, 3, 4, 5, 7, 11, 19]);
 });

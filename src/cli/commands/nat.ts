@@ -84,7 +84,7 @@ export const NAT_OPTIONS = {
   timeout: {
     type: 'string',
     default: NAT_DEFAULTS.timeout,
-    describe: 'per connection (a SYN the router drops is retried at 1 s, 3 s, 7 s)',
+    describe: 'per connection (a SYN the router drops is resent at 1, 2, 3, 4, 5, 7 s from Linux 6.7, at 1, 3, 7 s before)',
   },
   close: {
     type: 'string',

@@ -59,7 +59,8 @@ static void release(pc_loop *loop, pc_slot *slot) {
  * The SYNs this connect retransmitted. Before the handshake completes every retransmit is a SYN's
  * (tcp_retransmit_timer -> tcp_retransmit_skb counts each in total_retrans), so read at the
  * connect's end it is the SYN retransmits alone: a NAT that found no mapping dropped the SYN and
- * the client's backoff (1 s, 3 s, 7 s) shows here. -1 when the kernel would not say.
+ * the client's backoff (resends at 1, 3, 7 s; from Linux 6.7, tcp_syn_linear_timeouts: 1, 2, 3, 4, 5, 7 s) shows here. -1 when the kernel
+ * would not say.
  */
 static int32_t syn_retransmits(int fd) {
   struct tcp_info info;
