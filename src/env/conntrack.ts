@@ -40,23 +40,25 @@ export function decodeConntrack(buf: Buffer): ConntrackSnapshot {
   const keys = buf.readUInt32LE(at);
   at += 8;
   if (buf.length !== HEAD_BYTES + keys * KEY_BYTES) throw new Error(`conntrack answer of ${buf.length} bytes for ${keys} keys`);
-  const mappings: NatMappings[] = [];
-  for (let k = 0; k < keys; k++, at += KEY_BYTES) {
+  // Sorted by the keys' numbers (NAT address, destination, port) before any string is made:
+  // a table of tens of thousands of keys sorts in milliseconds rather than a second of localeCompare.
+  const order = Array.from({ length: keys }, (_, k) => HEAD_BYTES + k * KEY_BYTES);
+  order.sort(
+    (a, b) =>
+      buf.readUInt32BE(a) - buf.readUInt32BE(b) ||
+      buf.readUInt32BE(a + 4) - buf.readUInt32BE(b + 4) ||
+      buf.readUInt16LE(a + 8) - buf.readUInt16LE(b + 8),
+  );
+  const mappings: NatMappings[] = order.map((at) => {
     const states = CONNTRACK_TCP_STATES.map((_, i) => buf.readUInt32LE(at + 12 + i * 4));
-    mappings.push({
-      natAddress: [...buf.subarray(at, at + 4)].join('.'),
-      destination: [...buf.subarray(at + 4, at + 8)].join('.'),
+    return {
+      natAddress: `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`,
+      destination: `${buf[at + 4]}.${buf[at + 5]}.${buf[at + 6]}.${buf[at + 7]}`,
       port: buf.readUInt16LE(at + 8),
       total: states.reduce((a, b) => a + b, 0),
       byState: byState(states),
-    });
-  }
-  mappings.sort(
-    (a, b) =>
-      a.natAddress.localeCompare(b.natAddress, 'en', { numeric: true }) ||
-      a.destination.localeCompare(b.destination, 'en', { numeric: true }) ||
-      a.port - b.port,
-  );
+    };
+  });
   return { stats: { ...stats, cpus }, natTotal, natByState: byState(natStates), natPortKept, other, mappings, complete };
 }
 

@@ -114,7 +114,13 @@ export function natReadingOf(
   const podOpen = open / Math.max(1, pods) / Math.max(1, model.destinations.length);
   const full = perPod === null ? busiest.open > model.portsPerAddress : podOpen > perPod;
   const uneven = perPod === null && full && open <= model.mappings;
-  const limited = model.connectionLimit !== null && open > model.connectionLimit && model.connectionLimit < model.mappings;
+  // The table limit held the stage where the model says it binds before the ports, or where its
+  // rule dropped more SYNs than the NAT refused (nf_conncount still counts closing connections, so
+  // it can bind below the ports although set above them).
+  const limited =
+    model.connectionLimit !== null &&
+    ((open > model.connectionLimit && model.connectionLimit < model.mappings) ||
+      (stage.limitDrops ?? 0) > stage.conntrack.delta.insertFailed);
   const perConnection = byRetransmits(stage.client.synRetransmits ?? null);
   const resends = synResendsAtSec(stage.model.kernel ?? '').slice(0, 6);
   const backoff = resends.length ? `; the pods resend a SYN at ${resends.join(', ')} s` : '';
