@@ -34,6 +34,8 @@ export interface NatBudgetInput {
   /** The pods' own ephemeral ports (their namespace's ip_local_port_range). */
   readonly podPorts?: { readonly low: number; readonly high: number };
   readonly destinations: readonly string[];
+  /** Ports on every destination address (absent: 1); each (address, port) is a budget of its own. */
+  readonly destinationPorts?: number;
   readonly persistent: boolean;
   /** `random` or `fully-random`: every NAT port searched for from a random offset, none kept. */
   readonly randomPorts?: boolean;
@@ -66,7 +68,8 @@ export function natBudget(input: NatBudgetInput): NatBudget {
     const used = [...new Set(chosen)].sort(byNumber);
     const podsPerAddress = Object.fromEntries(used.map((a) => [a, chosen.filter((c) => c === a).length]));
     const perPod = input.portsPerPod ?? null;
-    return { destination, podsPerAddress, mappings: perPod === null ? used.length * input.ports : input.pods.length * perPod };
+    const dports = input.destinationPorts ?? 1;
+    return { destination, podsPerAddress, mappings: dports * (perPod === null ? used.length * input.ports : input.pods.length * perPod) };
   });
   const used = [...new Set(destinations.flatMap((d) => Object.keys(d.podsPerAddress)))].sort(byNumber);
   const holdSec = input.holdSec ?? (input.close === 'reset' ? CONNTRACK_CLOSE_SEC : CONNTRACK_TIME_WAIT_SEC);
@@ -78,12 +81,15 @@ export function natBudget(input: NatBudgetInput): NatBudget {
       : `TIME_WAIT, where the ${input.close ?? 'client'}'s FIN leaves it (either side's would)`;
   const one = destinations.length === 1;
   const perPod = input.portsPerPod ?? null;
+  const dports = input.destinationPorts ?? 1;
+  const dportsText = dports > 1 ? ` x ${dports} destination ports` : '';
+  const addressesOn = (d: { podsPerAddress: Readonly<Record<string, number>> }): number => Object.keys(d.podsPerAddress).length;
   const perDestination =
     perPod !== null
-      ? `${input.pods.length} pod${input.pods.length === 1 ? '' : 's'} x ${fmt(perPod)} ports each, apart (a block per pod) = ${fmt(mappings)} mappings${one ? ` to ${destinations[0]!.destination}` : ` over ${destinations.length} destinations`}`
+      ? `${input.pods.length} pod${input.pods.length === 1 ? '' : 's'} x ${fmt(perPod)} ports each, apart (a block per pod)${dportsText} = ${fmt(mappings)} mappings${one ? ` to ${destinations[0]!.destination}` : ` over ${destinations.length} destinations`}`
       : one
-        ? `${destinations[0]!.mappings / input.ports} NAT address${destinations[0]!.mappings === input.ports ? '' : 'es'} (of ${input.natAddresses.length}, as the pods hash) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings to ${destinations[0]!.destination}`
-        : `${destinations.length} destinations, each with the NAT addresses the pods hash onto (${destinations.map((d) => d.mappings / input.ports).join(', ')} of ${input.natAddresses.length}) x ${fmt(input.ports)} ports = ${fmt(mappings)} mappings`;
+        ? `${addressesOn(destinations[0]!)} NAT address${addressesOn(destinations[0]!) === 1 ? '' : 'es'} (of ${input.natAddresses.length}, as the pods hash) x ${fmt(input.ports)} ports${dportsText} = ${fmt(mappings)} mappings to ${destinations[0]!.destination}`
+        : `${destinations.length} destinations, each with the NAT addresses the pods hash onto (${destinations.map(addressesOn).join(', ')} of ${input.natAddresses.length}) x ${fmt(input.ports)} ports${dportsText} = ${fmt(mappings)} mappings`;
   // get_unique_tuple() keeps the pod's own port when it lies in the range and is free, unless a
   // random flag forces the search (which lands on the pod's port only by chance: 1 in the range).
   const low = input.lowPort ?? null;
@@ -104,6 +110,7 @@ export function natBudget(input: NatBudgetInput): NatBudget {
     destinations,
     portsPerAddress: input.ports,
     portsPerPod: perPod,
+    destinationPorts: dports,
     mappings,
     portKeptShare,
     connectionLimit: input.connLimit ?? null,

@@ -61,7 +61,7 @@ function busiestOf(model: NatStageResult['model'], open: number) {
   for (const d of destinations) {
     const pods = Object.values(d.podsPerAddress).reduce((a, b) => a + b, 0);
     for (const [address, n] of Object.entries(d.podsPerAddress)) {
-      const here = pods > 0 ? (open * n) / pods / destinations.length : 0;
+      const here = pods > 0 ? (open * n) / pods / destinations.length / (model.destinationPorts ?? 1) : 0;
       if (here > best.open) best = { address, destination: d.destination, pods: n, of: pods, open: here };
     }
   }
@@ -111,7 +111,7 @@ export function natReadingOf(
   const pods = model.destinations[0] ? Object.values(model.destinations[0].podsPerAddress).reduce((a, b) => a + b, 0) : 1;
   const busiest = busiestOf(model, open);
   // Ports apart per pod: each pod's connections to a destination against its own block.
-  const podOpen = open / Math.max(1, pods) / Math.max(1, model.destinations.length);
+  const podOpen = open / Math.max(1, pods) / Math.max(1, model.destinations.length) / (model.destinationPorts ?? 1);
   const full = perPod === null ? busiest.open > model.portsPerAddress : podOpen > perPod;
   const uneven = perPod === null && full && open <= model.mappings;
   // The table limit held the stage where the model says it binds before the ports, or where its

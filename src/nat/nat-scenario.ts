@@ -4,7 +4,7 @@ import { natBudget } from '../model/nat-budget.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { CONNTRACK_STAT_NAMES, type ConntrackSnapshot, type ConntrackStats } from '../result/conntrack.js';
 import { resultHeader } from '../result/header.js';
-import type { ConntrackDelta, NatResult, NatStageResult } from '../result/nat-result.js';
+import { NAT_KEYS_PER_SECOND, type ConntrackDelta, type NatResult, type NatStageResult } from '../result/nat-result.js';
 import type { RunResult } from '../result/result.js';
 import type { TargetStats } from '../result/target-stats.js';
 import { runJobInNamespace } from '../runner/run-in-namespace.js';
@@ -24,12 +24,16 @@ function delta(before: ConntrackStats, after: ConntrackStats): ConntrackDelta {
 const POD_PORTS = { low: 32768, high: 60999 } as const;
 
 /** Waits for a serve job's `ready`, or fails when it ends first or takes longer than 15 s. */
-function startServer(scene: NatScene, port: number, close: 'client' | 'server'): { ready: Promise<void>; stop(): Promise<TargetStats> } {
+function startServer(
+  scene: NatScene,
+  ports: readonly number[],
+  close: 'client' | 'server',
+): { ready: Promise<void>; stop(): Promise<TargetStats> } {
   const abort = new AbortController();
   let listening: () => void = () => {};
   const heard = new Promise<void>((resolve) => (listening = resolve));
   const done = runJobInNamespace<TargetStats>(
-    { kind: 'serve', listen: scene.plan.servers.map((host) => ({ host, port })), close },
+    { kind: 'serve', listen: endpointsOf(scene.plan.servers, ports), close },
     {},
     { signal: abort.signal },
     { namespace: scene.server, onReady: () => listening() },
@@ -53,11 +57,16 @@ function startServer(scene: NatScene, port: number, close: 'client' | 'server'):
   };
 }
 
-/** The load of one stage from the pods to every destination, checked by buildPlan. */
-function loadPlanOf(stage: NatStagePlan, plan: NatAddressPlan, port: number, options: NatOptions) {
-  const [first, ...more] = plan.servers;
+/** Every (destination address, port): each port on the first address, then the next address. */
+function endpointsOf(servers: readonly string[], ports: readonly number[]): { host: string; port: number }[] {
+  return servers.flatMap((host) => ports.map((port) => ({ host, port })));
+}
+
+/** The load of one stage from the pods to every destination address and port, checked by buildPlan. */
+function loadPlanOf(stage: NatStagePlan, plan: NatAddressPlan, options: NatOptions) {
+  const [first, ...more] = endpointsOf(plan.servers, stage.destinationPorts);
   const load = {
-    target: `http://${first}:${port}/`,
+    target: `http://${first!.host}:${first!.port}/`,
     allowRemote: true,
     sources: plan.pods.join(','),
     portMode: 'bind' as const,
@@ -71,12 +80,13 @@ function loadPlanOf(stage: NatStagePlan, plan: NatAddressPlan, port: number, opt
   const namespace = { sysctls: {}, profile: null, note: "the NAT scene's pods namespace" };
   const built = buildPlan(load, facts, namespace);
   if (built.target.kind !== 'external') throw new Error('the NAT load has an external target');
-  return { ...built, target: { ...built.target, moreAddresses: more } };
+  return { ...built, target: { ...built.target, moreEndpoints: more } };
 }
 
-function specOf(base: Pick<NatSceneSpec, 'kind' | 'destinationPorts'>, stage: NatStagePlan): NatSceneSpec {
+function specOf(base: Pick<NatSceneSpec, 'kind'>, stage: NatStagePlan): NatSceneSpec {
   return {
     ...base,
+    destinationPorts: stage.destinationPorts,
     pods: stage.pods,
     natAddresses: stage.natAddresses,
     natPorts: stage.natPorts,
@@ -96,26 +106,26 @@ function specOf(base: Pick<NatSceneSpec, 'kind' | 'destinationPorts'>, stage: Na
  */
 export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}): Promise<NatResult> {
   const startedAt = new Date().toISOString();
-  const port = options.destinationPort ?? NAT_DEFAULTS.destinationPort;
-  const base = { kind: options.kind ?? NAT_DEFAULTS.kind, destinationPorts: [port] };
+  const base = { kind: options.kind ?? NAT_DEFAULTS.kind };
   const stages = natStagesOf(options);
   // Every stage checked now (its scene and its load), so bad input fails before any scene is made.
-  for (const stage of stages) loadPlanOf(stage, addressPlanOf(specOf(base, stage)), port, options);
+  for (const stage of stages) loadPlanOf(stage, addressPlanOf(specOf(base, stage)), options);
   const first = addressPlanOf(specOf(base, stages[0]!));
   const results: NatStageResult[] = [];
   for (const stage of stages) {
     if (hooks.signal?.aborted) break;
     const scene = await makeNatScene(specOf(base, stage));
     try {
-      const plan = loadPlanOf(stage, scene.plan, port, options);
-      const server = startServer(scene, port, stage.close === 'server' ? 'server' : 'client');
+      const plan = loadPlanOf(stage, scene.plan, options);
+      const server = startServer(scene, stage.destinationPorts, stage.close === 'server' ? 'server' : 'client');
       await server.ready;
       const routerPath = `/run/netns/${scene.router}`;
       const before = readConntrack(routerPath);
-      const perSecond: { second: number; total: number; byState: ConntrackSnapshot['natByState'] }[] = [];
+      const perSecond: NatStageResult['conntrack']['perSecond'][number][] = [];
       const timer = setInterval(() => {
         const now: ConntrackSnapshot = readConntrack(routerPath);
-        perSecond.push({ second: perSecond.length, total: now.natTotal, byState: now.natByState });
+        const busiest = [...now.mappings].sort((a, b) => b.total - a.total).slice(0, NAT_KEYS_PER_SECOND);
+        perSecond.push({ second: perSecond.length, total: now.natTotal, byState: now.natByState, mappings: busiest });
       }, 1000);
       const cpuBefore = readHostCpu();
       const started = performance.now();
@@ -139,6 +149,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
         lowPort: stage.natPorts.low,
         podPorts: POD_PORTS,
         destinations: scene.plan.servers,
+        destinationPorts: stage.destinationPorts.length,
         persistent: stage.flags.includes('persistent'),
         randomPorts: stage.flags.includes('random') || stage.flags.includes('fully-random'),
         close: stage.close,
@@ -154,6 +165,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
         settings: {
           pods: stage.pods,
           destinations: scene.plan.servers,
+          destinationPorts: stage.destinationPorts,
           flags: stage.flags,
           connLimit: stage.connLimit,
           close: stage.close,
@@ -184,7 +196,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       pods: options.pods ?? NAT_DEFAULTS.pods,
       natAddresses: options.natAddresses ?? NAT_DEFAULTS.natAddresses,
       flags: options.flags ?? [],
-      destination: { host: first.servers[0]!, port },
+      destination: { host: first.servers[0]!, port: stages[0]!.destinationPorts[0]! },
       destinations: options.destinations ?? NAT_DEFAULTS.destinations,
       ...(profile === undefined ? {} : { profile }),
     },

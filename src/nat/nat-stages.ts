@@ -24,9 +24,10 @@ export interface NatOptions {
   readonly pods?: number;
   readonly natAddresses?: number;
   readonly flags?: readonly NatFlag[];
-  /** Server addresses (198.19.128.1 on), each with the built-in target on `destinationPort`; the load turns over them. */
+  /** Server addresses (198.19.128.1 on), each with the built-in target on every destination port; the load turns over them. */
   readonly destinations?: number;
-  readonly destinationPort?: number;
+  /** Ports the built-in target listens on at every destination; the load turns over every (address, port). */
+  readonly destinationPorts?: readonly number[];
   /** Connections open at once (closed loop); ignored where `rate` is set. */
   readonly connections?: number;
   /** New connections a second (open loop) instead of a closed loop; null or absent: closed loop. */
@@ -53,6 +54,7 @@ export const NAT_DEFAULTS = {
     'nat-ports': '8,16,32,64',
     'nat-addresses': '1,2,4',
     destinations: '1,2,4',
+    'destination-ports': '1,2,4',
     pods: '1,2,4',
     rate: '500,2000,8000',
     close: 'client,server,reset',
@@ -66,7 +68,7 @@ export const NAT_DEFAULTS = {
   pods: 4,
   natAddresses: 1,
   destinations: 1,
-  destinationPort: 80,
+  destinationPorts: [80] as readonly number[],
   connections: 32,
   duration: '5s',
   timeout: '5s',
@@ -106,6 +108,8 @@ export interface NatStagePlan {
   readonly natAddresses: number;
   readonly pods: number;
   readonly destinations: number;
+  /** Ports on every destination address. */
+  readonly destinationPorts: readonly number[];
   readonly flags: readonly NatFlag[];
   readonly connLimit: number | null;
   readonly close: NatClose;
@@ -167,6 +171,7 @@ export function natStagesOf(options: NatOptions, kernel: string = release()): Na
     natAddresses: options.natAddresses ?? NAT_DEFAULTS.natAddresses,
     pods: options.pods ?? NAT_DEFAULTS.pods,
     destinations: options.destinations ?? NAT_DEFAULTS.destinations,
+    destinationPorts: options.destinationPorts ?? NAT_DEFAULTS.destinationPorts,
     flags: options.flags ?? [],
     connLimit: options.connLimit ?? null,
     close: options.close ?? NAT_DEFAULTS.close,
@@ -187,6 +192,13 @@ export function natStagesOf(options: NatOptions, kernel: string = release()): Na
         return { ...stage, natAddresses: whole('--values', v, 1, 256, 'a NAT address count') };
       case 'destinations':
         return { ...stage, destinations: whole('--values', v, 1, 256, 'a destination address count') };
+      case 'destination-ports': {
+        // N ports from the first destination port on: 80, 81, ...
+        const n = whole('--values', v, 1, 64, 'a destination port count');
+        const first = (options.destinationPorts ?? NAT_DEFAULTS.destinationPorts)[0]!;
+        if (first + n - 1 > 65535) throw new PlanError('--values', `--values ${v}: ports from ${first} run past 65535`);
+        return { ...stage, destinationPorts: Array.from({ length: n }, (_, i) => first + i) };
+      }
       case 'pods':
         return { ...stage, pods: whole('--values', v, 1, 4096, 'a pod count') };
       case 'rate': {

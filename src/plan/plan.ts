@@ -62,11 +62,11 @@ export interface ExternalTargetPlan {
   readonly kind: 'external';
   readonly endpoint: TargetEndpoint;
   /**
-   * Further IP addresses serving the same endpoint (its port, path and protocol), which the load
-   * turns over with the endpoint's own as it does over the built-in target's addresses; checked
-   * like the endpoint's host. Set by library callers (the NAT scene's servers); absent: none.
+   * Further IP addresses and ports serving the same endpoint (its path and protocol), which the
+   * load turns over with the endpoint's own as it does over the built-in target's addresses;
+   * checked like the endpoint's host. Set by library callers (the NAT scene's servers); absent: none.
    */
-  readonly moreAddresses?: readonly string[];
+  readonly moreEndpoints?: readonly { readonly host: string; readonly port: number }[];
 }
 
 /** The one typed description of a run. Build it with `buildPlan`, which fills the defaults in `PLAN_DEFAULTS`. */

@@ -56,6 +56,7 @@ const AXIS_NAMES: Readonly<Record<NatAxis, string>> = {
   'nat-ports': 'NAT ports',
   'nat-addresses': 'NAT addresses',
   destinations: 'destination addresses',
+  'destination-ports': 'destination ports',
   pods: 'pods',
   rate: 'new connections a second',
   close: 'closing sides',
@@ -84,6 +85,34 @@ function describe(result: NatResult): string {
   return `${sc.kind} of ${sc.pods} pods (198.18.0.0/16) to ${sc.natAddresses} NAT address${sc.natAddresses === 1 ? '' : 'es'}${sc.flags.length ? ` (${sc.flags.join(',')})` : ''}, towards ${towards}; ${load}; the ${AXIS_NAMES[result.axis ?? 'nat-ports']} change from stage to stage, every stage a scene of its own (pods, an nftables router, the built-in target), the router's conntrack read through ctnetlink, the host's softirq time beside it (the router forwards and tracks there)${profile}`;
 }
 
+const CLOSING = ['FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK'] as const;
+const OPENING = ['SYN_SENT', 'SYN_RECV', 'SYN_SENT2'] as const;
+
+/** The router's mappings each second of a stage, by state, and the key holding most against its ports. */
+function bySecond(s: NatStageResult): string[] {
+  const rows = s.conntrack.perSecond.map((p) => {
+    const n = (states: readonly string[]): number => states.reduce((a, k) => a + ((p.byState as Record<string, number>)[k] ?? 0), 0);
+    const top = p.mappings?.[0];
+    const ports = s.model.portsPerPod ? s.natPorts.high - s.natPorts.low + 1 : s.model.portsPerAddress;
+    return [
+      String(p.second + 1),
+      formatCount(p.total),
+      formatCount(n(OPENING)),
+      formatCount(n(['ESTABLISHED'])),
+      formatCount(n(CLOSING)),
+      formatCount(n(['TIME_WAIT', 'CLOSE'])),
+      top ? `${top.natAddress} → ${top.destination}:${top.port}: ${formatCount(top.total)} of ${formatCount(ports)}` : '–',
+    ];
+  });
+  if (rows.length === 0) return [];
+  return [
+    "The router's NAT mappings each second (ctnetlink), by state, and the (NAT address, destination) holding most against its ports:",
+    '',
+    mdTable(['second', 'held', 'opening', 'established', 'closing', 'TIME_WAIT or CLOSE', 'holding most'], rows),
+    '',
+  ];
+}
+
 /** The stages side by side (the first is the baseline of `x base`), then each stage's reading. */
 export function renderNatSummary(result: NatResult): string {
   const base = result.stages[0]?.client.totals.okPerSec ?? 0;
@@ -106,6 +135,16 @@ export function renderNatMarkdown(result: NatResult, verdict: readonly string[])
       result.stages.map((s) => cells(s, base)),
     ),
     '',
-    ...result.stages.flatMap((s) => [`## Stage ${s.label}`, '', `${s.reading}.`, '', '```', s.ruleset.trimEnd(), '```', '']),
+    ...result.stages.flatMap((s) => [
+      `## Stage ${s.label}`,
+      '',
+      `${s.reading}.`,
+      '',
+      ...bySecond(s),
+      '```',
+      s.ruleset.trimEnd(),
+      '```',
+      '',
+    ]),
   ].join('\n');
 }

@@ -2,8 +2,21 @@ import type { ResultHeader } from './header.js';
 import type { ConntrackStats, ConntrackTcpState, NatMappings } from './conntrack.js';
 import type { RunResult } from './result.js';
 
+/** Keys a NAT stage keeps for each second (the busiest); the heldAtEnd keeps them all. */
+export const NAT_KEYS_PER_SECOND = 16;
+
 /** The axes `portchurn nat` sweeps: one setting changes from stage to stage, each stage a scene of its own. */
-export const NAT_AXES = ['nat-ports', 'nat-addresses', 'destinations', 'pods', 'rate', 'close', 'nat-flags', 'conn-limit'] as const;
+export const NAT_AXES = [
+  'nat-ports',
+  'nat-addresses',
+  'destinations',
+  'destination-ports',
+  'pods',
+  'rate',
+  'close',
+  'nat-flags',
+  'conn-limit',
+] as const;
 export type NatAxis = (typeof NAT_AXES)[number];
 
 /** What `portchurn nat` produced: one stage per axis value, each in a scene of its own. */
@@ -70,6 +83,8 @@ export interface NatStageResult {
   readonly settings?: {
     readonly pods: number;
     readonly destinations: readonly string[];
+    /** Ports on every destination (absent before: the scene's one). */
+    readonly destinationPorts?: readonly number[];
     readonly flags: readonly string[];
     readonly connLimit: number | null;
     readonly close: 'client' | 'server' | 'reset';
@@ -93,6 +108,11 @@ export interface NatStageResult {
       readonly second: number;
       readonly total: number;
       readonly byState: Readonly<Partial<Record<ConntrackTcpState, number>>>;
+      /**
+       * The (NAT address, destination, port) keys holding most that second, each by state, at most
+       * NAT_KEYS_PER_SECOND (the rest are in `total`); absent before they were kept.
+       */
+      readonly mappings?: readonly NatMappings[];
     }[];
   };
   /** Connects that took a SYN retransmit (1 s or more) and two or more (3 s or more): NAT exhaustion shows here, not as an errno. */
@@ -136,6 +156,8 @@ export interface NatBudget {
   /** Each destination address's own budget: the hash is seeded with the destination, so each spreads the pods its own way. */
   readonly destinations: readonly NatDestinationBudget[];
   readonly portsPerAddress: number;
+  /** Ports on every destination address, each (address, port) a budget of its own (absent before: 1). */
+  readonly destinationPorts?: number;
   /** Ports each pod has apart (a rule per pod); null where the pods on an address share its ports. Absent before it existed. */
   readonly portsPerPod?: number | null;
   /** Mappings that can be held at once, over all destinations. */

@@ -18,8 +18,8 @@ export interface RunSetup {
   readonly endpoint: TargetEndpoint | null;
   /** The external target's address to connect to (its name resolved), or null. */
   readonly connectHost: string | null;
-  /** The external target's further addresses (ExternalTargetPlan.moreAddresses), checked the same way. */
-  readonly moreHosts: readonly string[];
+  /** The external target's further endpoints (ExternalTargetPlan.moreEndpoints), their hosts checked the same way. */
+  readonly moreEndpoints: readonly { readonly host: string; readonly port: number }[];
   readonly engine: EngineDecision;
 }
 
@@ -45,15 +45,15 @@ export async function checkBeforeTraffic(plan: Plan): Promise<RunSetup> {
   const connectHost = endpoint ? await resolveTargetHost(endpoint.host, endpoint.family, plan.allowRemote) : null;
   // A name is known to be remote only once it resolves (an IP literal was checked in buildPlan).
   if (connectHost !== null) checkSourcesReach(plan.sources, connectHost);
-  const moreHosts: string[] = [];
-  for (const host of plan.target.kind === 'external' ? (plan.target.moreAddresses ?? []) : []) {
+  const moreEndpoints: { host: string; port: number }[] = [];
+  for (const { host, port } of plan.target.kind === 'external' ? (plan.target.moreEndpoints ?? []) : []) {
     const resolved = await resolveTargetHost(host, familyOf(host), plan.allowRemote);
     checkSourcesReach(plan.sources, resolved);
-    moreHosts.push(resolved);
+    moreEndpoints.push({ host: resolved, port });
   }
   const engine = chooseEngine(plan, endpoint?.protocol ?? 'http');
   if (engine.note) warnings.push(engine.note);
-  return { environment, warnings, skipPorts, endpoint, connectHost, moreHosts, engine };
+  return { environment, warnings, skipPorts, endpoint, connectHost, moreEndpoints, engine };
 }
 
 /**

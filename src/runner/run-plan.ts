@@ -24,8 +24,8 @@ function resolveTarget(
   target: BuiltinTarget | null,
   builtinProtocol: 'http' | 'tcp',
 ): { resolved: ResolvedTarget; url: string } {
-  const { endpoint, connectHost, moreHosts } = setup;
-  const destinations = target ? target.addresses : [connectHost!, ...moreHosts].map((host) => ({ host, port: endpoint!.port }));
+  const { endpoint, connectHost, moreEndpoints } = setup;
+  const destinations = target ? target.addresses : [{ host: connectHost!, port: endpoint!.port }, ...moreEndpoints];
   const resolved: ResolvedTarget = {
     protocol: endpoint?.protocol ?? builtinProtocol,
     destinations,

@@ -299,3 +299,17 @@ test("[native] --profile gcp-cloud-nat: a rule and a block of 16 ports per pod, 
   assert.match(one!.reading, /1 pod x 16 ports each, apart/);
   assert.deepEqual(scenesLeft(), []);
 });
+
+test('[native] --axis destination-ports: each destination port is a budget of its own on the same address', async (t) => {
+  if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
+  const result = await natScenario({ axis: 'destination-ports', values: '2', natPorts: 4, connections: 16, duration: '2s' });
+  const [stage] = result.stages;
+  assert.deepEqual(stage!.settings!.destinationPorts, [80, 81]);
+  assert.equal(stage!.model.mappings, 8, '4 ports x 2 destination ports');
+  const byPort = new Map<number, number>();
+  for (const m of stage!.conntrack.heldAtEnd) byPort.set(m.port, (byPort.get(m.port) ?? 0) + m.total);
+  assert.deepEqual([...byPort.keys()].sort(), [80, 81], 'the load turned over both ports');
+  for (const [port, n] of byPort) assert.ok(n <= 4, `port ${port}: ${n} of its 4 mappings`);
+  assert.ok([...byPort.values()].reduce((a, b) => a + b, 0) > 4, 'more than one port range held');
+  assert.deepEqual(scenesLeft(), []);
+});

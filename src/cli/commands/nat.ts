@@ -70,10 +70,10 @@ export const NAT_OPTIONS = {
     describe: 'server addresses (198.19.128.1 on), each with the built-in target; the load turns over them',
   },
   rate: { type: 'string', describe: 'new connections a second (open loop) instead of --connections open at once' },
-  'destination-port': {
+  'destination-ports': {
     type: 'string',
-    default: String(NAT_DEFAULTS.destinationPort),
-    describe: "the built-in target's port on each destination",
+    default: NAT_DEFAULTS.destinationPorts.join(','),
+    describe: "the built-in target's ports on each destination (comma list); the load turns over every (address, port)",
   },
   connections: {
     ...RUN_OPTIONS.connections,
@@ -135,7 +135,7 @@ export async function natCommand(argv: NatArgs, io: CliIo): Promise<number> {
     flags: flagsOf(argv['nat-flags']),
     destinations: parsePositiveInt('--destinations', argv.destinations),
     ...(argv.rate === undefined ? {} : { rate: parsePositiveNumber('--rate', argv.rate) }),
-    destinationPort: parsePositiveInt('--destination-port', argv['destination-port']),
+    destinationPorts: argv['destination-ports'].split(',').map((p) => parsePositiveInt('--destination-ports', p.trim())),
     connections: parsePositiveInt('--connections', argv.connections),
     duration: argv.duration,
     timeout: argv.timeout,
