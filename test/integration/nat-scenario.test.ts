@@ -113,6 +113,20 @@ test('[native] portchurn nat: the table, each reading, the verdict, the JSON and
   const bad = await runCli(['nat', '--values', '4,x']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--values x: a NAT port count/);
+  for (const [args, said] of [
+    [['--profile', 'nope'], /--profile nope: one of linux-masquerade, aws-nat-gateway/],
+    [['--profile', 'aws-nat-gateway', '--nat-ports', '8'], /the profile aws-nat-gateway sets the NAT ports/],
+    [['--axis', 'close', '--values', 'keepalive'], /--values keepalive: one of client, server, reset/],
+    [['--nat-ports', '30000-20000'], /--nat-ports 30000-20000: LOW-HIGH within 1-65535/],
+    [['--destination-ports', '80,x'], /--destination-ports must be a positive whole number/],
+    [['--scale', '3'], /--scale applies to a --profile/],
+  ] as const) {
+    const refused = await runCli(['nat', ...args]);
+    assert.equal(refused.status, 2, args.join(' '));
+    assert.match(refused.stderr, said);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, 'one line');
+  }
+  assert.deepEqual(scenesLeft(true), [], 'nothing made');
   if (!prerequisite(t, CAN_UNSHARE && HAS_NFT, NEEDS) || !engineReady(t, 'native')) return;
   const out = mkdtempSync(join(tmpdir(), 'portchurn-nat-'));
   try {
