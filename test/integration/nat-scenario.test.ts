@@ -186,7 +186,12 @@ test('[native] a conntrack table limit (ct count over 8) drops SYNs before any m
   assert.equal(stage!.model.connectionLimit, 8);
   assert.equal(stage!.limitedBy, 'conn-limit');
   assert.ok((stage!.limitDrops ?? 0) > 0, 'the limit dropped SYNs');
-  assert.equal(stage!.conntrack.delta.insertFailed, 0, 'with 64 ports for 16 connections the NAT refused none');
+  // With 64 ports for 16 connections the NAT refuses next to none (a rare clash of two SYNs
+  // racing for one port on two CPUs is still an insert_failed): the limit dropped them.
+  assert.ok(
+    stage!.conntrack.delta.insertFailed * 10 < stage!.limitDrops!,
+    `the limit dropped ${stage!.limitDrops}, the NAT refused ${stage!.conntrack.delta.insertFailed}`,
+  );
   assert.match(
     stage!.reading,
     /the table limit \(ct count over 8\) let that many connections be tracked at once and dropped [\d,]+ SYNs past it/,
