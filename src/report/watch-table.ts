@@ -1,5 +1,5 @@
 import { hostPort } from '../plan/addresses.js';
-import type { NetnsLabel, WatchGroup, WatchNodeSample, WatchSample } from '../result/watch-sample.js';
+import type { NetnsLabel, WatchGroup, WatchNat, WatchNatRule, WatchNodeSample, WatchSample } from '../result/watch-sample.js';
 import { formatCount, formatDurationMs, formatRate, table } from './format.js';
 
 /** When a group runs out: now, in a duration, or not at this rate. */
@@ -48,7 +48,49 @@ export function renderWatchSample(s: WatchSample): string {
     s.groups.length === 0 ? '  no client connections' + (filters.length ? ` match ${filters.join(' ')}` : '') : '',
     s.moreGroups > 0 ? `  … and ${formatCount(s.moreGroups)} more groups (--top ${s.filters.top})` : '',
   ].filter(Boolean);
-  return [headerOf(s), '', rows.length ? table([head, ...rows]) : '', ...footer].filter((l, i) => i < 2 || l !== '').join('\n') + '\n';
+  const nat = s.nat ? ['', renderWatchNat(s.nat).trimEnd()] : [];
+  return (
+    [headerOf(s), '', rows.length ? table([head, ...rows]) : '', ...footer, ...nat].filter((l, i) => i < 2 || l !== '').join('\n') + '\n'
+  );
+}
+
+function ruleText(r: WatchNatRule): string {
+  const ports = r.ports ? `${r.ports[0]}-${r.ports[1]}` : '1024-65535';
+  const to =
+    r.kind === 'snat' && r.addresses
+      ? `${r.addresses[0] === r.addresses[1] ? r.addresses[0] : `${r.addresses[0]}-${r.addresses[1]}`}:${ports}`
+      : `:${ports}`;
+  return `${r.kind} to ${to}${r.flags.length ? ` ${r.flags.join(',')}` : ''}`;
+}
+
+/** When a NAT key's pinned mappings fill its rule's range: now, in a duration, or not at this trend. */
+function natExhaustionText(m: WatchNat['mappings'][number]): string {
+  if (m.exhaustionInSec === 0) return 'exhausted now';
+  if (m.exhaustionInSec === undefined || m.exhaustionInSec === null)
+    return m.pinnedPerSec === undefined || m.pinnedPerSec === null ? '– (no trend yet)' : 'not at this trend';
+  return `in ${formatDurationMs(m.exhaustionInSec * 1000)}`;
+}
+
+/** The namespace's NAT: its rules, conntrack's refusals, and each (NAT address, destination) against its range. */
+export function renderWatchNat(nat: WatchNat): string {
+  const st = nat.stats;
+  const failed = nat.insertFailedPerSec === null ? '' : ` (${formatRate(nat.insertFailedPerSec)}/s)`;
+  const head = `NAT: ${nat.rules.map(ruleText).join('; ') || 'no rule, mappings held'} · conntrack insert_failed ${formatCount(st.insertFailed)}${failed}, drop ${formatCount(st.drop)}, early_drop ${formatCount(st.earlyDrop)}`;
+  const rows = nat.mappings.map((m) => [
+    m.natAddress,
+    hostPort(m.destination, m.destinationPort),
+    formatCount(m.held),
+    m.heldShare === null ? '–' : percent(m.heldShare),
+    formatCount(m.byState['ESTABLISHED'] ?? 0),
+    formatCount((m.byState['TIME_WAIT'] ?? 0) + (m.byState['CLOSE'] ?? 0)),
+    m.pinned === undefined ? '–' : formatCount(m.pinned),
+    m.pinnedPerSec === undefined || m.pinnedPerSec === null ? '–' : formatRate(m.pinnedPerSec),
+    natExhaustionText(m),
+  ]);
+  const more = nat.moreMappings > 0 ? [`  … and ${formatCount(nat.moreMappings)} more (NAT address, destination) pairs`] : [];
+  const partial = nat.complete ? [] : ['  (more keys than the reader counts apart: the totals are exact, the rows are not all)'];
+  const header = ['NAT address', 'destination', 'held', 'of range', 'estab', 'TIME_WAIT/CLOSE', 'pinned', 'pinned/s', 'exhaustion'];
+  return [head, ...(rows.length ? [table([header, ...rows])] : ['  no NAT mappings held']), ...more, ...partial].join('\n') + '\n';
 }
 
 /** A namespace as an operator recognises it: its id and a process in it, with the container and pod. */

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { watchNatOf, type NatReading } from '../../src/watch/nat-watch.js';
+import { renderWatchNat } from '../../src/report/watch-table.js';
 import type { ConntrackSnapshot, NatMappings } from '../../src/result/conntrack.js';
 
 const STATS = {
@@ -43,4 +44,14 @@ test('the pinned mappings grow 2 a second towards a 10-port range: 2 s to exhaus
   assert.deepEqual([first.pinnedPerSec, first.exhaustionInSec], [null, null], 'no trend on a first read');
   const falling = watchNatOf(before, { reading: after, atMs: 1000 }, 3000, 10, '6.18.44')!.mappings[0]!;
   assert.deepEqual([falling.pinnedPerSec, falling.exhaustionInSec], [-2, null], 'not growing: no exhaustion ahead');
+});
+
+test("watch's table shows the NAT: the rule, conntrack's refusals and each (NAT address, destination) against its range", () => {
+  const before = reading({ ESTABLISHED: 2, TIME_WAIT: 3 });
+  const after = reading({ ESTABLISHED: 6, TIME_WAIT: 4 });
+  const nat = watchNatOf(after, { reading: before, atMs: 1000 }, 3000, 10, '6.18.44')!;
+  const text = renderWatchNat(nat);
+  assert.match(text, /^NAT: snat to 198\.19\.0\.1:20000-20009 · conntrack insert_failed 0 \(0(\.0)?\/s\), drop 0, early_drop 0$/m);
+  assert.match(text, /^ {2}198\.19\.0\.1\s+198\.19\.128\.1:80\s+10\s+100\.0 %\s+6\s+4\s+6\s+2(\.0)?\s+in 2(\.0)? ?s$/m);
+  assert.match(renderWatchNat(watchNatOf(after, null, 3000, 10, '6.18.44')!), /– \(no trend yet\)/);
 });
