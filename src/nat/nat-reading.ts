@@ -148,23 +148,21 @@ export function natReadingOf(
         : cpu
           ? 'host-cpu'
           : 'none';
-  const reading = readingText();
-  return { reading, limitedBy };
-
-  function readingText(): string {
-    if (limited)
-      return `NAT: ${model.formula}; the table limit (ct count over ${fmt(model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${retried}`;
-    const against =
-      perPod !== null
-        ? `${how}: about ${fmt(podOpen)} a pod${model.destinations.length > 1 ? ' and destination' : ''} against its own ${fmt(perPod)} ports`
-        : uneven
-          ? `the hash put ${busiest.pods} of ${busiest.of} pods on ${busiest.address} towards ${busiest.destination}: about ${fmt(busiest.open)} connections open at once against its ${fmt(model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(model.mappings)}`
-          : `${how} against ${fmt(model.mappings)} mappings`;
-    const what = model.timeWaitTakenBack
-      ? full
-        ? `${against}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
-        : `${how}, within the ${fmt(model.mappings)} mappings: closed mappings were taken back by new SYNs${d.found > 0 ? `, the router's port search meeting ${fmt(d.found)} taken tuples before its last ${NF_NAT_HARDER_THRESH} attempts (conntrack found: ${fmt(ok > 0 ? d.found / ok : 0)} a connection)` : ''}${d.insertFailed > 0 ? `; ${fmt(d.insertFailed)} SYNs still found none (insert_failed: mappings of closing connections, not yet TIME_WAIT, cannot be taken)` : ''}`
-      : `${fmt(d.insertFailed)} SYNs found no mapping (insert_failed), ${fmt(d.drop)} dropped`;
-    return `NAT: ${model.formula}; ${fmt(held)} held when the load ended${kept}; ${what}; ${retried}${cpu}`;
-  }
+  if (limited)
+    return {
+      limitedBy,
+      reading: `NAT: ${model.formula}; the table limit (ct count over ${fmt(model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${retried}`,
+    };
+  const against =
+    perPod !== null
+      ? `${how}: about ${fmt(podOpen)} a pod${model.destinations.length > 1 ? ' and destination' : ''} against its own ${fmt(perPod)} ports`
+      : uneven
+        ? `the hash put ${busiest.pods} of ${busiest.of} pods on ${busiest.address} towards ${busiest.destination}: about ${fmt(busiest.open)} connections open at once against its ${fmt(model.portsPerAddress)} ports, although all the NAT addresses hold ${fmt(model.mappings)}`
+        : `${how} against ${fmt(model.mappings)} mappings`;
+  const what = model.timeWaitTakenBack
+    ? full
+      ? `${against}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
+      : `${how}, within the ${fmt(model.mappings)} mappings: closed mappings were taken back by new SYNs${d.found > 0 ? `, the router's port search meeting ${fmt(d.found)} taken tuples before its last ${NF_NAT_HARDER_THRESH} attempts (conntrack found: ${fmt(ok > 0 ? d.found / ok : 0)} a connection)` : ''}${d.insertFailed > 0 ? `; ${fmt(d.insertFailed)} SYNs still found none (insert_failed: mappings of closing connections, not yet TIME_WAIT, cannot be taken)` : ''}`
+    : `${fmt(d.insertFailed)} SYNs found no mapping (insert_failed), ${fmt(d.drop)} dropped`;
+  return { limitedBy, reading: `NAT: ${model.formula}; ${fmt(held)} held when the load ended${kept}; ${what}; ${retried}${cpu}` };
 }
