@@ -80,8 +80,3 @@ export function natProfiles(kernel: string): readonly NatProfile[] {
     },
   ];
 }
-
-/** A profile by name, or null. */
-export function natProfileNamed(kernel: string, name: string): NatProfile | null {
-  return natProfiles(kernel).find((p) => p.name === name) ?? null;
-}
