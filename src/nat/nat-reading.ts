@@ -80,6 +80,23 @@ function byRetransmits(counts: readonly number[] | null): string {
   return `; per connection (TCP_INFO): ${parts.join(', ')} SYN retransmit${parts.length === 1 && counts[1] === counts.slice(1).reduce((a, b) => a + b, 0) ? '' : 's'}`;
 }
 
+/**
+ * A closed loop's slot-seconds spent waiting for SYN resends, from the per-connection counts: a
+ * connect resent k times waited until its k-th resend (or its timeout); null without the counts or
+ * in an open loop.
+ */
+function waitingShare(stage: Omit<NatStageResult, 'reading' | 'limitedBy'>, load: NatStageLoad, resends: readonly number[]): number | null {
+  const counts = stage.client.synRetransmits ?? null;
+  if (counts === null || !('connections' in load)) return null;
+  const timeoutSec = stage.client.plan.timeoutMs / 1000;
+  const waited = counts.reduce((a, n, k) => a + (k === 0 ? 0 : n * Math.min(resends[k - 1] ?? timeoutSec, timeoutSec)), 0);
+  const slots = (load.connections * stage.client.totals.durationMs) / 1000;
+  return slots > 0 ? Math.min(1, waited / slots) : null;
+}
+
+/** Past this share of slot time waiting for resends, a stage's ok/s is what the rest completed between the waves. */
+const MOSTLY_WAITING = 0.5;
+
 /** The share of the host's CPU left idle over a stage, or null where it was not read. */
 function idleShare(stage: Omit<NatStageResult, 'reading' | 'limitedBy'>): number | null {
   const c = stage.hostCpu;
@@ -122,8 +139,14 @@ export function natReadingOf(
     ((open > model.connectionLimit && model.connectionLimit < model.mappings) ||
       (stage.limitDrops ?? 0) > stage.conntrack.delta.insertFailed);
   const perConnection = byRetransmits(stage.client.synRetransmits ?? null);
-  const resends = synResendsAtSec(stage.model.kernel ?? '').slice(0, 6);
+  const resendsAt = synResendsAtSec(stage.model.kernel ?? '');
+  const resends = resendsAt.slice(0, 6);
   const backoff = resends.length ? `; the pods resend a SYN at ${resends.join(', ')} s` : '';
+  const waiting = waitingShare(stage, load, resendsAt);
+  const unstable =
+    waiting !== null && waiting > MOSTLY_WAITING
+      ? `; ${Math.round(100 * waiting)} % of the connections' time went to waiting for resends, so the ok/s is what the rest completed between the waves of resends and swings from run to run: compare such stages by what limited them and by the refusals`
+      : '';
   const retried = `${share} % of connects took a retransmit (1 s or more${r.atLeast3s > 0 ? `, ${fmt(r.atLeast3s)} 3 s or more` : ''}${synRetrans !== undefined ? `; the pods' kernel retransmitted ${fmt(synRetrans)} SYNs` : ''}${perConnection}${backoff})`;
   const kept =
     stage.conntrack.portKeptAtEnd !== undefined && held > 0 && model.portKeptShare > 0
@@ -151,7 +174,7 @@ export function natReadingOf(
   if (limited)
     return {
       limitedBy,
-      reading: `NAT: ${model.formula}; the table limit (ct count over ${fmt(model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${retried}`,
+      reading: `NAT: ${model.formula}; the table limit (ct count over ${fmt(model.connectionLimit!)}) let that many connections be tracked at once and dropped ${fmt(stage.limitDrops ?? 0)} SYNs past it, before any mapping was sought (${fmt(d.insertFailed)} insert_failed); ${fmt(held)} held when the load ended; ${retried}${unstable}`,
     };
   const against =
     perPod !== null
@@ -164,5 +187,8 @@ export function natReadingOf(
       ? `${against}: the rest of the SYNs found none (${fmt(d.insertFailed)} insert_failed, ${fmt(d.drop)} dropped at the router) and waited for a retransmit`
       : `${how}, within the ${fmt(model.mappings)} mappings: closed mappings were taken back by new SYNs${d.found > 0 ? `, the router's port search meeting ${fmt(d.found)} taken tuples before its last ${NF_NAT_HARDER_THRESH} attempts (conntrack found: ${fmt(ok > 0 ? d.found / ok : 0)} a connection)` : ''}${d.insertFailed > 0 ? `; ${fmt(d.insertFailed)} SYNs still found none (insert_failed: mappings of closing connections, not yet TIME_WAIT, cannot be taken)` : ''}`
     : `${fmt(d.insertFailed)} SYNs found no mapping (insert_failed), ${fmt(d.drop)} dropped`;
-  return { limitedBy, reading: `NAT: ${model.formula}; ${fmt(held)} held when the load ended${kept}; ${what}; ${retried}${cpu}` };
+  return {
+    limitedBy,
+    reading: `NAT: ${model.formula}; ${fmt(held)} held when the load ended${kept}; ${what}; ${retried}${unstable}${cpu}`,
+  };
 }
