@@ -209,8 +209,8 @@ export function appliedNatsOf(listing: NftJson): (AppliedNat & { source: string 
 }
 
 /**
- * Writes conntrack's TCP timeouts in the router's namespace (per namespace since Linux 4.x; the
- * host's own are untouched) and reads them back; a value the kernel did not take fails the scene.
+ * Writes conntrack's TCP timeouts in the router's namespace (each namespace has its own,
+ * checked on Linux 6.18; the host's own are untouched) and reads them back; a value the kernel did not take fails the scene.
  */
 async function setTimeouts(router: string, timeouts: Readonly<Record<string, number>>): Promise<Record<string, number>> {
   const names = Object.keys(timeouts);
