@@ -27,6 +27,15 @@ test("import { run } from 'portchurn' returns the result object and prints nothi
     'proxyScenario',
     'readLimits',
     'makeNatScene',
+    'natScenario',
+    'natStagesOf',
+    'sceneProfileOf',
+    'natBudget',
+    'natProfiles',
+    'synResendsAtSec',
+    'renderNatSummary',
+    'renderNatMarkdown',
+    'renderWatchNat',
     'natAddressOf',
     'readConntrack',
     'predictCapacity',
@@ -52,4 +61,27 @@ test("import { watchSockets } from 'portchurn': the docs' example gives one samp
   });
   assert.equal(samples.length, 1);
   assert.match(samples[0]!, /^portchurn watch · /);
+});
+
+test("the NAT scenario's plan and model from 'portchurn', without a scene", async () => {
+  const { natStagesOf, natBudget, NAT_AXES } = await import('portchurn');
+  assert.ok(NAT_AXES.includes('destination-ports'));
+  const stages = natStagesOf({ axis: 'destinations', values: '1,2' }, '6.18.0');
+  assert.deepEqual(
+    stages.map((s) => [s.label, s.destinations]),
+    [
+      ['1', 1],
+      ['2', 2],
+    ],
+  );
+  const budget = natBudget({
+    pods: ['198.18.0.1'],
+    natAddresses: ['198.19.0.1'],
+    ports: 10,
+    destinations: ['198.19.128.1'],
+    destinationPorts: 2,
+    persistent: false,
+    kernel: '6.18.0',
+  });
+  assert.equal(budget.mappings, 20, '10 ports x 2 destination ports');
 });
