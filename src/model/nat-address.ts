@@ -12,6 +12,7 @@
  * (IPv4, zone 0; `u3` is the 16-byte nf_inet_addr, the address in its first word as it lies in
  * memory: network order read as a little-endian word on x86 and arm64.)
  */
+import { intToIpv4, ipv4ToInt } from '../plan/addresses.js';
 
 const rol32 = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
 
@@ -76,22 +77,13 @@ function word(address: string): number {
   return (a | (b << 8) | (c << 16) | (d << 24)) >>> 0;
 }
 
-function toNumber(address: string): number {
-  const [a, b, c, d] = address.split('.').map(Number) as [number, number, number, number];
-  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-}
-
-function toAddress(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
 /** The NAT address the kernel gives `source` towards `destination` for an snat range `first`-`last` (IPv4, zone 0). */
 export function natAddressOf(source: string, destination: string, first: string, last: string, persistent = false): string {
-  const min = toNumber(first);
-  const dist = toNumber(last) - min + 1;
+  const min = ipv4ToInt(first);
+  const dist = ipv4ToInt(last) - min + 1;
   if (dist <= 1) return first;
   const j = jhash2([word(source), 0, 0, 0], persistent ? 0 : word(destination));
   // reciprocal_scale(j, dist): the high word of j x dist.
   const scaled = Number((BigInt(j) * BigInt(dist)) >> 32n);
-  return toAddress(min + scaled);
+  return intToIpv4(min + scaled);
 }

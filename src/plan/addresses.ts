@@ -16,11 +16,13 @@ export function familyOf(address: string): Family | null {
   return null;
 }
 
-function ipv4ToInt(address: string): number {
+/** An IPv4 literal as an unsigned 32-bit number (198.19.0.1 -> 0xc6130001). */
+export function ipv4ToInt(address: string): number {
   return address.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
 }
 
-function intToIpv4(n: number): string {
+/** An unsigned 32-bit number as an IPv4 literal. */
+export function intToIpv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
