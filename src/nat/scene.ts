@@ -1,6 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { NatSceneError } from '../errors.js';
+import { nftNatRulesOf, type NftListing } from '../env/nft-nat-rules.js';
 import { NAT_TABLE, natBlocksOf, renderNatRuleset, ROUTER_INSIDE, ROUTER_OUTSIDE } from './ruleset.js';
 import { addressPlanOf, type NatAddressPlan, type NatSceneSpec } from './scene-spec.js';
 
@@ -118,7 +119,7 @@ export async function makeNatScene(spec: NatSceneSpec): Promise<NatScene> {
     await inNamespace(router, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
     const ruleset = renderNatRuleset(spec, plan);
     await inNamespace(router, 'nft', ['-f', '-'], ruleset);
-    const listing = JSON.parse(await inNamespace(router, 'nft', ['-j', 'list', 'table', 'ip', NAT_TABLE])) as NftJson;
+    const listing = JSON.parse(await inNamespace(router, 'nft', ['-j', 'list', 'table', 'ip', NAT_TABLE])) as NftListing;
     checkApplied(listing, spec, plan);
     const conntrackTimeouts = await setTimeouts(router, spec.conntrackTimeouts ?? {});
     const limit = limitOf(listing);
@@ -133,21 +134,9 @@ export async function makeNatScene(spec: NatSceneSpec): Promise<NatScene> {
   }
 }
 
-interface NftJson {
-  readonly nftables: readonly Record<string, unknown>[];
-}
-
-/** What the router's NAT rule does, as nft lists it back. */
-export interface AppliedNat {
-  readonly kind: 'snat' | 'masquerade';
-  readonly addresses: readonly [string, string] | null;
-  readonly ports: readonly [number, number];
-  readonly flags: readonly string[];
-}
-
 /** The table limit rule's `ct count over N` and its counter's packets, from an nft listing; null where there is none. */
-export function limitOf(listing: NftJson): { count: number; droppedPackets: number } | null {
-  for (const item of listing.nftables) {
+export function limitOf(listing: NftListing): { count: number; droppedPackets: number } | null {
+  for (const item of listing.nftables ?? []) {
     const expr = (item['rule'] as { expr?: readonly Record<string, unknown>[] } | undefined)?.expr ?? [];
     const ct = expr.find((e) => e['ct count'] !== undefined)?.['ct count'] as { val?: number } | undefined;
     if (ct?.val === undefined) continue;
@@ -159,53 +148,8 @@ export function limitOf(listing: NftJson): { count: number; droppedPackets: numb
 
 /** SYNs the table limit dropped so far (its rule's counter), or null without a limit. */
 export async function limitDrops(scene: NatScene): Promise<number | null> {
-  const listing = JSON.parse(await inNamespace(scene.router, 'nft', ['-j', 'list', 'table', 'ip', NAT_TABLE])) as NftJson;
+  const listing = JSON.parse(await inNamespace(scene.router, 'nft', ['-j', 'list', 'table', 'ip', NAT_TABLE])) as NftListing;
   return limitOf(listing)?.droppedPackets ?? null;
-}
-
-/** The NAT statement of the table's first NAT rule, from `nft -j list table` (libnftables' JSON schema). */
-export function appliedNatOf(listing: NftJson): AppliedNat | null {
-  return appliedNatsOf(listing)[0] ?? null;
-}
-
-/** The source a rule matches (`ip saddr X`), or null. */
-function sourceOf(expr: readonly Record<string, unknown>[]): string | null {
-  for (const e of expr) {
-    const m = e['match'] as { left?: { payload?: { field?: string } }; right?: unknown } | undefined;
-    if (m?.left?.payload?.field !== 'saddr') continue;
-    const r = m.right as string | { prefix?: { addr: string; len: number } };
-    return typeof r === 'string' ? r : r.prefix ? `${r.prefix.addr}/${r.prefix.len}` : null;
-  }
-  return null;
-}
-
-/** Every NAT rule of the table in order, each with the source it matches. */
-export function appliedNatsOf(listing: NftJson): (AppliedNat & { source: string | null })[] {
-  const out: (AppliedNat & { source: string | null })[] = [];
-  for (const item of listing.nftables) {
-    const rule = item['rule'] as { expr?: readonly Record<string, unknown>[] } | undefined;
-    for (const expr of rule?.expr ?? []) {
-      const stmt = (expr['snat'] ?? expr['masquerade']) as Record<string, unknown> | undefined;
-      if (!stmt) continue;
-      const kind = expr['snat'] ? 'snat' : 'masquerade';
-      const range = (v: unknown): [unknown, unknown] | null => {
-        if (v === undefined || v === null) return null;
-        const r = (v as { range?: [unknown, unknown] }).range;
-        return r ?? [v, v];
-      };
-      const addr = range(stmt['addr']);
-      const port = range(stmt['port']);
-      const flags = stmt['flags'];
-      out.push({
-        kind,
-        addresses: addr ? [String(addr[0]), String(addr[1])] : null,
-        ports: port ? [Number(port[0]), Number(port[1])] : [0, 0],
-        flags: flags === undefined ? [] : Array.isArray(flags) ? flags.map(String) : [String(flags)],
-        source: sourceOf(rule?.expr ?? []),
-      });
-    }
-  }
-  return out;
 }
 
 /**
@@ -227,8 +171,8 @@ async function setTimeouts(router: string, timeouts: Readonly<Record<string, num
   return got;
 }
 
-function checkApplied(listing: NftJson, spec: NatSceneSpec, plan: NatAddressPlan): void {
-  const all = appliedNatsOf(listing);
+function checkApplied(listing: NftListing, spec: NatSceneSpec, plan: NatAddressPlan): void {
+  const all = nftNatRulesOf(listing);
   const blocks = natBlocksOf(spec, plan);
   if (all.length === 0) throw new NatSceneError(`nft listed no ${spec.kind} rule in table ip ${NAT_TABLE} after applying it`);
   const problems: string[] = [];
@@ -238,8 +182,8 @@ function checkApplied(listing: NftJson, spec: NatSceneSpec, plan: NatAddressPlan
     if (!applied) return;
     if (applied.kind !== spec.kind) problems.push(`${applied.kind} instead of ${spec.kind}`);
     if (applied.source !== want.source) problems.push(`source ${applied.source ?? 'none'} instead of ${want.source}`);
-    if (applied.ports[0] !== want.low || applied.ports[1] !== want.high)
-      problems.push(`ports ${applied.ports[0]}-${applied.ports[1]} instead of ${want.low}-${want.high}`);
+    if (applied.ports?.[0] !== want.low || applied.ports[1] !== want.high)
+      problems.push(`ports ${applied.ports?.join('-') ?? 'none'} instead of ${want.low}-${want.high}`);
     if (spec.kind === 'snat' && (applied.addresses?.[0] !== plan.natAddresses[0] || applied.addresses?.[1] !== plan.natAddresses.at(-1)))
       problems.push(`addresses ${applied.addresses?.join('-') ?? 'none'} instead of ${plan.natAddresses[0]}-${plan.natAddresses.at(-1)}`);
     for (const f of spec.flags) if (!applied.flags.includes(f)) problems.push(`flag ${f} missing`);

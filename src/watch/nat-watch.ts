@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { release } from 'node:os';
 import { evictsTimeWait } from '../model/nat-budget.js';
+import { nftNatRulesOf, type NftListing } from '../env/nft-nat-rules.js';
+import { ipv4ToInt } from '../plan/addresses.js';
 import type { ConntrackSnapshot, NatMappings } from '../result/conntrack.js';
 import type { WatchNat, WatchNatMapping, WatchNatRule } from '../result/watch-sample.js';
 
@@ -8,35 +10,6 @@ import type { WatchNat, WatchNatMapping, WatchNatRule } from '../result/watch-sa
 export interface NatReading {
   readonly rules: readonly WatchNatRule[];
   readonly conntrack: ConntrackSnapshot | null;
-}
-
-interface NftItem {
-  readonly rule?: { readonly expr?: readonly Record<string, unknown>[] };
-}
-
-/** Every snat and masquerade statement of an `nft -j list ruleset` listing (libnftables' JSON). */
-export function natRulesOf(listing: { readonly nftables?: readonly NftItem[] }): WatchNatRule[] {
-  const rules: WatchNatRule[] = [];
-  for (const item of listing.nftables ?? []) {
-    for (const expr of item.rule?.expr ?? []) {
-      const stmt = (expr['snat'] ?? expr['masquerade']) as Record<string, unknown> | undefined;
-      if (stmt === undefined) continue;
-      const range = (v: unknown): [unknown, unknown] | null => {
-        if (v === undefined || v === null) return null;
-        return (v as { range?: [unknown, unknown] }).range ?? [v, v];
-      };
-      const addr = range(stmt['addr']);
-      const port = range(stmt['port']);
-      const flags = stmt['flags'];
-      rules.push({
-        kind: expr['snat'] ? 'snat' : 'masquerade',
-        addresses: addr ? [String(addr[0]), String(addr[1])] : null,
-        ports: port ? [Number(port[0]), Number(port[1])] : null,
-        flags: flags === undefined ? [] : Array.isArray(flags) ? flags.map(String) : [String(flags)],
-      });
-    }
-  }
-  return rules;
 }
 
 /**
@@ -49,21 +22,18 @@ export function readNatRules(netnsPath: string | null): WatchNatRule[] {
   const out = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', timeout: 5000 });
   if (out.status !== 0 || !out.stdout) return [];
   try {
-    return natRulesOf(JSON.parse(out.stdout) as { nftables?: NftItem[] });
+    // The sample keeps each rule's statement; the source it matches is the scene's concern.
+    return nftNatRulesOf(JSON.parse(out.stdout) as NftListing).map(({ source: _source, ...rule }) => rule);
   } catch {
     return [];
   }
 }
 
-function toNumber(address: string): number {
-  return address.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-
 /** Ports of the rule `natAddress` is in (an snat rule naming it, else a masquerade rule's); null where none does. */
 function rangeOf(rules: readonly WatchNatRule[], natAddress: string): number | null {
   const ports = (r: WatchNatRule): number => (r.ports ? r.ports[1] - r.ports[0] + 1 : 65535 - 1024 + 1);
-  const n = toNumber(natAddress);
-  const snat = rules.find((r) => r.kind === 'snat' && r.addresses && toNumber(r.addresses[0]) <= n && n <= toNumber(r.addresses[1]));
+  const n = ipv4ToInt(natAddress);
+  const snat = rules.find((r) => r.kind === 'snat' && r.addresses && ipv4ToInt(r.addresses[0]) <= n && n <= ipv4ToInt(r.addresses[1]));
   if (snat) return ports(snat);
   const masquerade = rules.find((r) => r.kind === 'masquerade');
   return masquerade ? ports(masquerade) : null;
@@ -88,11 +58,11 @@ export function watchNatOf(
   const pinnedOf = (m: NatMappings): number => (evicts ? m.total - (m.byState.TIME_WAIT ?? 0) - (m.byState.CLOSE ?? 0) : m.total);
   const key = (m: NatMappings): string => `${m.natAddress}>${m.destination}:${m.port}`;
   const earlier = new Map((previous?.reading.conntrack?.mappings ?? []).map((m) => [key(m), pinnedOf(m)]));
-  const interval = previous ? (atMs - previous.atMs) / 1000 : 0;
+  const seconds = previous ? (atMs - previous.atMs) / 1000 : 0;
   const mappings: WatchNatMapping[] = (ct?.mappings ?? []).map((m) => {
     const rangePorts = rangeOf(current.rules, m.natAddress);
     const pinned = pinnedOf(m);
-    const pinnedPerSec = previous && interval > 0 ? (pinned - (earlier.get(key(m)) ?? 0)) / interval : null;
+    const pinnedPerSec = previous && seconds > 0 ? (pinned - (earlier.get(key(m)) ?? 0)) / seconds : null;
     const exhaustionInSec =
       rangePorts === null
         ? null
@@ -116,7 +86,6 @@ export function watchNatOf(
   });
   mappings.sort((a, b) => (b.heldShare ?? -1) - (a.heldShare ?? -1) || b.held - a.held);
   const before = previous?.reading.conntrack ?? null;
-  const seconds = previous ? (atMs - previous.atMs) / 1000 : 0;
   const stats = ct?.stats;
   return {
     rules: current.rules,
