@@ -24,6 +24,8 @@ export function outcomeCode(code: number, status: number, http: boolean): ErrorC
 
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 const called = (ns: number): number | null => (ns === NOT_CALLED ? null : ns);
+/** An i32 field the engine leaves at -1 when it did not read it (the SYN retransmits). */
+const notRead = (v: number): number | null => (v < 0 ? null : v);
 
 /**
  * Feeds drained attempt records into the recorder, each field read by its name in abi.json.
@@ -48,7 +50,7 @@ export function recordInto(recorder: Recorder, records: ArrayBuffer, sourceIndic
       doneMs: orNull(f64[d + ATTEMPT.doneMs]!),
       bindNs: called(u32[n + ATTEMPT.bindNs]!),
       connectNs: called(u32[n + ATTEMPT.connectNs]!),
-      synRetrans: i32[n + ATTEMPT.synRetrans]! < 0 ? null : i32[n + ATTEMPT.synRetrans]!,
+      synRetrans: notRead(i32[n + ATTEMPT.synRetrans]!),
     };
     recorder.attempt(source, t.startMs);
     const status = i32[n + ATTEMPT.status]!;
