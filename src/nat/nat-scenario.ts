@@ -11,9 +11,8 @@ import { runJobInNamespace } from '../runner/run-in-namespace.js';
 import type { RunHooks } from '../runner/run-plan.js';
 import { limitDrops, makeNatScene, type NatScene } from './scene.js';
 import { addressPlanOf, type NatAddressPlan, type NatSceneSpec } from './scene-spec.js';
-import { NAT_DEFAULTS, natAxisOf, natStagesOf, type NatOptions, type NatStagePlan } from './nat-stages.js';
+import { NAT_DEFAULTS, natRunOf, type NatOptions, type NatStagePlan } from './nat-stages.js';
 import { connectRetransmitsOf, natReadingOf } from './nat-reading.js';
-import { sceneProfileOf } from './nat-profile.js';
 import { hostCpuSince, readHostCpu } from '../env/host-cpu.js';
 
 function delta(before: ConntrackStats, after: ConntrackStats): ConntrackDelta {
@@ -107,7 +106,7 @@ function specOf(base: Pick<NatSceneSpec, 'kind'>, stage: NatStagePlan): NatScene
 export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}): Promise<NatResult> {
   const startedAt = new Date().toISOString();
   const base = { kind: options.kind ?? NAT_DEFAULTS.kind };
-  const stages = natStagesOf(options);
+  const { axis, profile, stages } = natRunOf(options);
   // Every stage checked now (its scene and its load), so bad input fails before any scene is made.
   for (const stage of stages) loadPlanOf(stage, addressPlanOf(specOf(base, stage)), options);
   const first = addressPlanOf(specOf(base, stages[0]!));
@@ -115,9 +114,10 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
   for (const stage of stages) {
     if (hooks.signal?.aborted) break;
     const scene = await makeNatScene(specOf(base, stage));
+    let server: ReturnType<typeof startServer> | null = null;
     try {
       const plan = loadPlanOf(stage, scene.plan, options);
-      const server = startServer(scene, stage.destinationPorts, stage.close === 'server' ? 'server' : 'client');
+      server = startServer(scene, stage.destinationPorts, stage.close === 'server' ? 'server' : 'client');
       await server.ready;
       const routerPath = `/run/netns/${scene.router}`;
       const before = readConntrack(routerPath);
@@ -140,6 +140,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       const after = readConntrack(routerPath);
       const dropsAtLimit = await limitDrops(scene);
       await server.stop();
+      server = null;
       // The hold after close where the scene set it: CLOSE after a reset, TIME_WAIT after a FIN.
       const hold = scene.conntrackTimeouts[stage.close === 'reset' ? 'close' : 'time_wait'];
       const model = natBudget({
@@ -183,11 +184,11 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       };
       results.push({ ...result, ...natReadingOf(result, stage.load) });
     } finally {
+      // A stage that failed stops its server too (its counts are not wanted then), before the scene goes.
+      await server?.stop().catch(() => {});
       await scene.remove();
     }
   }
-  const profile = options.profile === undefined ? undefined : sceneProfileOf(options.profile, release(), options.scale);
-  const axis = natAxisOf(options, profile?.perSource ?? null);
   return {
     ...resultHeader('nat', startedAt, hooks.signal?.aborted ?? false),
     axis,
@@ -198,7 +199,7 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       flags: options.flags ?? [],
       destination: { host: first.servers[0]!, port: stages[0]!.destinationPorts[0]! },
       destinations: options.destinations ?? NAT_DEFAULTS.destinations,
-      ...(profile === undefined ? {} : { profile }),
+      ...(profile === null ? {} : { profile }),
     },
     stages: results,
     warnings: [],

@@ -2,7 +2,7 @@ import { release } from 'node:os';
 import { PlanError } from '../errors.js';
 import { sceneProfileOf } from './nat-profile.js';
 import { NAT_FLAGS, type NatFlag, type NatKind } from './scene-spec.js';
-import type { NatAxis } from '../result/nat-result.js';
+import type { NatAxis, NatSceneProfile } from '../result/nat-result.js';
 
 /** Who ends each connection behind the NAT: the client or the server with a FIN, or the client with a reset. */
 export type NatClose = 'client' | 'server' | 'reset';
@@ -144,6 +144,14 @@ function flagsOf(text: string): NatFlag[] {
  * full range). Every value is checked here, before any scene is made.
  */
 export function natStagesOf(options: NatOptions, kernel: string = release()): NatStagePlan[] {
+  return natRunOf(options, kernel).stages;
+}
+
+/** A run's stages with the axis they sweep and the profile they reproduce (null: none), all checked before anything is made. */
+export function natRunOf(
+  options: NatOptions,
+  kernel: string = release(),
+): { axis: NatAxis; profile: NatSceneProfile | null; stages: NatStagePlan[] } {
   const profile = options.profile === undefined ? null : sceneProfileOf(options.profile, kernel, options.scale);
   if (profile === null && options.scale !== undefined) throw new PlanError('--scale', '--scale applies to a --profile');
   if (profile && options.natPorts !== undefined)
@@ -218,5 +226,8 @@ export function natStagesOf(options: NatOptions, kernel: string = release()): Na
   const reference = axis === 'nat-ports' && (options.reference ?? NAT_DEFAULTS.reference);
   const all = reference ? [...stages, { ...base, label: 'full', natPorts: { low: 1024, high: 65535 } }] : stages;
   // Ports allocated per pod: the range holds every pod's block, however many pods the stage has.
-  return all.map((s) => (s.portsPerPod === null ? s : { ...s, natPorts: { low: first, high: first + s.pods * s.portsPerPod - 1 } }));
+  const stagesWithRanges = all.map((s) =>
+    s.portsPerPod === null ? s : { ...s, natPorts: { low: first, high: first + s.pods * s.portsPerPod - 1 } },
+  );
+  return { axis, profile, stages: stagesWithRanges };
 }
