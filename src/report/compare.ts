@@ -3,6 +3,7 @@ import { formatLatencyUs, formatRate, table } from './format.js';
 import { stageRows } from './stage-rows.js';
 import { mdTable } from './markup.js';
 import { stagesOf } from './stages-view.js';
+import { natStageName } from '../result/nat-result.js';
 
 /** Rows comparing several results stage by stage; ratios are to the first result's same stage. */
 export function compareRows(results: readonly { label: string; result: AnyResult }[]): string[][] {
@@ -11,7 +12,7 @@ export function compareRows(results: readonly { label: string; result: AnyResult
     const res = r.result;
     if (res.kind === 'lab') return res.profiles.map((p) => ({ label: `${r.label} [${p.name}]`, result: p.sweep }));
     if (res.kind === 'proxy') return res.variants.map((v) => ({ label: `${r.label} [${v.kind} ${v.variant}]`, result: v.client }));
-    if (res.kind === 'nat') return res.stages.map((s) => ({ label: `${r.label} [NAT ports ${s.label}]`, result: s.client }));
+    if (res.kind === 'nat') return res.stages.map((s) => ({ label: `${r.label} [${natStageName(res, s)}]`, result: s.client }));
     return [{ label: r.label, result: res }];
   });
   const rowsBy = flat.map((r) => ({ label: r.label, view: stagesOf(r.result), rows: stageRows(stagesOf(r.result).stages) }));

@@ -2,6 +2,11 @@ import type { ResultHeader } from './header.js';
 import type { ConntrackStats, ConntrackTcpState, NatMappings } from './conntrack.js';
 import type { RunResult } from './result.js';
 
+/** A stage's name wherever a NAT result's stages are listed: its axis and value (`nat-ports 8`, `destinations 2`), or the reference `full range`. */
+export function natStageName(result: Pick<NatResult, 'axis'>, stage: Pick<NatStageResult, 'label'>): string {
+  return stage.label === 'full' ? 'full range' : `${result.axis ?? 'nat-ports'} ${stage.label}`;
+}
+
 /** Keys a NAT stage keeps for each second (the busiest); the heldAtEnd keeps them all. */
 export const NAT_KEYS_PER_SECOND = 16;
 

@@ -3,6 +3,7 @@ import type { AnyResult } from './read-result.js';
 import type { RunResult } from './result.js';
 import { describeOutcome } from './thresholds.js';
 import type { ThresholdOutcome } from './threshold-outcome.js';
+import { natStageName } from './nat-result.js';
 
 /**
  * How a result came out, decided once from the result alone, so every command, report and JUnit
@@ -57,7 +58,7 @@ export function runsOf(result: AnyResult): NamedRun[] {
     case 'proxy':
       return result.variants.map((v) => ({ name: `variant ${v.kind} ${v.variant}`, run: v.client }));
     case 'nat':
-      return result.stages.map((s) => ({ name: `stage ${s.label === 'full' ? 'full range' : `${s.label} NAT ports`}`, run: s.client }));
+      return result.stages.map((s) => ({ name: `stage ${natStageName(result, s)}`, run: s.client }));
   }
 }
 

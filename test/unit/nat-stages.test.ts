@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NAT_AXES, NAT_DEFAULTS, natStagesOf, parseNatPorts } from '../../src/nat/nat-stages.js';
 import { PlanError } from '../../src/errors.js';
+import { runsOf } from '../../src/result/verdict.js';
+import type { NatResult } from '../../src/result/nat-result.js';
+import type { RunResult } from '../../src/result/result.js';
 import { PROFILE_PORTS, sceneProfileOf } from '../../src/nat/nat-profile.js';
 
 test('each axis changes its own setting and keeps the rest', () => {
@@ -130,4 +133,31 @@ test("a profile: the system's ports and conntrack timeouts divided by one scale;
       (e: unknown) => e instanceof PlanError && e.option === option,
       JSON.stringify(options),
     );
+});
+
+test('a NAT stage is named by its axis wherever stages are listed (verdict, compare): not always as NAT ports', () => {
+  const client = {} as RunResult;
+  const result = {
+    kind: 'nat',
+    axis: 'destinations',
+    stages: [
+      { label: '1', client },
+      { label: '2', client },
+    ],
+  } as unknown as NatResult;
+  assert.deepEqual(
+    runsOf(result).map((r) => r.name),
+    ['stage destinations 1', 'stage destinations 2'],
+  );
+  const ports = {
+    kind: 'nat',
+    stages: [
+      { label: '8', client },
+      { label: 'full', client },
+    ],
+  } as unknown as NatResult;
+  assert.deepEqual(
+    runsOf(ports).map((r) => r.name),
+    ['stage nat-ports 8', 'stage full range'],
+  );
 });
