@@ -5,6 +5,7 @@ import { formatCount, formatLatencyUs, formatRate } from './format.js';
 import { mdTable } from './markup.js';
 import { stageCells, stageHeader, stageRows } from './stage-rows.js';
 import { stagesOf } from './stages-view.js';
+import { natStageName } from '../result/nat-result.js';
 
 function xml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -130,7 +131,7 @@ export function renderStepSummary(result: AnyResult): string {
       '',
       `**${verdictHeadline(verdict)}**`,
       '',
-      ...result.stages.map((s) => `- stage ${s.label}: ${s.reading}`),
+      ...result.stages.map((s) => `- stage ${natStageName(result, s)}: ${s.reading}`),
       '',
     );
   } else {
