@@ -11,7 +11,7 @@
  * namespaces and goes with them.
  */
 import { parseArgs } from 'node:util';
-import { readConntrack } from '../src/env/conntrack.js';
+import { openConntrack } from '../src/env/conntrack.js';
 import { buildPlan } from '../src/plan/build-plan.js';
 import { inNamespace, makeNatScene } from '../src/nat/scene.js';
 import type { RunResult } from '../src/result/result.js';
@@ -74,7 +74,8 @@ try {
   while (!finished && (await count()) < entries) await new Promise((resolve) => setTimeout(resolve, 1000));
   enough.abort();
   const load = await loading;
-  const path = `/run/netns/${scene.router}`;
+  // Read as the NAT scenario and watch do: one ctnetlink socket made in the router, read again and again.
+  const conntrack = openConntrack(`/run/netns/${scene.router}`);
   const rssBefore = process.memoryUsage().rss;
   const times: number[] = [];
   const rss: number[] = [];
@@ -82,7 +83,7 @@ try {
   let keys = 0;
   for (let i = 0; i < reads; i++) {
     const started = performance.now();
-    const snap = readConntrack(path);
+    const snap = conntrack.read();
     times.push(performance.now() - started);
     rss.push(process.memoryUsage().rss);
     mappings = snap.natTotal + snap.other;

@@ -62,18 +62,32 @@ export function decodeConntrack(buf: Buffer): ConntrackSnapshot {
   return { stats: { ...stats, cpus }, natTotal, natByState: byState(natStates), natPortKept, other, mappings, complete };
 }
 
+/** A namespace's conntrack, read again and again through one ctnetlink socket made inside it once. */
+export interface ConntrackReader {
+  read(): ConntrackSnapshot;
+  close(): void;
+}
+
 /**
- * Reads the conntrack of the network namespace at `path` (/run/netns/NAME, /proc/PID/ns/net)
- * through ctnetlink, from a socket made inside it (the native addon; the JavaScript side has no
- * netlink): statistics and the NAT mappings held, in one streamed dump.
+ * Opens the conntrack of the network namespace at `path` (/run/netns/NAME, /proc/PID/ns/net) for
+ * reading through ctnetlink, from a socket made inside it (the native addon; the JavaScript side
+ * has no netlink): each read gives the statistics and the NAT mappings held, in one streamed dump.
+ * The socket is made once, as watch keeps its own (entering a namespace makes a thread).
  */
-export function readConntrack(path: string): ConntrackSnapshot {
+export function openConntrack(path: string): ConntrackReader {
   const native = loadNative();
   if (!native.addon) throw new Error(`reading conntrack needs the native addon, which is ${native.reason}`);
-  const { handle } = native.addon.netnsOpen(path, []);
+  const addon = native.addon;
+  const { handle } = addon.netnsOpen(path, []);
+  return { read: () => decodeConntrack(addon.netnsConntrack(handle)), close: () => addon.netnsClose(handle) };
+}
+
+/** One read of the conntrack of the namespace at `path` (openConntrack, read, close). */
+export function readConntrack(path: string): ConntrackSnapshot {
+  const reader = openConntrack(path);
   try {
-    return decodeConntrack(native.addon.netnsConntrack(handle));
+    return reader.read();
   } finally {
-    native.addon.netnsClose(handle);
+    reader.close();
   }
 }

@@ -1,5 +1,5 @@
 import { release } from 'node:os';
-import { readConntrack } from '../env/conntrack.js';
+import { openConntrack } from '../env/conntrack.js';
 import { natBudget } from '../model/nat-budget.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { CONNTRACK_STAT_NAMES, type ConntrackSnapshot, type ConntrackStats } from '../result/conntrack.js';
@@ -119,25 +119,29 @@ export async function natScenario(options: NatOptions = {}, hooks: RunHooks = {}
       const plan = loadPlanOf(stage, scene.plan, options);
       server = startServer(scene, stage.destinationPorts, stage.close === 'server' ? 'server' : 'client');
       await server.ready;
-      const routerPath = `/run/netns/${scene.router}`;
-      const before = readConntrack(routerPath);
+      const conntrack = openConntrack(`/run/netns/${scene.router}`);
+      const before = conntrack.read();
       const perSecond: NatStageResult['conntrack']['perSecond'][number][] = [];
       const timer = setInterval(() => {
-        const now: ConntrackSnapshot = readConntrack(routerPath);
+        const now: ConntrackSnapshot = conntrack.read();
         const busiest = [...now.mappings].sort((a, b) => b.total - a.total).slice(0, NAT_KEYS_PER_SECOND);
         perSecond.push({ second: perSecond.length, total: now.natTotal, byState: now.natByState, mappings: busiest });
       }, 1000);
       const cpuBefore = readHostCpu();
       const started = performance.now();
       let client: RunResult;
+      let cpuAfter: ReturnType<typeof readHostCpu>;
+      let wallMs: number;
+      let after: ConntrackSnapshot;
       try {
         client = await runJobInNamespace<RunResult>({ kind: 'run', plan }, {}, hooks, { namespace: scene.client });
+        cpuAfter = readHostCpu();
+        wallMs = performance.now() - started;
+        after = conntrack.read();
       } finally {
         clearInterval(timer);
+        conntrack.close();
       }
-      const cpuAfter = readHostCpu();
-      const wallMs = performance.now() - started;
-      const after = readConntrack(routerPath);
       const dropsAtLimit = await limitDrops(scene);
       await server.stop();
       server = null;
