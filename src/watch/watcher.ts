@@ -8,7 +8,7 @@ import type { NetnsLabel, WatchSample } from '../result/watch-sample.js';
 import { chooseDumper, type SocketDumper } from '../sampler/socket-dump.js';
 import { watchSampleOf, type Snapshot } from './watch-sample.js';
 import { readNatRules, type NatReading } from './nat-watch.js';
-import { decodeConntrack } from '../env/conntrack.js';
+import { openConntrack, type ConntrackReader } from '../env/conntrack.js';
 import type { NativeAddon } from '../addon/addon.js';
 import type { ConntrackSnapshot } from '../result/conntrack.js';
 
@@ -67,12 +67,12 @@ function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * there is no addon or no conntrack.
  */
 function ownConntrack(addon: NativeAddon | null): () => ConntrackSnapshot | null {
-  let handle: object | null = null;
+  let reader: ConntrackReader | null = null;
   return () => {
     if (!addon) return null;
     try {
-      handle ??= addon.netnsOpen('/proc/self/ns/net', []).handle;
-      return decodeConntrack(addon.netnsConntrack(handle));
+      reader ??= openConntrack('/proc/self/ns/net');
+      return reader.read();
     } catch {
       return null;
     }
